@@ -1,0 +1,1 @@
+fn main() { print!("{}", stonks_core::manifest::schema_json()); }

@@ -1,0 +1,286 @@
+//! Adapters that serve one service version on top of the other.
+//!
+//! * [`V1AsV2`] wraps a legacy (v1) plugin so v2 callers can use it.
+//! * [`V2AsV1`] wraps a v2 plugin so legacy (v1) callers can use it.
+//!
+//! They carry over everything the target shape can hold. What they cannot
+//! carry is listed on each type and pinned by tests.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::model::{AssetClass, Currency, Instrument, Isin, Money};
+use crate::v1;
+use crate::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, TransactionQuery};
+
+/// Serves a v1 service as v2.
+///
+/// Portfolio: each v1 entry becomes a [`v2::Position`], except entries with
+/// `product_type == "cash"`, which become [`v2::CashBalance`]s (their `value`,
+/// else their `shares`). Cost basis is `break_even_price * shares`.
+/// Cannot provide: the snapshot time (v1 has none: the time of the call is
+/// used), the broker's own instrument id (the ISIN, else the symbol, stands
+/// in), the exchange, and an ISIN that fails its checksum (dropped).
+///
+/// Transactions: v1 lists trades only, so queries for other kinds return
+/// nothing. v1 trades have no id; each gets a stable id made of its date,
+/// side, symbol, quantity and price (plus `#n` for identical trades). v1 has
+/// no asset class for trades: it is `other("unknown")`. Fees are one amount in
+/// the trade's currency.
+#[derive(Debug, Clone)]
+pub struct V1AsV2<S>(pub S);
+
+/// Serves a v2 service as v1.
+///
+/// Portfolio: positions become entries; cash balances become entries with
+/// `product_type "cash"`, `price 1` and `value = shares = amount`.
+/// `break_even_price` is `cost_basis / quantity` when both are in the price's
+/// currency. Cannot carry: the snapshot time, the broker's instrument id and
+/// exchange, cost basis or P&L in a currency other than the price's (dropped),
+/// and closed positions (never asked for).
+///
+/// Transactions: only buys and sells (v1 has no other kinds). `fees` is the
+/// sum of the fees in the trade's currency; fees in other currencies cannot be
+/// carried and are dropped. A trade without a quantity breaks the v2 contract
+/// and is reported as a [`crate::ErrorKind::Plugin`] error.
+#[derive(Debug, Clone)]
+pub struct V2AsV1<S>(pub S);
+
+fn bad_v1_data(what: &str, e: Error) -> Error {
+    Error::plugin_fault(format!("v1 plugin returned {what}: {}", e.message()))
+}
+
+fn v1_currency(code: &str) -> Result<Currency> {
+    Currency::new(code).map_err(|e| bad_v1_data("an invalid currency", e))
+}
+
+fn v1_entry_to_position(e: &v1::PortfolioEntry) -> Result<v2::Position> {
+    let currency = v1_currency(&e.currency)?;
+    let isin = e.isin.as_deref().and_then(|s| Isin::new(s).ok());
+    let money = |d: Decimal| v2::money(d, &currency);
+    Ok(v2::Position {
+        instrument: Instrument {
+            broker_id: e.isin.clone().unwrap_or_else(|| e.symbol.clone()),
+            symbol: Some(e.symbol.clone()),
+            isin,
+            name: e.name.clone(),
+            asset_class: AssetClass::from_name(&e.product_type),
+            currency: Some(currency.clone()),
+            exchange: None,
+        },
+        quantity: e.shares,
+        price: e.price.map(money),
+        market_value: e.value.map(money),
+        cost_basis: e.break_even_price.map(|b| money(b * e.shares)),
+        unrealized_pnl: e.unrealized_gain.map(money),
+    })
+}
+
+#[async_trait]
+impl<S: v1::PortfolioService> v2::PortfolioService for V1AsV2<S> {
+    async fn snapshot(&self, query: &PortfolioQuery) -> Result<v2::PortfolioSnapshot> {
+        let entries = self.0.portfolio().await?;
+        let mut positions = Vec::with_capacity(entries.len());
+        let mut cash = Vec::new();
+        for e in &entries {
+            if e.product_type == "cash" {
+                let currency = v1_currency(&e.currency)?;
+                cash.push(v2::CashBalance {
+                    amount: v2::money(e.value.unwrap_or(e.shares), &currency),
+                });
+            } else if query.include_closed || !e.shares.is_zero() {
+                positions.push(v1_entry_to_position(e)?);
+            }
+        }
+        Ok(v2::PortfolioSnapshot {
+            as_of: Utc::now(),
+            positions,
+            cash,
+        })
+    }
+}
+
+fn v1_trade_to_entry(t: &v1::Transaction, id: String) -> Result<LedgerEntry> {
+    let currency = v1_currency(&t.currency)?;
+    let mut instrument = Instrument::new(
+        t.symbol.clone(),
+        t.symbol.clone(),
+        AssetClass::Other("unknown".into()),
+    );
+    instrument.symbol = Some(t.symbol.clone());
+    instrument.currency = Some(currency.clone());
+    Ok(LedgerEntry {
+        id,
+        timestamp: t.date,
+        kind: match t.side {
+            v1::Side::Buy => LedgerKind::Buy,
+            v1::Side::Sell => LedgerKind::Sell,
+        },
+        instrument: Some(instrument),
+        quantity: Some(t.quantity),
+        price: Some(v2::money(t.price, &currency)),
+        amount: v2::money(t.total, &currency),
+        fees: if t.fees.is_zero() {
+            vec![]
+        } else {
+            vec![v2::money(t.fees, &currency)]
+        },
+        description: None,
+    })
+}
+
+/// The stable id of a v1 trade: its defining fields, numbered when several
+/// trades share them.
+fn v1_trade_id(t: &v1::Transaction, seen: &mut HashMap<String, u32>) -> String {
+    let side = match t.side {
+        v1::Side::Buy => "buy",
+        v1::Side::Sell => "sell",
+    };
+    let base = format!(
+        "v1:{}:{side}:{}:{}:{}",
+        t.date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        t.symbol,
+        t.quantity.normalize(),
+        t.price.normalize()
+    );
+    let n = seen.entry(base.clone()).or_insert(0);
+    *n += 1;
+    if *n == 1 { base } else { format!("{base}#{n}") }
+}
+
+#[async_trait]
+impl<S: v1::TransactionService> v2::TransactionService for V1AsV2<S> {
+    async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
+        let mut trades = self.0.transactions().await?;
+        // Ids number identical trades in date order, so sort before naming.
+        trades.sort_by_key(|t| t.date);
+        let mut seen = HashMap::new();
+        let mut entries = Vec::with_capacity(trades.len());
+        for t in &trades {
+            let entry = v1_trade_to_entry(t, v1_trade_id(t, &mut seen))?;
+            if query.matches(&entry) {
+                entries.push(entry);
+            }
+        }
+        v2::page_from_slice(&entries, query)
+    }
+}
+
+fn position_to_v1(p: &v2::Position) -> v1::PortfolioEntry {
+    let currency = p
+        .price
+        .as_ref()
+        .or(p.market_value.as_ref())
+        .map(|m| m.currency.clone())
+        .or_else(|| p.instrument.currency.clone());
+    let in_currency = |m: &Option<Money>| {
+        m.as_ref()
+            .filter(|m| Some(&m.currency) == currency.as_ref())
+            .map(|m| m.amount)
+    };
+    let break_even_price = in_currency(&p.cost_basis)
+        .filter(|_| !p.quantity.is_zero())
+        .and_then(|c| c.checked_div(p.quantity));
+    v1::PortfolioEntry {
+        name: p.instrument.name.clone(),
+        symbol: p
+            .instrument
+            .symbol
+            .clone()
+            .unwrap_or_else(|| p.instrument.broker_id.clone()),
+        isin: p.instrument.isin.as_ref().map(|i| i.as_str().to_owned()),
+        shares: p.quantity,
+        price: in_currency(&p.price),
+        value: in_currency(&p.market_value),
+        currency: currency.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+        break_even_price,
+        unrealized_gain: in_currency(&p.unrealized_pnl),
+        product_type: p.instrument.asset_class.as_str().to_owned(),
+    }
+}
+
+fn cash_to_v1(c: &v2::CashBalance) -> v1::PortfolioEntry {
+    let code = c.amount.currency.as_str().to_owned();
+    v1::PortfolioEntry {
+        name: code.clone(),
+        symbol: code.clone(),
+        isin: None,
+        shares: c.amount.amount,
+        price: Some(Decimal::ONE),
+        value: Some(c.amount.amount),
+        currency: code,
+        break_even_price: None,
+        unrealized_gain: None,
+        product_type: "cash".into(),
+    }
+}
+
+#[async_trait]
+impl<S: v2::PortfolioService> v1::PortfolioService for V2AsV1<S> {
+    async fn portfolio(&self) -> Result<Vec<v1::PortfolioEntry>> {
+        let snap = self.0.snapshot(&PortfolioQuery::default()).await?;
+        let mut out = Vec::with_capacity(snap.positions.len() + snap.cash.len());
+        out.extend(snap.positions.iter().map(position_to_v1));
+        out.extend(snap.cash.iter().map(cash_to_v1));
+        Ok(out)
+    }
+}
+
+fn entry_to_v1_trade(e: &LedgerEntry) -> Result<v1::Transaction> {
+    let side = match e.kind {
+        LedgerKind::Buy => v1::Side::Buy,
+        _ => v1::Side::Sell,
+    };
+    let quantity = e
+        .quantity
+        .ok_or_else(|| Error::plugin_fault(format!("trade {:?} has no quantity", e.id)))?
+        .abs();
+    let currency = &e.amount.currency;
+    let price = match &e.price {
+        Some(p) if &p.currency == currency => p.amount,
+        _ => e
+            .amount
+            .amount
+            .abs()
+            .checked_div(quantity)
+            .ok_or_else(|| Error::plugin_fault(format!("trade {:?} has no price", e.id)))?,
+    };
+    let fees = e
+        .fees
+        .iter()
+        .filter(|f| &f.currency == currency)
+        .map(|f| f.amount)
+        .sum();
+    let symbol = e
+        .instrument
+        .as_ref()
+        .map(|i| i.symbol.clone().unwrap_or_else(|| i.broker_id.clone()))
+        .unwrap_or_default();
+    Ok(v1::Transaction {
+        date: e.timestamp,
+        side,
+        symbol,
+        quantity,
+        price,
+        total: e.amount.amount,
+        fees,
+        currency: currency.as_str().to_owned(),
+    })
+}
+
+#[async_trait]
+impl<S: v2::TransactionService> v1::TransactionService for V2AsV1<S> {
+    async fn transactions(&self) -> Result<Vec<v1::Transaction>> {
+        let query = TransactionQuery::new().kinds([LedgerKind::Buy, LedgerKind::Sell]);
+        let entries = v2::collect_ledger(&self.0, query).await?;
+        entries
+            .iter()
+            .filter(|e| e.kind.is_trade())
+            .map(entry_to_v1_trade)
+            .collect()
+    }
+}

@@ -1,0 +1,485 @@
+//! The plugin manifest: what a plugin is, what it can do, what it needs.
+//!
+//! A manifest is JSON (see `manifests/plugin-manifest.schema.json`, generated
+//! from these types). [`Manifest::from_json`] parses it and reports **every**
+//! problem, each with its JSON path:
+//!
+//! 1. The fast path deserialises straight into the typed [`Manifest`] (unknown
+//!    keys rejected) and then runs the cross-field checks of `checks.rs`.
+//! 2. Only when that fails does the diagnostic path run: it reads the text into
+//!    a tree that keeps duplicate keys, and walks it against the JSON Schema
+//!    generated from the same types, collecting every structural and
+//!    per-field problem. Cross-field checks need a well-typed manifest, so
+//!    they are reported once the per-field problems are fixed.
+//!
+//! ```
+//! let text = r#"{
+//!   "plugin": {"name": "demo", "version": "1.0.0", "type": "broker",
+//!              "display_name": "Demo", "description": "A demo broker",
+//!              "author": "Me", "license": "MIT"},
+//!   "api": {"min_version": "1.0.0", "max_version": "1.9.0", "interfaces": ["portfolio@2"]},
+//!   "dependencies": {"core": "^0.1"},
+//!   "capabilities": {"services": ["portfolio"]}
+//! }"#;
+//! let manifest = stonks_core::Manifest::from_json(text).unwrap();
+//! assert_eq!(manifest.plugin.name.as_str(), "demo");
+//!
+//! let err = stonks_core::Manifest::from_json(&text.replace("\"portfolio\"]", "\"portfolo\"]")).unwrap_err();
+//! assert_eq!(err.problems()[0].path, "capabilities.services[0]");
+//! ```
+
+mod checks;
+mod node;
+pub(crate) mod text;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use text::{CurrencyCode, FieldName, HostName, HttpUrl, LongText, Mic, PluginId, ShortText};
+
+use crate::error::{Error, ErrorKind};
+
+/// A parsed and checked plugin manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "stonks plugin manifest")]
+pub struct Manifest {
+    /// Who the plugin is.
+    pub plugin: PluginInfo,
+    /// Which plugin API versions and service interfaces it implements.
+    pub api: ApiInfo,
+    /// What it needs from the core and from other plugins.
+    pub dependencies: Dependencies,
+    /// What it can deliver.
+    pub capabilities: Capabilities,
+    /// The settings a user gives it.
+    #[serde(default)]
+    pub configuration: Configuration,
+    /// The hosts it talks to and how fast it may.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+}
+
+/// The `plugin` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PluginInfo {
+    /// The plugin id, kebab-case, unique in a registry.
+    pub name: PluginId,
+    /// The plugin's own version (semver).
+    #[schemars(with = "text::SemverSchema")]
+    pub version: semver::Version,
+    /// What kind of plugin it is.
+    #[serde(rename = "type")]
+    pub kind: PluginType,
+    /// Name for people.
+    pub display_name: ShortText,
+    /// One paragraph about it.
+    pub description: LongText,
+    /// Who wrote it.
+    pub author: ShortText,
+    /// SPDX licence expression.
+    pub license: ShortText,
+    /// Where to read more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<HttpUrl>,
+}
+
+/// What kind of plugin a manifest describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PluginType {
+    /// Reads positions and money movements from a broker.
+    Broker,
+    /// Provides foreign exchange rates.
+    Fx,
+    /// Wraps other plugins.
+    Middleware,
+}
+
+/// The `api` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiInfo {
+    /// Oldest plugin API version the plugin works with.
+    #[schemars(with = "text::SemverSchema")]
+    pub min_version: semver::Version,
+    /// Newest plugin API version the plugin was tested with; any version of
+    /// the same major is accepted.
+    #[schemars(with = "text::SemverSchema")]
+    pub max_version: semver::Version,
+    /// The service interfaces the plugin's factory provides, exactly.
+    pub interfaces: Vec<Interface>,
+}
+
+/// A versioned service interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum Interface {
+    /// [`crate::v1::PortfolioService`].
+    #[serde(rename = "portfolio@1")]
+    PortfolioV1,
+    /// [`crate::v2::PortfolioService`].
+    #[serde(rename = "portfolio@2")]
+    PortfolioV2,
+    /// [`crate::v1::TransactionService`].
+    #[serde(rename = "transactions@1")]
+    TransactionsV1,
+    /// [`crate::v2::TransactionService`].
+    #[serde(rename = "transactions@2")]
+    TransactionsV2,
+}
+
+impl Interface {
+    /// The manifest spelling (`portfolio@2`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interface::PortfolioV1 => "portfolio@1",
+            Interface::PortfolioV2 => "portfolio@2",
+            Interface::TransactionsV1 => "transactions@1",
+            Interface::TransactionsV2 => "transactions@2",
+        }
+    }
+}
+
+impl fmt::Display for Interface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `dependencies` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dependencies {
+    /// Which `stonks-core` versions the plugin works with.
+    #[schemars(with = "text::SemverReqSchema")]
+    pub core: semver::VersionReq,
+    /// Other plugins this one needs, by id, with a version requirement.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "text::DependencyMapSchema")]
+    pub plugins: BTreeMap<PluginId, semver::VersionReq>,
+}
+
+/// A service a plugin can deliver. Several are kinds of ledger entry served
+/// through the transactions interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// Positions and cash.
+    Portfolio,
+    /// Trades.
+    Transactions,
+    /// Deposits in the ledger.
+    Deposits,
+    /// Withdrawals in the ledger.
+    Withdrawals,
+    /// Dividends in the ledger.
+    Dividends,
+    /// Taxes in the ledger.
+    Taxes,
+    /// Fees in the ledger.
+    Fees,
+    /// Interest in the ledger.
+    Interest,
+    /// Staking rewards in the ledger.
+    Staking,
+    /// Account details.
+    Account,
+}
+
+impl Service {
+    /// Every service, in manifest order.
+    pub const ALL: [Service; 10] = [
+        Service::Portfolio,
+        Service::Transactions,
+        Service::Deposits,
+        Service::Withdrawals,
+        Service::Dividends,
+        Service::Taxes,
+        Service::Fees,
+        Service::Interest,
+        Service::Staking,
+        Service::Account,
+    ];
+
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Portfolio => "portfolio",
+            Service::Transactions => "transactions",
+            Service::Deposits => "deposits",
+            Service::Withdrawals => "withdrawals",
+            Service::Dividends => "dividends",
+            Service::Taxes => "taxes",
+            Service::Fees => "fees",
+            Service::Interest => "interest",
+            Service::Staking => "staking",
+            Service::Account => "account",
+        }
+    }
+
+    /// The ledger kinds this service stands for in the transactions interface.
+    pub fn ledger_kinds(self) -> &'static [crate::v2::LedgerKind] {
+        use crate::v2::LedgerKind as K;
+        match self {
+            Service::Transactions => &[K::Buy, K::Sell],
+            Service::Deposits => &[K::Deposit],
+            Service::Withdrawals => &[K::Withdrawal],
+            Service::Dividends => &[K::Dividend],
+            Service::Taxes => &[K::Tax],
+            Service::Fees => &[K::Fee],
+            Service::Interest => &[K::Interest],
+            Service::Staking => &[K::StakingReward],
+            Service::Portfolio | Service::Account => &[],
+        }
+    }
+
+    /// Whether this service is delivered through the transactions interface.
+    pub fn is_ledger(self) -> bool {
+        !self.ledger_kinds().is_empty()
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An optional feature a plugin may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// Prices are live rather than delayed or end-of-day.
+    RealTime,
+    /// The ledger reaches back to the account's opening.
+    History,
+    /// One login can hold several accounts.
+    MultiAccount,
+    /// A paper or sandbox account is available.
+    PaperTrading,
+    /// Login may need a second factor.
+    SecondFactor,
+}
+
+/// The `capabilities` section.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// What the plugin delivers.
+    pub services: Vec<Service>,
+    /// Optional features.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<Feature>,
+    /// Limits of the transaction history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_history: Option<TransactionHistory>,
+    /// Markets (MIC codes) the broker trades on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markets: Vec<Mic>,
+    /// Currencies and assets the broker holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub currencies: Vec<CurrencyCode>,
+}
+
+/// Limits of the transaction history.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionHistory {
+    /// How many days back the broker answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days: Option<u32>,
+    /// Whether queries need a symbol or market.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_symbol: Option<bool>,
+}
+
+/// The `configuration` section.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Configuration {
+    /// The settings, in the order a user should see them.
+    pub fields: Vec<ConfigField>,
+}
+
+/// One setting of a plugin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigField {
+    /// Its key in the user's configuration.
+    pub name: FieldName,
+    /// What kind of value it takes.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Whether the user must give it.
+    pub required: bool,
+    /// Whether it is a secret (held as `secrecy::SecretString`, never shown).
+    #[serde(default)]
+    pub secret: bool,
+    /// Value used when the user gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    /// What it is, for people.
+    pub description: LongText,
+}
+
+/// The type of a configuration value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// An absolute http(s) URL.
+    Url,
+}
+
+impl FieldType {
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Boolean => "boolean",
+            FieldType::Url => "url",
+        }
+    }
+}
+
+/// The `network` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// The only hosts the plugin's HTTP client may reach (besides an
+    /// explicit `base_url` override).
+    pub hosts: Vec<HostName>,
+    /// The broker's documented request budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A request budget: `requests` per `per_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed in each window.
+    pub requests: u32,
+    /// Window length in seconds.
+    pub per_seconds: u32,
+}
+
+/// One problem in a manifest: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The JSON path (`capabilities.services[2]`; `$` for the document).
+    pub path: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Every problem found in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    problems: Vec<Problem>,
+}
+
+impl ManifestError {
+    pub(crate) fn new(problems: Vec<Problem>) -> Self {
+        ManifestError { problems }
+    }
+
+    /// The problems, in document order where there is one.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "{n} problem{} in manifest", if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+impl From<ManifestError> for Error {
+    fn from(e: ManifestError) -> Self {
+        Error::new(ErrorKind::Manifest, e.to_string())
+    }
+}
+
+/// The JSON Schema of [`Manifest`], generated from the types.
+pub fn schema() -> &'static serde_json::Value {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| schemars::schema_for!(Manifest).to_value())
+}
+
+/// The schema as pretty JSON with a trailing newline, as stored in
+/// `manifests/plugin-manifest.schema.json`.
+pub fn schema_json() -> String {
+    let mut s = serde_json::to_string_pretty(schema()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+impl Manifest {
+    /// Parses and checks a manifest, reporting every problem with its path.
+    pub fn from_json(text: &str) -> Result<Manifest, ManifestError> {
+        match serde_json::from_str::<Manifest>(text) {
+            Ok(manifest) => {
+                let problems = checks::cross_field(&manifest);
+                if problems.is_empty() {
+                    Ok(manifest)
+                } else {
+                    Err(ManifestError::new(problems))
+                }
+            }
+            Err(serde_err) => Err(ManifestError::new(validate::diagnose(text, &serde_err))),
+        }
+    }
+
+    /// The plugin id.
+    pub fn id(&self) -> &str {
+        self.plugin.name.as_str()
+    }
+
+    /// Whether the manifest declares `service`.
+    pub fn declares(&self, service: Service) -> bool {
+        self.capabilities.services.contains(&service)
+    }
+
+    /// Whether the manifest lists `interface`.
+    pub fn lists(&self, interface: Interface) -> bool {
+        self.api.interfaces.contains(&interface)
+    }
+
+    /// Best-effort id of a manifest that failed to parse, for naming it in a
+    /// catalog: `plugin.name` if it is a string there.
+    pub fn sniff_id(text: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let name = v.get("plugin")?.get("name")?.as_str()?;
+        Some(crate::error::excerpt_of(name, 64))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,202 @@
+//! What a plugin crate gives the registry: a const record (manifest text and
+//! factory), submitted at link time with [`register_plugin!`](crate::register_plugin).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::PluginConfig;
+use crate::error::Result;
+use crate::http::{HttpClient, HttpClientBuilder, Metrics};
+use crate::manifest::{Interface, Manifest};
+use crate::{v1, v2};
+
+/// Builds a plugin instance from its checked configuration.
+pub type Factory = fn(&PluginContext) -> Result<Services>;
+
+/// A plugin's link-time registration: `&'static` data and a `fn` only, so it
+/// can be a `const`.
+#[derive(Clone, Copy)]
+pub struct PluginRecord {
+    /// The manifest JSON, usually `include_str!`-ed from `manifests/`.
+    pub manifest: &'static str,
+    /// The factory.
+    pub factory: Factory,
+}
+
+impl std::fmt::Debug for PluginRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginRecord")
+            .field("manifest_len", &self.manifest.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PluginRecord {
+    /// A record.
+    pub const fn new(manifest: &'static str, factory: Factory) -> Self {
+        PluginRecord { manifest, factory }
+    }
+}
+
+inventory::collect!(PluginRecord);
+
+/// Registers a plugin at link time.
+///
+/// ```ignore
+/// stonks_core::register_plugin! {
+///     manifest: include_str!("../../../manifests/bitvavo.json"),
+///     factory: services::build,
+/// }
+/// ```
+///
+/// A crate that nothing names is never linked, and its registration vanishes
+/// silently: the binary must name the crate (`use my_broker as _;`).
+#[macro_export]
+macro_rules! register_plugin {
+    (manifest: $manifest:expr, factory: $factory:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::PluginRecord::new($manifest, $factory)
+        }
+    };
+}
+
+/// [`register_plugin!`](crate::register_plugin) under the name broker crates use.
+#[macro_export]
+macro_rules! register_broker {
+    ($($t:tt)*) => { $crate::register_plugin!($($t)*); };
+}
+
+/// What a factory gets: the manifest, the checked configuration, and a way
+/// to build the HTTP client the core manages for the plugin.
+pub struct PluginContext {
+    pub(crate) manifest: Arc<Manifest>,
+    pub(crate) config: PluginConfig,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for PluginContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginContext")
+            .field("plugin", &self.manifest.id())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PluginContext {
+    /// A context outside a registry (unit tests of a plugin's factory).
+    pub fn new(manifest: Arc<Manifest>, config: PluginConfig) -> Self {
+        PluginContext {
+            manifest,
+            config,
+            metrics: Arc::default(),
+        }
+    }
+
+    /// The plugin's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The checked configuration.
+    pub fn config(&self) -> &PluginConfig {
+        &self.config
+    }
+
+    /// An HTTP client builder set up from the manifest and configuration:
+    /// base URL (`base_url` setting, else `default_base_url`), allowed hosts
+    /// and rate limit from `network`, every secret setting redacted, and
+    /// metrics that feed `Registry::health`.
+    pub fn http_client_builder(&self, default_base_url: &str) -> Result<HttpClientBuilder> {
+        let mut b = HttpClient::builder(self.manifest.id()).metrics(self.metrics.clone());
+        b = match self.config.base_url() {
+            Some(url) => b.base_url(url.as_str())?,
+            None => b.base_url(default_base_url)?,
+        };
+        if let Some(net) = &self.manifest.network {
+            for host in &net.hosts {
+                b = b.allow_host(host);
+            }
+            if let Some(rl) = net.rate_limit {
+                b = b.rate_limit(rl);
+            }
+        }
+        if let Some(secs) = self.config.integer("timeout_secs").and_then(|s| u64::try_from(s).ok()) {
+            b = b.timeouts(Duration::from_secs(secs.clamp(1, 10)), Duration::from_secs(secs.max(1)));
+        }
+        for secret in self.config.secret_texts() {
+            b = b.secret(secret);
+        }
+        Ok(b)
+    }
+
+    /// [`PluginContext::http_client_builder`], built.
+    pub fn http_client(&self, default_base_url: &str) -> Result<HttpClient> {
+        self.http_client_builder(default_base_url)?.build()
+    }
+}
+
+/// The services one plugin instance provides. A plugin fills in the versions
+/// it implements; the registry serves the others through adapters.
+#[derive(Clone, Default)]
+pub struct Services {
+    pub(crate) portfolio_v1: Option<Arc<dyn v1::PortfolioService>>,
+    pub(crate) portfolio_v2: Option<Arc<dyn v2::PortfolioService>>,
+    pub(crate) transactions_v1: Option<Arc<dyn v1::TransactionService>>,
+    pub(crate) transactions_v2: Option<Arc<dyn v2::TransactionService>>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.interfaces()).finish()
+    }
+}
+
+impl Services {
+    /// No services yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Provides `portfolio@1`.
+    pub fn portfolio_v1(mut self, s: impl v1::PortfolioService + 'static) -> Self {
+        self.portfolio_v1 = Some(Arc::new(s));
+        self
+    }
+
+    /// Provides `portfolio@2`.
+    pub fn portfolio_v2(mut self, s: impl v2::PortfolioService + 'static) -> Self {
+        self.portfolio_v2 = Some(Arc::new(s));
+        self
+    }
+
+    /// Provides `transactions@1`.
+    pub fn transactions_v1(mut self, s: impl v1::TransactionService + 'static) -> Self {
+        self.transactions_v1 = Some(Arc::new(s));
+        self
+    }
+
+    /// Provides `transactions@2`.
+    pub fn transactions_v2(mut self, s: impl v2::TransactionService + 'static) -> Self {
+        self.transactions_v2 = Some(Arc::new(s));
+        self
+    }
+
+    /// The interfaces provided, in manifest order.
+    pub fn interfaces(&self) -> Vec<Interface> {
+        let mut out = Vec::new();
+        if self.portfolio_v1.is_some() {
+            out.push(Interface::PortfolioV1);
+        }
+        if self.portfolio_v2.is_some() {
+            out.push(Interface::PortfolioV2);
+        }
+        if self.transactions_v1.is_some() {
+            out.push(Interface::TransactionsV1);
+        }
+        if self.transactions_v2.is_some() {
+            out.push(Interface::TransactionsV2);
+        }
+        out
+    }
+}

@@ -1,0 +1,115 @@
+//! The wrapper around every service the registry hands out: it checks the
+//! declared capabilities before the plugin runs, catches a panicking plugin,
+//! names the plugin and operation in errors, and counts calls for `health`.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use async_trait::async_trait;
+use futures::FutureExt;
+
+use super::{Registry, panic_text};
+use crate::error::{Error, Result};
+use crate::http::Redactor;
+use crate::manifest::Service;
+use crate::v2::{LedgerEntry, Page, PortfolioQuery, PortfolioSnapshot, TransactionQuery};
+use crate::{v1, v2};
+
+pub(super) struct Guarded<S> {
+    registry: Registry,
+    id: String,
+    redactor: Redactor,
+    inner: S,
+    /// The instance generation this handle belongs to.
+    generation: u64,
+    /// Declared services, for checking ledger queries.
+    declared: Vec<Service>,
+}
+
+impl<S> Guarded<S> {
+    pub(super) fn new(registry: &Registry, id: &str, handle: super::Handle<S>) -> Self {
+        Guarded {
+            registry: registry.clone(),
+            id: id.to_owned(),
+            redactor: handle.redactor,
+            inner: handle.service,
+            generation: handle.generation,
+            declared: Vec::new(),
+        }
+    }
+
+    pub(super) fn with_declared(mut self, declared: Vec<Service>) -> Self {
+        self.declared = declared;
+        self
+    }
+
+    async fn call<T>(&self, operation: &'static str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+        self.registry
+            .ensure_current(&self.id, self.generation)
+            .map_err(|e| e.with_operation(operation))?;
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(Ok(v)) => {
+                self.registry.record_call(&self.id, true);
+                Ok(v)
+            }
+            Ok(Err(e)) => {
+                self.registry.record_call(&self.id, false);
+                Err(e.with_plugin(self.id.clone()).with_operation(operation))
+            }
+            Err(payload) => {
+                let why = format!(
+                    "plugin panicked in {operation}: {}",
+                    self.redactor.redact(&panic_text(&*payload))
+                );
+                self.registry.plugin_panicked(&self.id, why.clone());
+                Err(Error::plugin_fault(why).with_plugin(self.id.clone()).with_operation(operation))
+            }
+        }
+    }
+
+    /// `Unsupported` when the query asks for a kind whose service is not declared.
+    fn check_kinds(&self, query: &TransactionQuery) -> Result<()> {
+        for kind in &query.kinds {
+            let owner = Service::ALL.iter().find(|s| s.ledger_kinds().contains(kind));
+            if let Some(service) = owner {
+                if !self.declared.contains(service) {
+                    return Err(Error::unsupported(format!(
+                        "ledger kind {kind} needs service {service}, which the manifest does not declare"
+                    ))
+                    .with_plugin(self.id.clone())
+                    .with_operation("transactions_v2"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl v1::PortfolioService for Guarded<std::sync::Arc<dyn v1::PortfolioService>> {
+    async fn portfolio(&self) -> Result<Vec<v1::PortfolioEntry>> {
+        self.call("portfolio_v1", self.inner.portfolio()).await
+    }
+}
+
+#[async_trait]
+impl v2::PortfolioService for Guarded<std::sync::Arc<dyn v2::PortfolioService>> {
+    async fn snapshot(&self, query: &PortfolioQuery) -> Result<PortfolioSnapshot> {
+        self.call("portfolio_v2", self.inner.snapshot(query)).await
+    }
+}
+
+#[async_trait]
+impl v1::TransactionService for Guarded<std::sync::Arc<dyn v1::TransactionService>> {
+    async fn transactions(&self) -> Result<Vec<v1::Transaction>> {
+        self.call("transactions_v1", self.inner.transactions()).await
+    }
+}
+
+#[async_trait]
+impl v2::TransactionService for Guarded<std::sync::Arc<dyn v2::TransactionService>> {
+    async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
+        self.check_kinds(query)?;
+        self.call("transactions_v2", self.inner.transactions(query)).await
+    }
+}
