@@ -321,10 +321,10 @@ impl<'s> Walker<'s> {
                 crate::error::excerpt_of(s, 60),
                 expected.join(", ")
             ),
-            other => format!(
-                "expected a {what} (one of {}), found {}",
+            _ => format!(
+                "expected {what} as one of {}, found {}",
                 expected.join(", "),
-                crate::error::excerpt_of(&other.to_string(), 60)
+                node.type_phrase()
             ),
         };
         self.problem(path, message);

@@ -1,1 +1,0 @@
-fn main() { print!("{}", stonks_core::manifest::schema_json()); }
