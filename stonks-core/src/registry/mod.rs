@@ -27,7 +27,7 @@ use tokio::sync::broadcast;
 
 use crate::adapt::{V1AsV2, V2AsV1};
 use crate::config::PluginConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Metrics, MetricsSnapshot, Redactor};
 use crate::lifecycle::{LifecycleEvent, PluginState, Transition};
 use crate::manifest::{Manifest, Service};
@@ -101,8 +101,10 @@ struct Entry {
     history: Vec<Transition>,
     loaded_at: Option<DateTime<Utc>>,
     load_time: Option<Duration>,
-    /// Why the plugin can never load (manifest, compatibility, dependencies).
+    /// Why the plugin can never load (manifest, compatibility, dependencies),
+    /// and the kind of error callers get for it.
     load_error: Option<String>,
+    load_error_kind: ErrorKind,
     /// Why it is in `Error` now.
     error: Option<String>,
     instance: Option<Instance>,
@@ -263,6 +265,7 @@ impl Registry {
                 loaded_at: None,
                 load_time: None,
                 load_error: None,
+                load_error_kind: ErrorKind::Manifest,
                 error: None,
                 instance: None,
                 metrics: Arc::default(),
@@ -281,6 +284,7 @@ impl Registry {
             if let Some(m) = &entry.manifest {
                 if let Some(why) = compatibility_problem(m) {
                     entry.load_error = Some(why);
+                    entry.load_error_kind = ErrorKind::Incompatible;
                 }
             }
             let idx = inner.entries.len();
@@ -328,6 +332,7 @@ impl Registry {
             if e.load_error.is_none() {
                 if let Some(why) = dep_errors.get(&e.id) {
                     e.load_error = Some(why.clone());
+                    e.load_error_kind = ErrorKind::Incompatible;
                 }
             }
         }
@@ -707,6 +712,11 @@ fn catalog_entry(e: &Entry) -> CatalogEntry {
 
 fn not_usable(entry: &Entry, state: PluginState) -> Error {
     match state {
+        // It never loaded: the kind says why (manifest, incompatible).
+        PluginState::Error if entry.load_error.is_some() => Error::new(
+            entry.load_error_kind.clone(),
+            entry.load_error.clone().unwrap_or_default(),
+        ),
         PluginState::Error => Error::plugin_fault(format!(
             "plugin is in error: {}",
             entry.error.as_deref().unwrap_or("unknown reason")

@@ -359,3 +359,15 @@ fn enabling_a_plugin_that_cannot_load_returns_it_to_error() {
     assert_eq!(e.state, PluginState::Error);
     assert!(e.error.unwrap().contains("incompatible"));
 }
+
+#[test]
+fn activating_a_plugin_that_never_loaded_says_why_by_kind() {
+    let r = registry_of(&[
+        (manifest("old", "1.0.0", ("0.1.0", "0.2.0"), &["portfolio@2"], &["portfolio"], &[]), book),
+        (r#"{"plugin": {"name": "bad"}}"#, book),
+        (manifest("orphan", "1.0.0", ("1.0.0", "1.0.0"), &["portfolio@2"], &["portfolio"], &[("gone", "*")]), book),
+    ]);
+    assert_eq!(r.activate("old", &cfg()).unwrap_err().kind(), &ErrorKind::Incompatible);
+    assert_eq!(r.activate("bad", &cfg()).unwrap_err().kind(), &ErrorKind::Manifest);
+    assert_eq!(r.activate("orphan", &cfg()).unwrap_err().kind(), &ErrorKind::Incompatible);
+}
