@@ -1,0 +1,76 @@
+//! The `stonks` binary, run as a user would.
+
+use std::process::Command;
+
+fn stonks(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_stonks")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn fixture(rel: &str) -> String {
+    format!("{}/../stonks-core/tests/manifests/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn manifest_check_reports_every_problem_with_its_path() {
+    let (code, out, err) = stonks(&["manifest", "check", &fixture("valid/full.json"), &fixture("invalid/many-problems.json")]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("full.json: ok (example-broker 1.2.3)"), "{out}");
+    assert!(out.contains("many-problems.json: 4 problems"), "{out}");
+    for line in [
+        "  plugin.version: invalid semver version \"x\"",
+        "  api: missing required key \"interfaces\"",
+        "  capabilities.services[0]: unknown service \"portfolo\"; expected one of portfolio",
+        "  network.bogus: unknown key; expected one of hosts, rate_limit",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    assert!(err.is_empty() && !out.contains("panicked"), "{err}");
+}
+
+#[test]
+fn manifest_check_of_valid_files_exits_0() {
+    let (code, out, _) = stonks(&["manifest", "check", &fixture("valid/minimal.json")]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn manifest_check_survives_every_invalid_fixture_and_missing_files() {
+    let dir = fixture("invalid");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".json"))
+        .collect();
+    files.push("/definitely/not/here.json".into());
+    let args: Vec<&str> = ["manifest", "check"].into_iter().chain(files.iter().map(String::as_str)).collect();
+    let (code, out, err) = stonks(&args);
+    assert_eq!(code, 1);
+    assert!(out.contains("/definitely/not/here.json: cannot read"), "{out}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert_eq!(out.matches(" problem").count(), files.len() - 1);
+}
+
+/// The plugins linked into the app: the facade's default brokers. Grows as
+/// brokers are added; a registration that vanished at link time fails here.
+const LINKED: &[&str] = &[];
+
+#[test]
+fn plugins_lists_the_catalog() {
+    let (code, out, err) = stonks(&["plugins", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, LINKED);
+    let (code, out, _) = stonks(&["plugins"]);
+    assert_eq!(code, 0);
+    if LINKED.is_empty() {
+        assert_eq!(out, "no plugins are linked into this binary (enable broker features of the `stonks` crate)\n");
+    } else {
+        assert!(out.starts_with("ID  "), "{out}");
+    }
+}
