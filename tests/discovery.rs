@@ -26,15 +26,35 @@ fn discovers_exactly_the_linked_plugins() {
 #[tokio::test]
 async fn serves_each_plugin_in_both_versions() {
     let registry = Registry::discover();
-    registry.activate("legacy-v1", &serde_json::json!({})).unwrap();
-    registry.activate("modern-v2", &serde_json::json!({})).unwrap();
+    registry
+        .activate("legacy-v1", &serde_json::json!({}))
+        .unwrap();
+    registry
+        .activate("modern-v2", &serde_json::json!({}))
+        .unwrap();
 
     // legacy-v1 natively, then through V1AsV2.
-    let v1 = registry.portfolio_v1("legacy-v1").unwrap().portfolio().await.unwrap();
+    let v1 = registry
+        .portfolio_v1("legacy-v1")
+        .unwrap()
+        .portfolio()
+        .await
+        .unwrap();
     assert_eq!(v1[0].symbol, "MSFT");
-    let v2 = registry.portfolio_v2("legacy-v1").unwrap().snapshot(&PortfolioQuery::new()).await.unwrap();
-    assert_eq!(v2.positions[0].instrument.isin.as_ref().unwrap().as_str(), "US5949181045");
-    assert_eq!(v2.positions[0].cost_basis.as_ref().unwrap().amount, Decimal::new(150_000, 2));
+    let v2 = registry
+        .portfolio_v2("legacy-v1")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        v2.positions[0].instrument.isin.as_ref().unwrap().as_str(),
+        "US5949181045"
+    );
+    assert_eq!(
+        v2.positions[0].cost_basis.as_ref().unwrap().amount,
+        Decimal::new(150_000, 2)
+    );
     let ledger = registry.transactions_v2("legacy-v1").unwrap();
     let page = ledger.transactions(&TransactionQuery::new()).await.unwrap();
     assert_eq!(page.items.len(), 1);
@@ -42,13 +62,28 @@ async fn serves_each_plugin_in_both_versions() {
     assert_eq!(page.items[0].amount.amount, Decimal::new(-150_000, 2));
 
     // modern-v2 natively, then through V2AsV1.
-    let snap = registry.portfolio_v2("modern-v2").unwrap().snapshot(&PortfolioQuery::new()).await.unwrap();
+    let snap = registry
+        .portfolio_v2("modern-v2")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap();
     assert_eq!(snap.cash[0].amount.amount, Decimal::new(25_075, 2));
-    let v1 = registry.portfolio_v1("modern-v2").unwrap().portfolio().await.unwrap();
+    let v1 = registry
+        .portfolio_v1("modern-v2")
+        .unwrap()
+        .portfolio()
+        .await
+        .unwrap();
     assert_eq!(v1.len(), 2);
     assert_eq!(v1[0].break_even_price, Some(Decimal::new(60_000, 2)));
     assert_eq!(v1[1].product_type, "cash");
-    let trades = registry.transactions_v1("modern-v2").unwrap().transactions().await.unwrap();
+    let trades = registry
+        .transactions_v1("modern-v2")
+        .unwrap()
+        .transactions()
+        .await
+        .unwrap();
     assert_eq!(trades.len(), 1, "the deposit has no v1 shape");
     assert_eq!(trades[0].fees, Decimal::new(200, 2));
     let deposits = registry

@@ -37,7 +37,10 @@ pub fn plugins(out: &mut impl Write, json: bool) -> Result<ExitCode, Box<dyn std
         return Ok(ExitCode::SUCCESS);
     }
     if catalog.is_empty() {
-        writeln!(out, "no plugins are linked into this binary (enable broker features of the `stonks` crate)")?;
+        writeln!(
+            out,
+            "no plugins are linked into this binary (enable broker features of the `stonks` crate)"
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = catalog
@@ -47,21 +50,37 @@ pub fn plugins(out: &mut impl Write, json: bool) -> Result<ExitCode, Box<dyn std
             vec![
                 e.id.clone(),
                 m.map_or("-".into(), |m| m.plugin.version.to_string()),
-                m.map_or("-".into(), |m| format!("{} - {}", m.api.min_version, m.api.max_version)),
+                m.map_or("-".into(), |m| {
+                    format!("{} - {}", m.api.min_version, m.api.max_version)
+                }),
                 e.state.to_string(),
                 m.map_or("-".into(), |m| {
-                    m.capabilities.services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+                    m.capabilities
+                        .services
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 }),
-                e.error.as_deref().map_or(String::new(), |s| table::clip(s, 100)),
+                e.error
+                    .as_deref()
+                    .map_or(String::new(), |s| table::clip(s, 100)),
             ]
         })
         .collect();
-    table::write(out, &["ID", "VERSION", "API", "STATE", "SERVICES", "ERROR"], &rows)?;
+    table::write(
+        out,
+        &["ID", "VERSION", "API", "STATE", "SERVICES", "ERROR"],
+        &rows,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `stonks manifest check FILE...`.
-pub fn manifest_check(out: &mut impl Write, files: &[PathBuf]) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub fn manifest_check(
+    out: &mut impl Write,
+    files: &[PathBuf],
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut invalid = 0;
     for file in files {
         let shown = file.display();
@@ -97,5 +116,9 @@ pub fn manifest_check(out: &mut impl Write, files: &[PathBuf]) -> Result<ExitCod
             }
         }
     }
-    Ok(if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

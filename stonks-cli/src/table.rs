@@ -22,7 +22,15 @@ pub fn write(out: &mut impl Write, headers: &[&str], rows: &[Vec<String>]) -> io
         writeln!(out, "{}", text.trim_end())
     };
     line(out, &mut headers.iter().copied())?;
-    line(out, &mut widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str))?;
+    line(
+        out,
+        &mut widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    )?;
     for row in rows {
         line(out, &mut row.iter().map(String::as_str))?;
     }
@@ -43,7 +51,15 @@ mod tests {
     #[test]
     fn aligns_columns() {
         let mut out = Vec::new();
-        super::write(&mut out, &["id", "state"], &[vec!["bitvavo".into(), "loaded".into()], vec!["x".into(), "error".into()]]).unwrap();
+        super::write(
+            &mut out,
+            &["id", "state"],
+            &[
+                vec!["bitvavo".into(), "loaded".into()],
+                vec!["x".into(), "error".into()],
+            ],
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "id       state\n-------  ------\nbitvavo  loaded\nx        error\n"

@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn stonks(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stonks")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stonks"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -12,14 +15,25 @@ fn stonks(args: &[&str]) -> (i32, String, String) {
 }
 
 fn fixture(rel: &str) -> String {
-    format!("{}/../stonks-core/tests/manifests/{rel}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../stonks-core/tests/manifests/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[test]
 fn manifest_check_reports_every_problem_with_its_path() {
-    let (code, out, err) = stonks(&["manifest", "check", &fixture("valid/full.json"), &fixture("invalid/many-problems.json")]);
+    let (code, out, err) = stonks(&[
+        "manifest",
+        "check",
+        &fixture("valid/full.json"),
+        &fixture("invalid/many-problems.json"),
+    ]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("full.json: ok (example-broker 1.2.3)"), "{out}");
+    assert!(
+        out.contains("full.json: ok (example-broker 1.2.3)"),
+        "{out}"
+    );
     assert!(out.contains("many-problems.json: 4 problems"), "{out}");
     for line in [
         "  plugin.version: invalid semver version \"x\"",
@@ -47,11 +61,20 @@ fn manifest_check_survives_every_invalid_fixture_and_missing_files() {
         .filter(|p| p.ends_with(".json"))
         .collect();
     files.push("/definitely/not/here.json".into());
-    let args: Vec<&str> = ["manifest", "check"].into_iter().chain(files.iter().map(String::as_str)).collect();
+    let args: Vec<&str> = ["manifest", "check"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
     let (code, out, err) = stonks(&args);
     assert_eq!(code, 1);
-    assert!(out.contains("/definitely/not/here.json: cannot read"), "{out}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        out.contains("/definitely/not/here.json: cannot read"),
+        "{out}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
     assert_eq!(out.matches(" problem").count(), files.len() - 1);
 }
 
@@ -64,12 +87,20 @@ fn plugins_lists_the_catalog() {
     let (code, out, err) = stonks(&["plugins", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, LINKED);
     let (code, out, _) = stonks(&["plugins"]);
     assert_eq!(code, 0);
     if LINKED.is_empty() {
-        assert_eq!(out, "no plugins are linked into this binary (enable broker features of the `stonks` crate)\n");
+        assert_eq!(
+            out,
+            "no plugins are linked into this binary (enable broker features of the `stonks` crate)\n"
+        );
     } else {
         assert!(out.starts_with("ID  "), "{out}");
     }

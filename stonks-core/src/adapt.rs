@@ -58,16 +58,17 @@ fn v1_currency(code: &str) -> Result<Currency> {
     Currency::new(code).map_err(|e| bad_v1_data("an invalid currency", e))
 }
 
-fn v1_entry_to_position(e: &v1::PortfolioEntry) -> Result<v2::Position> {
+/// Takes the entry by value so its strings move instead of being copied.
+fn v1_entry_to_position(e: v1::PortfolioEntry) -> Result<v2::Position> {
     let currency = v1_currency(&e.currency)?;
     let isin = e.isin.as_deref().and_then(|s| Isin::new(s).ok());
     let money = |d: Decimal| v2::money(d, &currency);
     Ok(v2::Position {
         instrument: Instrument {
-            broker_id: e.isin.clone().unwrap_or_else(|| e.symbol.clone()),
-            symbol: Some(e.symbol.clone()),
+            broker_id: e.isin.unwrap_or_else(|| e.symbol.clone()),
+            symbol: Some(e.symbol),
             isin,
-            name: e.name.clone(),
+            name: e.name,
             asset_class: AssetClass::from_name(&e.product_type),
             currency: Some(currency.clone()),
             exchange: None,
@@ -86,7 +87,7 @@ impl<S: v1::PortfolioService> v2::PortfolioService for V1AsV2<S> {
         let entries = self.0.portfolio().await?;
         let mut positions = Vec::with_capacity(entries.len());
         let mut cash = Vec::new();
-        for e in &entries {
+        for e in entries {
             if e.product_type == "cash" {
                 let currency = v1_currency(&e.currency)?;
                 cash.push(v2::CashBalance {
@@ -196,7 +197,10 @@ fn position_to_v1(p: &v2::Position) -> v1::PortfolioEntry {
         shares: p.quantity,
         price: in_currency(&p.price),
         value: in_currency(&p.market_value),
-        currency: currency.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+        currency: currency
+            .as_ref()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
         break_even_price,
         unrealized_gain: in_currency(&p.unrealized_pnl),
         product_type: p.instrument.asset_class.as_str().to_owned(),

@@ -105,17 +105,28 @@ impl PluginConfig {
                 problems.push(format!(
                     "{}: unknown setting; expected one of {}",
                     crate::error::excerpt_of(key, 40),
-                    if known.is_empty() { "(none)".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ));
             }
         }
         let mut values = BTreeMap::new();
         for f in fields {
             let name = f.name.as_str();
-            let value = match given.get(name).filter(|v| !v.is_null()).or(f.default.as_ref()) {
+            let value = match given
+                .get(name)
+                .filter(|v| !v.is_null())
+                .or(f.default.as_ref())
+            {
                 Some(v) => v,
                 None if f.required => {
-                    problems.push(format!("{name}: missing required setting ({})", f.kind.as_str()));
+                    problems.push(format!(
+                        "{name}: missing required setting ({})",
+                        f.kind.as_str()
+                    ));
                     continue;
                 }
                 None => continue,
@@ -125,9 +136,13 @@ impl PluginConfig {
                 continue;
             }
             let v = match (f.kind, value) {
-                (FieldType::String, Value::String(s)) if f.secret => ConfigValue::Secret(SecretString::from(s.clone())),
+                (FieldType::String, Value::String(s)) if f.secret => {
+                    ConfigValue::Secret(SecretString::from(s.clone()))
+                }
                 (FieldType::String, Value::String(s)) => ConfigValue::String(s.clone()),
-                (FieldType::Integer, Value::Number(n)) => ConfigValue::Integer(n.as_i64().unwrap_or_default()),
+                (FieldType::Integer, Value::Number(n)) => {
+                    ConfigValue::Integer(n.as_i64().unwrap_or_default())
+                }
                 (FieldType::Boolean, Value::Bool(b)) => ConfigValue::Boolean(*b),
                 (FieldType::Url, Value::String(s)) => match url::Url::parse(s) {
                     Ok(u) => ConfigValue::Url(u),

@@ -65,7 +65,7 @@ pub struct Transition {
     /// When it happened.
     pub at: DateTime<Utc>,
     /// Why, in words.
-    pub reason: String,
+    pub reason: std::borrow::Cow<'static, str>,
 }
 
 /// A transition of one plugin, as published to subscribers.

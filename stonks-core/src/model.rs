@@ -22,10 +22,7 @@ pub struct Currency(Box<str>);
 impl Currency {
     /// Parses a code; lowercase input is upper-cased.
     pub fn new(code: &str) -> Result<Self, Error> {
-        if code.is_empty()
-            || code.len() > 16
-            || !code.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
+        if code.is_empty() || code.len() > 16 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 format!(
@@ -162,7 +159,11 @@ fn luhn_ok(bytes: &[u8; 12]) -> bool {
     let mut digits = [0u8; 24];
     let mut n = 0;
     for &b in bytes {
-        let v = if b.is_ascii_digit() { b - b'0' } else { b - b'A' + 10 };
+        let v = if b.is_ascii_digit() {
+            b - b'0'
+        } else {
+            b - b'A' + 10
+        };
         if v >= 10 {
             digits[n] = v / 10;
             digits[n + 1] = v % 10;
@@ -186,7 +187,7 @@ fn luhn_ok(bytes: &[u8; 12]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 impl fmt::Display for Isin {
@@ -315,7 +316,11 @@ pub struct Instrument {
 
 impl Instrument {
     /// An instrument with only the fields every broker has; the rest empty.
-    pub fn new(broker_id: impl Into<String>, name: impl Into<String>, asset_class: AssetClass) -> Self {
+    pub fn new(
+        broker_id: impl Into<String>,
+        name: impl Into<String>,
+        asset_class: AssetClass,
+    ) -> Self {
         Instrument {
             broker_id: broker_id.into(),
             symbol: None,
@@ -334,10 +339,23 @@ mod tests {
 
     #[test]
     fn isin_checksum() {
-        for ok in ["US0378331005", "NL0010273215", "IE00B4L5Y983", "DE000BASF111", "US5949181045"] {
+        for ok in [
+            "US0378331005",
+            "NL0010273215",
+            "IE00B4L5Y983",
+            "DE000BASF111",
+            "US5949181045",
+        ] {
             assert_eq!(Isin::new(ok).unwrap().as_str(), ok);
         }
-        for bad in ["US0378331006", "NL0010273216", "us0378331005", "US037833100", "12345678901X", "US03783310Ü5"] {
+        for bad in [
+            "US0378331006",
+            "NL0010273216",
+            "us0378331005",
+            "US037833100",
+            "12345678901X",
+            "US03783310Ü5",
+        ] {
             assert!(Isin::new(bad).is_err(), "{bad} accepted");
         }
     }
@@ -358,16 +376,27 @@ mod tests {
 
     #[test]
     fn money_serialises_decimals_as_strings() {
-        let m = Money::new("0.10000000000000000001".parse().unwrap(), Currency::new("EUR").unwrap());
+        let m = Money::new(
+            "0.10000000000000000001".parse().unwrap(),
+            Currency::new("EUR").unwrap(),
+        );
         let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(json, r#"{"amount":"0.10000000000000000001","currency":"EUR"}"#);
+        assert_eq!(
+            json,
+            r#"{"amount":"0.10000000000000000001","currency":"EUR"}"#
+        );
         let back: Money = serde_json::from_str(&json).unwrap();
         assert_eq!(back, m);
     }
 
     #[test]
     fn asset_class_names_round_trip() {
-        for c in [AssetClass::Stock, AssetClass::Etf, AssetClass::Crypto, AssetClass::Other("cfd".into())] {
+        for c in [
+            AssetClass::Stock,
+            AssetClass::Etf,
+            AssetClass::Crypto,
+            AssetClass::Other("cfd".into()),
+        ] {
             assert_eq!(AssetClass::from_name(c.as_str()), c);
         }
     }

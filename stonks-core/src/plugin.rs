@@ -42,11 +42,21 @@ inventory::collect!(PluginRecord);
 
 /// Registers a plugin at link time.
 ///
-/// ```ignore
-/// stonks_core::register_plugin! {
-///     manifest: include_str!("../../../manifests/bitvavo.json"),
-///     factory: services::build,
+/// ```
+/// use stonks_core::{PluginContext, Result, Services};
+///
+/// fn build(_: &PluginContext) -> Result<Services> {
+///     Ok(Services::new()) // a real broker adds its service impls here
 /// }
+///
+/// stonks_core::register_plugin! {
+///     // A broker crate writes `include_str!("../../../manifests/<id>.json")`.
+///     manifest: r#"{"plugin": {"name": "doc-demo"}}"#,
+///     factory: build,
+/// }
+///
+/// let registry = stonks_core::Registry::discover();
+/// assert!(registry.catalog().iter().any(|p| p.id == "doc-demo"));
 /// ```
 ///
 /// A crate that nothing names is never linked, and its registration vanishes
@@ -121,8 +131,15 @@ impl PluginContext {
                 b = b.rate_limit(rl);
             }
         }
-        if let Some(secs) = self.config.integer("timeout_secs").and_then(|s| u64::try_from(s).ok()) {
-            b = b.timeouts(Duration::from_secs(secs.clamp(1, 10)), Duration::from_secs(secs.max(1)));
+        if let Some(secs) = self
+            .config
+            .integer("timeout_secs")
+            .and_then(|s| u64::try_from(s).ok())
+        {
+            b = b.timeouts(
+                Duration::from_secs(secs.clamp(1, 10)),
+                Duration::from_secs(secs.max(1)),
+            );
         }
         for secret in self.config.secret_texts() {
             b = b.secret(secret);

@@ -296,9 +296,12 @@ impl<T> Page<T> {
 pub fn page_from_slice<T: Clone>(all: &[T], query: &TransactionQuery) -> Result<Page<T>> {
     let start = match &query.cursor {
         None => 0,
-        Some(Cursor(c)) => c
-            .parse::<usize>()
-            .map_err(|_| Error::config(format!("invalid cursor {:?}", crate::error::excerpt_of(c, 40))))?,
+        Some(Cursor(c)) => c.parse::<usize>().map_err(|_| {
+            Error::config(format!(
+                "invalid cursor {:?}",
+                crate::error::excerpt_of(c, 40)
+            ))
+        })?,
     };
     let limit = query.limit.map_or(usize::MAX, |l| l.max(1) as usize);
     let end = start.saturating_add(limit).min(all.len());
@@ -385,7 +388,10 @@ where
                     }
                     st.query = Some(q.cursor(Some(next)));
                 }
-                Some((stream::iter(page.items.into_iter().map(Ok).collect::<Vec<_>>()), st))
+                Some((
+                    stream::iter(page.items.into_iter().map(Ok).collect::<Vec<_>>()),
+                    st,
+                ))
             }
         }
     })
@@ -444,7 +450,9 @@ mod tests {
     #[tokio::test]
     async fn stream_reads_every_page_once() {
         let svc = Fixed((0..25).map(entry).collect());
-        let all = collect_ledger(&svc, TransactionQuery::new().limit(7)).await.unwrap();
+        let all = collect_ledger(&svc, TransactionQuery::new().limit(7))
+            .await
+            .unwrap();
         let ids: Vec<_> = all.iter().map(|e| e.id.clone()).collect();
         assert_eq!(ids, (0..25).map(|i| i.to_string()).collect::<Vec<_>>());
     }
@@ -455,10 +463,15 @@ mod tests {
         #[async_trait]
         impl TransactionService for Stuck {
             async fn transactions(&self, _: &TransactionQuery) -> Result<Page<LedgerEntry>> {
-                Ok(Page { items: vec![entry(1)], next_cursor: Some(Cursor("same".into())) })
+                Ok(Page {
+                    items: vec![entry(1)],
+                    next_cursor: Some(Cursor("same".into())),
+                })
             }
         }
-        let err = collect_ledger(&Stuck, TransactionQuery::new()).await.unwrap_err();
+        let err = collect_ledger(&Stuck, TransactionQuery::new())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::Plugin);
     }
 
@@ -474,6 +487,9 @@ mod tests {
         for k in LedgerKind::NAMED {
             assert_eq!(LedgerKind::from_name(k.as_str()), k);
         }
-        assert_eq!(LedgerKind::from_name("airdrop"), LedgerKind::Other("airdrop".into()));
+        assert_eq!(
+            LedgerKind::from_name("airdrop"),
+            LedgerKind::Other("airdrop".into())
+        );
     }
 }

@@ -62,7 +62,11 @@ fn legacy_trade(day: u32, side: v1::Side) -> v1::Transaction {
         symbol: "AAPL".into(),
         quantity: d("2"),
         price: d("170.00"),
-        total: if side == v1::Side::Buy { d("-340.00") } else { d("340.00") },
+        total: if side == v1::Side::Buy {
+            d("-340.00")
+        } else {
+            d("340.00")
+        },
         fees: d("1.00"),
         currency: "USD".into(),
     }
@@ -82,15 +86,32 @@ async fn v1_portfolio_as_v2_maps_every_field() {
         unrealized_gain: None,
         product_type: "cash".into(),
     };
-    let closed = v1::PortfolioEntry { shares: d("0"), isin: Some("US0378331006".into()), ..legacy_entry() };
-    let plugin = V1AsV2(Legacy { entries: vec![legacy_entry(), cash, closed], trades: vec![] });
+    let closed = v1::PortfolioEntry {
+        shares: d("0"),
+        isin: Some("US0378331006".into()),
+        ..legacy_entry()
+    };
+    let plugin = V1AsV2(Legacy {
+        entries: vec![legacy_entry(), cash, closed],
+        trades: vec![],
+    });
 
     let before = Utc::now();
     let snap = plugin.snapshot(&PortfolioQuery::new()).await.unwrap();
-    assert!(snap.as_of >= before, "v1 has no time: the call's time stands in");
-    assert_eq!(snap.positions.len(), 1, "closed positions are not shown by default");
+    assert!(
+        snap.as_of >= before,
+        "v1 has no time: the call's time stands in"
+    );
+    assert_eq!(
+        snap.positions.len(),
+        1,
+        "closed positions are not shown by default"
+    );
     let p = &snap.positions[0];
-    assert_eq!(p.instrument.broker_id, "US0378331005", "no broker id in v1: the ISIN stands in");
+    assert_eq!(
+        p.instrument.broker_id, "US0378331005",
+        "no broker id in v1: the ISIN stands in"
+    );
     assert_eq!(p.instrument.symbol.as_deref(), Some("AAPL"));
     assert_eq!(p.instrument.isin, Some(Isin::new("US0378331005").unwrap()));
     assert_eq!(p.instrument.name, "Apple Inc");
@@ -105,23 +126,58 @@ async fn v1_portfolio_as_v2_maps_every_field() {
     assert_eq!(snap.cash.len(), 1);
     assert_eq!(snap.cash[0].amount, eur("1500.25"));
 
-    let all = plugin.snapshot(&PortfolioQuery::new().include_closed(true)).await.unwrap();
+    let all = plugin
+        .snapshot(&PortfolioQuery::new().include_closed(true))
+        .await
+        .unwrap();
     assert_eq!(all.positions.len(), 2);
-    assert_eq!(all.positions[1].instrument.isin, None, "an ISIN failing its checksum is dropped");
+    assert_eq!(
+        all.positions[1].instrument.isin, None,
+        "an ISIN failing its checksum is dropped"
+    );
 }
 
 #[tokio::test]
 async fn v1_unknown_values_stay_unknown() {
-    let entry = v1::PortfolioEntry { price: None, value: None, break_even_price: None, unrealized_gain: None, ..legacy_entry() };
-    let snap = V1AsV2(Legacy { entries: vec![entry], trades: vec![] }).snapshot(&PortfolioQuery::new()).await.unwrap();
+    let entry = v1::PortfolioEntry {
+        price: None,
+        value: None,
+        break_even_price: None,
+        unrealized_gain: None,
+        ..legacy_entry()
+    };
+    let snap = V1AsV2(Legacy {
+        entries: vec![entry],
+        trades: vec![],
+    })
+    .snapshot(&PortfolioQuery::new())
+    .await
+    .unwrap();
     let p = &snap.positions[0];
-    assert_eq!((p.price.clone(), p.market_value.clone(), p.cost_basis.clone(), p.unrealized_pnl.clone()), (None, None, None, None));
+    assert_eq!(
+        (
+            p.price.clone(),
+            p.market_value.clone(),
+            p.cost_basis.clone(),
+            p.unrealized_pnl.clone()
+        ),
+        (None, None, None, None)
+    );
 }
 
 #[tokio::test]
 async fn v1_bad_currency_is_a_plugin_error() {
-    let entry = v1::PortfolioEntry { currency: "€".into(), ..legacy_entry() };
-    let err = V1AsV2(Legacy { entries: vec![entry], trades: vec![] }).snapshot(&PortfolioQuery::new()).await.unwrap_err();
+    let entry = v1::PortfolioEntry {
+        currency: "€".into(),
+        ..legacy_entry()
+    };
+    let err = V1AsV2(Legacy {
+        entries: vec![entry],
+        trades: vec![],
+    })
+    .snapshot(&PortfolioQuery::new())
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Plugin);
 }
 
@@ -132,7 +188,10 @@ async fn v1_trades_as_v2_ledger() {
         legacy_trade(2, v1::Side::Buy),
         legacy_trade(2, v1::Side::Buy), // identical twin
     ];
-    let plugin = V1AsV2(Legacy { entries: vec![], trades });
+    let plugin = V1AsV2(Legacy {
+        entries: vec![],
+        trades,
+    });
     let page = plugin.transactions(&TransactionQuery::new()).await.unwrap();
     assert_eq!(page.next_cursor, None);
     let ids: Vec<&str> = page.items.iter().map(|e| e.id.as_str()).collect();
@@ -145,11 +204,21 @@ async fn v1_trades_as_v2_ledger() {
         ]
     );
     let e = &page.items[0];
-    assert_eq!(e.timestamp, Utc.with_ymd_and_hms(2026, 3, 2, 14, 30, 0).unwrap());
+    assert_eq!(
+        e.timestamp,
+        Utc.with_ymd_and_hms(2026, 3, 2, 14, 30, 0).unwrap()
+    );
     assert_eq!(e.kind, LedgerKind::Buy);
     let i = e.instrument.as_ref().unwrap();
-    assert_eq!((i.broker_id.as_str(), i.symbol.as_deref(), i.name.as_str()), ("AAPL", Some("AAPL"), "AAPL"));
-    assert_eq!(i.asset_class, AssetClass::Other("unknown".into()), "v1 trades carry no asset class");
+    assert_eq!(
+        (i.broker_id.as_str(), i.symbol.as_deref(), i.name.as_str()),
+        ("AAPL", Some("AAPL"), "AAPL")
+    );
+    assert_eq!(
+        i.asset_class,
+        AssetClass::Other("unknown".into()),
+        "v1 trades carry no asset class"
+    );
     assert_eq!(e.quantity, Some(d("2")));
     assert_eq!(e.price, Some(usd("170.00")));
     assert_eq!(e.amount, usd("-340.00"));
@@ -161,13 +230,25 @@ async fn v1_trades_as_v2_ledger() {
     let again = plugin.transactions(&TransactionQuery::new()).await.unwrap();
     assert_eq!(again.items, page.items);
     // Filters and paging are honoured; other kinds are empty (v1 has trades only).
-    let sells = plugin.transactions(&TransactionQuery::new().kinds([LedgerKind::Sell])).await.unwrap();
+    let sells = plugin
+        .transactions(&TransactionQuery::new().kinds([LedgerKind::Sell]))
+        .await
+        .unwrap();
     assert_eq!(sells.items.len(), 1);
-    let deposits = plugin.transactions(&TransactionQuery::new().kinds([LedgerKind::Deposit])).await.unwrap();
+    let deposits = plugin
+        .transactions(&TransactionQuery::new().kinds([LedgerKind::Deposit]))
+        .await
+        .unwrap();
     assert!(deposits.items.is_empty());
-    let first = plugin.transactions(&TransactionQuery::new().limit(2)).await.unwrap();
+    let first = plugin
+        .transactions(&TransactionQuery::new().limit(2))
+        .await
+        .unwrap();
     assert_eq!(first.items.len(), 2);
-    let rest = plugin.transactions(&TransactionQuery::new().limit(2).cursor(first.next_cursor)).await.unwrap();
+    let rest = plugin
+        .transactions(&TransactionQuery::new().limit(2).cursor(first.next_cursor))
+        .await
+        .unwrap();
     assert_eq!(rest.items, page.items[2..]);
 }
 
@@ -186,7 +267,12 @@ impl v2::PortfolioService for Modern {
 #[async_trait]
 impl v2::TransactionService for Modern {
     async fn transactions(&self, q: &TransactionQuery) -> Result<Page<LedgerEntry>> {
-        let hits: Vec<LedgerEntry> = self.ledger.iter().filter(|e| q.matches(e)).cloned().collect();
+        let hits: Vec<LedgerEntry> = self
+            .ledger
+            .iter()
+            .filter(|e| q.matches(e))
+            .cloned()
+            .collect();
         v2::page_from_slice(&hits, &q.clone().limit(1))
     }
 }
@@ -232,7 +318,10 @@ async fn v2_portfolio_as_v1_maps_every_field() {
                     unrealized_pnl: Some(usd("78")),
                 },
                 v2::Position {
-                    instrument: Instrument { symbol: None, ..instrument() },
+                    instrument: Instrument {
+                        symbol: None,
+                        ..instrument()
+                    },
                     quantity: d("1"),
                     price: Some(usd("120")),
                     market_value: None,
@@ -240,7 +329,9 @@ async fn v2_portfolio_as_v1_maps_every_field() {
                     unrealized_pnl: None,
                 },
             ],
-            cash: vec![v2::CashBalance { amount: eur("250.75") }],
+            cash: vec![v2::CashBalance {
+                amount: eur("250.75"),
+            }],
         },
         ledger: vec![],
     });
@@ -261,9 +352,15 @@ async fn v2_portfolio_as_v1_maps_every_field() {
             product_type: "stock".into(),
         }
     );
-    assert_eq!(out[1].symbol, "331868", "no symbol: the broker id stands in");
+    assert_eq!(
+        out[1].symbol, "331868",
+        "no symbol: the broker id stands in"
+    );
     assert_eq!(out[1].value, None, "unknown stays unknown");
-    assert_eq!(out[1].break_even_price, None, "cost basis in another currency is dropped");
+    assert_eq!(
+        out[1].break_even_price, None,
+        "cost basis in another currency is dropped"
+    );
     assert_eq!(
         out[2],
         v1::PortfolioEntry {
@@ -287,10 +384,21 @@ async fn v2_ledger_as_v1_trades() {
     sell.amount = usd("410.00");
     sell.price = None; // derived from amount / quantity
     let plugin = V2AsV1(Modern {
-        snapshot: v2::PortfolioSnapshot { as_of: Utc::now(), positions: vec![], cash: vec![] },
+        snapshot: v2::PortfolioSnapshot {
+            as_of: Utc::now(),
+            positions: vec![],
+            cash: vec![],
+        },
         ledger: vec![
-            entry("1", LedgerKind::Buy, vec![usd("0.50"), usd("1.00"), eur("0.10")]),
-            LedgerEntry { kind: LedgerKind::Dividend, ..entry("d", LedgerKind::Dividend, vec![]) },
+            entry(
+                "1",
+                LedgerKind::Buy,
+                vec![usd("0.50"), usd("1.00"), eur("0.10")],
+            ),
+            LedgerEntry {
+                kind: LedgerKind::Dividend,
+                ..entry("d", LedgerKind::Dividend, vec![])
+            },
             sell,
         ],
     });
@@ -318,15 +426,25 @@ async fn v2_trade_without_quantity_is_a_plugin_error() {
     let mut bad = entry("1", LedgerKind::Buy, vec![]);
     bad.quantity = None;
     let plugin = V2AsV1(Modern {
-        snapshot: v2::PortfolioSnapshot { as_of: Utc::now(), positions: vec![], cash: vec![] },
+        snapshot: v2::PortfolioSnapshot {
+            as_of: Utc::now(),
+            positions: vec![],
+            cash: vec![],
+        },
         ledger: vec![bad],
     });
-    assert_eq!(plugin.transactions().await.unwrap_err().kind(), &ErrorKind::Plugin);
+    assert_eq!(
+        plugin.transactions().await.unwrap_err().kind(),
+        &ErrorKind::Plugin
+    );
 }
 
 #[tokio::test]
 async fn round_trip_v1_v2_v1_is_lossless_for_v1_data() {
-    let legacy = Legacy { entries: vec![legacy_entry()], trades: vec![legacy_trade(2, v1::Side::Buy)] };
+    let legacy = Legacy {
+        entries: vec![legacy_entry()],
+        trades: vec![legacy_trade(2, v1::Side::Buy)],
+    };
     let expected_entries = legacy.entries.clone();
     let expected_trades = legacy.trades.clone();
     let back = V2AsV1(V1AsV2(legacy));

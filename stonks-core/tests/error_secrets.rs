@@ -63,13 +63,18 @@ async fn no_error_kind_shows_a_secret() {
         &format!(r#""secret":true,"default":"{SECRET}","required":false,"#),
     );
     let with_default = with_default.replacen(r#""required":true,"#, "", 1);
-    let err: Error = stonks_core::Manifest::from_json(&with_default).unwrap_err().into();
+    let err: Error = stonks_core::Manifest::from_json(&with_default)
+        .unwrap_err()
+        .into();
     assert_eq!(err.kind(), &ErrorKind::Manifest);
     errors.push(err);
 
     let registry = Registry::builder()
         .register(PluginRecord::new(manifest("leaky", "1.0.0"), leaky))
-        .register(PluginRecord::new(manifest("refuser", "1.0.0"), failing_factory))
+        .register(PluginRecord::new(
+            manifest("refuser", "1.0.0"),
+            failing_factory,
+        ))
         .register(PluginRecord::new(manifest("future", "5.0.0"), leaky))
         .build();
 
@@ -81,16 +86,27 @@ async fn no_error_kind_shows_a_secret() {
     errors.push(err);
 
     // Incompatible.
-    let err = registry.activate("future", &json!({"api_secret": SECRET})).unwrap_err();
+    let err = registry
+        .activate("future", &json!({"api_secret": SECRET}))
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Incompatible);
     errors.push(err);
 
     // Plugin: a factory whose error quotes the secret, and a panic quoting it.
-    let err = registry.activate("refuser", &json!({"api_secret": SECRET})).unwrap_err();
+    let err = registry
+        .activate("refuser", &json!({"api_secret": SECRET}))
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Plugin);
     errors.push(err);
-    registry.activate("leaky", &json!({"api_secret": SECRET})).unwrap();
-    let err = registry.portfolio_v2("leaky").unwrap().snapshot(&PortfolioQuery::new()).await.unwrap_err();
+    registry
+        .activate("leaky", &json!({"api_secret": SECRET}))
+        .unwrap();
+    let err = registry
+        .portfolio_v2("leaky")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Plugin);
     errors.push(err);
     let catalog = format!("{:?}", registry.catalog());
@@ -104,9 +120,16 @@ async fn no_error_kind_shows_a_secret() {
 
     // Broker answers: auth, rate limit, temporary, protocol; all quote the secret.
     let server = MockServer::start().await;
-    for (p, status) in [("/auth", 403), ("/limit", 429), ("/down", 503), ("/garbled", 200)] {
+    for (p, status) in [
+        ("/auth", 403),
+        ("/limit", 429),
+        ("/down", 503),
+        ("/garbled", 200),
+    ] {
         Mock::given(path(p))
-            .respond_with(ResponseTemplate::new(status).set_body_string(format!("<html>{SECRET}</html>")))
+            .respond_with(
+                ResponseTemplate::new(status).set_body_string(format!("<html>{SECRET}</html>")),
+            )
             .mount(&server)
             .await;
     }
@@ -122,7 +145,13 @@ async fn no_error_kind_shows_a_secret() {
         .timeouts(Duration::from_millis(100), Duration::from_millis(100))
         .build()
         .unwrap();
-    let send = |p: &str| client.send(Request::get(p).secret_query("key", SECRET).secret_header("x-key", SECRET));
+    let send = |p: &str| {
+        client.send(
+            Request::get(p)
+                .secret_query("key", SECRET)
+                .secret_header("x-key", SECRET),
+        )
+    };
 
     let resp = send("/auth").await.unwrap();
     let err = resp.status_error(Some(&format!("invalid key {SECRET}")));
@@ -134,7 +163,11 @@ async fn no_error_kind_shows_a_secret() {
     let err = send("/down").await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Temporary);
     errors.push(err);
-    let err = send("/garbled").await.unwrap().json::<Vec<u8>>().unwrap_err();
+    let err = send("/garbled")
+        .await
+        .unwrap()
+        .json::<Vec<u8>>()
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Protocol);
     errors.push(err);
     let err = send("/slow").await.unwrap_err();
@@ -142,7 +175,11 @@ async fn no_error_kind_shows_a_secret() {
     errors.push(err);
 
     // A connection failure to a URL carrying the secret in its query.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let closed = HttpClient::builder("secretive")
         .base_url(&format!("http://127.0.0.1:{port}"))
         .unwrap()
@@ -150,7 +187,10 @@ async fn no_error_kind_shows_a_secret() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = closed.send(Request::get("/x").secret_query("key", SECRET)).await.unwrap_err();
+    let err = closed
+        .send(Request::get("/x").secret_query("key", SECRET))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Temporary);
     errors.push(err);
 

@@ -38,12 +38,18 @@ async fn joins_base_path_and_sends_query_and_headers() {
         .and(path("/v2/balance"))
         .and(query_param("symbol", "BTC"))
         .and(header("x-plain", "1"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(r#"[{"symbol":"BTC","available":"1.57"}]"#))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"[{"symbol":"BTC","available":"1.57"}]"#),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let resp = client(&server)
-        .send(Request::get("/balance").query("symbol", "BTC").header("x-plain", "1"))
+        .send(
+            Request::get("/balance")
+                .query("symbol", "BTC")
+                .header("x-plain", "1"),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
@@ -87,7 +93,10 @@ async fn retries_503_and_signs_every_attempt_afresh() {
         .expect(1)
         .mount(&server)
         .await;
-    let signer = Arc::new(CountingSigner { calls: AtomicU32::new(0), seen: Mutex::new(vec![]) });
+    let signer = Arc::new(CountingSigner {
+        calls: AtomicU32::new(0),
+        seen: Mutex::new(vec![]),
+    });
     let c = client(&server);
     let req = Request::post("/order")
         .query("a", "1 2")
@@ -126,7 +135,11 @@ async fn honours_retry_after() {
     let started = Instant::now();
     let resp = client(&server).send(Request::get("/ticker")).await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 
@@ -189,15 +202,27 @@ async fn other_statuses_are_answers_not_retries() {
     let c = client(&server);
     let resp = c.send(Request::get("/fail")).await.unwrap();
     assert_eq!(resp.status(), 500);
-    assert_eq!(resp.error_for_status().unwrap_err().kind(), &ErrorKind::Temporary);
-    let auth = c.send(Request::get("/auth")).await.unwrap().error_for_status().unwrap_err();
+    assert_eq!(
+        resp.error_for_status().unwrap_err().kind(),
+        &ErrorKind::Temporary
+    );
+    let auth = c
+        .send(Request::get("/auth"))
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap_err();
     assert_eq!(auth.kind(), &ErrorKind::Auth);
 }
 
 #[tokio::test]
 async fn host_allowlist_blocks_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(path("/elsewhere")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
     let c = HttpClient::builder("test-broker")
         .base_url("https://api.example.com/v2")
         .unwrap()
@@ -205,9 +230,16 @@ async fn host_allowlist_blocks_before_sending() {
         .build()
         .unwrap();
     // The mock server's host (127.0.0.1) is not allowed.
-    let err = c.send(Request::get(format!("{}/elsewhere", server.uri()))).await.unwrap_err();
+    let err = c
+        .send(Request::get(format!("{}/elsewhere", server.uri())))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Config);
-    assert!(err.to_string().contains("not in the plugin's network.hosts"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("not in the plugin's network.hosts"),
+        "{err}"
+    );
     // An explicit base_url override allows its own host.
     let c = client(&server);
     assert!(c.url_of(&Request::get("/x")).is_ok());
@@ -252,11 +284,18 @@ async fn slow_answers_time_out() {
 #[tokio::test]
 async fn rate_limit_spaces_requests() {
     let server = MockServer::start().await;
-    Mock::given(path("/r")).respond_with(ResponseTemplate::new(200)).expect(4).mount(&server).await;
+    Mock::given(path("/r"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(4)
+        .mount(&server)
+        .await;
     let c = HttpClient::builder("test-broker")
         .base_url(&server.uri())
         .unwrap()
-        .rate_limit(RateLimit { requests: 2, per_seconds: 1 })
+        .rate_limit(RateLimit {
+            requests: 2,
+            per_seconds: 1,
+        })
         .build()
         .unwrap();
     let started = Instant::now();
@@ -264,7 +303,11 @@ async fn rate_limit_spaces_requests() {
         c.send(Request::get("/r")).await.unwrap();
     }
     // A burst of 2, then one every 500 ms.
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[derive(Clone, Default)]
@@ -292,7 +335,10 @@ async fn protocol_errors_and_logs_never_show_secrets() {
 
     let server = MockServer::start().await;
     Mock::given(path("/v2/account"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(format!(r#"{{"fees": "{SECRET}", "tier": "x"}}"#)))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(format!(r#"{{"fees": "{SECRET}", "tier": "x"}}"#)),
+        )
         .mount(&server)
         .await;
     Mock::given(path("/v2/flaky"))
@@ -306,7 +352,11 @@ async fn protocol_errors_and_logs_never_show_secrets() {
         fees: u32,
     }
     let resp = c
-        .send(Request::get("/account").secret_query("token", SECRET).secret_header("x-key", SECRET))
+        .send(
+            Request::get("/account")
+                .secret_query("token", SECRET)
+                .secret_header("x-key", SECRET),
+        )
         .await
         .unwrap();
     let err = resp.json::<Account>().unwrap_err();
@@ -315,7 +365,10 @@ async fn protocol_errors_and_logs_never_show_secrets() {
     assert_eq!(details.endpoint, "GET /account");
     assert_eq!(details.status, Some(200));
     assert!(err.message().contains("unexpected body at fees"), "{err}");
-    let _ = c.send(Request::get("/flaky").secret_query("token", SECRET)).await.unwrap_err();
+    let _ = c
+        .send(Request::get("/flaky").secret_query("token", SECRET))
+        .await
+        .unwrap_err();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("/v2/account"), "logs were captured: {logs}");

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use stonks_core::Manifest;
 
 fn fixtures(dir: &str, ext: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/manifests").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/manifests")
+        .join(dir);
     let mut files: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -58,7 +60,9 @@ fn invalid_manifests_report_their_problems() {
             Err(e) => e,
         };
         for line in expect.lines().filter(|l| !l.trim().is_empty()) {
-            let (path, message) = line.split_once(" | ").expect("expect lines are `path | message`");
+            let (path, message) = line
+                .split_once(" | ")
+                .expect("expect lines are `path | message`");
             let found = err
                 .problems()
                 .iter()
@@ -70,13 +74,18 @@ fn invalid_manifests_report_their_problems() {
             );
         }
         // The report says where each problem is: never an empty path.
-        assert!(err.problems().iter().all(|p| !p.path.is_empty() && !p.message.is_empty()));
+        assert!(
+            err.problems()
+                .iter()
+                .all(|p| !p.path.is_empty() && !p.message.is_empty())
+        );
     }
 }
 
 #[test]
 fn stored_schema_is_current() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifests/plugin-manifest.schema.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifests/plugin-manifest.schema.json");
     let generated = stonks_core::manifest::schema_json();
     if std::env::var_os("STONKS_BLESS").is_some() {
         fs::write(&path, &generated).unwrap();

@@ -11,23 +11,48 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|i| Value::from(i)),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         "[a-z@. _-]{0,12}".prop_map(Value::String),
         prop::sample::select(vec![
-            "portfolio", "portfolio@2", "broker", "1.0.0", "^1", "EUR", "XAMS", "api.bitvavo.com", "url",
+            "portfolio",
+            "portfolio@2",
+            "broker",
+            "1.0.0",
+            "^1",
+            "EUR",
+            "XAMS",
+            "api.bitvavo.com",
+            "url",
         ])
         .prop_map(|s| Value::String(s.to_owned())),
     ];
     leaf.prop_recursive(6, 64, 8, |inner| {
         let keys = prop::sample::select(vec![
-            "plugin", "api", "name", "version", "type", "services", "interfaces", "fields", "network",
-            "hosts", "capabilities", "dependencies", "core", "plugins", "configuration", "default", "x",
+            "plugin",
+            "api",
+            "name",
+            "version",
+            "type",
+            "services",
+            "interfaces",
+            "fields",
+            "network",
+            "hosts",
+            "capabilities",
+            "dependencies",
+            "core",
+            "plugins",
+            "configuration",
+            "default",
+            "x",
         ]);
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
-            prop::collection::vec((keys, inner), 0..8)
-                .prop_map(|kv| serde_json::Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::vec((keys, inner), 0..8).prop_map(|kv| serde_json::Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
         ]
     })
 }

@@ -110,7 +110,9 @@ impl Metrics {
         let mean = if r.count == 0 {
             Duration::ZERO
         } else {
-            Duration::from_micros(u64::try_from(r.total_us / u128::from(r.count)).unwrap_or(u64::MAX))
+            Duration::from_micros(
+                u64::try_from(r.total_us / u128::from(r.count)).unwrap_or(u64::MAX),
+            )
         };
         MetricsSnapshot {
             requests: self.requests.load(Ordering::Relaxed),
@@ -141,7 +143,10 @@ mod tests {
             m.record(Duration::from_millis(ms), ms % 10 != 0, ms > 95, ms == 50);
         }
         let s = m.snapshot();
-        assert_eq!((s.requests, s.errors, s.retries, s.rate_limited), (100, 10, 5, 1));
+        assert_eq!(
+            (s.requests, s.errors, s.retries, s.rate_limited),
+            (100, 10, 5, 1)
+        );
         assert_eq!(s.latency.p50, Duration::from_millis(50));
         assert_eq!(s.latency.p95, Duration::from_millis(95));
         assert_eq!(s.latency.max, Duration::from_millis(100));

@@ -279,8 +279,9 @@ impl Response {
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             self.protocol_error(format!("unexpected body at {}: {}", e.path(), e.inner()))
         })?;
-        de.end()
-            .map_err(|e| self.protocol_error(format!("unexpected data after the JSON body: {e}")))?;
+        de.end().map_err(|e| {
+            self.protocol_error(format!("unexpected data after the JSON body: {e}"))
+        })?;
         Ok(value)
     }
 
@@ -355,7 +356,9 @@ impl HttpClientBuilder {
 
     fn set_base(&mut self, url: url::Url) -> Result<()> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::config(format!("base_url {url} must be http or https")));
+            return Err(Error::config(format!(
+                "base_url {url} must be http or https"
+            )));
         }
         if let Some(host) = url.host_str() {
             self.hosts.insert(host.to_ascii_lowercase());
@@ -452,7 +455,10 @@ impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpClient")
             .field("plugin", &self.shared.plugin)
-            .field("base_url", &self.shared.base_url.as_ref().map(url::Url::as_str))
+            .field(
+                "base_url",
+                &self.shared.base_url.as_ref().map(url::Url::as_str),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -503,13 +509,13 @@ impl HttpClient {
     /// The absolute URL of `req` with its query, checked against the allowlist.
     pub fn url_of(&self, req: &Request) -> Result<url::Url> {
         let mut url = if req.target.starts_with("http://") || req.target.starts_with("https://") {
-            url::Url::parse(&req.target).map_err(|e| self.config_error(format!("invalid URL: {e}")))?
+            url::Url::parse(&req.target)
+                .map_err(|e| self.config_error(format!("invalid URL: {e}")))?
         } else {
-            let base = self
-                .shared
-                .base_url
-                .as_ref()
-                .ok_or_else(|| self.config_error("relative request without a base_url".into()))?;
+            let base =
+                self.shared.base_url.as_ref().ok_or_else(|| {
+                    self.config_error("relative request without a base_url".into())
+                })?;
             // Join as text so a base path (`/v2`) is kept.
             let joined = format!(
                 "{}/{}",
@@ -537,7 +543,8 @@ impl HttpClient {
     }
 
     fn config_error(&self, message: String) -> Error {
-        Error::config(self.shared.redactor.redact(&message).into_owned()).with_plugin(self.shared.plugin.clone())
+        Error::config(self.shared.redactor.redact(&message).into_owned())
+            .with_plugin(self.shared.plugin.clone())
     }
 
     /// The URL as it may be logged: secret query values masked.
@@ -548,7 +555,14 @@ impl HttpClient {
                 .query_pairs()
                 .map(|(k, v)| {
                     let secret = req.query.iter().any(|(n, _, s)| *s && *n == k);
-                    (k.into_owned(), if secret { MASK.to_owned() } else { v.into_owned() })
+                    (
+                        k.into_owned(),
+                        if secret {
+                            MASK.to_owned()
+                        } else {
+                            v.into_owned()
+                        },
+                    )
                 })
                 .collect();
             shown.query_pairs_mut().clear().extend_pairs(pairs);
@@ -577,7 +591,9 @@ impl HttpClient {
                 }
                 Attempt::Answer(resp) => return Ok(resp),
                 // A request that never connected was never sent: safe to repeat.
-                Attempt::Failed { error, connect } if req.method.idempotent() || connect => (None, error),
+                Attempt::Failed { error, connect } if req.method.idempotent() || connect => {
+                    (None, error)
+                }
                 Attempt::Failed { error, .. } => return Err(error),
             };
             let wait = policy.backoff(attempt, retry_after);
@@ -594,11 +610,21 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, req: &Request, url: &url::Url, endpoint: &str, retry: bool) -> Result<Attempt> {
+    async fn attempt(
+        &self,
+        req: &Request,
+        url: &url::Url,
+        endpoint: &str,
+        retry: bool,
+    ) -> Result<Attempt> {
         if let Some(limiter) = &self.shared.limiter {
             limiter.acquire().await;
         }
-        let body: &[u8] = req.body.as_ref().map(|(b, _)| b.as_slice()).unwrap_or_default();
+        let body: &[u8] = req
+            .body
+            .as_ref()
+            .map(|(b, _)| b.as_slice())
+            .unwrap_or_default();
         let mut headers = req.headers.clone();
         if let Some(signer) = &req.signer {
             let mut out = Outgoing {
@@ -607,7 +633,9 @@ impl HttpClient {
                 body,
                 headers: &mut headers,
             };
-            signer.sign(&mut out).map_err(|e| e.with_plugin(self.shared.plugin.clone()))?;
+            signer
+                .sign(&mut out)
+                .map_err(|e| e.with_plugin(self.shared.plugin.clone()))?;
         }
         let mut map = HeaderMap::new();
         for (name, value, secret) in &headers {
@@ -642,7 +670,9 @@ impl HttpClient {
         match result {
             Ok((status, headers, body)) => {
                 let ok = status < 400;
-                self.shared.metrics.record(latency, ok, retry, status == 429);
+                self.shared
+                    .metrics
+                    .record(latency, ok, retry, status == 429);
                 tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, status, latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX), "http");
                 Ok(Attempt::Answer(Response {
                     status,
@@ -654,9 +684,17 @@ impl HttpClient {
             }
             Err(e) => {
                 self.shared.metrics.record(latency, false, retry, false);
-                let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Temporary };
+                let kind = if e.is_timeout() {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Temporary
+                };
                 let connect = e.is_connect();
-                let cause = self.shared.redactor.redact(&e.without_url().to_string()).into_owned();
+                let cause = self
+                    .shared
+                    .redactor
+                    .redact(&e.without_url().to_string())
+                    .into_owned();
                 tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, error = %cause, "http transport error");
                 let message = if connect {
                     format!("cannot connect: {cause}")

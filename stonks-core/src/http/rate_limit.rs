@@ -78,19 +78,28 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn spaces_requests_after_the_burst() {
-        let rl = RateLimiter::new(RateLimit { requests: 2, per_seconds: 1 });
+        let rl = RateLimiter::new(RateLimit {
+            requests: 2,
+            per_seconds: 1,
+        });
         let start = Instant::now();
         for _ in 0..6 {
             rl.acquire().await;
         }
         // 2 at once, then one every 500 ms.
         let took = start.elapsed();
-        assert!(took >= Duration::from_millis(2000) && took < Duration::from_millis(2100), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(2000) && took < Duration::from_millis(2100),
+            "{took:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn hold_pauses_everything() {
-        let rl = RateLimiter::new(RateLimit { requests: 100, per_seconds: 1 });
+        let rl = RateLimiter::new(RateLimit {
+            requests: 100,
+            per_seconds: 1,
+        });
         let start = Instant::now();
         rl.hold_until(start + Duration::from_secs(3));
         rl.acquire().await;

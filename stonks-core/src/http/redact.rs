@@ -56,7 +56,10 @@ mod tests {
         r.add("abcd");
         r.add("abcdef");
         r.add("xy");
-        assert_eq!(r.redact("k=abcdef&j=abcd&z=xy"), "k=[REDACTED]&j=[REDACTED]&z=xy");
+        assert_eq!(
+            r.redact("k=abcdef&j=abcd&z=xy"),
+            "k=[REDACTED]&j=[REDACTED]&z=xy"
+        );
         assert!(matches!(r.redact("nothing"), Cow::Borrowed(_)));
     }
 }

@@ -20,28 +20,54 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
         );
     }
     for i in duplicates(&m.api.interfaces) {
-        problem(format!("api.interfaces[{i}]"), format!("duplicate interface {}", m.api.interfaces[i]));
+        problem(
+            format!("api.interfaces[{i}]"),
+            format!("duplicate interface {}", m.api.interfaces[i]),
+        );
     }
     if m.plugin.kind == PluginType::Broker && m.api.interfaces.is_empty() {
-        problem("api.interfaces".into(), "a broker must provide at least one interface".into());
+        problem(
+            "api.interfaces".into(),
+            "a broker must provide at least one interface".into(),
+        );
     }
 
-    for (id, _) in m.dependencies.plugins.iter().filter(|(id, _)| *id == &m.plugin.name) {
-        problem(format!("dependencies.plugins.{id}"), "a plugin cannot depend on itself".into());
+    for (id, _) in m
+        .dependencies
+        .plugins
+        .iter()
+        .filter(|(id, _)| *id == &m.plugin.name)
+    {
+        problem(
+            format!("dependencies.plugins.{id}"),
+            "a plugin cannot depend on itself".into(),
+        );
     }
 
     let caps = &m.capabilities;
     for i in duplicates(&caps.services) {
-        problem(format!("capabilities.services[{i}]"), format!("duplicate service {}", caps.services[i]));
+        problem(
+            format!("capabilities.services[{i}]"),
+            format!("duplicate service {}", caps.services[i]),
+        );
     }
     for i in duplicates(&caps.features) {
-        problem(format!("capabilities.features[{i}]"), "duplicate feature".into());
+        problem(
+            format!("capabilities.features[{i}]"),
+            "duplicate feature".into(),
+        );
     }
     for i in duplicates(&caps.markets) {
-        problem(format!("capabilities.markets[{i}]"), format!("duplicate market {}", caps.markets[i]));
+        problem(
+            format!("capabilities.markets[{i}]"),
+            format!("duplicate market {}", caps.markets[i]),
+        );
     }
     for i in duplicates(&caps.currencies) {
-        problem(format!("capabilities.currencies[{i}]"), format!("duplicate currency {}", caps.currencies[i]));
+        problem(
+            format!("capabilities.currencies[{i}]"),
+            format!("duplicate currency {}", caps.currencies[i]),
+        );
     }
 
     let has = |i: Interface| m.api.interfaces.contains(&i);
@@ -68,40 +94,64 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     }
     for (i, iface) in m.api.interfaces.iter().enumerate() {
         let needed = match iface {
-            Interface::PortfolioV1 | Interface::PortfolioV2 => caps.services.contains(&Service::Portfolio),
-            Interface::TransactionsV1 | Interface::TransactionsV2 => caps.services.iter().any(|s| s.is_ledger()),
+            Interface::PortfolioV1 | Interface::PortfolioV2 => {
+                caps.services.contains(&Service::Portfolio)
+            }
+            Interface::TransactionsV1 | Interface::TransactionsV2 => {
+                caps.services.iter().any(|s| s.is_ledger())
+            }
         };
         if !needed {
             problem(
                 format!("api.interfaces[{i}]"),
-                format!("interface {iface} is listed but capabilities.services declares no service it serves"),
+                format!(
+                    "interface {iface} is listed but capabilities.services declares no service it serves"
+                ),
             );
         }
     }
-    if let Some(h) = &caps.transaction_history {
-        if h.max_days == Some(0) {
-            problem("capabilities.transaction_history.max_days".into(), "must be at least 1".into());
-        }
+    if let Some(h) = &caps.transaction_history
+        && h.max_days == Some(0)
+    {
+        problem(
+            "capabilities.transaction_history.max_days".into(),
+            "must be at least 1".into(),
+        );
     }
 
     let fields = &m.configuration.fields;
     let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     for i in duplicates(&names) {
-        problem(format!("configuration.fields[{i}].name"), format!("duplicate field name {:?}", names[i]));
+        problem(
+            format!("configuration.fields[{i}].name"),
+            format!("duplicate field name {:?}", names[i]),
+        );
     }
     for (i, f) in fields.iter().enumerate() {
         let path = format!("configuration.fields[{i}]");
         if let Some(default) = &f.default {
             if f.secret {
-                problem(format!("{path}.default"), "a secret field cannot have a default".into());
+                problem(
+                    format!("{path}.default"),
+                    "a secret field cannot have a default".into(),
+                );
             } else if f.required {
-                problem(format!("{path}.default"), "a required field cannot have a default".into());
+                problem(
+                    format!("{path}.default"),
+                    "a required field cannot have a default".into(),
+                );
             } else if let Err(why) = crate::config::check_value(f.kind, default) {
                 problem(format!("{path}.default"), why);
             }
         }
         if f.secret && f.kind != FieldType::String {
-            problem(format!("{path}.secret"), format!("only string fields can be secret, this one is {}", f.kind.as_str()));
+            problem(
+                format!("{path}.secret"),
+                format!(
+                    "only string fields can be secret, this one is {}",
+                    f.kind.as_str()
+                ),
+            );
         }
     }
 
@@ -110,14 +160,23 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
             problem("network.hosts".into(), "list at least one host".into());
         }
         for i in duplicates(&net.hosts) {
-            problem(format!("network.hosts[{i}]"), format!("duplicate host {}", net.hosts[i]));
+            problem(
+                format!("network.hosts[{i}]"),
+                format!("duplicate host {}", net.hosts[i]),
+            );
         }
         if let Some(rl) = &net.rate_limit {
             if rl.requests == 0 {
-                problem("network.rate_limit.requests".into(), "must be at least 1".into());
+                problem(
+                    "network.rate_limit.requests".into(),
+                    "must be at least 1".into(),
+                );
             }
             if rl.per_seconds == 0 {
-                problem("network.rate_limit.per_seconds".into(), "must be at least 1".into());
+                problem(
+                    "network.rate_limit.per_seconds".into(),
+                    "must be at least 1".into(),
+                );
             }
         }
         match fields.iter().find(|f| f.name.as_str() == "base_url") {
@@ -135,13 +194,20 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     out
 }
 
-/// Indexes of the items that repeat an earlier item.
+/// Indexes of the items that repeat an earlier item. Manifest lists are
+/// short, so pairwise comparison beats hashing and allocates nothing unless
+/// there is a duplicate.
 fn duplicates<T: Eq + Hash>(items: &[T]) -> Vec<usize> {
-    let mut seen = HashSet::with_capacity(items.len());
-    items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| !seen.insert(*item))
-        .map(|(i, _)| i)
+    if items.len() > 32 {
+        let mut seen = HashSet::with_capacity(items.len());
+        return items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| !seen.insert(*item))
+            .map(|(i, _)| i)
+            .collect();
+    }
+    (1..items.len())
+        .filter(|&i| items[..i].contains(&items[i]))
         .collect()
 }

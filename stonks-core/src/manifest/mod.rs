@@ -118,7 +118,9 @@ pub struct ApiInfo {
 }
 
 /// A versioned service interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Interface {
     /// [`crate::v1::PortfolioService`].
     #[serde(rename = "portfolio@1")]
@@ -167,7 +169,9 @@ pub struct Dependencies {
 
 /// A service a plugin can deliver. Several are kinds of ledger entry served
 /// through the transactions interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     /// Positions and cash.
@@ -411,7 +415,11 @@ impl ManifestError {
 impl fmt::Display for ManifestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(f, "{n} problem{} in manifest", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} problem{} in manifest",
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.problems {
             write!(f, "\n  {p}")?;
         }

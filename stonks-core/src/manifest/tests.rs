@@ -9,16 +9,28 @@ fn full_manifest_fields() {
     assert_eq!(m.id(), "example-broker");
     assert_eq!(m.plugin.version, semver::Version::new(1, 2, 3));
     assert_eq!(m.plugin.kind, PluginType::Broker);
-    assert_eq!(m.api.interfaces, vec![Interface::PortfolioV2, Interface::TransactionsV2]);
+    assert_eq!(
+        m.api.interfaces,
+        vec![Interface::PortfolioV2, Interface::TransactionsV2]
+    );
     assert!(m.declares(Service::Dividends));
     assert!(!m.declares(Service::Staking));
     assert_eq!(m.capabilities.markets[1].as_str(), "XNAS");
     let net = m.network.as_ref().unwrap();
     assert_eq!(net.hosts[0].as_str(), "api.example.com");
-    assert_eq!(net.rate_limit, Some(RateLimit { requests: 100, per_seconds: 60 }));
+    assert_eq!(
+        net.rate_limit,
+        Some(RateLimit {
+            requests: 100,
+            per_seconds: 60
+        })
+    );
     let pw = &m.configuration.fields[1];
     assert!(pw.secret && pw.required && pw.kind == FieldType::String);
-    assert_eq!(m.configuration.fields[2].default, Some(serde_json::json!(100)));
+    assert_eq!(
+        m.configuration.fields[2].default,
+        Some(serde_json::json!(100))
+    );
     assert_eq!(m.dependencies.plugins.len(), 1);
 }
 

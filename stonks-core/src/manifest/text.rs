@@ -48,10 +48,15 @@ fn check_plugin_id(s: &str) -> Option<&'static str> {
         return Some("expected 1 to 64 characters");
     }
     let kebab = s.split('-').all(|part| {
-        !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     });
     if !kebab || !s.as_bytes()[0].is_ascii_lowercase() {
-        return Some("expected kebab-case: lowercase letters and digits in words joined by '-', starting with a letter");
+        return Some(
+            "expected kebab-case: lowercase letters and digits in words joined by '-', starting with a letter",
+        );
     }
     None
 }
@@ -60,8 +65,11 @@ fn check_field_name(s: &str) -> Option<&'static str> {
     let ok = !s.is_empty()
         && s.len() <= 64
         && s.as_bytes()[0].is_ascii_lowercase()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    (!ok).then_some("expected snake_case: 1 to 64 lowercase letters, digits or '_', starting with a letter")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    (!ok).then_some(
+        "expected snake_case: 1 to 64 lowercase letters, digits or '_', starting with a letter",
+    )
 }
 
 fn check_text(s: &str, max: usize) -> Option<String> {
@@ -79,11 +87,16 @@ fn check_text(s: &str, max: usize) -> Option<String> {
 }
 
 fn is_mic(s: &str) -> bool {
-    s.len() == 4 && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    s.len() == 4
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn is_currency(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    !s.is_empty()
+        && s.len() <= 16
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Checks a bare DNS host name (no scheme, port or path).
@@ -99,7 +112,8 @@ pub(crate) fn check_host(s: &str) -> Option<&'static str> {
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     });
     (!labels_ok).then_some("expected lowercase DNS labels of letters, digits and '-' joined by '.'")
 }
@@ -283,13 +297,29 @@ mod tests {
     fn shapes() {
         assert!(PluginId::new("fx-ecb").is_ok());
         assert!(PluginId::new("a1-b2").is_ok());
-        for bad in ["", "Bitvavo", "-x", "x-", "a--b", "1abc", "a_b", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "Bitvavo",
+            "-x",
+            "x-",
+            "a--b",
+            "1abc",
+            "a_b",
+            &"a".repeat(65),
+        ] {
             assert!(PluginId::new(bad).is_err(), "{bad:?}");
         }
         assert!(Mic::new("XAMS").is_ok());
         assert!(Mic::new("xams").is_err());
         assert!(HostName::new("api.bitvavo.com").is_ok());
-        for bad in ["https://api.bitvavo.com", "api.bitvavo.com:443", "a..b", "-a.com", "A.com", ""] {
+        for bad in [
+            "https://api.bitvavo.com",
+            "api.bitvavo.com:443",
+            "a..b",
+            "-a.com",
+            "A.com",
+            "",
+        ] {
             assert!(HostName::new(bad).is_err(), "{bad:?}");
         }
         assert!(ShortText::new("  ").is_err());

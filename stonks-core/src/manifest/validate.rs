@@ -47,11 +47,18 @@ struct Walker<'s> {
 }
 
 fn shown_path(path: &str) -> String {
-    if path.is_empty() { "$".into() } else { path.to_owned() }
+    if path.is_empty() {
+        "$".into()
+    } else {
+        path.to_owned()
+    }
 }
 
 fn push_key(path: &mut String, key: &str) {
-    let simple = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let simple = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if simple {
         if !path.is_empty() {
             path.push('.');
@@ -154,7 +161,11 @@ impl<'s> Walker<'s> {
                 let expected: Vec<&str> = types.iter().map(|t| type_phrase(t)).collect();
                 self.problem(
                     path,
-                    format!("expected {}, found {}", expected.join(" or "), node.type_phrase()),
+                    format!(
+                        "expected {}, found {}",
+                        expected.join(" or "),
+                        node.type_phrase()
+                    ),
                 );
                 return;
             }
@@ -172,10 +183,10 @@ impl<'s> Walker<'s> {
         }
         match node {
             Node::String(s) => {
-                if let Some(Value::String(f)) = obj.get("format") {
-                    if let Some(msg) = check_format(f, s) {
-                        self.problem(path, msg);
-                    }
+                if let Some(Value::String(f)) = obj.get("format")
+                    && let Some(msg) = check_format(f, s)
+                {
+                    self.problem(path, msg);
                 }
             }
             Node::Number(n) => self.check_number(obj, n, path),
@@ -194,7 +205,12 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn check_number(&mut self, obj: &serde_json::Map<String, Value>, n: &serde_json::Number, path: &str) {
+    fn check_number(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        n: &serde_json::Number,
+        path: &str,
+    ) {
         let bounds: Option<(i128, i128)> = match obj.get("format").and_then(Value::as_str) {
             Some("uint32") => Some((0, u32::MAX.into())),
             Some("uint64") => Some((0, u64::MAX.into())),
@@ -202,26 +218,34 @@ impl<'s> Walker<'s> {
             Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
             _ => None,
         };
-        let as_int = n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from));
-        if let (Some((lo, hi)), Some(v)) = (bounds, as_int) {
-            if v < lo || v > hi {
-                self.problem(path, format!("{v} is out of range: expected {lo} to {hi}"));
-                return;
-            }
+        let as_int = n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from));
+        if let (Some((lo, hi)), Some(v)) = (bounds, as_int)
+            && (v < lo || v > hi)
+        {
+            self.problem(path, format!("{v} is out of range: expected {lo} to {hi}"));
+            return;
         }
-        if let (Some(min), Some(v)) = (obj.get("minimum").and_then(Value::as_f64), n.as_f64()) {
-            if v < min {
-                self.problem(path, format!("{n} is below the minimum {min}"));
-            }
+        if let (Some(min), Some(v)) = (obj.get("minimum").and_then(Value::as_f64), n.as_f64())
+            && v < min
+        {
+            self.problem(path, format!("{n} is below the minimum {min}"));
         }
-        if let (Some(max), Some(v)) = (obj.get("maximum").and_then(Value::as_f64), n.as_f64()) {
-            if v > max {
-                self.problem(path, format!("{n} is above the maximum {max}"));
-            }
+        if let (Some(max), Some(v)) = (obj.get("maximum").and_then(Value::as_f64), n.as_f64())
+            && v > max
+        {
+            self.problem(path, format!("{n} is above the maximum {max}"));
         }
     }
 
-    fn walk_object(&mut self, obj: &'s serde_json::Map<String, Value>, entries: &[(String, Node)], path: &mut String) {
+    fn walk_object(
+        &mut self,
+        obj: &'s serde_json::Map<String, Value>,
+        entries: &[(String, Node)],
+        path: &mut String,
+    ) {
         let properties = obj.get("properties").and_then(Value::as_object);
         let additional = obj.get("additionalProperties");
         let mut seen: Vec<&str> = Vec::with_capacity(entries.len());
@@ -268,7 +292,13 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn walk_choice(&mut self, branches: &'s [Value], node: &Node, path: &mut String, name: Option<&'s str>) {
+    fn walk_choice(
+        &mut self,
+        branches: &'s [Value],
+        node: &Node,
+        path: &mut String,
+        name: Option<&'s str>,
+    ) {
         if let Some(choices) = constant_choices(branches) {
             self.check_choice(&choices, node, path, name);
             return;
@@ -276,13 +306,19 @@ impl<'s> Walker<'s> {
         // Keep the branches whose declared type fits; `Option<T>` becomes
         // `anyOf [T, null]`, so a non-null value gets T's precise problems.
         let fits = |b: &Value| {
-            let b = match b.get("$ref").and_then(Value::as_str).and_then(|r| self.resolve(r)) {
+            let b = match b
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| self.resolve(r))
+            {
                 Some((t, _)) => t,
                 None => b,
             };
             match b.get("type") {
                 Some(Value::String(t)) => node.is_type(t),
-                Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(|t| node.is_type(t)),
+                Some(Value::Array(ts)) => {
+                    ts.iter().filter_map(Value::as_str).any(|t| node.is_type(t))
+                }
                 _ => true,
             }
         };

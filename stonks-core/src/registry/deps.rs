@@ -26,8 +26,12 @@ pub(super) fn resolve(
                     d.plugin.version
                 )),
                 None => match failed.get(dep.as_str()) {
-                    Some(why) => problems.push(format!("needs plugin {dep}, which is in error ({why})")),
-                    None => problems.push(format!("needs plugin {dep} {req}, which is not installed")),
+                    Some(why) => {
+                        problems.push(format!("needs plugin {dep}, which is in error ({why})"))
+                    }
+                    None => {
+                        problems.push(format!("needs plugin {dep} {req}, which is not installed"))
+                    }
                 },
             }
         }
@@ -62,7 +66,10 @@ pub(super) fn resolve(
             }
             if let Some(dep) = broken_dep {
                 let why = errors.get(dep).cloned().unwrap_or_default();
-                errors.insert((*id).to_owned(), format!("needs plugin {dep}, which cannot load ({why})"));
+                errors.insert(
+                    (*id).to_owned(),
+                    format!("needs plugin {dep}, which cannot load ({why})"),
+                );
                 done.insert(id, false);
                 progressed = true;
             } else if ready {
@@ -75,7 +82,11 @@ pub(super) fn resolve(
             break;
         }
     }
-    let stuck: Vec<&str> = plugins.keys().copied().filter(|id| !done.contains_key(id)).collect();
+    let stuck: Vec<&str> = plugins
+        .keys()
+        .copied()
+        .filter(|id| !done.contains_key(id))
+        .collect();
     for id in &stuck {
         errors.insert(
             (*id).to_owned(),

@@ -43,7 +43,11 @@ impl<S> Guarded<S> {
         self
     }
 
-    async fn call<T>(&self, operation: &'static str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        fut: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
         self.registry
             .ensure_current(&self.id, self.generation)
             .map_err(|e| e.with_operation(operation))?;
@@ -62,7 +66,9 @@ impl<S> Guarded<S> {
                     self.redactor.redact(&panic_text(&*payload))
                 );
                 self.registry.plugin_panicked(&self.id, why.clone());
-                Err(Error::plugin_fault(why).with_plugin(self.id.clone()).with_operation(operation))
+                Err(Error::plugin_fault(why)
+                    .with_plugin(self.id.clone())
+                    .with_operation(operation))
             }
         }
     }
@@ -70,15 +76,17 @@ impl<S> Guarded<S> {
     /// `Unsupported` when the query asks for a kind whose service is not declared.
     fn check_kinds(&self, query: &TransactionQuery) -> Result<()> {
         for kind in &query.kinds {
-            let owner = Service::ALL.iter().find(|s| s.ledger_kinds().contains(kind));
-            if let Some(service) = owner {
-                if !self.declared.contains(service) {
-                    return Err(Error::unsupported(format!(
+            let owner = Service::ALL
+                .iter()
+                .find(|s| s.ledger_kinds().contains(kind));
+            if let Some(service) = owner
+                && !self.declared.contains(service)
+            {
+                return Err(Error::unsupported(format!(
                         "ledger kind {kind} needs service {service}, which the manifest does not declare"
                     ))
                     .with_plugin(self.id.clone())
                     .with_operation("transactions_v2"));
-                }
             }
         }
         Ok(())
@@ -102,7 +110,8 @@ impl v2::PortfolioService for Guarded<std::sync::Arc<dyn v2::PortfolioService>> 
 #[async_trait]
 impl v1::TransactionService for Guarded<std::sync::Arc<dyn v1::TransactionService>> {
     async fn transactions(&self) -> Result<Vec<v1::Transaction>> {
-        self.call("transactions_v1", self.inner.transactions()).await
+        self.call("transactions_v1", self.inner.transactions())
+            .await
     }
 }
 
@@ -110,6 +119,7 @@ impl v1::TransactionService for Guarded<std::sync::Arc<dyn v1::TransactionServic
 impl v2::TransactionService for Guarded<std::sync::Arc<dyn v2::TransactionService>> {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
         self.check_kinds(query)?;
-        self.call("transactions_v2", self.inner.transactions(query)).await
+        self.call("transactions_v2", self.inner.transactions(query))
+            .await
     }
 }

@@ -46,8 +46,12 @@ pub fn is_compatible(min: &semver::Version, max: &semver::Version, api: &semver:
 }
 
 /// Version of this `stonks-core`, matched against `dependencies.core`.
-pub fn core_version() -> semver::Version {
-    semver::Version::parse(env!("CARGO_PKG_VERSION")).unwrap_or_else(|_| semver::Version::new(0, 0, 0))
+pub fn core_version() -> &'static semver::Version {
+    static VERSION: std::sync::OnceLock<semver::Version> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        semver::Version::parse(env!("CARGO_PKG_VERSION"))
+            .unwrap_or_else(|_| semver::Version::new(0, 0, 0))
+    })
 }
 
 /// One plugin as the catalog shows it.
@@ -170,7 +174,8 @@ impl RegistryBuilder {
 
     /// Adds every record linked into the binary through `inventory`.
     pub fn discover(mut self) -> Self {
-        self.records.extend(inventory::iter::<PluginRecord>.into_iter().copied());
+        self.records
+            .extend(inventory::iter::<PluginRecord>.into_iter().copied());
         self
     }
 
@@ -216,7 +221,12 @@ impl Registry {
         self.shared.events.subscribe()
     }
 
-    fn transition(&self, entry: &mut Entry, to: PluginState, reason: impl Into<String>) {
+    fn transition(
+        &self,
+        entry: &mut Entry,
+        to: PluginState,
+        reason: impl Into<std::borrow::Cow<'static, str>>,
+    ) {
         let t = Transition {
             from: entry.history.last().map(|t| t.to),
             to,
@@ -227,12 +237,14 @@ impl Registry {
         if to != PluginState::Error {
             entry.error = None;
         }
-        entry.history.push(t.clone());
-        // No subscriber is fine.
-        let _ = self.shared.events.send(LifecycleEvent {
-            plugin: entry.id.clone(),
-            transition: t,
-        });
+        if self.shared.events.receiver_count() > 0 {
+            // A subscriber that went away in the meantime is fine.
+            let _ = self.shared.events.send(LifecycleEvent {
+                plugin: entry.id.clone(),
+                transition: t.clone(),
+            });
+        }
+        entry.history.push(t);
     }
 
     fn fail(&self, entry: &mut Entry, why: String) {
@@ -281,11 +293,11 @@ impl Registry {
                 Ok(m) => entry.manifest = Some(Arc::new(m)),
                 Err(e) => entry.load_error = Some(format!("invalid manifest: {e}")),
             }
-            if let Some(m) = &entry.manifest {
-                if let Some(why) = compatibility_problem(m) {
-                    entry.load_error = Some(why);
-                    entry.load_error_kind = ErrorKind::Incompatible;
-                }
+            if let Some(m) = &entry.manifest
+                && let Some(why) = compatibility_problem(m)
+            {
+                entry.load_error = Some(why);
+                entry.load_error_kind = ErrorKind::Incompatible;
             }
             let idx = inner.entries.len();
             match inner.by_id.get(&entry.id).copied() {
@@ -295,7 +307,8 @@ impl Registry {
                 Some(first) => {
                     let other = &inner.entries[first];
                     let version = |m: &Option<Arc<Manifest>>| {
-                        m.as_ref().map_or("?".to_owned(), |m| m.plugin.version.to_string())
+                        m.as_ref()
+                            .map_or("?".to_owned(), |m| m.plugin.version.to_string())
                     };
                     if entry.load_error.is_none() {
                         entry.load_error = Some(format!(
@@ -329,11 +342,11 @@ impl Registry {
             .collect();
         let (order, dep_errors) = deps::resolve(&fine, &failed);
         for e in inner.entries.iter_mut() {
-            if e.load_error.is_none() {
-                if let Some(why) = dep_errors.get(&e.id) {
-                    e.load_error = Some(why.clone());
-                    e.load_error_kind = ErrorKind::Incompatible;
-                }
+            if e.load_error.is_none()
+                && let Some(why) = dep_errors.get(&e.id)
+            {
+                e.load_error = Some(why.clone());
+                e.load_error_kind = ErrorKind::Incompatible;
             }
         }
         inner.load_order = order;
@@ -359,7 +372,10 @@ impl Registry {
     /// One plugin's catalog entry.
     pub fn entry(&self, id: &str) -> Option<CatalogEntry> {
         let inner = self.read();
-        inner.by_id.get(id).map(|&i| catalog_entry(&inner.entries[i]))
+        inner
+            .by_id
+            .get(id)
+            .map(|&i| catalog_entry(&inner.entries[i]))
     }
 
     /// The ids of plugins that can load, dependencies first.
@@ -399,7 +415,11 @@ impl Registry {
             Error::config(format!(
                 "no plugin {:?} in the catalog (installed: {})",
                 crate::error::excerpt_of(id, 64),
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             ))
         })
     }
@@ -415,11 +435,17 @@ impl Registry {
             match entry.state {
                 PluginState::Loaded => {}
                 PluginState::Active => {
-                    return Err(Error::config("already active; use reload to change its settings").with_plugin(id));
+                    return Err(
+                        Error::config("already active; use reload to change its settings")
+                            .with_plugin(id),
+                    );
                 }
                 other => return Err(not_usable(entry, other).with_operation("activate")),
             }
-            let manifest = entry.manifest.clone().ok_or_else(|| Error::plugin_fault("no manifest"))?;
+            let manifest = entry
+                .manifest
+                .clone()
+                .ok_or_else(|| Error::plugin_fault("no manifest"))?;
             self.transition(entry, PluginState::Loading, "activating");
             (manifest, entry.record, entry.metrics.clone())
         };
@@ -429,7 +455,11 @@ impl Registry {
             Err(e) => {
                 let mut inner = self.write();
                 if let Ok(i) = Self::index(&inner, id) {
-                    self.transition(&mut inner.entries[i], PluginState::Loaded, "configuration rejected");
+                    self.transition(
+                        &mut inner.entries[i],
+                        PluginState::Loaded,
+                        "configuration rejected",
+                    );
                 }
                 Err(e.with_operation("activate"))
             }
@@ -444,7 +474,7 @@ impl Registry {
         record: PluginRecord,
         metrics: Arc<Metrics>,
         config: PluginConfig,
-        reason: &str,
+        reason: &'static str,
     ) -> Result<()> {
         let mut redactor = Redactor::new();
         for s in config.secret_texts() {
@@ -455,12 +485,19 @@ impl Registry {
             config,
             metrics,
         };
-        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (record.factory)(&ctx)));
+        let built =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (record.factory)(&ctx)));
         drop(ctx);
         let outcome = match built {
             Ok(Ok(services)) => interface_mismatch(&manifest, &services).map_or(Ok(services), Err),
-            Ok(Err(e)) => Err(format!("factory failed: {}", redactor.redact(&e.to_string()))),
-            Err(payload) => Err(format!("factory panicked: {}", redactor.redact(&panic_text(&*payload)))),
+            Ok(Err(e)) => Err(format!(
+                "factory failed: {}",
+                redactor.redact(&e.to_string())
+            )),
+            Err(payload) => Err(format!(
+                "factory panicked: {}",
+                redactor.redact(&panic_text(&*payload))
+            )),
         };
         let mut inner = self.write();
         let i = Self::index(&inner, id)?;
@@ -475,7 +512,9 @@ impl Registry {
             }
             Err(why) => {
                 self.fail(entry, why.clone());
-                Err(Error::plugin_fault(why).with_plugin(id).with_operation("activate"))
+                Err(Error::plugin_fault(why)
+                    .with_plugin(id)
+                    .with_operation("activate"))
             }
         }
     }
@@ -506,10 +545,14 @@ impl Registry {
                 drop(inner);
                 return self.activate(id, config);
             }
-            let manifest = entry.manifest.clone().ok_or_else(|| Error::plugin_fault("no manifest"))?;
+            let manifest = entry
+                .manifest
+                .clone()
+                .ok_or_else(|| Error::plugin_fault("no manifest"))?;
             (manifest, entry.record, entry.metrics.clone())
         };
-        let cfg = PluginConfig::from_json(&manifest, config).map_err(|e| e.with_operation("reload"))?;
+        let cfg =
+            PluginConfig::from_json(&manifest, config).map_err(|e| e.with_operation("reload"))?;
         {
             let mut inner = self.write();
             let i = Self::index(&inner, id)?;
@@ -588,7 +631,9 @@ impl Registry {
             (_, state) => return Err(op(not_usable(entry, state))),
         };
         let picked = pick(&instance.services).ok_or_else(|| {
-            op(Error::plugin_fault(format!("provides no interface for service {service}")))
+            op(Error::plugin_fault(format!(
+                "provides no interface for service {service}"
+            )))
         })?;
         Ok(Handle {
             service: picked,
@@ -645,7 +690,11 @@ impl Registry {
                 .map(|m| m.capabilities.services.clone())
                 .unwrap_or_default()
         };
-        let ledger_service = declared.iter().copied().find(|s| s.is_ledger()).unwrap_or(Service::Transactions);
+        let ledger_service = declared
+            .iter()
+            .copied()
+            .find(|s| s.is_ledger())
+            .unwrap_or(Service::Transactions);
         let handle = self.service(id, ledger_service, "transactions_v2", |s| {
             s.transactions_v2.clone().or_else(|| {
                 s.transactions_v1
@@ -653,7 +702,9 @@ impl Registry {
                     .map(|p| Arc::new(V1AsV2(p)) as Arc<dyn v2::TransactionService>)
             })
         })?;
-        Ok(Arc::new(guard::Guarded::new(self, id, handle).with_declared(declared)))
+        Ok(Arc::new(
+            guard::Guarded::new(self, id, handle).with_declared(declared),
+        ))
     }
 
     /// Fails unless `id` is active with instance `generation`.
@@ -739,7 +790,7 @@ fn compatibility_problem(m: &Manifest) -> Option<String> {
         ));
     }
     let core = core_version();
-    if !m.dependencies.core.matches(&core) {
+    if !m.dependencies.core.matches(core) {
         return Some(format!(
             "incompatible: plugin {} {} needs stonks-core {}, this host has {core}",
             m.id(),
@@ -754,7 +805,11 @@ fn compatibility_problem(m: &Manifest) -> Option<String> {
 /// manifest lists, if any.
 fn interface_mismatch(m: &Manifest, s: &Services) -> Option<String> {
     let provided = s.interfaces();
-    let extra: Vec<&str> = provided.iter().filter(|i| !m.lists(**i)).map(|i| i.as_str()).collect();
+    let extra: Vec<&str> = provided
+        .iter()
+        .filter(|i| !m.lists(**i))
+        .map(|i| i.as_str())
+        .collect();
     let missing: Vec<&str> = m
         .api
         .interfaces
@@ -767,12 +822,21 @@ fn interface_mismatch(m: &Manifest, s: &Services) -> Option<String> {
     }
     let mut parts = Vec::new();
     if !missing.is_empty() {
-        parts.push(format!("manifest lists {} but the factory does not provide it", missing.join(", ")));
+        parts.push(format!(
+            "manifest lists {} but the factory does not provide it",
+            missing.join(", ")
+        ));
     }
     if !extra.is_empty() {
-        parts.push(format!("factory provides {} which the manifest does not list", extra.join(", ")));
+        parts.push(format!(
+            "factory provides {} which the manifest does not list",
+            extra.join(", ")
+        ));
     }
-    Some(format!("interfaces do not match the manifest: {}", parts.join("; ")))
+    Some(format!(
+        "interfaces do not match the manifest: {}",
+        parts.join("; ")
+    ))
 }
 
 /// The message of a panic payload.

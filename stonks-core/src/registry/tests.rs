@@ -13,9 +13,18 @@ use crate::v2::{LedgerKind, TransactionQuery};
 
 /// A manifest with the given id, version, API range, interfaces, services and
 /// plugin dependencies; everything else fixed.
-fn manifest(id: &str, version: &str, api: (&str, &str), interfaces: &[&str], services: &[&str], deps: &[(&str, &str)]) -> &'static str {
-    let deps: serde_json::Map<String, serde_json::Value> =
-        deps.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+fn manifest(
+    id: &str,
+    version: &str,
+    api: (&str, &str),
+    interfaces: &[&str],
+    services: &[&str],
+    deps: &[(&str, &str)],
+) -> &'static str {
+    let deps: serde_json::Map<String, serde_json::Value> = deps
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect();
     let m = json!({
         "plugin": {"name": id, "version": version, "type": "broker", "display_name": id,
                    "description": "test plugin", "author": "tests", "license": "MIT"},
@@ -32,7 +41,14 @@ fn manifest(id: &str, version: &str, api: (&str, &str), interfaces: &[&str], ser
 }
 
 fn simple(id: &str) -> &'static str {
-    manifest(id, "1.0.0", ("1.0.0", "1.0.0"), &["portfolio@2", "transactions@2"], &["portfolio", "transactions", "deposits"], &[])
+    manifest(
+        id,
+        "1.0.0",
+        ("1.0.0", "1.0.0"),
+        &["portfolio@2", "transactions@2"],
+        &["portfolio", "transactions", "deposits"],
+        &[],
+    )
 }
 
 struct Book;
@@ -83,7 +99,7 @@ fn compatibility_table() {
     // (min, max, host API, compatible)
     let table = [
         ("1.0.0", "1.0.0", "1.0.0", true),
-        ("1.0.0", "1.0.0", "1.7.2", true),  // same major as max: accepted
+        ("1.0.0", "1.0.0", "1.7.2", true), // same major as max: accepted
         ("0.9.0", "1.2.0", "1.0.0", true),
         ("1.0.0", "2.0.0", "2.5.0", true),
         ("1.1.0", "1.9.0", "1.0.0", false), // needs a newer API
@@ -92,7 +108,11 @@ fn compatibility_table() {
         ("0.1.0", "0.9.0", "1.0.0", false),
     ];
     for (min, max, api, ok) in table {
-        assert_eq!(is_compatible(&v(min), &v(max), &v(api)), ok, "min {min} max {max} api {api}");
+        assert_eq!(
+            is_compatible(&v(min), &v(max), &v(api)),
+            ok,
+            "min {min} max {max} api {api}"
+        );
     }
 }
 
@@ -100,10 +120,30 @@ fn compatibility_table() {
 fn incompatible_invalid_and_duplicate_plugins_stay_in_error() {
     let r = registry_of(&[
         (simple("good"), book),
-        (manifest("future", "3.0.0", ("2.0.0", "2.1.0"), &["portfolio@2"], &["portfolio"], &[]), book),
+        (
+            manifest(
+                "future",
+                "3.0.0",
+                ("2.0.0", "2.1.0"),
+                &["portfolio@2"],
+                &["portfolio"],
+                &[],
+            ),
+            book,
+        ),
         (r#"{"plugin": {"name": "broken"}}"#, book),
         ("{", book),
-        (manifest("good", "2.0.0", ("1.0.0", "1.0.0"), &["portfolio@2"], &["portfolio"], &[]), book),
+        (
+            manifest(
+                "good",
+                "2.0.0",
+                ("1.0.0", "1.0.0"),
+                &["portfolio@2"],
+                &["portfolio"],
+                &[],
+            ),
+            book,
+        ),
     ]);
     let cat = r.catalog();
     let states: Vec<(&str, PluginState)> = cat.iter().map(|e| (e.id.as_str(), e.state)).collect();
@@ -118,14 +158,34 @@ fn incompatible_invalid_and_duplicate_plugins_stay_in_error() {
         ]
     );
     let future = cat[1].error.as_deref().unwrap();
-    assert!(future.contains("2.0.0") && future.contains(&PLUGIN_API_VERSION.to_string()), "{future}");
-    assert!(cat[2].error.as_deref().unwrap().contains("plugin: missing required key \"version\""));
+    assert!(
+        future.contains("2.0.0") && future.contains(&PLUGIN_API_VERSION.to_string()),
+        "{future}"
+    );
+    assert!(
+        cat[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("plugin: missing required key \"version\"")
+    );
     let dup = cat[4].error.as_deref().unwrap();
-    assert!(dup.contains("duplicate plugin id \"good\"") && dup.contains("2.0.0") && dup.contains("1.0.0"), "{dup}");
+    assert!(
+        dup.contains("duplicate plugin id \"good\"")
+            && dup.contains("2.0.0")
+            && dup.contains("1.0.0"),
+        "{dup}"
+    );
     // The first registration keeps the id and works.
     assert_eq!(r.entry("good").unwrap().state, PluginState::Loaded);
     r.activate("good", &cfg()).unwrap();
-    let history: Vec<PluginState> = r.entry("good").unwrap().history.iter().map(|t| t.to).collect();
+    let history: Vec<PluginState> = r
+        .entry("good")
+        .unwrap()
+        .history
+        .iter()
+        .map(|t| t.to)
+        .collect();
     assert_eq!(
         history,
         vec![
@@ -142,7 +202,14 @@ fn incompatible_invalid_and_duplicate_plugins_stay_in_error() {
 #[test]
 fn dependencies_order_and_errors() {
     let dep = |id: &str, deps: &[(&str, &str)]| {
-        manifest(id, "1.2.0", ("1.0.0", "1.0.0"), &["portfolio@2"], &["portfolio"], deps)
+        manifest(
+            id,
+            "1.2.0",
+            ("1.0.0", "1.0.0"),
+            &["portfolio@2"],
+            &["portfolio"],
+            deps,
+        )
     };
     let r = registry_of(&[
         (dep("app", &[("mid", "^1")]), book),
@@ -156,10 +223,26 @@ fn dependencies_order_and_errors() {
     ]);
     assert_eq!(r.load_order(), vec!["base", "mid", "app"]);
     let err = |id: &str| r.entry(id).unwrap().error.unwrap_or_default();
-    assert!(err("missing-dep").contains("needs plugin nowhere *, which is not installed"), "{}", err("missing-dep"));
-    assert!(err("old-dep").contains("needs plugin base ^2, but version 1.2.0 is installed"), "{}", err("old-dep"));
-    assert!(err("cycle-a").contains("dependency cycle among plugins cycle-a, cycle-b"), "{}", err("cycle-a"));
-    assert!(err("on-broken").contains("needs plugin old-dep, which cannot load"), "{}", err("on-broken"));
+    assert!(
+        err("missing-dep").contains("needs plugin nowhere *, which is not installed"),
+        "{}",
+        err("missing-dep")
+    );
+    assert!(
+        err("old-dep").contains("needs plugin base ^2, but version 1.2.0 is installed"),
+        "{}",
+        err("old-dep")
+    );
+    assert!(
+        err("cycle-a").contains("dependency cycle among plugins cycle-a, cycle-b"),
+        "{}",
+        err("cycle-a")
+    );
+    assert!(
+        err("on-broken").contains("needs plugin old-dep, which cannot load"),
+        "{}",
+        err("on-broken")
+    );
     assert_eq!(r.entry("app").unwrap().state, PluginState::Loaded);
 }
 
@@ -168,12 +251,19 @@ fn configuration_is_checked_before_the_factory_runs() {
     static CALLS: AtomicUsize = AtomicUsize::new(0);
     fn counting(ctx: &PluginContext) -> crate::Result<Services> {
         CALLS.fetch_add(1, Ordering::SeqCst);
-        assert_eq!(ctx.config().integer("page_size"), Some(50), "default applied");
+        assert_eq!(
+            ctx.config().integer("page_size"),
+            Some(50),
+            "default applied"
+        );
         book(ctx)
     }
     let r = registry_of(&[(simple("cfg"), counting)]);
     let err = r
-        .activate("cfg", &json!({"page_size": "many", "tokn": "x", "sandbox": 1}))
+        .activate(
+            "cfg",
+            &json!({"page_size": "many", "tokn": "x", "sandbox": 1}),
+        )
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Config);
     let msg = err.to_string();
@@ -207,13 +297,32 @@ fn secret_config_values_never_print() {
 async fn services_in_both_versions_and_unsupported() {
     let r = registry_of(&[
         (simple("book"), book),
-        (manifest("only-portfolio", "1.0.0", ("1.0.0", "1.0.0"), &["portfolio@2"], &["portfolio"], &[]), book_portfolio_only),
+        (
+            manifest(
+                "only-portfolio",
+                "1.0.0",
+                ("1.0.0", "1.0.0"),
+                &["portfolio@2"],
+                &["portfolio"],
+                &[],
+            ),
+            book_portfolio_only,
+        ),
     ]);
-    assert_eq!(r.portfolio_v2("book").err().unwrap().kind(), &ErrorKind::Config, "not active yet");
+    assert_eq!(
+        r.portfolio_v2("book").err().unwrap().kind(),
+        &ErrorKind::Config,
+        "not active yet"
+    );
     r.activate("book", &cfg()).unwrap();
     r.activate("only-portfolio", &cfg()).unwrap();
 
-    let v2 = r.portfolio_v2("book").unwrap().snapshot(&Default::default()).await.unwrap();
+    let v2 = r
+        .portfolio_v2("book")
+        .unwrap()
+        .snapshot(&Default::default())
+        .await
+        .unwrap();
     assert_eq!(v2.positions[0].quantity, 3.into());
     let v1 = r.portfolio_v1("book").unwrap().portfolio().await.unwrap();
     assert_eq!(v1[0].value, Some("31.5".parse().unwrap()));
@@ -222,11 +331,17 @@ async fn services_in_both_versions_and_unsupported() {
     let err = r.transactions_v2("only-portfolio").err().unwrap();
     assert_eq!(err.kind(), &ErrorKind::Unsupported);
     assert_eq!(err.plugin(), Some("only-portfolio"));
-    assert_eq!(r.transactions_v1("only-portfolio").err().unwrap().kind(), &ErrorKind::Unsupported);
+    assert_eq!(
+        r.transactions_v1("only-portfolio").err().unwrap().kind(),
+        &ErrorKind::Unsupported
+    );
 
     // `book` declares deposits but not dividends.
     let ledger = r.transactions_v2("book").unwrap();
-    ledger.transactions(&TransactionQuery::new().kinds([LedgerKind::Deposit])).await.unwrap();
+    ledger
+        .transactions(&TransactionQuery::new().kinds([LedgerKind::Deposit]))
+        .await
+        .unwrap();
     let err = ledger
         .transactions(&TransactionQuery::new().kinds([LedgerKind::Dividend]))
         .await
@@ -235,11 +350,17 @@ async fn services_in_both_versions_and_unsupported() {
     assert!(err.to_string().contains("needs service dividends"));
 
     assert_eq!(r.with_service(Service::Deposits), vec!["book"]);
-    assert_eq!(r.with_service(Service::Portfolio), vec!["book", "only-portfolio"]);
+    assert_eq!(
+        r.with_service(Service::Portfolio),
+        vec!["book", "only-portfolio"]
+    );
     assert_eq!(r.with_market("XAMS").len(), 2);
     assert_eq!(r.with_currency("EUR").len(), 2);
     assert!(r.with_currency("USD").is_empty());
-    assert_eq!(r.portfolio_v2("nope").err().unwrap().kind(), &ErrorKind::Config);
+    assert_eq!(
+        r.portfolio_v2("nope").err().unwrap().kind(),
+        &ErrorKind::Config
+    );
 }
 
 fn book_portfolio_only(_: &PluginContext) -> crate::Result<Services> {
@@ -249,15 +370,29 @@ fn book_portfolio_only(_: &PluginContext) -> crate::Result<Services> {
 #[test]
 fn factory_must_provide_exactly_the_listed_interfaces() {
     fn too_much(_: &PluginContext) -> crate::Result<Services> {
-        Ok(Services::new().portfolio_v2(Book).transactions_v2(Book).portfolio_v1(crate::adapt::V2AsV1(Book)))
+        Ok(Services::new()
+            .portfolio_v2(Book)
+            .transactions_v2(Book)
+            .portfolio_v1(crate::adapt::V2AsV1(Book)))
     }
-    let r = registry_of(&[(simple("liar"), book_portfolio_only), (simple("boaster"), too_much)]);
+    let r = registry_of(&[
+        (simple("liar"), book_portfolio_only),
+        (simple("boaster"), too_much),
+    ]);
     let err = r.activate("liar", &cfg()).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Plugin);
-    assert!(err.to_string().contains("manifest lists transactions@2 but the factory does not provide it"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("manifest lists transactions@2 but the factory does not provide it"),
+        "{err}"
+    );
     assert_eq!(r.entry("liar").unwrap().state, PluginState::Error);
     let err = r.activate("boaster", &cfg()).unwrap_err();
-    assert!(err.to_string().contains("factory provides portfolio@1 which the manifest does not list"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("factory provides portfolio@1 which the manifest does not list"),
+        "{err}"
+    );
 }
 
 struct Exploding;
@@ -279,12 +414,18 @@ impl v2::TransactionService for Exploding {
 #[tokio::test]
 async fn a_panicking_plugin_turns_to_error_and_the_rest_go_on() {
     fn exploding(_: &PluginContext) -> crate::Result<Services> {
-        Ok(Services::new().portfolio_v2(Exploding).transactions_v2(Exploding))
+        Ok(Services::new()
+            .portfolio_v2(Exploding)
+            .transactions_v2(Exploding))
     }
     fn factory_panics(_: &PluginContext) -> crate::Result<Services> {
         panic!("factory exploded");
     }
-    let r = registry_of(&[(simple("bomb"), exploding), (simple("fine"), book), (simple("dud"), factory_panics)]);
+    let r = registry_of(&[
+        (simple("bomb"), exploding),
+        (simple("fine"), book),
+        (simple("dud"), factory_panics),
+    ]);
     r.activate("bomb", &cfg()).unwrap();
     r.activate("fine", &cfg()).unwrap();
     let mut events = r.subscribe();
@@ -296,14 +437,27 @@ async fn a_panicking_plugin_turns_to_error_and_the_rest_go_on() {
     assert!(!err.to_string().contains("tok-SECRET-1234"), "{err}");
     assert_eq!(r.entry("bomb").unwrap().state, PluginState::Error);
     let ev = events.try_recv().unwrap();
-    assert_eq!((ev.plugin.as_str(), ev.transition.to), ("bomb", PluginState::Error));
+    assert_eq!(
+        (ev.plugin.as_str(), ev.transition.to),
+        ("bomb", PluginState::Error)
+    );
     // The same handle now refuses instead of calling the broken plugin.
-    assert_eq!(svc.snapshot(&Default::default()).await.unwrap_err().kind(), &ErrorKind::Plugin);
+    assert_eq!(
+        svc.snapshot(&Default::default()).await.unwrap_err().kind(),
+        &ErrorKind::Plugin
+    );
 
     // Others are untouched.
-    r.portfolio_v2("fine").unwrap().snapshot(&Default::default()).await.unwrap();
+    r.portfolio_v2("fine")
+        .unwrap()
+        .snapshot(&Default::default())
+        .await
+        .unwrap();
     let err = r.activate("dud", &cfg()).unwrap_err();
-    assert!(err.to_string().contains("factory panicked: factory exploded"));
+    assert!(
+        err.to_string()
+            .contains("factory panicked: factory exploded")
+    );
     assert_eq!(r.entry("dud").unwrap().state, PluginState::Error);
 
     let h = r.health("fine").unwrap();
@@ -327,15 +481,23 @@ async fn lifecycle_deactivate_reload_disable_enable() {
     assert_eq!(r.entry("life").unwrap().state, PluginState::Active);
     old.snapshot(&Default::default()).await.unwrap();
 
-    r.reload("life", &json!({"token": "new-token-5678"})).unwrap();
+    r.reload("life", &json!({"token": "new-token-5678"}))
+        .unwrap();
     let stale = old.snapshot(&Default::default()).await.unwrap_err();
     assert!(stale.to_string().contains("reloaded"), "{stale}");
-    r.portfolio_v2("life").unwrap().snapshot(&Default::default()).await.unwrap();
+    r.portfolio_v2("life")
+        .unwrap()
+        .snapshot(&Default::default())
+        .await
+        .unwrap();
 
     r.deactivate("life").unwrap();
     assert_eq!(r.entry("life").unwrap().state, PluginState::Loaded);
     r.disable("life").unwrap();
-    assert_eq!(r.activate("life", &cfg()).unwrap_err().kind(), &ErrorKind::Config);
+    assert_eq!(
+        r.activate("life", &cfg()).unwrap_err().kind(),
+        &ErrorKind::Config
+    );
     r.enable("life").unwrap();
     r.activate("life", &cfg()).unwrap();
 
@@ -346,13 +508,26 @@ async fn lifecycle_deactivate_reload_disable_enable() {
     use PluginState::*;
     assert_eq!(
         seen,
-        vec![Loading, Active, Unloading, Loading, Active, Unloading, Loaded, Disabled, Loaded, Loading, Active]
+        vec![
+            Loading, Active, Unloading, Loading, Active, Unloading, Loaded, Disabled, Loaded,
+            Loading, Active
+        ]
     );
 }
 
 #[test]
 fn enabling_a_plugin_that_cannot_load_returns_it_to_error() {
-    let r = registry_of(&[(manifest("old", "1.0.0", ("0.1.0", "0.2.0"), &["portfolio@2"], &["portfolio"], &[]), book)]);
+    let r = registry_of(&[(
+        manifest(
+            "old",
+            "1.0.0",
+            ("0.1.0", "0.2.0"),
+            &["portfolio@2"],
+            &["portfolio"],
+            &[],
+        ),
+        book,
+    )]);
     r.disable("old").unwrap();
     r.enable("old").unwrap();
     let e = r.entry("old").unwrap();
@@ -363,11 +538,40 @@ fn enabling_a_plugin_that_cannot_load_returns_it_to_error() {
 #[test]
 fn activating_a_plugin_that_never_loaded_says_why_by_kind() {
     let r = registry_of(&[
-        (manifest("old", "1.0.0", ("0.1.0", "0.2.0"), &["portfolio@2"], &["portfolio"], &[]), book),
+        (
+            manifest(
+                "old",
+                "1.0.0",
+                ("0.1.0", "0.2.0"),
+                &["portfolio@2"],
+                &["portfolio"],
+                &[],
+            ),
+            book,
+        ),
         (r#"{"plugin": {"name": "bad"}}"#, book),
-        (manifest("orphan", "1.0.0", ("1.0.0", "1.0.0"), &["portfolio@2"], &["portfolio"], &[("gone", "*")]), book),
+        (
+            manifest(
+                "orphan",
+                "1.0.0",
+                ("1.0.0", "1.0.0"),
+                &["portfolio@2"],
+                &["portfolio"],
+                &[("gone", "*")],
+            ),
+            book,
+        ),
     ]);
-    assert_eq!(r.activate("old", &cfg()).unwrap_err().kind(), &ErrorKind::Incompatible);
-    assert_eq!(r.activate("bad", &cfg()).unwrap_err().kind(), &ErrorKind::Manifest);
-    assert_eq!(r.activate("orphan", &cfg()).unwrap_err().kind(), &ErrorKind::Incompatible);
+    assert_eq!(
+        r.activate("old", &cfg()).unwrap_err().kind(),
+        &ErrorKind::Incompatible
+    );
+    assert_eq!(
+        r.activate("bad", &cfg()).unwrap_err().kind(),
+        &ErrorKind::Manifest
+    );
+    assert_eq!(
+        r.activate("orphan", &cfg()).unwrap_err().kind(),
+        &ErrorKind::Incompatible
+    );
 }

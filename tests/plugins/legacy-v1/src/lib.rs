@@ -40,7 +40,10 @@ impl PortfolioService for Legacy {
 impl TransactionService for Legacy {
     async fn transactions(&self) -> Result<Vec<Transaction>> {
         Ok(vec![Transaction {
-            date: Utc.with_ymd_and_hms(2025, 6, 2, 15, 30, 0).single().unwrap_or_default(),
+            date: Utc
+                .with_ymd_and_hms(2025, 6, 2, 15, 30, 0)
+                .single()
+                .unwrap_or_default(),
             side: Side::Buy,
             symbol: "MSFT".into(),
             quantity: Decimal::new(5, 0),

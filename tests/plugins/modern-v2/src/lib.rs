@@ -5,10 +5,12 @@
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use stonks_core::v2::{
-    CashBalance, LedgerEntry, LedgerKind, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot, Position,
-    TransactionQuery, TransactionService, page_from_slice,
+    CashBalance, LedgerEntry, LedgerKind, Page, PortfolioQuery, PortfolioService,
+    PortfolioSnapshot, Position, TransactionQuery, TransactionService, page_from_slice,
 };
-use stonks_core::{AssetClass, Currency, Decimal, Instrument, Isin, Money, PluginContext, Result, Services};
+use stonks_core::{
+    AssetClass, Currency, Decimal, Instrument, Isin, Money, PluginContext, Result, Services,
+};
 
 stonks_core::register_plugin! {
     manifest: include_str!("../manifest.json"),
@@ -38,7 +40,10 @@ fn asml() -> Result<Instrument> {
 impl PortfolioService for Modern {
     async fn snapshot(&self, _: &PortfolioQuery) -> Result<PortfolioSnapshot> {
         Ok(PortfolioSnapshot {
-            as_of: Utc.with_ymd_and_hms(2026, 11, 20, 17, 35, 0).single().unwrap_or_default(),
+            as_of: Utc
+                .with_ymd_and_hms(2026, 11, 20, 17, 35, 0)
+                .single()
+                .unwrap_or_default(),
             positions: vec![Position {
                 instrument: asml()?,
                 quantity: Decimal::new(2, 0),
@@ -47,7 +52,9 @@ impl PortfolioService for Modern {
                 cost_basis: Some(eur(120_000)?),
                 unrealized_pnl: Some(eur(10_040)?),
             }],
-            cash: vec![CashBalance { amount: eur(25_075)? }],
+            cash: vec![CashBalance {
+                amount: eur(25_075)?,
+            }],
         })
     }
 }
@@ -55,7 +62,11 @@ impl PortfolioService for Modern {
 #[async_trait]
 impl TransactionService for Modern {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
-        let at = |d| Utc.with_ymd_and_hms(2026, 1, d, 9, 0, 0).single().unwrap_or_default();
+        let at = |d| {
+            Utc.with_ymd_and_hms(2026, 1, d, 9, 0, 0)
+                .single()
+                .unwrap_or_default()
+        };
         let all = vec![
             LedgerEntry {
                 id: "dep-1".into(),
