@@ -61,12 +61,29 @@ inventory::collect!(PluginRecord);
 ///
 /// A crate that nothing names is never linked, and its registration vanishes
 /// silently: the binary must name the crate (`use my_broker as _;`).
+///
+/// The record can also be named, for explicit registration
+/// (`Registry::builder().register(RECORD)`) and for the conformance suite:
+///
+/// ```
+/// # use stonks_core::{PluginContext, Result, Services};
+/// # fn build(_: &PluginContext) -> Result<Services> { Ok(Services::new()) }
+/// stonks_core::register_plugin! {
+///     pub const RECORD = manifest: r#"{"plugin": {"name": "named-demo"}}"#, factory: build,
+/// }
+/// assert!(RECORD.manifest.contains("named-demo"));
+/// ```
 #[macro_export]
 macro_rules! register_plugin {
     (manifest: $manifest:expr, factory: $factory:expr $(,)?) => {
         $crate::inventory::submit! {
             $crate::PluginRecord::new($manifest, $factory)
         }
+    };
+    ($vis:vis const $name:ident = manifest: $manifest:expr, factory: $factory:expr $(,)?) => {
+        /// This plugin's registration record.
+        $vis const $name: $crate::PluginRecord = $crate::PluginRecord::new($manifest, $factory);
+        $crate::inventory::submit! { $name }
     };
 }
 

@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 use crate::model::{Currency, Instrument, Money};
 
 /// Options for [`PortfolioService::snapshot`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct PortfolioQuery {
     /// Also return positions whose quantity is zero (closed positions).
@@ -205,7 +206,8 @@ pub struct LedgerEntry {
 pub struct Cursor(pub String);
 
 /// Options for [`TransactionService::transactions`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct TransactionQuery {
     /// Entries at or after this time.
@@ -480,6 +482,24 @@ mod tests {
         let q = TransactionQuery::new().range(entry(5).timestamp, entry(8).timestamp);
         let hits: Vec<i64> = (0..10).filter(|&i| q.matches(&entry(i))).collect();
         assert_eq!(hits, vec![5, 6, 7]);
+    }
+
+    #[test]
+    fn ledger_entries_round_trip_with_decimals_as_strings() {
+        let mut e = entry(3);
+        e.amount = Money::new("-1234.567890123456789".parse().unwrap(), Currency::new("EUR").unwrap());
+        e.fees = vec![Money::new("0.000000001".parse().unwrap(), Currency::new("BTC").unwrap())];
+        e.kind = LedgerKind::Other("airdrop".into());
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["amount"]["amount"], "-1234.567890123456789");
+        assert_eq!(json["fees"][0]["amount"], "0.000000001");
+        assert_eq!(json["kind"], "airdrop");
+        assert_eq!(json["timestamp"], "2023-11-14T22:13:23Z");
+        let back: LedgerEntry = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+        let q = TransactionQuery::new().kinds([LedgerKind::Dividend]).limit(5);
+        let back: TransactionQuery = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
+        assert_eq!(back, q);
     }
 
     #[test]

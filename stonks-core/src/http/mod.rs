@@ -261,6 +261,11 @@ impl Response {
         &self.body
     }
 
+    /// The redactor of the client that received this answer.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
     /// The endpoint that answered, as named in errors.
     pub fn endpoint(&self) -> &str {
         &self.endpoint

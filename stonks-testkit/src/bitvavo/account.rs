@@ -1,0 +1,302 @@
+//! The realistic account `MockBitvavo` serves, built in code so every number
+//! a test asserts can be traced back here.
+//!
+//! * 24 assets; 23 balances, among them EUR cash, dust (DOGE, ALGO), a zero
+//!   balance (LTC), an asset whose EUR market has no price (FET) and one with
+//!   no EUR market at all (XNO);
+//! * staked ETH and SOL, kept apart from `/balance` as Bitvavo does;
+//! * 2 years of history: monthly EUR deposits, weekly buys, sells, weekly
+//!   staking rewards, crypto withdrawals, an affiliate payout, an internal
+//!   transfer and a type newer than this code (`launchpool_reward`).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// One asset: symbol, name, decimals, EUR price (None: market has no price),
+/// whether it has an EUR market at all.
+pub(crate) struct AssetRow {
+    pub symbol: &'static str,
+    pub name: &'static str,
+    pub decimals: u32,
+    pub eur_price: Option<&'static str>,
+    pub eur_market: bool,
+}
+
+const fn asset(
+    symbol: &'static str,
+    name: &'static str,
+    decimals: u32,
+    eur_price: Option<&'static str>,
+    eur_market: bool,
+) -> AssetRow {
+    AssetRow {
+        symbol,
+        name,
+        decimals,
+        eur_price,
+        eur_market,
+    }
+}
+
+pub(crate) const ASSETS: &[AssetRow] = &[
+    asset("EUR", "Euro", 2, None, false),
+    asset("BTC", "Bitcoin", 8, Some("87432.15"), true),
+    asset("ETH", "Ethereum", 8, Some("2987.40"), true),
+    asset("SOL", "Solana", 8, Some("128.33"), true),
+    asset("ADA", "Cardano", 6, Some("0.3871"), true),
+    asset("DOT", "Polkadot", 8, Some("3.912"), true),
+    asset("XRP", "XRP", 6, Some("2.0145"), true),
+    asset("LTC", "Litecoin", 8, Some("84.27"), true),
+    asset("LINK", "Chainlink", 8, Some("12.884"), true),
+    asset("POL", "Polygon Ecosystem Token", 8, Some("0.1523"), true),
+    asset("AVAX", "Avalanche", 8, Some("13.37"), true),
+    asset("ATOM", "Cosmos", 6, Some("2.911"), true),
+    asset("DOGE", "Dogecoin", 8, Some("0.14237"), true),
+    asset("SHIB", "Shiba Inu", 8, Some("0.000008321"), true),
+    asset("UNI", "Uniswap", 8, Some("5.812"), true),
+    asset("AAVE", "Aave", 8, Some("171.55"), true),
+    asset("XLM", "Stellar", 7, Some("0.2431"), true),
+    asset("ALGO", "Algorand", 6, Some("0.1412"), true),
+    asset("NEAR", "NEAR Protocol", 8, Some("1.903"), true),
+    asset("1INCH", "1inch", 8, Some("0.1788"), true),
+    asset("USDC", "USD Coin", 6, Some("0.9402"), true),
+    asset("TRX", "TRON", 6, Some("0.2411"), true),
+    asset("FET", "Artificial Superintelligence Alliance", 8, None, true),
+    asset("XNO", "Nano", 8, None, false),
+];
+
+/// `(symbol, available, inOrder)` as `/balance` sends them.
+pub(crate) const BALANCES: &[(&str, &str, &str)] = &[
+    ("EUR", "1523.47", "250.00"),
+    ("BTC", "0.04812345", "0.01000000"),
+    ("ETH", "1.57", "0"),
+    ("SOL", "12.5", "0"),
+    ("ADA", "1520.123456", "0"),
+    ("DOT", "40.1", "0"),
+    ("XRP", "300", "0"),
+    ("LTC", "0", "0"),
+    ("LINK", "25.5", "0"),
+    ("POL", "1000", "0"),
+    ("AVAX", "3.2", "0"),
+    ("ATOM", "10", "0"),
+    ("DOGE", "0.00000012", "0"),
+    ("SHIB", "12500000", "0"),
+    ("UNI", "7.77", "0"),
+    ("AAVE", "0.25", "0"),
+    ("XLM", "500", "0"),
+    ("ALGO", "0.000001", "0"),
+    ("NEAR", "15", "0"),
+    ("1INCH", "100", "0"),
+    ("USDC", "50.25", "0"),
+    ("FET", "20", "0"),
+    ("XNO", "3", "0"),
+];
+
+/// `(symbol, amount)` as `/stakingBalance` sends them.
+pub(crate) const STAKING: &[(&str, &str)] = &[("ETH", "1.25"), ("SOL", "30")];
+
+/// Assets bought in the weekly buys, in rotation.
+const BOUGHT: &[&str] = &["BTC", "ETH", "SOL", "ADA", "DOT", "LINK", "AVAX", "ATOM"];
+
+pub(crate) fn assets_json() -> Value {
+    Value::Array(
+        ASSETS
+            .iter()
+            .map(|a| {
+                json!({
+                    "symbol": a.symbol, "name": a.name, "decimals": a.decimals,
+                    "depositFee": "0", "depositConfirmations": 10, "depositStatus": "OK",
+                    "withdrawalFee": "0.2", "withdrawalMinAmount": "0.2", "withdrawalStatus": "OK",
+                    "networks": ["Mainnet"], "message": ""
+                })
+            })
+            .collect(),
+    )
+}
+
+pub(crate) fn markets_json() -> Value {
+    Value::Array(
+        ASSETS
+            .iter()
+            .filter(|a| a.eur_market)
+            .map(|a| {
+                json!({
+                    "market": format!("{}-EUR", a.symbol), "status": "trading", "base": a.symbol,
+                    "quote": "EUR", "pricePrecision": 5, "minOrderInBaseAsset": "0.0001",
+                    "minOrderInQuoteAsset": "5", "orderTypes": ["market", "limit"]
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Every EUR market with a price, plus a few BTC-quoted markets as the real
+/// endpoint lists them too.
+pub(crate) fn prices_json() -> Value {
+    let mut out: Vec<Value> = ASSETS
+        .iter()
+        .filter_map(|a| Some(json!({"market": format!("{}-EUR", a.symbol), "price": a.eur_price?})))
+        .collect();
+    out.push(json!({"market": "ETH-BTC", "price": "0.034168"}));
+    out.push(json!({"market": "SOL-BTC", "price": "0.0014678"}));
+    Value::Array(out)
+}
+
+pub(crate) fn balances_json() -> Value {
+    Value::Array(
+        BALANCES
+            .iter()
+            .map(|(s, a, o)| json!({"symbol": s, "available": a, "inOrder": o}))
+            .collect(),
+    )
+}
+
+pub(crate) fn staking_json() -> Value {
+    Value::Array(STAKING.iter().map(|(s, a)| json!({"symbol": s, "amount": a})).collect())
+}
+
+/// A deterministic UUID-shaped id.
+fn uuid(n: u64) -> String {
+    let x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xA5A5_5A5A_1234_5678;
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        x >> 32,
+        (x >> 16) & 0xffff,
+        x & 0xfff,
+        (x >> 20) & 0xfff,
+        n
+    )
+}
+
+fn price_of(symbol: &str, week: i64) -> Decimal {
+    let base: Decimal = ASSETS
+        .iter()
+        .find(|a| a.symbol == symbol)
+        .and_then(|a| a.eur_price)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(Decimal::ONE);
+    // Prices wander by up to +-20 % over the weeks.
+    let wobble = Decimal::new(80 + (week * 37 % 41), 2);
+    (base * wobble).round_dp(base.scale().max(2))
+}
+
+/// One history item in Bitvavo's shape; absent fields are left out, as the
+/// real endpoint does.
+struct Item {
+    at: DateTime<Utc>,
+    kind: &'static str,
+    fields: Value,
+}
+
+fn iso(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The full history, newest first, as `/account/history` pages through it.
+pub(crate) fn history() -> Vec<Value> {
+    let start = Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).single().unwrap_or_default();
+    let mut items: Vec<Item> = Vec::new();
+    for month in 0..24 {
+        let at = start + Duration::days(month * 30);
+        items.push(Item {
+            at,
+            kind: "deposit",
+            fields: json!({"receivedCurrency": "EUR", "receivedAmount": "500", "feesCurrency": "EUR", "feesAmount": "0"}),
+        });
+    }
+    for week in 0..104i64 {
+        let at = start + Duration::days(week * 7 + 2) + Duration::minutes(week * 13 % 600);
+        let symbol = BOUGHT[(week as usize) % BOUGHT.len()];
+        let price = price_of(symbol, week);
+        let eur = Decimal::new(100 + week % 5 * 25, 0);
+        let qty = (eur / price).round_dp(8);
+        let fee = (eur * Decimal::new(25, 4)).round_dp(2);
+        items.push(Item {
+            at,
+            kind: "buy",
+            fields: json!({
+                "priceCurrency": "EUR", "priceAmount": price.to_string(),
+                "sentCurrency": "EUR", "sentAmount": eur.to_string(),
+                "receivedCurrency": symbol, "receivedAmount": qty.to_string(),
+                "feesCurrency": "EUR", "feesAmount": fee.to_string()
+            }),
+        });
+        // Weekly staking rewards on ETH and SOL.
+        let reward_at = at + Duration::days(3);
+        items.push(Item {
+            at: reward_at,
+            kind: "staking",
+            fields: json!({"receivedCurrency": "ETH", "receivedAmount": Decimal::new(51 + week % 7, 6).to_string()}),
+        });
+        if week % 2 == 0 {
+            items.push(Item {
+                at: reward_at + Duration::hours(1),
+                kind: "staking",
+                fields: json!({"receivedCurrency": "SOL", "receivedAmount": Decimal::new(2_300 + week * 3, 5).to_string()}),
+            });
+        }
+        if week % 13 == 6 {
+            let price = price_of("BTC", week);
+            let qty = Decimal::new(150, 5);
+            let eur = (qty * price).round_dp(2);
+            items.push(Item {
+                at: at + Duration::hours(5),
+                kind: "sell",
+                fields: json!({
+                    "priceCurrency": "EUR", "priceAmount": price.to_string(),
+                    "sentCurrency": "BTC", "sentAmount": qty.to_string(),
+                    "receivedCurrency": "EUR", "receivedAmount": eur.to_string(),
+                    "feesCurrency": "EUR", "feesAmount": (eur * Decimal::new(25, 4)).round_dp(2).to_string()
+                }),
+            });
+        }
+        if week % 26 == 20 {
+            items.push(Item {
+                at: at + Duration::days(1),
+                kind: "withdrawal",
+                fields: json!({
+                    "sentCurrency": "BTC", "sentAmount": "0.0025",
+                    "feesCurrency": "BTC", "feesAmount": "0.00003",
+                    "address": "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"
+                }),
+            });
+        }
+    }
+    let odd = [
+        (start + Duration::days(45), "affiliate", json!({"receivedCurrency": "EUR", "receivedAmount": "10"})),
+        (start + Duration::days(200), "internal_transfer", json!({"sentCurrency": "USDC", "sentAmount": "25"})),
+        (start + Duration::days(400), "launchpool_reward", json!({"receivedCurrency": "NEAR", "receivedAmount": "0.5"})),
+        (start + Duration::days(500), "withdrawal", json!({
+            "sentCurrency": "EUR", "sentAmount": "300", "feesCurrency": "EUR", "feesAmount": "0",
+            "address": "NL91ABNA0417164300"
+        })),
+    ];
+    for (at, kind, fields) in odd {
+        items.push(Item { at, kind, fields });
+    }
+    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let mut v = json!({
+                "transactionId": uuid(i as u64 + 1),
+                "executedAt": iso(item.at),
+                "type": item.kind,
+            });
+            if let (Value::Object(dst), Value::Object(src)) = (&mut v, item.fields) {
+                dst.extend(src);
+            }
+            v
+        })
+        .collect()
+}
+
+/// Milliseconds since the epoch of an item's `executedAt`.
+pub(crate) fn executed_ms(item: &Value) -> i64 {
+    item["executedAt"]
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map_or(0, |t| t.timestamp_millis())
+}

@@ -1,0 +1,351 @@
+//! `MockBitvavo`: a wiremock server that behaves like Bitvavo's REST API v2.
+//!
+//! It checks key, timestamp window and HMAC-SHA256 signature of every
+//! private call, exactly as Bitvavo does, and answers 403 with Bitvavo's
+//! error body when they are wrong. It sends Bitvavo's rate-limit headers on
+//! every answer, pages `/account/history`, and serves the account in
+//! [`account`]. Fault switches come from [`Faults`].
+
+mod account;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::faults::{Fault, Faults};
+
+/// The key the mock accepts.
+pub const API_KEY: &str = "4dd0f3b1c07e6b0c5e8b9f6a2d7c4e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d";
+/// The secret the mock verifies signatures with.
+pub const API_SECRET: &str = "8f3c1e7a9b2d4f6e0c5a7b9d1e3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f";
+
+/// The rate-limit budget per minute the mock announces.
+pub const WEIGHT_LIMIT: i64 = 1000;
+
+/// A running mock of Bitvavo.
+pub struct MockBitvavo {
+    server: MockServer,
+    state: Arc<Shared>,
+}
+
+struct Shared {
+    faults: Faults,
+    history: Mutex<Vec<Value>>,
+    banned_until_ms: Mutex<Option<i64>>,
+    weight_used: Mutex<i64>,
+    /// Late-booked entries to slip in after the next first page is served.
+    pending_shift: Mutex<Vec<Value>>,
+}
+
+/// Lowercase hex HMAC-SHA256 over Bitvavo's signing string.
+pub fn bitvavo_signature(secret: &str, timestamp: &str, method: &str, path_and_query: &str, body: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(timestamp.as_bytes());
+    mac.update(method.as_bytes());
+    mac.update(path_and_query.as_bytes());
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn error_body(code: u32, text: &str) -> String {
+    json!({"errorCode": code, "error": text}).to_string()
+}
+
+impl MockBitvavo {
+    /// Starts a mock with the standard account.
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(Shared {
+            faults: Faults::new(),
+            history: Mutex::new(account::history()),
+            banned_until_ms: Mutex::new(None),
+            weight_used: Mutex::new(0),
+            pending_shift: Mutex::new(Vec::new()),
+        });
+        Mock::given(any())
+            .respond_with(Responder { state: state.clone() })
+            .mount(&server)
+            .await;
+        MockBitvavo { server, state }
+    }
+
+    /// `http://127.0.0.1:PORT/v2`: the value for the plugin's `base_url`.
+    pub fn base_url(&self) -> String {
+        format!("{}/v2", self.server.uri())
+    }
+
+    /// A plugin configuration that works against this mock.
+    pub fn config(&self) -> Value {
+        json!({"api_key": API_KEY, "api_secret": API_SECRET, "base_url": self.base_url()})
+    }
+
+    /// A configuration with a wrong secret (every signature fails).
+    pub fn bad_config(&self) -> Value {
+        json!({"api_key": API_KEY, "api_secret": "0000-wrong-secret-0000", "base_url": self.base_url()})
+    }
+
+    /// The fault switches.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// Every private call answers error 105 until `epoch_ms`.
+    pub fn ban_key_until(&self, epoch_ms: i64) {
+        *lock(&self.state.banned_until_ms) = Some(epoch_ms);
+    }
+
+    /// Lifts a ban.
+    pub fn unban(&self) {
+        *lock(&self.state.banned_until_ms) = None;
+    }
+
+    /// Pretends `n` late-booked entries arrive while a client reads the
+    /// history: they are inserted at the top right after the next first page
+    /// is served, so later pages shift by `n`.
+    pub fn shift_history_after_first_page(&self, n: usize) {
+        let newest = lock(&self.state.history).first().map(account::executed_ms).unwrap_or(0);
+        let mut extra = Vec::with_capacity(n);
+        for i in 0..n {
+            let at = chrono::DateTime::from_timestamp_millis(newest - 1000 * (i as i64 + 1)).unwrap_or_default();
+            extra.push(json!({
+                "transactionId": format!("late-booked-{i}"),
+                "executedAt": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                "type": "staking", "receivedCurrency": "ETH", "receivedAmount": "0.000042"
+            }));
+        }
+        *lock(&self.state.pending_shift) = extra;
+    }
+
+    /// Number of history entries the mock holds now.
+    pub fn history_len(&self) -> usize {
+        lock(&self.state.history).len()
+    }
+
+    /// The requests received so far.
+    pub async fn received_requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct Responder {
+    state: Arc<Shared>,
+}
+
+/// An answer before faults and headers: status and JSON text.
+type Answer = (u16, String);
+
+impl Responder {
+    fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+        req.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Checks Bitvavo's four auth headers; `Some(answer)` when they fail.
+    fn authenticate(&self, req: &Request) -> Option<Answer> {
+        let now = Utc::now().timestamp_millis();
+        if let Some(until) = *lock(&self.state.banned_until_ms) {
+            if now < until {
+                return Some((
+                    403,
+                    error_body(
+                        105,
+                        &format!(
+                            "Your IP or API key has been banned for not respecting the rate limit. The ban expires at {until}."
+                        ),
+                    ),
+                ));
+            }
+        }
+        let Some(key) = Self::header(req, "bitvavo-access-key") else {
+            return Some((403, error_body(300, "Authentication is required for this endpoint.")));
+        };
+        if key != API_KEY {
+            return Some((403, error_body(305, "No active API key found.")));
+        }
+        let Some(ts) = Self::header(req, "bitvavo-access-timestamp") else {
+            return Some((403, error_body(300, "Authentication is required for this endpoint.")));
+        };
+        let Ok(ts_ms) = ts.parse::<i64>() else {
+            return Some((403, error_body(302, "Timestamp is invalid. This must be a timestamp in ms.")));
+        };
+        let window = match Self::header(req, "bitvavo-access-window") {
+            None => 10_000,
+            Some(w) => match w.parse::<i64>() {
+                Ok(w) if (100..=60_000).contains(&w) => w,
+                _ => return Some((403, error_body(303, "Window must be between 100 and 60000 ms."))),
+            },
+        };
+        if (now - ts_ms).abs() > window {
+            return Some((403, error_body(304, "Your request was not received within the acceptance window.")));
+        }
+        let Some(sig) = Self::header(req, "bitvavo-access-signature") else {
+            return Some((403, error_body(300, "Authentication is required for this endpoint.")));
+        };
+        let path_and_query = match req.url.query() {
+            Some(q) => format!("{}?{q}", req.url.path()),
+            None => req.url.path().to_owned(),
+        };
+        let expected = bitvavo_signature(API_SECRET, ts, req.method.as_str(), &path_and_query, &req.body);
+        if sig.len() != 64 {
+            return Some((403, error_body(308, "The signature length is invalid (HMAC-SHA256 should return a 64 length hexadecimal string).")));
+        }
+        if sig != expected {
+            return Some((403, error_body(309, "The signature is invalid.")));
+        }
+        None
+    }
+
+    fn route(&self, req: &Request) -> Answer {
+        let path = req.url.path().strip_prefix("/v2").unwrap_or(req.url.path()).to_owned();
+        let private = matches!(
+            path.as_str(),
+            "/account" | "/balance" | "/stakingBalance" | "/account/history" | "/depositHistory" | "/withdrawalHistory"
+        );
+        if private {
+            if let Some(denied) = self.authenticate(req) {
+                return denied;
+            }
+        }
+        let query = |name: &str| -> Option<String> {
+            req.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+        };
+        match (req.method.as_str(), path.as_str()) {
+            ("GET", "/time") => (200, json!({"time": Utc::now().timestamp_millis()}).to_string()),
+            ("GET", "/assets") => (200, account::assets_json().to_string()),
+            ("GET", "/markets") => (200, account::markets_json().to_string()),
+            ("GET", "/ticker/price") => {
+                let all = account::prices_json();
+                match query("market") {
+                    None => (200, all.to_string()),
+                    Some(m) => match all.as_array().and_then(|a| a.iter().find(|p| p["market"] == m.as_str())) {
+                        Some(p) => (200, json!([p]).to_string()),
+                        None => (400, error_body(205, "Invalid parameter value: market")),
+                    },
+                }
+            }
+            ("GET", "/account") => (
+                200,
+                json!({"fees": {"tier": 0, "volume": "1543.21", "maker": "0.0015", "taker": "0.0025"},
+                       "capabilities": ["buy", "sell", "depositCrypto", "depositFiat", "withdrawCrypto", "withdrawFiat"]})
+                .to_string(),
+            ),
+            ("GET", "/balance") => (200, account::balances_json().to_string()),
+            ("GET", "/stakingBalance") => (200, account::staking_json().to_string()),
+            ("GET", "/account/history") => self.history_page(&query),
+            ("GET", "/depositHistory") | ("GET", "/withdrawalHistory") => (200, "[]".to_owned()),
+            _ => (404, error_body(110, "Invalid endpoint. Please check url and HTTP method.")),
+        }
+    }
+
+    fn history_page(&self, query: &dyn Fn(&str) -> Option<String>) -> Answer {
+        let num = |name: &str| -> Result<Option<i64>, Answer> {
+            match query(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| (400, error_body(205, &format!("Invalid parameter value: {name}")))),
+            }
+        };
+        let (from, to, page, max) = match (num("fromDate"), num("toDate"), num("page"), num("maxItems")) {
+            (Ok(f), Ok(t), Ok(p), Ok(m)) => (f, t, p.unwrap_or(1), m.unwrap_or(100)),
+            (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return e,
+        };
+        if !(1..=100).contains(&max) || page < 1 {
+            return (400, error_body(205, "Invalid parameter value: maxItems"));
+        }
+        let history = lock(&self.state.history).clone();
+        let hits: Vec<&Value> = history
+            .iter()
+            .filter(|item| {
+                let t = account::executed_ms(item);
+                from.is_none_or(|f| t >= f) && to.is_none_or(|u| t <= u)
+            })
+            .collect();
+        let max = max as usize;
+        let total_pages = hits.len().div_ceil(max).max(1);
+        let start = (page as usize - 1).saturating_mul(max);
+        let items: Vec<&Value> = hits.iter().skip(start).take(max).copied().collect();
+        if page == 1 {
+            let late = std::mem::take(&mut *lock(&self.state.pending_shift));
+            if !late.is_empty() {
+                let mut h = lock(&self.state.history);
+                for (i, item) in late.into_iter().enumerate() {
+                    h.insert(i, item);
+                }
+            }
+        }
+        (
+            200,
+            json!({"items": items, "currentPage": page, "totalPages": total_pages, "maxItems": max}).to_string(),
+        )
+    }
+}
+
+impl Respond for Responder {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let faults = &self.state.faults;
+        let fault = faults.next();
+        if let Fault::Replace(template) = fault {
+            return template.set_delay(faults.delay());
+        }
+        let (status, body) = self.route(req);
+        let used = {
+            let mut w = lock(&self.state.weight_used);
+            *w += 1;
+            *w
+        };
+        let reset_at = Utc::now().timestamp_millis() + 60_000;
+        faults
+            .finish(fault, status, body)
+            .insert_header("bitvavo-ratelimit-limit", WEIGHT_LIMIT.to_string().as_str())
+            .insert_header("bitvavo-ratelimit-remaining", (WEIGHT_LIMIT - used).max(0).to_string().as_str())
+            .insert_header("bitvavo-ratelimit-resetat", reset_at.to_string().as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bitvavo's published example: secret `bitvavo`, this POST, this body.
+    #[test]
+    fn signature_matches_the_published_vector() {
+        let sig = bitvavo_signature(
+            "bitvavo",
+            "1548172481125",
+            "POST",
+            "/v2/order",
+            br#"{"market":"BTC-EUR","side":"buy","price":"5000","amount":"1.23","orderType":"limit"}"#,
+        );
+        assert!(sig.starts_with("44d02272") && sig.ends_with("a016"), "{sig}");
+    }
+
+    #[test]
+    fn account_is_realistic() {
+        let h = account::history();
+        assert!(h.len() >= 250, "{}", h.len());
+        let ids: std::collections::HashSet<&str> = h.iter().map(|i| i["transactionId"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), h.len());
+        assert!(account::ASSETS.len() >= 20);
+        for kind in ["buy", "sell", "deposit", "withdrawal", "staking", "launchpool_reward"] {
+            assert!(h.iter().any(|i| i["type"] == kind), "{kind}");
+        }
+        // Newest first.
+        assert!(account::executed_ms(&h[0]) > account::executed_ms(&h[h.len() - 1]));
+    }
+}

@@ -1,0 +1,434 @@
+//! One behaviour suite for every broker plugin, its tests chosen by the
+//! capabilities the plugin's manifest declares (OpenDAL's behaviour tests are
+//! the model). A broker crate calls [`run`] against its own mock:
+//!
+//! ```no_run
+//! # async fn demo(mock: stonks_testkit::MockBitvavo, record: stonks_core::PluginRecord) {
+//! use stonks_testkit::conformance::{Subject, run};
+//! run(Subject {
+//!     record,
+//!     config: mock.config(),
+//!     bad_credentials: mock.bad_config(),
+//!     faults: mock.faults().clone(),
+//!     secrets: vec![stonks_testkit::bitvavo::API_SECRET.to_owned()],
+//! })
+//! .await;
+//! # }
+//! ```
+//!
+//! Every check runs even when an earlier one failed; [`run`] panics at the
+//! end with the list of failures.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use rust_decimal::Decimal;
+use stonks_core::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, paginate};
+use stonks_core::{Error, ErrorKind, Manifest, PluginRecord, PluginState, Registry, Service};
+
+use crate::faults::Faults;
+
+/// The plugin under test and how to reach its mock.
+pub struct Subject {
+    /// The plugin's registration record.
+    pub record: PluginRecord,
+    /// A configuration that works against the mock.
+    pub config: serde_json::Value,
+    /// A configuration the mock must reject as bad credentials.
+    pub bad_credentials: serde_json::Value,
+    /// The mock's fault switches.
+    pub faults: Faults,
+    /// Values that must never appear in an error or a log line.
+    pub secrets: Vec<String>,
+}
+
+/// What the suite found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Checks that passed, by name.
+    pub passed: Vec<String>,
+    /// Checks that failed, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+#[derive(Clone, Default)]
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+type Check = Result<(), String>;
+
+fn ensure(ok: bool, why: impl FnOnce() -> String) -> Check {
+    if ok { Ok(()) } else { Err(why()) }
+}
+
+/// Runs the suite and panics listing every failed check.
+pub async fn run(subject: Subject) -> Report {
+    let report = check(subject).await;
+    if !report.failed.is_empty() {
+        let lines: Vec<String> = report.failed.iter().map(|(n, why)| format!("  {n}: {why}")).collect();
+        panic!(
+            "conformance: {} of {} checks failed\n{}",
+            report.failed.len(),
+            report.failed.len() + report.passed.len(),
+            lines.join("\n")
+        );
+    }
+    report
+}
+
+/// Runs the suite and returns the report without panicking.
+pub async fn check(subject: Subject) -> Report {
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut suite = Suite {
+        subject,
+        report: Report::default(),
+        errors: Vec::new(),
+    };
+    suite.all().await;
+    let logs = String::from_utf8_lossy(&sink.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+    let shown: Vec<String> = suite.errors.iter().map(|e| format!("{e} {e:?}")).collect();
+    let leaked: Vec<&String> = suite
+        .subject
+        .secrets
+        .iter()
+        .filter(|s| logs.contains(s.as_str()) || shown.iter().any(|e| e.contains(s.as_str())))
+        .collect();
+    suite.record(
+        "secrets_never_shown",
+        ensure(leaked.is_empty(), || "a secret appeared in an error or a log line".into()),
+    );
+    suite.report
+}
+
+struct Suite {
+    subject: Subject,
+    report: Report,
+    /// Every error seen, checked for secrets at the end.
+    errors: Vec<Error>,
+}
+
+impl Suite {
+    fn record(&mut self, name: &str, result: Check) {
+        match result {
+            Ok(()) => self.report.passed.push(name.to_owned()),
+            Err(why) => self.report.failed.push((name.to_owned(), why)),
+        }
+    }
+
+    fn keep<T>(&mut self, r: Result<T, Error>) -> Result<T, String> {
+        r.map_err(|e| {
+            let text = e.to_string();
+            self.errors.push(e);
+            text
+        })
+    }
+
+    async fn all(&mut self) {
+        let manifest = match Manifest::from_json(self.subject.record.manifest) {
+            Ok(m) => m,
+            Err(e) => {
+                self.record("manifest_parses", Err(e.to_string()));
+                return;
+            }
+        };
+        self.record("manifest_parses", Ok(()));
+        let id = manifest.id().to_owned();
+        let registry = Registry::builder().register(self.subject.record).build();
+        let loaded = registry.entry(&id).map(|e| (e.state, e.error));
+        self.record(
+            "manifest_compatible",
+            ensure(matches!(loaded, Some((PluginState::Loaded, _))), || format!("{loaded:?}")),
+        );
+        let activated = registry.activate(&id, &self.subject.config);
+        let activated = self.keep(activated);
+        self.record("activates_with_config", activated.clone());
+        if activated.is_err() {
+            return;
+        }
+
+        self.services(&registry, &manifest).await;
+        if manifest.declares(Service::Portfolio) {
+            self.snapshot_consistency(&registry, &id).await;
+        }
+        if manifest.capabilities.services.iter().any(|s| s.is_ledger()) {
+            self.ledger_behaviour(&registry, &id).await;
+        }
+        self.faults(&registry, &id, &manifest).await;
+        self.bad_credentials(&registry, &id, &manifest).await;
+    }
+
+    /// Each declared service returns data; each undeclared one is `Unsupported`.
+    async fn services(&mut self, registry: &Registry, manifest: &Manifest) {
+        let id = manifest.id();
+        for service in Service::ALL {
+            let declared = manifest.declares(service);
+            let name = format!("service_{}_{}", service.as_str(), if declared { "returns_data" } else { "unsupported" });
+            let result = match (service, declared) {
+                (Service::Account, _) => continue,
+                (Service::Portfolio, true) => match registry.portfolio_v2(id) {
+                    Ok(p) => {
+                        let snap = p.snapshot(&PortfolioQuery::new()).await;
+                        match self.keep(snap) {
+                            Ok(s) => ensure(!s.positions.is_empty() || !s.cash.is_empty(), || "empty portfolio".into()),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Err(e) => Err(self.keep::<()>(Err(e)).unwrap_err()),
+                },
+                (Service::Portfolio, false) => unsupported(registry.portfolio_v2(id).err()),
+                (Service::Transactions, false) => unsupported(registry.transactions_v1(id).err()),
+                (s, true) => match self.read_kinds(registry, id, s.ledger_kinds().to_vec()).await {
+                    Ok(entries) if s == Service::Fees => ensure(
+                        entries.iter().any(|e| e.kind == LedgerKind::Fee)
+                            || self_fees(registry, id).await.unwrap_or(false),
+                        || "no fee entry and no entry with fees".into(),
+                    ),
+                    Ok(entries) => ensure(!entries.is_empty(), || format!("no {s} entries")),
+                    Err(e) => Err(e),
+                },
+                (s, false) => match registry.transactions_v2(id) {
+                    Err(e) => unsupported(Some(e)),
+                    Ok(t) => unsupported(
+                        t.transactions(&TransactionQuery::new().kinds(s.ledger_kinds().to_vec()))
+                            .await
+                            .err(),
+                    ),
+                },
+            };
+            self.record(&name, result);
+        }
+    }
+
+    async fn read_kinds(&mut self, registry: &Registry, id: &str, kinds: Vec<LedgerKind>) -> Result<Vec<LedgerEntry>, String> {
+        let query = if kinds.contains(&LedgerKind::Fee) { TransactionQuery::new() } else { TransactionQuery::new().kinds(kinds) };
+        let read = read_all(registry, id, query).await;
+        self.keep(read)
+    }
+
+    async fn snapshot_consistency(&mut self, registry: &Registry, id: &str) {
+        let snap = match registry.portfolio_v2(id) {
+            Ok(p) => p.snapshot(&PortfolioQuery::new()).await,
+            Err(e) => Err(e),
+        };
+        let snap = match self.keep(snap) {
+            Ok(s) => s,
+            Err(e) => return self.record("snapshot_consistent", Err(e)),
+        };
+        let mut problems = Vec::new();
+        for p in &snap.positions {
+            if let (Some(price), Some(value)) = (&p.price, &p.market_value) {
+                if price.currency == value.currency {
+                    let expected = p.quantity * price.amount;
+                    // Brokers may round values to cents; allow that, nothing more.
+                    let tolerance = Decimal::new(1, 2).max(value.amount.abs() * Decimal::new(1, 4));
+                    if (expected - value.amount).abs() > tolerance {
+                        problems.push(format!(
+                            "{}: value {} != quantity {} x price {}",
+                            p.instrument.broker_id, value.amount, p.quantity, price.amount
+                        ));
+                    }
+                }
+            }
+            if p.market_value.as_ref().is_some_and(|v| v.amount.is_zero()) && p.price.is_none() {
+                problems.push(format!("{}: value 0 for an unknown price", p.instrument.broker_id));
+            }
+        }
+        let mut seen = HashSet::new();
+        for c in &snap.cash {
+            if !seen.insert(c.amount.currency.clone()) {
+                problems.push(format!("cash currency {} listed twice", c.amount.currency));
+            }
+        }
+        self.record("snapshot_consistent", ensure(problems.is_empty(), || problems.join("; ")));
+        let json = serde_json::to_string(&snap).unwrap_or_default();
+        let back = serde_json::from_str::<stonks_core::v2::PortfolioSnapshot>(&json).map_err(|e| e.to_string());
+        self.record(
+            "snapshot_decimals_survive_serde",
+            back.and_then(|b| ensure(b == snap, || "round trip changed the snapshot".into())),
+        );
+    }
+
+    async fn ledger_behaviour(&mut self, registry: &Registry, id: &str) {
+        let first = read_all(registry, id, TransactionQuery::new()).await;
+        let first = match self.keep(first) {
+            Ok(f) => f,
+            Err(e) => return self.record("ledger_reads", Err(e)),
+        };
+        let ids: Vec<&str> = first.iter().map(|e| e.id.as_str()).collect();
+        let unique: HashSet<&str> = ids.iter().copied().collect();
+        self.record(
+            "ledger_ids_unique",
+            ensure(unique.len() == ids.len(), || format!("{} entries, {} distinct ids", ids.len(), unique.len())),
+        );
+        let second = read_all(registry, id, TransactionQuery::new()).await;
+        let second = self.keep(second);
+        self.record(
+            "ledger_stable_across_reads",
+            second.and_then(|s| ensure(s == first, || "a second read gave other entries or ids".into())),
+        );
+        let paged = read_all(registry, id, TransactionQuery::new().limit(7)).await;
+        let paged = self.keep(paged);
+        self.record(
+            "ledger_paging_matches_one_read",
+            paged.and_then(|p| ensure(p == first, || format!("paged read gave {} entries, one read {}", p.len(), first.len()))),
+        );
+
+        // Range edges: `from` inclusive, `until` exclusive, exactly.
+        if let Some(pivot) = first.get(first.len() / 2).map(|e| e.timestamp) {
+            let since = read_all(registry, id, TransactionQuery::new().since(pivot)).await;
+            let before = read_all(registry, id, TransactionQuery::new().until(pivot)).await;
+            let expect_since: Vec<&LedgerEntry> = first.iter().filter(|e| e.timestamp >= pivot).collect();
+            let expect_before: Vec<&LedgerEntry> = first.iter().filter(|e| e.timestamp < pivot).collect();
+            let result = match (self.keep(since), self.keep(before)) {
+                (Ok(s), Ok(b)) => ensure(
+                    s.iter().collect::<Vec<_>>() == expect_since && b.iter().collect::<Vec<_>>() == expect_before,
+                    || format!(
+                        "since {pivot}: {} (expected {}); until: {} (expected {})",
+                        s.len(),
+                        expect_since.len(),
+                        b.len(),
+                        expect_before.len()
+                    ),
+                ),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            self.record("ledger_time_range_exact", result);
+        }
+
+        let json = serde_json::to_string(&first).unwrap_or_default();
+        let back = serde_json::from_str::<Vec<LedgerEntry>>(&json).map_err(|e| e.to_string());
+        self.record(
+            "ledger_decimals_survive_serde",
+            back.and_then(|b| ensure(b == first, || "round trip changed the ledger".into())),
+        );
+
+        let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+        for e in &first {
+            *by_kind.entry(e.kind.as_str().to_owned()).or_default() += 1;
+        }
+        let trades_ok = first
+            .iter()
+            .filter(|e| e.kind.is_trade())
+            .all(|e| e.quantity.is_some_and(|q| q > Decimal::ZERO) && e.instrument.is_some());
+        self.record("ledger_trades_have_quantity_and_instrument", ensure(trades_ok, || format!("{by_kind:?}")));
+    }
+
+    /// 429 and 5xx bursts are survived; a malformed body is a `Protocol` error.
+    async fn faults(&mut self, registry: &Registry, id: &str, manifest: &Manifest) {
+        let faults = self.subject.faults.clone();
+        let call = |registry: &Registry| {
+            let registry = registry.clone();
+            let id = id.to_owned();
+            let portfolio = manifest.declares(Service::Portfolio);
+            async move {
+                if portfolio {
+                    registry.portfolio_v2(&id)?.snapshot(&PortfolioQuery::new()).await.map(|_| ())
+                } else {
+                    let t = registry.transactions_v2(&id)?;
+                    t.transactions(&TransactionQuery::new().limit(1)).await.map(|_| ())
+                }
+            }
+        };
+        faults.rate_limit_burst(2, 1);
+        let r = call(registry).await;
+        faults.clear();
+        let r = self.keep(r);
+        self.record("survives_429_burst", r);
+
+        faults.server_error_burst(2, 503);
+        let r = call(registry).await;
+        faults.clear();
+        let r = self.keep(r);
+        self.record("survives_5xx_burst", r);
+
+        faults.malformed_bodies(1);
+        let r = call(registry).await;
+        faults.clear();
+        let result = match r {
+            Ok(()) => Err("a malformed body was accepted".to_owned()),
+            Err(e) => {
+                let ok = e.kind() == &ErrorKind::Protocol && e.protocol_details().is_some();
+                let text = format!("{e}");
+                self.errors.push(e);
+                ensure(ok, || format!("expected a protocol error naming the endpoint, got {text}"))
+            }
+        };
+        self.record("malformed_body_is_protocol_error", result);
+        // The plugin is still usable afterwards.
+        let r = call(registry).await;
+        let r = self.keep(r);
+        self.record("recovers_after_faults", r);
+    }
+
+    async fn bad_credentials(&mut self, registry: &Registry, id: &str, manifest: &Manifest) {
+        let reload = registry.reload(id, &self.subject.bad_credentials);
+        if let Err(e) = self.keep(reload) {
+            return self.record("bad_credentials_are_auth_errors", Err(e));
+        }
+        let r = if manifest.declares(Service::Portfolio) {
+            match registry.portfolio_v2(id) {
+                Ok(p) => p.snapshot(&PortfolioQuery::new()).await.map(|_| ()),
+                Err(e) => Err(e),
+            }
+        } else {
+            read_all(registry, id, TransactionQuery::new()).await.map(|_| ())
+        };
+        let result = match r {
+            Ok(()) => Err("bad credentials were accepted".to_owned()),
+            Err(e) => {
+                let kind = e.kind().clone();
+                self.errors.push(e);
+                ensure(kind == ErrorKind::Auth, || format!("expected auth, got {}", kind.name()))
+            }
+        };
+        self.record("bad_credentials_are_auth_errors", result);
+        let restore = registry.reload(id, &self.subject.config);
+        let restore = self.keep(restore);
+        self.record("reload_restores_credentials", restore);
+    }
+}
+
+fn unsupported(err: Option<Error>) -> Check {
+    match err {
+        Some(e) if e.kind() == &ErrorKind::Unsupported => Ok(()),
+        Some(e) => Err(format!("expected unsupported, got {e}")),
+        None => Err("an undeclared service answered".into()),
+    }
+}
+
+async fn self_fees(registry: &Registry, id: &str) -> Result<bool, Error> {
+    Ok(read_all(registry, id, TransactionQuery::new()).await?.iter().any(|e| !e.fees.is_empty()))
+}
+
+/// Every entry of `query`, through the stream helper.
+pub async fn read_all(registry: &Registry, id: &str, query: TransactionQuery) -> Result<Vec<LedgerEntry>, Error> {
+    let svc = registry.transactions_v2(id)?;
+    let mut stream = paginate(query, move |q| {
+        let svc = svc.clone();
+        async move { svc.transactions(&q).await }
+    });
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        out.push(item?);
+    }
+    Ok(out)
+}

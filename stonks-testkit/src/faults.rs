@@ -1,0 +1,135 @@
+//! Fault switches shared by every mock broker: latency, bursts of 429 or 5xx,
+//! malformed or truncated bodies. A mock asks [`Faults::next`] before
+//! answering; a switch that is on decides the answer instead.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use wiremock::ResponseTemplate;
+
+/// The switches of one mock server. Cheap to clone; clones share state.
+#[derive(Clone, Default, Debug)]
+pub struct Faults {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default, Debug)]
+struct State {
+    latency: Duration,
+    rate_limited: u32,
+    retry_after_secs: u64,
+    server_errors: u32,
+    server_error_status: u16,
+    malformed: u32,
+    truncated: u32,
+}
+
+/// What a mock should do with the request it is answering.
+#[derive(Debug)]
+pub enum Fault {
+    /// Answer this instead of the real answer.
+    Replace(ResponseTemplate),
+    /// Answer normally, but with the body cut in half.
+    Truncate,
+    /// Answer normally.
+    None,
+}
+
+impl Faults {
+    /// All switches off.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut s)
+    }
+
+    /// Delays every answer by `d`.
+    pub fn latency(&self, d: Duration) -> &Self {
+        self.with(|s| s.latency = d);
+        self
+    }
+
+    /// The next `n` requests get 429 with `Retry-After: retry_after_secs`.
+    pub fn rate_limit_burst(&self, n: u32, retry_after_secs: u64) -> &Self {
+        self.with(|s| {
+            s.rate_limited = n;
+            s.retry_after_secs = retry_after_secs;
+        });
+        self
+    }
+
+    /// The next `n` requests get `status` (a 5xx).
+    pub fn server_error_burst(&self, n: u32, status: u16) -> &Self {
+        self.with(|s| {
+            s.server_errors = n;
+            s.server_error_status = status;
+        });
+        self
+    }
+
+    /// The next `n` requests get a 200 whose body is not JSON.
+    pub fn malformed_bodies(&self, n: u32) -> &Self {
+        self.with(|s| s.malformed = n);
+        self
+    }
+
+    /// The next `n` requests get their real body cut in half.
+    pub fn truncated_bodies(&self, n: u32) -> &Self {
+        self.with(|s| s.truncated = n);
+        self
+    }
+
+    /// Turns every switch off.
+    pub fn clear(&self) {
+        self.with(|s| *s = State::default());
+    }
+
+    /// The fault for the request being answered now (consumes one burst step).
+    pub fn next(&self) -> Fault {
+        self.with(|s| {
+            if s.rate_limited > 0 {
+                s.rate_limited -= 1;
+                return Fault::Replace(
+                    ResponseTemplate::new(429)
+                        .insert_header("Retry-After", s.retry_after_secs.to_string().as_str())
+                        .set_body_string(r#"{"errorCode":110,"error":"Rate limit exceeded."}"#),
+                );
+            }
+            if s.server_errors > 0 {
+                s.server_errors -= 1;
+                return Fault::Replace(
+                    ResponseTemplate::new(s.server_error_status).set_body_string("<html><body>Service Unavailable</body></html>"),
+                );
+            }
+            if s.malformed > 0 {
+                s.malformed -= 1;
+                return Fault::Replace(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"));
+            }
+            if s.truncated > 0 {
+                s.truncated -= 1;
+                return Fault::Truncate;
+            }
+            Fault::None
+        })
+    }
+
+    /// The configured latency.
+    pub fn delay(&self) -> Duration {
+        self.with(|s| s.latency)
+    }
+
+    /// Applies latency and a pending truncation to a finished answer.
+    pub fn finish(&self, fault: Fault, status: u16, body: String) -> ResponseTemplate {
+        let mut bytes = body.into_bytes();
+        if let Fault::Truncate = fault {
+            bytes.truncate(bytes.len() / 2);
+        }
+        ResponseTemplate::new(status)
+            .insert_header("content-type", "application/json")
+            .set_body_bytes(bytes)
+            .set_delay(self.delay())
+    }
+}

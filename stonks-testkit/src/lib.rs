@@ -1,0 +1,29 @@
+//! # stonks-testkit
+//!
+//! Mock broker servers that behave like the real APIs, and the conformance
+//! suite every broker plugin runs against itself.
+//!
+//! * [`MockBitvavo`]: Bitvavo's REST API v2 with signature checks, paging,
+//!   rate-limit headers and a realistic account.
+//! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
+//!   for any mock.
+//! * [`conformance::run`]: the behaviour suite, chosen by the manifest's
+//!   declared capabilities.
+//!
+//! App developers use the mocks to test their own code without an account:
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let mock = stonks_testkit::MockBitvavo::start().await;
+//! let config = mock.config(); // api_key, api_secret, base_url pointing at the mock
+//! mock.faults().rate_limit_burst(3, 1); // the next 3 calls get 429
+//! # let _ = config;
+//! # }
+//! ```
+
+pub mod bitvavo;
+pub mod conformance;
+pub mod faults;
+
+pub use bitvavo::MockBitvavo;
+pub use faults::{Fault, Faults};
