@@ -39,6 +39,10 @@ pub mod v2;
 /// Re-exported so plugin crates need not depend on `inventory` themselves.
 pub use inventory;
 
+/// Re-exported: the service traits are written with it, so plugin crates
+/// implement them with `#[stonks_core::async_trait]`.
+pub use async_trait::async_trait;
+
 pub use config::{ConfigValue, PluginConfig};
 pub use error::{Error, ErrorKind, ProtocolDetails, Result};
 pub use lifecycle::{LifecycleEvent, PluginState, Transition};

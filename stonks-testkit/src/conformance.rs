@@ -218,10 +218,20 @@ impl Suite {
         }
     }
 
+    /// The entries of `kinds`; a plugin that answers with other kinds
+    /// ignores the query, which is a failure of its own.
     async fn read_kinds(&mut self, registry: &Registry, id: &str, kinds: Vec<LedgerKind>) -> Result<Vec<LedgerEntry>, String> {
-        let query = if kinds.contains(&LedgerKind::Fee) { TransactionQuery::new() } else { TransactionQuery::new().kinds(kinds) };
+        let query = if kinds.contains(&LedgerKind::Fee) { TransactionQuery::new() } else { TransactionQuery::new().kinds(kinds.clone()) };
+        let fees_too = query.kinds.is_empty();
         let read = read_all(registry, id, query).await;
-        self.keep(read)
+        let entries = self.keep(read)?;
+        let stray: Vec<&str> = entries
+            .iter()
+            .filter(|e| !fees_too && !kinds.contains(&e.kind))
+            .map(|e| e.kind.as_str())
+            .collect();
+        ensure(stray.is_empty(), || format!("asked for {kinds:?}, got entries of kinds {stray:?}"))?;
+        Ok(entries)
     }
 
     async fn snapshot_consistency(&mut self, registry: &Registry, id: &str) {

@@ -1,0 +1,31 @@
+//! The shared conformance suite, run against `MockBitvavo`.
+
+use stonks_testkit::MockBitvavo;
+use stonks_testkit::conformance::{Subject, run};
+
+#[tokio::test]
+async fn bitvavo_passes_the_conformance_suite() {
+    let mock = MockBitvavo::start().await;
+    let report = run(Subject {
+        record: stonks_broker_bitvavo::RECORD,
+        config: mock.config(),
+        bad_credentials: mock.bad_config(),
+        faults: mock.faults().clone(),
+        secrets: vec![stonks_testkit::bitvavo::API_SECRET.to_owned(), "0000-wrong-secret-0000".to_owned()],
+    })
+    .await;
+    // The suite chose its checks from the manifest: every declared service,
+    // and the undeclared ones as unsupported.
+    for check in [
+        "service_portfolio_returns_data",
+        "service_staking_returns_data",
+        "service_fees_returns_data",
+        "service_dividends_unsupported",
+        "service_interest_unsupported",
+        "ledger_time_range_exact",
+        "bad_credentials_are_auth_errors",
+        "secrets_never_shown",
+    ] {
+        assert!(report.passed.iter().any(|p| p == check), "{check} did not run: {report:?}");
+    }
+}
