@@ -487,8 +487,14 @@ mod tests {
     #[test]
     fn ledger_entries_round_trip_with_decimals_as_strings() {
         let mut e = entry(3);
-        e.amount = Money::new("-1234.567890123456789".parse().unwrap(), Currency::new("EUR").unwrap());
-        e.fees = vec![Money::new("0.000000001".parse().unwrap(), Currency::new("BTC").unwrap())];
+        e.amount = Money::new(
+            "-1234.567890123456789".parse().unwrap(),
+            Currency::new("EUR").unwrap(),
+        );
+        e.fees = vec![Money::new(
+            "0.000000001".parse().unwrap(),
+            Currency::new("BTC").unwrap(),
+        )];
         e.kind = LedgerKind::Other("airdrop".into());
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["amount"]["amount"], "-1234.567890123456789");
@@ -497,8 +503,11 @@ mod tests {
         assert_eq!(json["timestamp"], "2023-11-14T22:13:23Z");
         let back: LedgerEntry = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);
-        let q = TransactionQuery::new().kinds([LedgerKind::Dividend]).limit(5);
-        let back: TransactionQuery = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
+        let q = TransactionQuery::new()
+            .kinds([LedgerKind::Dividend])
+            .limit(5);
+        let back: TransactionQuery =
+            serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
         assert_eq!(back, q);
     }
 

@@ -58,7 +58,10 @@ struct LogSink(Arc<Mutex<Vec<u8>>>);
 
 impl Write for LogSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -76,7 +79,11 @@ fn ensure(ok: bool, why: impl FnOnce() -> String) -> Check {
 pub async fn run(subject: Subject) -> Report {
     let report = check(subject).await;
     if !report.failed.is_empty() {
-        let lines: Vec<String> = report.failed.iter().map(|(n, why)| format!("  {n}: {why}")).collect();
+        let lines: Vec<String> = report
+            .failed
+            .iter()
+            .map(|(n, why)| format!("  {n}: {why}"))
+            .collect();
         panic!(
             "conformance: {} of {} checks failed\n{}",
             report.failed.len(),
@@ -104,7 +111,8 @@ pub async fn check(subject: Subject) -> Report {
         errors: Vec::new(),
     };
     suite.all().await;
-    let logs = String::from_utf8_lossy(&sink.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+    let logs =
+        String::from_utf8_lossy(&sink.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
     let shown: Vec<String> = suite.errors.iter().map(|e| format!("{e} {e:?}")).collect();
     let leaked: Vec<&String> = suite
         .subject
@@ -114,7 +122,9 @@ pub async fn check(subject: Subject) -> Report {
         .collect();
     suite.record(
         "secrets_never_shown",
-        ensure(leaked.is_empty(), || "a secret appeared in an error or a log line".into()),
+        ensure(leaked.is_empty(), || {
+            "a secret appeared in an error or a log line".into()
+        }),
     );
     suite.report
 }
@@ -156,7 +166,9 @@ impl Suite {
         let loaded = registry.entry(&id).map(|e| (e.state, e.error));
         self.record(
             "manifest_compatible",
-            ensure(matches!(loaded, Some((PluginState::Loaded, _))), || format!("{loaded:?}")),
+            ensure(matches!(loaded, Some((PluginState::Loaded, _))), || {
+                format!("{loaded:?}")
+            }),
         );
         let activated = registry.activate(&id, &self.subject.config);
         let activated = self.keep(activated);
@@ -181,14 +193,24 @@ impl Suite {
         let id = manifest.id();
         for service in Service::ALL {
             let declared = manifest.declares(service);
-            let name = format!("service_{}_{}", service.as_str(), if declared { "returns_data" } else { "unsupported" });
+            let name = format!(
+                "service_{}_{}",
+                service.as_str(),
+                if declared {
+                    "returns_data"
+                } else {
+                    "unsupported"
+                }
+            );
             let result = match (service, declared) {
                 (Service::Account, _) => continue,
                 (Service::Portfolio, true) => match registry.portfolio_v2(id) {
                     Ok(p) => {
                         let snap = p.snapshot(&PortfolioQuery::new()).await;
                         match self.keep(snap) {
-                            Ok(s) => ensure(!s.positions.is_empty() || !s.cash.is_empty(), || "empty portfolio".into()),
+                            Ok(s) => ensure(!s.positions.is_empty() || !s.cash.is_empty(), || {
+                                "empty portfolio".into()
+                            }),
                             Err(e) => Err(e),
                         }
                     }
@@ -196,7 +218,10 @@ impl Suite {
                 },
                 (Service::Portfolio, false) => unsupported(registry.portfolio_v2(id).err()),
                 (Service::Transactions, false) => unsupported(registry.transactions_v1(id).err()),
-                (s, true) => match self.read_kinds(registry, id, s.ledger_kinds().to_vec()).await {
+                (s, true) => match self
+                    .read_kinds(registry, id, s.ledger_kinds().to_vec())
+                    .await
+                {
                     Ok(entries) if s == Service::Fees => ensure(
                         entries.iter().any(|e| e.kind == LedgerKind::Fee)
                             || self_fees(registry, id).await.unwrap_or(false),
@@ -220,8 +245,17 @@ impl Suite {
 
     /// The entries of `kinds`; a plugin that answers with other kinds
     /// ignores the query, which is a failure of its own.
-    async fn read_kinds(&mut self, registry: &Registry, id: &str, kinds: Vec<LedgerKind>) -> Result<Vec<LedgerEntry>, String> {
-        let query = if kinds.contains(&LedgerKind::Fee) { TransactionQuery::new() } else { TransactionQuery::new().kinds(kinds.clone()) };
+    async fn read_kinds(
+        &mut self,
+        registry: &Registry,
+        id: &str,
+        kinds: Vec<LedgerKind>,
+    ) -> Result<Vec<LedgerEntry>, String> {
+        let query = if kinds.contains(&LedgerKind::Fee) {
+            TransactionQuery::new()
+        } else {
+            TransactionQuery::new().kinds(kinds.clone())
+        };
         let fees_too = query.kinds.is_empty();
         let read = read_all(registry, id, query).await;
         let entries = self.keep(read)?;
@@ -230,7 +264,9 @@ impl Suite {
             .filter(|e| !fees_too && !kinds.contains(&e.kind))
             .map(|e| e.kind.as_str())
             .collect();
-        ensure(stray.is_empty(), || format!("asked for {kinds:?}, got entries of kinds {stray:?}"))?;
+        ensure(stray.is_empty(), || {
+            format!("asked for {kinds:?}, got entries of kinds {stray:?}")
+        })?;
         Ok(entries)
     }
 
@@ -259,7 +295,10 @@ impl Suite {
                 }
             }
             if p.market_value.as_ref().is_some_and(|v| v.amount.is_zero()) && p.price.is_none() {
-                problems.push(format!("{}: value 0 for an unknown price", p.instrument.broker_id));
+                problems.push(format!(
+                    "{}: value 0 for an unknown price",
+                    p.instrument.broker_id
+                ));
             }
         }
         let mut seen = HashSet::new();
@@ -268,9 +307,13 @@ impl Suite {
                 problems.push(format!("cash currency {} listed twice", c.amount.currency));
             }
         }
-        self.record("snapshot_consistent", ensure(problems.is_empty(), || problems.join("; ")));
+        self.record(
+            "snapshot_consistent",
+            ensure(problems.is_empty(), || problems.join("; ")),
+        );
         let json = serde_json::to_string(&snap).unwrap_or_default();
-        let back = serde_json::from_str::<stonks_core::v2::PortfolioSnapshot>(&json).map_err(|e| e.to_string());
+        let back = serde_json::from_str::<stonks_core::v2::PortfolioSnapshot>(&json)
+            .map_err(|e| e.to_string());
         self.record(
             "snapshot_decimals_survive_serde",
             back.and_then(|b| ensure(b == snap, || "round trip changed the snapshot".into())),
@@ -287,37 +330,56 @@ impl Suite {
         let unique: HashSet<&str> = ids.iter().copied().collect();
         self.record(
             "ledger_ids_unique",
-            ensure(unique.len() == ids.len(), || format!("{} entries, {} distinct ids", ids.len(), unique.len())),
+            ensure(unique.len() == ids.len(), || {
+                format!("{} entries, {} distinct ids", ids.len(), unique.len())
+            }),
         );
         let second = read_all(registry, id, TransactionQuery::new()).await;
         let second = self.keep(second);
         self.record(
             "ledger_stable_across_reads",
-            second.and_then(|s| ensure(s == first, || "a second read gave other entries or ids".into())),
+            second.and_then(|s| {
+                ensure(s == first, || {
+                    "a second read gave other entries or ids".into()
+                })
+            }),
         );
         let paged = read_all(registry, id, TransactionQuery::new().limit(7)).await;
         let paged = self.keep(paged);
         self.record(
             "ledger_paging_matches_one_read",
-            paged.and_then(|p| ensure(p == first, || format!("paged read gave {} entries, one read {}", p.len(), first.len()))),
+            paged.and_then(|p| {
+                ensure(p == first, || {
+                    format!(
+                        "paged read gave {} entries, one read {}",
+                        p.len(),
+                        first.len()
+                    )
+                })
+            }),
         );
 
         // Range edges: `from` inclusive, `until` exclusive, exactly.
         if let Some(pivot) = first.get(first.len() / 2).map(|e| e.timestamp) {
             let since = read_all(registry, id, TransactionQuery::new().since(pivot)).await;
             let before = read_all(registry, id, TransactionQuery::new().until(pivot)).await;
-            let expect_since: Vec<&LedgerEntry> = first.iter().filter(|e| e.timestamp >= pivot).collect();
-            let expect_before: Vec<&LedgerEntry> = first.iter().filter(|e| e.timestamp < pivot).collect();
+            let expect_since: Vec<&LedgerEntry> =
+                first.iter().filter(|e| e.timestamp >= pivot).collect();
+            let expect_before: Vec<&LedgerEntry> =
+                first.iter().filter(|e| e.timestamp < pivot).collect();
             let result = match (self.keep(since), self.keep(before)) {
                 (Ok(s), Ok(b)) => ensure(
-                    s.iter().collect::<Vec<_>>() == expect_since && b.iter().collect::<Vec<_>>() == expect_before,
-                    || format!(
-                        "since {pivot}: {} (expected {}); until: {} (expected {})",
-                        s.len(),
-                        expect_since.len(),
-                        b.len(),
-                        expect_before.len()
-                    ),
+                    s.iter().collect::<Vec<_>>() == expect_since
+                        && b.iter().collect::<Vec<_>>() == expect_before,
+                    || {
+                        format!(
+                            "since {pivot}: {} (expected {}); until: {} (expected {})",
+                            s.len(),
+                            expect_since.len(),
+                            b.len(),
+                            expect_before.len()
+                        )
+                    },
                 ),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
@@ -339,7 +401,10 @@ impl Suite {
             .iter()
             .filter(|e| e.kind.is_trade())
             .all(|e| e.quantity.is_some_and(|q| q > Decimal::ZERO) && e.instrument.is_some());
-        self.record("ledger_trades_have_quantity_and_instrument", ensure(trades_ok, || format!("{by_kind:?}")));
+        self.record(
+            "ledger_trades_have_quantity_and_instrument",
+            ensure(trades_ok, || format!("{by_kind:?}")),
+        );
     }
 
     /// 429 and 5xx bursts are survived; a malformed body is a `Protocol` error.
@@ -351,10 +416,16 @@ impl Suite {
             let portfolio = manifest.declares(Service::Portfolio);
             async move {
                 if portfolio {
-                    registry.portfolio_v2(&id)?.snapshot(&PortfolioQuery::new()).await.map(|_| ())
+                    registry
+                        .portfolio_v2(&id)?
+                        .snapshot(&PortfolioQuery::new())
+                        .await
+                        .map(|_| ())
                 } else {
                     let t = registry.transactions_v2(&id)?;
-                    t.transactions(&TransactionQuery::new().limit(1)).await.map(|_| ())
+                    t.transactions(&TransactionQuery::new().limit(1))
+                        .await
+                        .map(|_| ())
                 }
             }
         };
@@ -379,7 +450,9 @@ impl Suite {
                 let ok = e.kind() == &ErrorKind::Protocol && e.protocol_details().is_some();
                 let text = format!("{e}");
                 self.errors.push(e);
-                ensure(ok, || format!("expected a protocol error naming the endpoint, got {text}"))
+                ensure(ok, || {
+                    format!("expected a protocol error naming the endpoint, got {text}")
+                })
             }
         };
         self.record("malformed_body_is_protocol_error", result);
@@ -400,14 +473,18 @@ impl Suite {
                 Err(e) => Err(e),
             }
         } else {
-            read_all(registry, id, TransactionQuery::new()).await.map(|_| ())
+            read_all(registry, id, TransactionQuery::new())
+                .await
+                .map(|_| ())
         };
         let result = match r {
             Ok(()) => Err("bad credentials were accepted".to_owned()),
             Err(e) => {
                 let kind = e.kind().clone();
                 self.errors.push(e);
-                ensure(kind == ErrorKind::Auth, || format!("expected auth, got {}", kind.name()))
+                ensure(kind == ErrorKind::Auth, || {
+                    format!("expected auth, got {}", kind.name())
+                })
             }
         };
         self.record("bad_credentials_are_auth_errors", result);
@@ -426,11 +503,18 @@ fn unsupported(err: Option<Error>) -> Check {
 }
 
 async fn self_fees(registry: &Registry, id: &str) -> Result<bool, Error> {
-    Ok(read_all(registry, id, TransactionQuery::new()).await?.iter().any(|e| !e.fees.is_empty()))
+    Ok(read_all(registry, id, TransactionQuery::new())
+        .await?
+        .iter()
+        .any(|e| !e.fees.is_empty()))
 }
 
 /// Every entry of `query`, through the stream helper.
-pub async fn read_all(registry: &Registry, id: &str, query: TransactionQuery) -> Result<Vec<LedgerEntry>, Error> {
+pub async fn read_all(
+    registry: &Registry,
+    id: &str,
+    query: TransactionQuery,
+) -> Result<Vec<LedgerEntry>, Error> {
     let svc = registry.transactions_v2(id)?;
     let mut stream = paginate(query, move |q| {
         let svc = svc.clone();

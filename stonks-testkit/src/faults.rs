@@ -101,12 +101,15 @@ impl Faults {
             if s.server_errors > 0 {
                 s.server_errors -= 1;
                 return Fault::Replace(
-                    ResponseTemplate::new(s.server_error_status).set_body_string("<html><body>Service Unavailable</body></html>"),
+                    ResponseTemplate::new(s.server_error_status)
+                        .set_body_string("<html><body>Service Unavailable</body></html>"),
                 );
             }
             if s.malformed > 0 {
                 s.malformed -= 1;
-                return Fault::Replace(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"));
+                return Fault::Replace(
+                    ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
+                );
             }
             if s.truncated > 0 {
                 s.truncated -= 1;

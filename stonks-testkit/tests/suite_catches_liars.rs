@@ -2,12 +2,14 @@
 //! plugin that ignores its credentials, declares dividends it never
 //! delivers, repeats ledger ids, prices unknowns at zero, and logs its secret.
 
-use stonks_core::async_trait;
 use chrono::{TimeZone, Utc};
 use serde_json::json;
+use stonks_core::async_trait;
 use stonks_core::http::Request;
 use stonks_core::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, TransactionQuery};
-use stonks_core::{AssetClass, Currency, Decimal, Instrument, Money, PluginContext, PluginRecord, Result, Services};
+use stonks_core::{
+    AssetClass, Currency, Decimal, Instrument, Money, PluginContext, PluginRecord, Result, Services,
+};
 use stonks_testkit::MockBitvavo;
 use stonks_testkit::conformance::{Subject, check};
 
@@ -32,7 +34,11 @@ struct Liar {
 #[async_trait]
 impl v2::PortfolioService for Liar {
     async fn snapshot(&self, _: &PortfolioQuery) -> Result<v2::PortfolioSnapshot> {
-        let _: serde_json::Value = self.http.send(Request::get("/ticker/price")).await?.json()?;
+        let _: serde_json::Value = self
+            .http
+            .send(Request::get("/ticker/price"))
+            .await?
+            .json()?;
         tracing::info!("using secret {}", self.secret);
         let eur = Currency::new("EUR")?;
         Ok(v2::PortfolioSnapshot {
@@ -70,9 +76,18 @@ impl v2::TransactionService for Liar {
 
 fn build(ctx: &PluginContext) -> Result<Services> {
     use stonks_core::secrecy::ExposeSecret;
-    let secret = ctx.config().secret("api_secret").map(|s| s.expose_secret().to_owned()).unwrap_or_default();
-    let liar = std::sync::Arc::new(Liar { http: ctx.http_client("https://api.bitvavo.com/v2")?, secret });
-    Ok(Services::new().portfolio_v2(liar.clone()).transactions_v2(liar))
+    let secret = ctx
+        .config()
+        .secret("api_secret")
+        .map(|s| s.expose_secret().to_owned())
+        .unwrap_or_default();
+    let liar = std::sync::Arc::new(Liar {
+        http: ctx.http_client("https://api.bitvavo.com/v2")?,
+        secret,
+    });
+    Ok(Services::new()
+        .portfolio_v2(liar.clone())
+        .transactions_v2(liar))
 }
 
 #[tokio::test]
@@ -95,7 +110,10 @@ async fn the_suite_fails_a_lying_plugin() {
         "bad_credentials_are_auth_errors",
         "secrets_never_shown",
     ] {
-        assert!(failed.contains(&expected), "{expected} should fail; failed: {failed:?}");
+        assert!(
+            failed.contains(&expected),
+            "{expected} should fail; failed: {failed:?}"
+        );
     }
     assert!(report.passed.iter().any(|p| p == "manifest_parses"));
 }

@@ -18,7 +18,13 @@ use crate::{BitvavoConfig, DEFAULT_BASE_URL};
 /// `timestamp + METHOD + path_and_query + body`, where `path_and_query` is
 /// the path actually requested (`/v2/balance?symbol=BTC`) and `body` the exact
 /// bytes sent (empty for GET).
-pub fn signature(secret: &str, timestamp: &str, method: &str, path_and_query: &str, body: &[u8]) -> String {
+pub fn signature(
+    secret: &str,
+    timestamp: &str,
+    method: &str,
+    path_and_query: &str,
+    body: &[u8],
+) -> String {
     // HMAC takes keys of any length, so this cannot fail.
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
         return String::new();
@@ -90,7 +96,11 @@ impl Client {
     }
 
     async fn call<T: DeserializeOwned>(&self, req: Request, private: bool) -> Result<T> {
-        let req = if private { req.signed(self.signer.clone()) } else { req };
+        let req = if private {
+            req.signed(self.signer.clone())
+        } else {
+            req
+        };
         let resp = self.http.send(req).await?;
         self.observe_budget(&resp);
         if !resp.is_success() {
@@ -102,9 +112,15 @@ impl Client {
     /// Reads Bitvavo's rate-limit headers and pauses the client's limiter
     /// until the reset when the budget is nearly spent.
     fn observe_budget(&self, resp: &Response) {
-        let remaining = resp.header("bitvavo-ratelimit-remaining").and_then(|v| v.trim().parse::<i64>().ok());
-        let reset_at = resp.header("bitvavo-ratelimit-resetat").and_then(|v| v.trim().parse::<i64>().ok());
-        if let (Some(remaining), Some(reset_at), Some(limiter)) = (remaining, reset_at, self.http.rate_limiter()) {
+        let remaining = resp
+            .header("bitvavo-ratelimit-remaining")
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        let reset_at = resp
+            .header("bitvavo-ratelimit-resetat")
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let (Some(remaining), Some(reset_at), Some(limiter)) =
+            (remaining, reset_at, self.http.rate_limiter())
+        {
             if remaining < WEIGHT_RESERVE {
                 let wait_ms = (reset_at - Utc::now().timestamp_millis()).clamp(0, 60_000);
                 let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
@@ -137,7 +153,12 @@ impl Client {
     }
 
     /// `GET /account/history`, one page (1-based), both bounds in ms and inclusive.
-    pub async fn history_page(&self, from_ms: Option<i64>, to_ms: i64, page: u32) -> Result<wire::HistoryPage> {
+    pub async fn history_page(
+        &self,
+        from_ms: Option<i64>,
+        to_ms: i64,
+        page: u32,
+    ) -> Result<wire::HistoryPage> {
         let mut req = Request::get("/account/history");
         if let Some(from) = from_ms {
             req = req.query("fromDate", from.to_string());
@@ -150,9 +171,12 @@ impl Client {
     }
 }
 
-/// The error for a failed Bitvavo answer, by its `errorCode`:
-/// 105 (banned, with the unban time) and 110 are rate limiting, the 300
-/// range is authentication, anything else Bitvavo did not accept from us.
+/// The error for a failed Bitvavo answer, by its `errorCode`: 105 (banned,
+/// with the unban time) and 103, and 110 on a 429 are rate limiting (the
+/// current docs answer an exceeded limit with 429 and 110; older ones use 110
+/// for an unknown endpoint, which comes with 404); the 300 range is
+/// authentication; 107 to 109 are the matching engine being busy; anything
+/// else is something Bitvavo did not accept from us.
 pub(crate) fn error_of(resp: &Response) -> Error {
     let Ok(body) = resp.json::<wire::ErrorBody>() else {
         return resp.status_error(None);
@@ -165,13 +189,14 @@ pub(crate) fn error_of(resp: &Response) -> Error {
             },
             resp.redactor().redact(&text).into_owned(),
         ),
-        110 => Error::new(
+        103 | 110 if resp.status() == 429 => Error::new(
             ErrorKind::RateLimited {
                 retry_after: resp.retry_after().or_else(|| reset_delay(resp)),
             },
             text,
         ),
         300..=399 => Error::auth(resp.redactor().redact(&text).into_owned()),
+        107..=109 => Error::new(ErrorKind::Temporary, text),
         _ if resp.status() == 429 => return resp.status_error(Some(&text)),
         _ if resp.status() >= 500 => return resp.status_error(Some(&text)),
         _ => return resp.protocol_error(text),
@@ -185,13 +210,21 @@ fn unban_delay(text: &str) -> Option<Duration> {
     let tail = text.trim_end().trim_end_matches('.');
     let ms: i64 = tail.rsplit(' ').next()?.parse().ok()?;
     let wait = ms - Utc::now().timestamp_millis();
-    Some(Duration::from_millis(u64::try_from(wait.max(0)).unwrap_or(0)))
+    Some(Duration::from_millis(
+        u64::try_from(wait.max(0)).unwrap_or(0),
+    ))
 }
 
 fn reset_delay(resp: &Response) -> Option<Duration> {
-    let reset: i64 = resp.header("bitvavo-ratelimit-resetat")?.trim().parse().ok()?;
+    let reset: i64 = resp
+        .header("bitvavo-ratelimit-resetat")?
+        .trim()
+        .parse()
+        .ok()?;
     let wait = reset - Utc::now().timestamp_millis();
-    Some(Duration::from_millis(u64::try_from(wait.max(0)).unwrap_or(0)))
+    Some(Duration::from_millis(
+        u64::try_from(wait.max(0)).unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]
@@ -208,14 +241,20 @@ mod tests {
             "/v2/order",
             br#"{"market":"BTC-EUR","side":"buy","price":"5000","amount":"1.23","orderType":"limit"}"#,
         );
-        assert_eq!(sig, "44d022723a20973a18f7ee97398b9fdd405d2d019c8d39e24b8cc0dcb39ca016");
+        assert_eq!(
+            sig,
+            "44d022723a20973a18f7ee97398b9fdd405d2d019c8d39e24b8cc0dcb39ca016"
+        );
     }
 
     #[test]
     fn unban_time_is_read_from_the_text() {
         let at = Utc::now().timestamp_millis() + 30_000;
         let d = unban_delay(&format!("Your IP or API key has been banned for not respecting the rate limit. The ban expires at {at}.")).unwrap();
-        assert!(d > Duration::from_secs(28) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d > Duration::from_secs(28) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
         assert_eq!(unban_delay("no time here"), None);
     }
 }

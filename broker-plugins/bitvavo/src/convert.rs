@@ -52,7 +52,10 @@ pub fn snapshot(
     as_of: DateTime<Utc>,
 ) -> Result<PortfolioSnapshot, Problem> {
     let info: HashMap<&str, &wire::Asset> = assets.iter().map(|a| (a.symbol.as_str(), a)).collect();
-    let price_of: HashMap<&str, Option<Decimal>> = prices.iter().map(|p| (p.market.as_str(), p.price)).collect();
+    let price_of: HashMap<&str, Option<Decimal>> = prices
+        .iter()
+        .map(|p| (p.market.as_str(), p.price))
+        .collect();
     let eur = currency(QUOTE, "quote")?;
 
     let position = |symbol: &str, quantity: Decimal, staked: bool| -> Result<Position, Problem> {
@@ -69,8 +72,16 @@ pub fn snapshot(
         let market = format!("{symbol}-{QUOTE}");
         let price = price_of.get(market.as_str()).copied().flatten();
         let mut instrument = Instrument::new(
-            if staked { format!("{symbol}{STAKED_SUFFIX}") } else { symbol.to_owned() },
-            if staked { format!("{name} (staked)") } else { name.to_owned() },
+            if staked {
+                format!("{symbol}{STAKED_SUFFIX}")
+            } else {
+                symbol.to_owned()
+            },
+            if staked {
+                format!("{name} (staked)")
+            } else {
+                name.to_owned()
+            },
             AssetClass::Crypto,
         );
         instrument.symbol = Some(symbol.to_owned());
@@ -123,7 +134,11 @@ pub fn ledger_kind(kind: &str) -> LedgerKind {
     }
 }
 
-fn money(amount: Option<Decimal>, code: Option<&str>, field: &str) -> Result<Option<Money>, Problem> {
+fn money(
+    amount: Option<Decimal>,
+    code: Option<&str>,
+    field: &str,
+) -> Result<Option<Money>, Problem> {
     match (amount, code) {
         (Some(a), Some(c)) => Ok(Some(Money::new(a, currency(c, field)?))),
         (Some(_), None) => Err(format!("{field}Amount without {field}Currency")),
@@ -138,9 +153,17 @@ pub fn ledger_entry(item: &wire::HistoryItem) -> Result<LedgerEntry, Problem> {
     let kind = ledger_kind(&item.kind);
     let timestamp = timestamp(&item.executed_at)?;
     let sent = money(item.sent_amount, item.sent_currency.as_deref(), "sent")?;
-    let received = money(item.received_amount, item.received_currency.as_deref(), "received")?;
+    let received = money(
+        item.received_amount,
+        item.received_currency.as_deref(),
+        "received",
+    )?;
     let price = money(item.price_amount, item.price_currency.as_deref(), "price")?;
-    let fee = money(item.fees_amount.map(|f| f.abs()), item.fees_currency.as_deref(), "fees")?;
+    let fee = money(
+        item.fees_amount.map(|f| f.abs()),
+        item.fees_currency.as_deref(),
+        "fees",
+    )?;
     let negate = |m: Money| Money::new(-m.amount.abs(), m.currency);
 
     // For trades, the asset leg is the instrument and the other leg is cash.
@@ -150,9 +173,15 @@ pub fn ledger_entry(item: &wire::HistoryItem) -> Result<LedgerEntry, Problem> {
         } else {
             (sent, received)
         };
-        let asset = asset_leg.ok_or_else(|| format!("{} {} has no asset amount", item.kind, item.transaction_id))?;
-        let cash = cash_leg.ok_or_else(|| format!("{} {} has no cash amount", item.kind, item.transaction_id))?;
-        let mut instrument = Instrument::new(asset.currency.as_str(), asset.currency.as_str(), AssetClass::Crypto);
+        let asset = asset_leg
+            .ok_or_else(|| format!("{} {} has no asset amount", item.kind, item.transaction_id))?;
+        let cash = cash_leg
+            .ok_or_else(|| format!("{} {} has no cash amount", item.kind, item.transaction_id))?;
+        let mut instrument = Instrument::new(
+            asset.currency.as_str(),
+            asset.currency.as_str(),
+            AssetClass::Crypto,
+        );
         instrument.symbol = Some(asset.currency.as_str().to_owned());
         instrument.currency = Some(cash.currency.clone());
         (Some(instrument), Some(asset.amount.abs()), cash)
@@ -210,7 +239,10 @@ mod tests {
         assert_eq!(e.timestamp.to_rfc3339(), "2024-01-10T10:58:53.123+00:00");
         assert_eq!(e.kind, LedgerKind::Buy);
         let i = e.instrument.unwrap();
-        assert_eq!((i.broker_id.as_str(), i.asset_class), ("BTC", AssetClass::Crypto));
+        assert_eq!(
+            (i.broker_id.as_str(), i.asset_class),
+            ("BTC", AssetClass::Crypto)
+        );
         assert_eq!(e.quantity, Some(d("0.00258050")));
         assert_eq!(e.price.unwrap().amount, d("38752.12"));
         assert_eq!(e.amount.amount, d("-100"));
@@ -226,20 +258,29 @@ mod tests {
                 "receivedAmount":"60","feesCurrency":"EUR","feesAmount":"0.15"}"#,
         ))
         .unwrap();
-        assert_eq!((sell.kind, sell.quantity, sell.amount.amount), (LedgerKind::Sell, Some(d("0.0015")), d("60")));
+        assert_eq!(
+            (sell.kind, sell.quantity, sell.amount.amount),
+            (LedgerKind::Sell, Some(d("0.0015")), d("60"))
+        );
         let w = ledger_entry(&item(
             r#"{"transactionId":"w","executedAt":"2024-02-01T00:00:00.000Z","type":"withdrawal","sentCurrency":"BTC",
                 "sentAmount":"0.0025","feesCurrency":"BTC","feesAmount":"0.00003","address":"bc1qxy"}"#,
         ))
         .unwrap();
-        assert_eq!((w.kind.clone(), w.amount.amount, w.amount.currency.as_str()), (LedgerKind::Withdrawal, d("-0.0025"), "BTC"));
+        assert_eq!(
+            (w.kind.clone(), w.amount.amount, w.amount.currency.as_str()),
+            (LedgerKind::Withdrawal, d("-0.0025"), "BTC")
+        );
         assert_eq!(w.fees[0].amount, d("0.00003"));
         assert_eq!(w.description.as_deref(), Some("address bc1qxy"));
         let r = ledger_entry(&item(
             r#"{"transactionId":"r","executedAt":"1704880733000","type":"fixed_staking","receivedCurrency":"ETH","receivedAmount":"0.000051"}"#,
         ))
         .unwrap();
-        assert_eq!((r.kind, r.amount.amount), (LedgerKind::StakingReward, d("0.000051")));
+        assert_eq!(
+            (r.kind, r.amount.amount),
+            (LedgerKind::StakingReward, d("0.000051"))
+        );
         assert_eq!(r.timestamp.timestamp_millis(), 1_704_880_733_000);
         let new = ledger_entry(&item(
             r#"{"transactionId":"n","executedAt":"2025-02-01T00:00:00Z","type":"launchpool_reward","receivedCurrency":"NEAR","receivedAmount":"0.5"}"#,
@@ -251,7 +292,12 @@ mod tests {
 
     #[test]
     fn broken_items_are_problems_not_panics() {
-        assert!(ledger_entry(&item(r#"{"transactionId":"x","executedAt":"yesterday","type":"deposit"}"#)).is_err());
+        assert!(
+            ledger_entry(&item(
+                r#"{"transactionId":"x","executedAt":"yesterday","type":"deposit"}"#
+            ))
+            .is_err()
+        );
         assert!(
             ledger_entry(&item(r#"{"transactionId":"x","executedAt":"2024-01-01T00:00:00Z","type":"buy","sentCurrency":"EUR","sentAmount":"1"}"#))
                 .is_err()
@@ -270,8 +316,10 @@ mod tests {
                 {"symbol":"DOGE","available":"0.00000012","inOrder":"0"}]"#,
         )
         .unwrap();
-        let staking: Vec<wire::StakingBalance> = serde_json::from_str(r#"[{"symbol":"BTC","amount":"0.1"}]"#).unwrap();
-        let assets: Vec<wire::Asset> = serde_json::from_str(r#"[{"symbol":"BTC","name":"Bitcoin","decimals":8}]"#).unwrap();
+        let staking: Vec<wire::StakingBalance> =
+            serde_json::from_str(r#"[{"symbol":"BTC","amount":"0.1"}]"#).unwrap();
+        let assets: Vec<wire::Asset> =
+            serde_json::from_str(r#"[{"symbol":"BTC","name":"Bitcoin","decimals":8}]"#).unwrap();
         let prices: Vec<wire::TickerPrice> = serde_json::from_str(
             r#"[{"market":"BTC-EUR","price":"40000.5"},{"market":"DOGE-EUR","price":"0.1"},{"market":"ETH-BTC","price":"0.03"}]"#,
         )
@@ -279,7 +327,11 @@ mod tests {
         let s = snapshot(&balances, &staking, &assets, &prices, false, Utc::now()).unwrap();
         assert_eq!(s.cash.len(), 1);
         assert_eq!(s.cash[0].amount.amount, d("12.5"));
-        let ids: Vec<&str> = s.positions.iter().map(|p| p.instrument.broker_id.as_str()).collect();
+        let ids: Vec<&str> = s
+            .positions
+            .iter()
+            .map(|p| p.instrument.broker_id.as_str())
+            .collect();
         assert_eq!(ids, vec!["BTC", "XNO", "DOGE", "BTC:staked"]);
         let btc = &s.positions[0];
         assert_eq!(btc.instrument.name, "Bitcoin");
@@ -287,10 +339,20 @@ mod tests {
         assert_eq!(btc.market_value.as_ref().unwrap().amount, d("30000.375"));
         let xno = &s.positions[1];
         assert_eq!((xno.price.clone(), xno.market_value.clone()), (None, None));
-        assert_eq!(s.positions[2].market_value.as_ref().unwrap().amount, d("0.000000012"));
+        assert_eq!(
+            s.positions[2].market_value.as_ref().unwrap().amount,
+            d("0.000000012")
+        );
         assert_eq!(s.positions[3].instrument.name, "Bitcoin (staked)");
-        assert_eq!(s.positions[3].market_value.as_ref().unwrap().amount, d("4000.05"));
+        assert_eq!(
+            s.positions[3].market_value.as_ref().unwrap().amount,
+            d("4000.05")
+        );
         let all = snapshot(&balances, &staking, &assets, &prices, true, Utc::now()).unwrap();
-        assert_eq!(all.positions.len(), 5, "the zero LTC balance shows when closed positions are asked for");
+        assert_eq!(
+            all.positions.len(),
+            5,
+            "the zero LTC balance shows when closed positions are asked for"
+        );
     }
 }

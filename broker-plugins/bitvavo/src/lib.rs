@@ -83,7 +83,11 @@ impl BitvavoConfig {
         let access_window_ms = u32::try_from(window)
             .ok()
             .filter(|w| (100..=60_000).contains(w))
-            .ok_or_else(|| Error::config(format!("access_window_ms must be 100 to 60000, not {window}")))?;
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "access_window_ms must be 100 to 60000, not {window}"
+                ))
+            })?;
         Ok(BitvavoConfig {
             api_key,
             api_secret,

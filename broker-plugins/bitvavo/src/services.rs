@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stonks_core::v2::{
-    Cursor, LedgerEntry, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot, TransactionQuery,
-    TransactionService,
+    Cursor, LedgerEntry, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot,
+    TransactionQuery, TransactionService,
 };
 use stonks_core::{Error, PluginContext, Result, Services};
 
@@ -42,8 +42,15 @@ impl PortfolioService for Bitvavo {
         let c = &self.client;
         let (balances, staking, assets, prices) =
             futures::try_join!(c.balance(), c.staking_balance(), c.assets(), c.prices())?;
-        convert::snapshot(&balances, &staking, &assets, &prices, query.include_closed, Utc::now())
-            .map_err(|p| bad_body("GET /balance", p))
+        convert::snapshot(
+            &balances,
+            &staking,
+            &assets,
+            &prices,
+            query.include_closed,
+            Utc::now(),
+        )
+        .map_err(|p| bad_body("GET /balance", p))
     }
 }
 
@@ -80,16 +87,26 @@ impl Bitvavo {
         let mut page = 1;
         loop {
             // Bitvavo's bounds are inclusive; ours end just before `until`.
-            let answer = self.client.history_page(from_ms, until_ms - 1, page).await?;
+            let answer = self
+                .client
+                .history_page(from_ms, until_ms - 1, page)
+                .await?;
             for item in &answer.items {
                 if !seen.insert(item.transaction_id.clone()) {
                     continue;
                 }
-                let entry = convert::ledger_entry(item)
-                    .map_err(|p| bad_body("GET /account/history", format!("item {}: {p}", item.transaction_id)))?;
+                let entry = convert::ledger_entry(item).map_err(|p| {
+                    bad_body(
+                        "GET /account/history",
+                        format!("item {}: {p}", item.transaction_id),
+                    )
+                })?;
                 entries.push(entry);
             }
-            if answer.items.is_empty() || answer.current_page >= answer.total_pages || page >= MAX_PAGES {
+            if answer.items.is_empty()
+                || answer.current_page >= answer.total_pages
+                || page >= MAX_PAGES
+            {
                 break;
             }
             page += 1;
@@ -106,10 +123,18 @@ impl TransactionService for Bitvavo {
             Some(c) => Position::parse(c)?,
             None => Position {
                 offset: 0,
-                until_ms: query.until.unwrap_or_else(Utc::now).timestamp_millis().saturating_add(
-                    // An `until` with sub-millisecond precision still covers its millisecond.
-                    i64::from(query.until.is_some_and(|u| u.timestamp_subsec_nanos() % 1_000_000 != 0)),
-                ),
+                until_ms: query
+                    .until
+                    .unwrap_or_else(Utc::now)
+                    .timestamp_millis()
+                    .saturating_add(
+                        // An `until` with sub-millisecond precision still covers its millisecond.
+                        i64::from(
+                            query
+                                .until
+                                .is_some_and(|u| u.timestamp_subsec_nanos() % 1_000_000 != 0),
+                        ),
+                    ),
             },
         };
         let all: Vec<LedgerEntry> = self
@@ -120,7 +145,10 @@ impl TransactionService for Bitvavo {
             .collect();
         let limit = query.limit.map_or(all.len(), |l| l.max(1) as usize);
         let end = start.offset.saturating_add(limit).min(all.len());
-        let items = all.get(start.offset..end).map(<[_]>::to_vec).unwrap_or_default();
+        let items = all
+            .get(start.offset..end)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default();
         let next_cursor = (end < all.len()).then(|| {
             Position {
                 offset: end,

@@ -11,7 +11,10 @@ async fn bitvavo_passes_the_conformance_suite() {
         config: mock.config(),
         bad_credentials: mock.bad_config(),
         faults: mock.faults().clone(),
-        secrets: vec![stonks_testkit::bitvavo::API_SECRET.to_owned(), "0000-wrong-secret-0000".to_owned()],
+        secrets: vec![
+            stonks_testkit::bitvavo::API_SECRET.to_owned(),
+            "0000-wrong-secret-0000".to_owned(),
+        ],
     })
     .await;
     // The suite chose its checks from the manifest: every declared service,
@@ -26,6 +29,9 @@ async fn bitvavo_passes_the_conformance_suite() {
         "bad_credentials_are_auth_errors",
         "secrets_never_shown",
     ] {
-        assert!(report.passed.iter().any(|p| p == check), "{check} did not run: {report:?}");
+        assert!(
+            report.passed.iter().any(|p| p == check),
+            "{check} did not run: {report:?}"
+        );
     }
 }

@@ -62,7 +62,13 @@ pub(crate) const ASSETS: &[AssetRow] = &[
     asset("1INCH", "1inch", 8, Some("0.1788"), true),
     asset("USDC", "USD Coin", 6, Some("0.9402"), true),
     asset("TRX", "TRON", 6, Some("0.2411"), true),
-    asset("FET", "Artificial Superintelligence Alliance", 8, None, true),
+    asset(
+        "FET",
+        "Artificial Superintelligence Alliance",
+        8,
+        None,
+        true,
+    ),
     asset("XNO", "Nano", 8, None, false),
 ];
 
@@ -153,7 +159,12 @@ pub(crate) fn balances_json() -> Value {
 }
 
 pub(crate) fn staking_json() -> Value {
-    Value::Array(STAKING.iter().map(|(s, a)| json!({"symbol": s, "amount": a})).collect())
+    Value::Array(
+        STAKING
+            .iter()
+            .map(|(s, a)| json!({"symbol": s, "amount": a}))
+            .collect(),
+    )
 }
 
 /// A deterministic UUID-shaped id.
@@ -195,7 +206,10 @@ fn iso(at: DateTime<Utc>) -> String {
 
 /// The full history, newest first, as `/account/history` pages through it.
 pub(crate) fn history() -> Vec<Value> {
-    let start = Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0).single().unwrap_or_default();
+    let start = Utc
+        .with_ymd_and_hms(2024, 1, 1, 9, 0, 0)
+        .single()
+        .unwrap_or_default();
     let mut items: Vec<Item> = Vec::new();
     for month in 0..24 {
         let at = start + Duration::days(month * 30);
@@ -264,13 +278,29 @@ pub(crate) fn history() -> Vec<Value> {
         }
     }
     let odd = [
-        (start + Duration::days(45), "affiliate", json!({"receivedCurrency": "EUR", "receivedAmount": "10"})),
-        (start + Duration::days(200), "internal_transfer", json!({"sentCurrency": "USDC", "sentAmount": "25"})),
-        (start + Duration::days(400), "launchpool_reward", json!({"receivedCurrency": "NEAR", "receivedAmount": "0.5"})),
-        (start + Duration::days(500), "withdrawal", json!({
-            "sentCurrency": "EUR", "sentAmount": "300", "feesCurrency": "EUR", "feesAmount": "0",
-            "address": "NL91ABNA0417164300"
-        })),
+        (
+            start + Duration::days(45),
+            "affiliate",
+            json!({"receivedCurrency": "EUR", "receivedAmount": "10"}),
+        ),
+        (
+            start + Duration::days(200),
+            "internal_transfer",
+            json!({"sentCurrency": "USDC", "sentAmount": "25"}),
+        ),
+        (
+            start + Duration::days(400),
+            "launchpool_reward",
+            json!({"receivedCurrency": "NEAR", "receivedAmount": "0.5"}),
+        ),
+        (
+            start + Duration::days(500),
+            "withdrawal",
+            json!({
+                "sentCurrency": "EUR", "sentAmount": "300", "feesCurrency": "EUR", "feesAmount": "0",
+                "address": "NL91ABNA0417164300"
+            }),
+        ),
     ];
     for (at, kind, fields) in odd {
         items.push(Item { at, kind, fields });

@@ -43,7 +43,13 @@ struct Shared {
 }
 
 /// Lowercase hex HMAC-SHA256 over Bitvavo's signing string.
-pub fn bitvavo_signature(secret: &str, timestamp: &str, method: &str, path_and_query: &str, body: &[u8]) -> String {
+pub fn bitvavo_signature(
+    secret: &str,
+    timestamp: &str,
+    method: &str,
+    path_and_query: &str,
+    body: &[u8],
+) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
         return String::new();
     };
@@ -74,7 +80,9 @@ impl MockBitvavo {
             pending_shift: Mutex::new(Vec::new()),
         });
         Mock::given(any())
-            .respond_with(Responder { state: state.clone() })
+            .respond_with(Responder {
+                state: state.clone(),
+            })
             .mount(&server)
             .await;
         MockBitvavo { server, state }
@@ -114,10 +122,14 @@ impl MockBitvavo {
     /// history: they are inserted at the top right after the next first page
     /// is served, so later pages shift by `n`.
     pub fn shift_history_after_first_page(&self, n: usize) {
-        let newest = lock(&self.state.history).first().map(account::executed_ms).unwrap_or(0);
+        let newest = lock(&self.state.history)
+            .first()
+            .map(account::executed_ms)
+            .unwrap_or(0);
         let mut extra = Vec::with_capacity(n);
         for i in 0..n {
-            let at = chrono::DateTime::from_timestamp_millis(newest - 1000 * (i as i64 + 1)).unwrap_or_default();
+            let at = chrono::DateTime::from_timestamp_millis(newest - 1000 * (i as i64 + 1))
+                .unwrap_or_default();
             extra.push(json!({
                 "transactionId": format!("late-booked-{i}"),
                 "executedAt": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
@@ -171,37 +183,72 @@ impl Responder {
             }
         }
         let Some(key) = Self::header(req, "bitvavo-access-key") else {
-            return Some((403, error_body(300, "Authentication is required for this endpoint.")));
+            return Some((
+                403,
+                error_body(300, "Authentication is required for this endpoint."),
+            ));
         };
         if key != API_KEY {
             return Some((403, error_body(305, "No active API key found.")));
         }
         let Some(ts) = Self::header(req, "bitvavo-access-timestamp") else {
-            return Some((403, error_body(300, "Authentication is required for this endpoint.")));
+            return Some((
+                403,
+                error_body(300, "Authentication is required for this endpoint."),
+            ));
         };
         let Ok(ts_ms) = ts.parse::<i64>() else {
-            return Some((403, error_body(302, "Timestamp is invalid. This must be a timestamp in ms.")));
+            return Some((
+                403,
+                error_body(302, "Timestamp is invalid. This must be a timestamp in ms."),
+            ));
         };
         let window = match Self::header(req, "bitvavo-access-window") {
             None => 10_000,
             Some(w) => match w.parse::<i64>() {
                 Ok(w) if (100..=60_000).contains(&w) => w,
-                _ => return Some((403, error_body(303, "Window must be between 100 and 60000 ms."))),
+                _ => {
+                    return Some((
+                        403,
+                        error_body(303, "Window must be between 100 and 60000 ms."),
+                    ));
+                }
             },
         };
         if (now - ts_ms).abs() > window {
-            return Some((403, error_body(304, "Your request was not received within the acceptance window.")));
+            return Some((
+                403,
+                error_body(
+                    304,
+                    "Your request was not received within the acceptance window.",
+                ),
+            ));
         }
         let Some(sig) = Self::header(req, "bitvavo-access-signature") else {
-            return Some((403, error_body(300, "Authentication is required for this endpoint.")));
+            return Some((
+                403,
+                error_body(300, "Authentication is required for this endpoint."),
+            ));
         };
         let path_and_query = match req.url.query() {
             Some(q) => format!("{}?{q}", req.url.path()),
             None => req.url.path().to_owned(),
         };
-        let expected = bitvavo_signature(API_SECRET, ts, req.method.as_str(), &path_and_query, &req.body);
+        let expected = bitvavo_signature(
+            API_SECRET,
+            ts,
+            req.method.as_str(),
+            &path_and_query,
+            &req.body,
+        );
         if sig.len() != 64 {
-            return Some((403, error_body(308, "The signature length is invalid (HMAC-SHA256 should return a 64 length hexadecimal string).")));
+            return Some((
+                403,
+                error_body(
+                    308,
+                    "The signature length is invalid (HMAC-SHA256 should return a 64 length hexadecimal string).",
+                ),
+            ));
         }
         if sig != expected {
             return Some((403, error_body(309, "The signature is invalid.")));
@@ -210,10 +257,20 @@ impl Responder {
     }
 
     fn route(&self, req: &Request) -> Answer {
-        let path = req.url.path().strip_prefix("/v2").unwrap_or(req.url.path()).to_owned();
+        let path = req
+            .url
+            .path()
+            .strip_prefix("/v2")
+            .unwrap_or(req.url.path())
+            .to_owned();
         let private = matches!(
             path.as_str(),
-            "/account" | "/balance" | "/stakingBalance" | "/account/history" | "/depositHistory" | "/withdrawalHistory"
+            "/account"
+                | "/balance"
+                | "/stakingBalance"
+                | "/account/history"
+                | "/depositHistory"
+                | "/withdrawalHistory"
         );
         if private {
             if let Some(denied) = self.authenticate(req) {
@@ -221,7 +278,10 @@ impl Responder {
             }
         }
         let query = |name: &str| -> Option<String> {
-            req.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+            req.url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
         };
         match (req.method.as_str(), path.as_str()) {
             ("GET", "/time") => (200, json!({"time": Utc::now().timestamp_millis()}).to_string()),
@@ -255,16 +315,19 @@ impl Responder {
         let num = |name: &str| -> Result<Option<i64>, Answer> {
             match query(name) {
                 None => Ok(None),
-                Some(v) => v
-                    .parse::<i64>()
-                    .map(Some)
-                    .map_err(|_| (400, error_body(205, &format!("Invalid parameter value: {name}")))),
+                Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                    (
+                        400,
+                        error_body(205, &format!("Invalid parameter value: {name}")),
+                    )
+                }),
             }
         };
-        let (from, to, page, max) = match (num("fromDate"), num("toDate"), num("page"), num("maxItems")) {
-            (Ok(f), Ok(t), Ok(p), Ok(m)) => (f, t, p.unwrap_or(1), m.unwrap_or(100)),
-            (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return e,
-        };
+        let (from, to, page, max) =
+            match (num("fromDate"), num("toDate"), num("page"), num("maxItems")) {
+                (Ok(f), Ok(t), Ok(p), Ok(m)) => (f, t, p.unwrap_or(1), m.unwrap_or(100)),
+                (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return e,
+            };
         if !(1..=100).contains(&max) || page < 1 {
             return (400, error_body(205, "Invalid parameter value: maxItems"));
         }
@@ -313,7 +376,10 @@ impl Respond for Responder {
         faults
             .finish(fault, status, body)
             .insert_header("bitvavo-ratelimit-limit", WEIGHT_LIMIT.to_string().as_str())
-            .insert_header("bitvavo-ratelimit-remaining", (WEIGHT_LIMIT - used).max(0).to_string().as_str())
+            .insert_header(
+                "bitvavo-ratelimit-remaining",
+                (WEIGHT_LIMIT - used).max(0).to_string().as_str(),
+            )
             .insert_header("bitvavo-ratelimit-resetat", reset_at.to_string().as_str())
     }
 }
@@ -332,17 +398,30 @@ mod tests {
             "/v2/order",
             br#"{"market":"BTC-EUR","side":"buy","price":"5000","amount":"1.23","orderType":"limit"}"#,
         );
-        assert!(sig.starts_with("44d02272") && sig.ends_with("a016"), "{sig}");
+        assert!(
+            sig.starts_with("44d02272") && sig.ends_with("a016"),
+            "{sig}"
+        );
     }
 
     #[test]
     fn account_is_realistic() {
         let h = account::history();
         assert!(h.len() >= 250, "{}", h.len());
-        let ids: std::collections::HashSet<&str> = h.iter().map(|i| i["transactionId"].as_str().unwrap()).collect();
+        let ids: std::collections::HashSet<&str> = h
+            .iter()
+            .map(|i| i["transactionId"].as_str().unwrap())
+            .collect();
         assert_eq!(ids.len(), h.len());
         assert!(account::ASSETS.len() >= 20);
-        for kind in ["buy", "sell", "deposit", "withdrawal", "staking", "launchpool_reward"] {
+        for kind in [
+            "buy",
+            "sell",
+            "deposit",
+            "withdrawal",
+            "staking",
+            "launchpool_reward",
+        ] {
             assert!(h.iter().any(|i| i["type"] == kind), "{kind}");
         }
         // Newest first.

@@ -1,0 +1,145 @@
+//! The plugin against `MockBitvavo`'s realistic account: the numbers it
+//! turns into, the full ledger read through shifting pages, and a banned key.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
+use stonks_core::{Decimal, ErrorKind, Registry};
+use stonks_testkit::MockBitvavo;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+async fn setup() -> (MockBitvavo, Registry) {
+    let mock = MockBitvavo::start().await;
+    let r = Registry::builder()
+        .register(stonks_broker_bitvavo::RECORD)
+        .build();
+    r.activate("bitvavo", &mock.config()).unwrap();
+    (mock, r)
+}
+
+#[tokio::test]
+async fn portfolio_of_the_mock_account() {
+    let (_mock, r) = setup().await;
+    let snap = r
+        .portfolio_v2("bitvavo")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(snap.cash.len(), 1);
+    assert_eq!(snap.cash[0].amount.amount, d("1773.47"));
+    // 23 balances: EUR is cash, LTC is zero; plus 2 staked positions.
+    assert_eq!(snap.positions.len(), 21 + 2);
+    let by_id: BTreeMap<&str, _> = snap
+        .positions
+        .iter()
+        .map(|p| (p.instrument.broker_id.as_str(), p))
+        .collect();
+    let value = |id: &str| by_id[id].market_value.as_ref().map(|m| m.amount);
+    assert_eq!(by_id["BTC"].quantity, d("0.05812345"));
+    assert_eq!(value("BTC"), Some(d("5081.8581989175")));
+    assert_eq!(value("ETH"), Some(d("4690.2180")));
+    assert_eq!(value("ETH:staked"), Some(d("3734.2500")));
+    assert_eq!(
+        value("DOGE"),
+        Some(d("0.0000000170844")),
+        "dust is kept and valued"
+    );
+    assert_eq!(value("FET"), None, "FET-EUR has no price");
+    assert_eq!(value("XNO"), None, "XNO has no EUR market");
+    assert!(!by_id.contains_key("LTC"));
+}
+
+#[tokio::test]
+async fn full_ledger_survives_shifting_pages() {
+    let (mock, r) = setup().await;
+    let total = mock.history_len();
+    assert_eq!(total, 300);
+    mock.shift_history_after_first_page(7);
+    let ledger = r.transactions_v2("bitvavo").unwrap();
+    let entries = collect_ledger(&*ledger, TransactionQuery::new())
+        .await
+        .unwrap();
+    let ids: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), entries.len(), "no entry twice");
+    assert_eq!(
+        entries.len(),
+        total,
+        "every entry that existed when the read began"
+    );
+    assert!(
+        entries.windows(2).all(|w| w[0].timestamp <= w[1].timestamp),
+        "oldest first"
+    );
+
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &entries {
+        *kinds.entry(e.kind.as_str().to_owned()).or_default() += 1;
+    }
+    let expected: BTreeMap<String, usize> = [
+        ("buy", 104),
+        ("deposit", 24),
+        ("launchpool_reward", 1),
+        ("affiliate", 1),
+        ("sell", 8),
+        ("staking_reward", 156),
+        ("transfer", 1),
+        ("withdrawal", 5),
+    ]
+    .into_iter()
+    .map(|(k, n)| (k.to_owned(), n))
+    .collect();
+    assert_eq!(kinds, expected);
+    let fees: Decimal = entries
+        .iter()
+        .flat_map(|e| &e.fees)
+        .filter(|f| f.currency.as_str() == "EUR")
+        .map(|f| f.amount)
+        .sum();
+    assert!(fees > Decimal::ZERO);
+}
+
+#[tokio::test]
+async fn banned_key_carries_the_unban_time() {
+    let (mock, r) = setup().await;
+    mock.ban_key_until(chrono::Utc::now().timestamp_millis() + 90_000);
+    let err = r
+        .portfolio_v2("bitvavo")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }), "{err}");
+    let wait = err.retry_after().unwrap();
+    assert!(
+        wait > Duration::from_secs(85) && wait <= Duration::from_secs(90),
+        "{wait:?}"
+    );
+    mock.unban();
+    r.portfolio_v2("bitvavo")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn truncated_bodies_are_protocol_errors_naming_the_endpoint() {
+    let (mock, r) = setup().await;
+    mock.faults().truncated_bodies(1);
+    let err = collect_ledger(
+        &*r.transactions_v2("bitvavo").unwrap(),
+        TransactionQuery::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Protocol);
+    assert_eq!(
+        err.protocol_details().unwrap().endpoint,
+        "GET /account/history"
+    );
+}
