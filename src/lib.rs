@@ -12,3 +12,15 @@
 //! ```
 
 pub use stonks_core::*;
+
+// Naming each enabled broker crate links it, so its link-time registration
+// is in the binary (a crate nothing names is dropped, and its plugin with it).
+/// The Bitvavo broker plugin (feature `bitvavo`).
+#[cfg(feature = "bitvavo")]
+pub use stonks_broker_bitvavo as bitvavo;
+
+/// The ids of the brokers this build of the facade links, by feature.
+pub const LINKED_BROKERS: &[&str] = &[
+    #[cfg(feature = "bitvavo")]
+    "bitvavo",
+];

@@ -8,16 +8,19 @@ use stonks_test_plugin_modern_v2 as _;
 use stonks::v2::{LedgerKind, PortfolioQuery, TransactionQuery};
 use stonks::{Decimal, PluginState, Registry};
 
-/// The ids every build of this test must discover: the test fixtures plus
-/// each broker the facade links by default.
-const EXPECTED: &[&str] = &["legacy-v1", "modern-v2"];
+/// The test fixtures; the brokers come from the facade's enabled features.
+const FIXTURES: &[&str] = &["legacy-v1", "modern-v2"];
 
 #[test]
 fn discovers_exactly_the_linked_plugins() {
     let registry = Registry::discover();
     let mut ids: Vec<String> = registry.catalog().into_iter().map(|e| e.id).collect();
     ids.sort();
-    assert_eq!(ids, EXPECTED);
+    let mut expected: Vec<&str> = FIXTURES.iter().chain(stonks::LINKED_BROKERS).copied().collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+    #[cfg(feature = "bitvavo")]
+    assert!(ids.iter().any(|id| id == "bitvavo"), "the bitvavo feature links the Bitvavo plugin");
     for e in registry.catalog() {
         assert_eq!(e.state, PluginState::Loaded, "{}: {:?}", e.id, e.error);
     }

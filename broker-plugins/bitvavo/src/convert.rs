@@ -62,12 +62,14 @@ pub fn snapshot(
         currency(symbol, "symbol")?;
         let asset = info.get(symbol);
         let name = asset.map_or(symbol, |a| a.name.as_str());
-        // Show the quantity at the asset's precision (only ever adding zeros).
-        let mut quantity = quantity;
-        if let Some(decimals) = asset.and_then(|a| a.decimals) {
-            if quantity.scale() < decimals && decimals <= 28 {
-                quantity.rescale(decimals);
-            }
+        // Show the quantity at the asset's precision (only ever adding zeros);
+        // the value is computed from the quantity as sent.
+        let mut shown = quantity;
+        if let Some(decimals) = asset.and_then(|a| a.decimals)
+            && shown.scale() < decimals
+            && decimals <= 28
+        {
+            shown.rescale(decimals);
         }
         let market = format!("{symbol}-{QUOTE}");
         let price = price_of.get(market.as_str()).copied().flatten();
@@ -88,7 +90,7 @@ pub fn snapshot(
         instrument.currency = price_of.contains_key(market.as_str()).then(|| eur.clone());
         Ok(Position {
             instrument,
-            quantity,
+            quantity: shown,
             price: price.map(|p| Money::new(p, eur.clone())),
             market_value: price.map(|p| Money::new(p * quantity, eur.clone())),
             cost_basis: None,
