@@ -16,11 +16,18 @@ fn discovers_exactly_the_linked_plugins() {
     let registry = Registry::discover();
     let mut ids: Vec<String> = registry.catalog().into_iter().map(|e| e.id).collect();
     ids.sort();
-    let mut expected: Vec<&str> = FIXTURES.iter().chain(stonks::LINKED_BROKERS).copied().collect();
+    let mut expected: Vec<&str> = FIXTURES
+        .iter()
+        .chain(stonks::LINKED_BROKERS)
+        .copied()
+        .collect();
     expected.sort();
     assert_eq!(ids, expected);
     #[cfg(feature = "bitvavo")]
-    assert!(ids.iter().any(|id| id == "bitvavo"), "the bitvavo feature links the Bitvavo plugin");
+    assert!(
+        ids.iter().any(|id| id == "bitvavo"),
+        "the bitvavo feature links the Bitvavo plugin"
+    );
     for e in registry.catalog() {
         assert_eq!(e.state, PluginState::Loaded, "{}: {:?}", e.id, e.error);
     }

@@ -218,7 +218,8 @@ pub struct TransactionQuery {
     pub kinds: Vec<LedgerKind>,
     /// Continue after this page; `None` for the first page.
     pub cursor: Option<Cursor>,
-    /// At most this many entries per page (the plugin may return fewer).
+    /// Page size wanted: a hint. Plugins whose broker pages by itself may
+    /// return pages of the broker's size; every page may hold fewer.
     pub limit: Option<u32>,
 }
 

@@ -281,17 +281,17 @@ impl Suite {
         };
         let mut problems = Vec::new();
         for p in &snap.positions {
-            if let (Some(price), Some(value)) = (&p.price, &p.market_value) {
-                if price.currency == value.currency {
-                    let expected = p.quantity * price.amount;
-                    // Brokers may round values to cents; allow that, nothing more.
-                    let tolerance = Decimal::new(1, 2).max(value.amount.abs() * Decimal::new(1, 4));
-                    if (expected - value.amount).abs() > tolerance {
-                        problems.push(format!(
-                            "{}: value {} != quantity {} x price {}",
-                            p.instrument.broker_id, value.amount, p.quantity, price.amount
-                        ));
-                    }
+            if let (Some(price), Some(value)) = (&p.price, &p.market_value)
+                && price.currency == value.currency
+            {
+                let expected = p.quantity * price.amount;
+                // Brokers may round values to cents; allow that, nothing more.
+                let tolerance = Decimal::new(1, 2).max(value.amount.abs() * Decimal::new(1, 4));
+                if (expected - value.amount).abs() > tolerance {
+                    problems.push(format!(
+                        "{}: value {} != quantity {} x price {}",
+                        p.instrument.broker_id, value.amount, p.quantity, price.amount
+                    ));
                 }
             }
             if p.market_value.as_ref().is_some_and(|v| v.amount.is_zero()) && p.price.is_none() {

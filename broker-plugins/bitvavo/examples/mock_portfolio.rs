@@ -9,18 +9,36 @@ use stonks_testkit::MockBitvavo;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> stonks_core::Result<()> {
     let mock = MockBitvavo::start().await;
-    let registry = Registry::builder().register(stonks_broker_bitvavo::RECORD).build();
+    let registry = Registry::builder()
+        .register(stonks_broker_bitvavo::RECORD)
+        .build();
     registry.activate("bitvavo", &mock.config())?;
 
-    let snapshot = registry.portfolio_v2("bitvavo")?.snapshot(&PortfolioQuery::new()).await?;
+    let snapshot = registry
+        .portfolio_v2("bitvavo")?
+        .snapshot(&PortfolioQuery::new())
+        .await?;
     for p in &snapshot.positions {
-        let value = p.market_value.as_ref().map_or("unknown".to_owned(), |m| m.to_string());
+        let value = p
+            .market_value
+            .as_ref()
+            .map_or("unknown".to_owned(), |m| m.to_string());
         println!("{:<12} {:>22} {value}", p.instrument.broker_id, p.quantity);
     }
     for c in &snapshot.cash {
         println!("cash {}", c.amount);
     }
-    let ledger = collect_ledger(&*registry.transactions_v2("bitvavo")?, TransactionQuery::new()).await?;
-    println!("{} ledger entries, newest {}", ledger.len(), ledger.last().map_or(String::new(), |e| e.timestamp.to_rfc3339()));
+    let ledger = collect_ledger(
+        &*registry.transactions_v2("bitvavo")?,
+        TransactionQuery::new(),
+    )
+    .await?;
+    println!(
+        "{} ledger entries, newest {}",
+        ledger.len(),
+        ledger
+            .last()
+            .map_or(String::new(), |e| e.timestamp.to_rfc3339())
+    );
     Ok(())
 }

@@ -120,12 +120,11 @@ impl Client {
             .and_then(|v| v.trim().parse::<i64>().ok());
         if let (Some(remaining), Some(reset_at), Some(limiter)) =
             (remaining, reset_at, self.http.rate_limiter())
+            && remaining < WEIGHT_RESERVE
         {
-            if remaining < WEIGHT_RESERVE {
-                let wait_ms = (reset_at - Utc::now().timestamp_millis()).clamp(0, 60_000);
-                let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
-                limiter.hold_until(tokio::time::Instant::now() + wait);
-            }
+            let wait_ms = (reset_at - Utc::now().timestamp_millis()).clamp(0, 60_000);
+            let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
+            limiter.hold_until(tokio::time::Instant::now() + wait);
         }
     }
 

@@ -186,7 +186,8 @@ pub enum Service {
     Dividends,
     /// Taxes in the ledger.
     Taxes,
-    /// Fees in the ledger.
+    /// Fees in the ledger: as `fee` entries, or in the `fees` of the entries
+    /// they belong to.
     Fees,
     /// Interest in the ledger.
     Interest,

@@ -305,7 +305,7 @@ pub(crate) fn history() -> Vec<Value> {
     for (at, kind, fields) in odd {
         items.push(Item { at, kind, fields });
     }
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|item| std::cmp::Reverse(item.at));
     items
         .into_iter()
         .enumerate()

@@ -4,7 +4,8 @@
 //! private call, exactly as Bitvavo does, and answers 403 with Bitvavo's
 //! error body when they are wrong. It sends Bitvavo's rate-limit headers on
 //! every answer, pages `/account/history`, and serves the account in
-//! [`account`]. Fault switches come from [`Faults`].
+//! account described in `account.rs` (24 assets, 300 history entries).
+//! Fault switches come from [`Faults`].
 
 mod account;
 
@@ -169,18 +170,18 @@ impl Responder {
     /// Checks Bitvavo's four auth headers; `Some(answer)` when they fail.
     fn authenticate(&self, req: &Request) -> Option<Answer> {
         let now = Utc::now().timestamp_millis();
-        if let Some(until) = *lock(&self.state.banned_until_ms) {
-            if now < until {
-                return Some((
-                    403,
-                    error_body(
-                        105,
-                        &format!(
-                            "Your IP or API key has been banned for not respecting the rate limit. The ban expires at {until}."
-                        ),
+        if let Some(until) = *lock(&self.state.banned_until_ms)
+            && now < until
+        {
+            return Some((
+                403,
+                error_body(
+                    105,
+                    &format!(
+                        "Your IP or API key has been banned for not respecting the rate limit. The ban expires at {until}."
                     ),
-                ));
-            }
+                ),
+            ));
         }
         let Some(key) = Self::header(req, "bitvavo-access-key") else {
             return Some((
@@ -272,10 +273,8 @@ impl Responder {
                 | "/depositHistory"
                 | "/withdrawalHistory"
         );
-        if private {
-            if let Some(denied) = self.authenticate(req) {
-                return denied;
-            }
+        if private && let Some(denied) = self.authenticate(req) {
+            return denied;
         }
         let query = |name: &str| -> Option<String> {
             req.url
