@@ -4,10 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
-use sha2::Sha256;
-use stonks_core::http::{HttpClient, Outgoing, Request, Response, Sign};
+use stonks_core::http::{HttpClient, Outgoing, Request, Response, Sign, hmac_sha256_hex};
 use stonks_core::secrecy::{ExposeSecret, SecretString};
 use stonks_core::{Error, ErrorKind, PluginContext, Result};
 
@@ -25,21 +23,13 @@ pub fn signature(
     path_and_query: &str,
     body: &[u8],
 ) -> String {
-    // HMAC takes keys of any length, so this cannot fail.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(timestamp.as_bytes());
-    mac.update(method.as_bytes());
-    mac.update(path_and_query.as_bytes());
-    mac.update(body);
-    let bytes = mac.finalize().into_bytes();
-    let mut hex = String::with_capacity(64);
-    for b in bytes {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    hex
+    let message = [
+        timestamp.as_bytes(),
+        method.as_bytes(),
+        path_and_query.as_bytes(),
+        body,
+    ];
+    hmac_sha256_hex(secret.as_bytes(), &message)
 }
 
 /// Signs private calls with Bitvavo's four headers, afresh for every attempt.

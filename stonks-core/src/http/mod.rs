@@ -26,6 +26,7 @@ mod metrics;
 mod rate_limit;
 mod redact;
 mod retry;
+mod sign;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use metrics::{LatencySummary, Metrics, MetricsSnapshot};
 pub use rate_limit::RateLimiter;
 pub use redact::{MASK, Redactor};
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use sign::hmac_sha256_hex;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::manifest::RateLimit;

@@ -12,9 +12,7 @@ mod account;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -51,18 +49,13 @@ pub fn bitvavo_signature(
     path_and_query: &str,
     body: &[u8],
 ) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(timestamp.as_bytes());
-    mac.update(method.as_bytes());
-    mac.update(path_and_query.as_bytes());
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let message = [
+        timestamp.as_bytes(),
+        method.as_bytes(),
+        path_and_query.as_bytes(),
+        body,
+    ];
+    stonks_core::http::hmac_sha256_hex(secret.as_bytes(), &message)
 }
 
 fn error_body(code: u32, text: &str) -> String {
