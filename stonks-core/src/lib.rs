@@ -33,6 +33,7 @@ pub mod manifest;
 pub mod model;
 mod plugin;
 pub mod registry;
+pub mod totp;
 pub mod v1;
 pub mod v2;
 
@@ -45,7 +46,7 @@ pub use async_trait::async_trait;
 
 pub use config::{ConfigValue, PluginConfig};
 pub use error::{Error, ErrorKind, ProtocolDetails, Result};
-pub use lifecycle::{LifecycleEvent, PluginState, Transition};
+pub use lifecycle::{LifecycleEvent, NoticeKind, Notifier, PluginNotice, PluginState, Transition};
 pub use manifest::{Interface, Manifest, ManifestError, PluginType, Problem, Service};
 pub use model::{AssetClass, Currency, Instrument, Isin, Money};
 pub use plugin::{Factory, PluginContext, PluginRecord, Services};

@@ -76,3 +76,59 @@ pub struct LifecycleEvent {
     /// What changed.
     pub transition: Transition,
 }
+
+/// Something a plugin needs the user to know or do now, e.g. approve a login
+/// on their phone. Published to `Registry::notices()` subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PluginNotice {
+    /// The plugin id.
+    pub plugin: String,
+    /// What kind of notice.
+    pub kind: NoticeKind,
+    /// The text to show.
+    pub message: String,
+}
+
+/// Kinds of [`PluginNotice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NoticeKind {
+    /// The user must approve something on another device (in-app 2FA).
+    ApproveOnDevice,
+    /// For information.
+    Info,
+}
+
+/// A plugin's handle for publishing [`PluginNotice`]s. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Notifier {
+    plugin: String,
+    tx: Option<tokio::sync::broadcast::Sender<PluginNotice>>,
+}
+
+impl Notifier {
+    pub(crate) fn new(
+        plugin: &str,
+        tx: Option<tokio::sync::broadcast::Sender<PluginNotice>>,
+    ) -> Self {
+        Notifier {
+            plugin: plugin.to_owned(),
+            tx,
+        }
+    }
+
+    /// Publishes a notice (also logged at info level).
+    pub fn notify(&self, kind: NoticeKind, message: impl Into<String>) {
+        let message = message.into();
+        tracing::info!(plugin = %self.plugin, "{message}");
+        if let Some(tx) = &self.tx {
+            // Nobody listening is fine.
+            let _ = tx.send(PluginNotice {
+                plugin: self.plugin.clone(),
+                kind,
+                message,
+            });
+        }
+    }
+}

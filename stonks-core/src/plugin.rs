@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::config::PluginConfig;
 use crate::error::Result;
 use crate::http::{HttpClient, HttpClientBuilder, Metrics};
+use crate::lifecycle::Notifier;
 use crate::manifest::{Interface, Manifest};
 use crate::{v1, v2};
 
@@ -99,6 +100,7 @@ pub struct PluginContext {
     pub(crate) manifest: Arc<Manifest>,
     pub(crate) config: PluginConfig,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) notifier: Notifier,
 }
 
 impl std::fmt::Debug for PluginContext {
@@ -113,11 +115,19 @@ impl std::fmt::Debug for PluginContext {
 impl PluginContext {
     /// A context outside a registry (unit tests of a plugin's factory).
     pub fn new(manifest: Arc<Manifest>, config: PluginConfig) -> Self {
+        let notifier = Notifier::new(manifest.id(), None);
         PluginContext {
             manifest,
             config,
             metrics: Arc::default(),
+            notifier,
         }
+    }
+
+    /// The handle for telling the user something now (see
+    /// [`crate::lifecycle::PluginNotice`]).
+    pub fn notifier(&self) -> Notifier {
+        self.notifier.clone()
     }
 
     /// The plugin's manifest.

@@ -313,6 +313,57 @@ pub fn page_from_slice<T: Clone>(all: &[T], query: &TransactionQuery) -> Result<
     Ok(Page { items, next_cursor })
 }
 
+/// Paging for plugins that read a whole time range from their broker and
+/// serve it in slices: the cursor holds the offset and the end of the range
+/// as it was pinned by the first page, so entries booked while a caller
+/// pages do not shift the offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeCursor {
+    /// Index of the first entry of the page.
+    pub offset: usize,
+    /// The exclusive end of the range, fixed at the first page.
+    pub until: DateTime<Utc>,
+}
+
+impl RangeCursor {
+    /// Where `query` starts: its cursor, or offset 0 with `until` pinned to
+    /// the query's `until` or now.
+    pub fn start(query: &TransactionQuery) -> Result<Self> {
+        let Some(Cursor(text)) = &query.cursor else {
+            return Ok(RangeCursor {
+                offset: 0,
+                until: query.until.unwrap_or_else(Utc::now),
+            });
+        };
+        let bad = || {
+            Error::config(format!(
+                "invalid cursor {:?}",
+                crate::error::excerpt_of(text, 40)
+            ))
+        };
+        let (offset, nanos) = text.split_once('@').ok_or_else(bad)?;
+        let nanos: i64 = nanos.parse().map_err(|_| bad())?;
+        Ok(RangeCursor {
+            offset: offset.parse().map_err(|_| bad())?,
+            until: DateTime::from_timestamp_nanos(nanos),
+        })
+    }
+
+    /// The page of `all` (the whole range, filtered and ordered) at this
+    /// cursor, with the query's page size.
+    pub fn page<T: Clone>(&self, all: &[T], query: &TransactionQuery) -> Page<T> {
+        let limit = query.limit.map_or(all.len(), |l| l.max(1) as usize);
+        let end = self.offset.saturating_add(limit).min(all.len());
+        let items = all
+            .get(self.offset..end)
+            .map(<[T]>::to_vec)
+            .unwrap_or_default();
+        let nanos = self.until.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        let next_cursor = (end < all.len()).then(|| Cursor(format!("{end}@{nanos}")));
+        Page { items, next_cursor }
+    }
+}
+
 /// Full portfolio service.
 #[async_trait]
 pub trait PortfolioService: Send + Sync {

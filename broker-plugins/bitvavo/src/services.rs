@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stonks_core::v2::{
-    Cursor, LedgerEntry, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot,
+    LedgerEntry, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot, RangeCursor,
     TransactionQuery, TransactionService,
 };
 use stonks_core::{Error, PluginContext, Result, Services};
@@ -54,29 +54,6 @@ impl PortfolioService for Bitvavo {
     }
 }
 
-/// Where a listing continues: an offset into the ledger as it stood when the
-/// first page was read, pinned by that read's end time so that entries
-/// booked meanwhile do not shift the offsets.
-struct Position {
-    offset: usize,
-    until_ms: i64,
-}
-
-impl Position {
-    fn parse(cursor: &Cursor) -> Result<Self> {
-        let bad = || Error::config(format!("invalid cursor {:?}", cursor.0));
-        let (offset, until) = cursor.0.split_once('@').ok_or_else(bad)?;
-        Ok(Position {
-            offset: offset.parse().map_err(|_| bad())?,
-            until_ms: until.parse().map_err(|_| bad())?,
-        })
-    }
-
-    fn cursor(&self) -> Cursor {
-        Cursor(format!("{}@{}", self.offset, self.until_ms))
-    }
-}
-
 impl Bitvavo {
     /// Every history entry with `from <= executedAt < until`, oldest first,
     /// each id once even when pages shift while they are read.
@@ -119,43 +96,17 @@ impl Bitvavo {
 #[async_trait]
 impl TransactionService for Bitvavo {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
-        let start = match &query.cursor {
-            Some(c) => Position::parse(c)?,
-            None => Position {
-                offset: 0,
-                until_ms: query
-                    .until
-                    .unwrap_or_else(Utc::now)
-                    .timestamp_millis()
-                    .saturating_add(
-                        // An `until` with sub-millisecond precision still covers its millisecond.
-                        i64::from(
-                            query
-                                .until
-                                .is_some_and(|u| u.timestamp_subsec_nanos() % 1_000_000 != 0),
-                        ),
-                    ),
-            },
-        };
+        let start = RangeCursor::start(query)?;
+        // Bitvavo counts in whole milliseconds: round a sub-millisecond
+        // `until` up, read, then cut exactly.
+        let sub_ms = start.until.timestamp_subsec_nanos() % 1_000_000 != 0;
+        let until_ms = start.until.timestamp_millis() + i64::from(sub_ms);
         let all: Vec<LedgerEntry> = self
-            .ledger(query.from, start.until_ms)
+            .ledger(query.from, until_ms)
             .await?
             .into_iter()
-            .filter(|e| query.matches(e))
+            .filter(|e| query.matches(e) && e.timestamp < start.until)
             .collect();
-        let limit = query.limit.map_or(all.len(), |l| l.max(1) as usize);
-        let end = start.offset.saturating_add(limit).min(all.len());
-        let items = all
-            .get(start.offset..end)
-            .map(<[_]>::to_vec)
-            .unwrap_or_default();
-        let next_cursor = (end < all.len()).then(|| {
-            Position {
-                offset: end,
-                until_ms: start.until_ms,
-            }
-            .cursor()
-        });
-        Ok(Page { items, next_cursor })
+        Ok(start.page(&all, query))
     }
 }

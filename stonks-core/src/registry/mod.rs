@@ -29,7 +29,7 @@ use crate::adapt::{V1AsV2, V2AsV1};
 use crate::config::PluginConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Metrics, MetricsSnapshot, Redactor};
-use crate::lifecycle::{LifecycleEvent, PluginState, Transition};
+use crate::lifecycle::{LifecycleEvent, Notifier, PluginNotice, PluginState, Transition};
 use crate::manifest::{Manifest, Service};
 use crate::plugin::{PluginContext, PluginRecord, Services};
 use crate::{v1, v2};
@@ -137,6 +137,7 @@ struct Inner {
 pub(crate) struct Shared {
     inner: RwLock<Inner>,
     events: broadcast::Sender<LifecycleEvent>,
+    notices: broadcast::Sender<PluginNotice>,
 }
 
 /// The catalog of plugins and the door to their services. Cheap to clone;
@@ -182,6 +183,7 @@ impl RegistryBuilder {
     /// Checks every record and builds the catalog.
     pub fn build(self) -> Registry {
         let (events, _) = broadcast::channel(256);
+        let (notices, _) = broadcast::channel(64);
         let registry = Registry {
             shared: Arc::new(Shared {
                 inner: RwLock::new(Inner {
@@ -190,6 +192,7 @@ impl RegistryBuilder {
                     load_order: Vec::new(),
                 }),
                 events,
+                notices,
             }),
         };
         registry.load(self.records);
@@ -214,6 +217,12 @@ impl Registry {
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
         self.shared.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Listens to every plugin notice from now on (e.g. "approve the login
+    /// in your broker's app").
+    pub fn notices(&self) -> broadcast::Receiver<PluginNotice> {
+        self.shared.notices.subscribe()
     }
 
     /// Listens to every state transition from now on.
@@ -484,6 +493,7 @@ impl Registry {
             manifest: manifest.clone(),
             config,
             metrics,
+            notifier: Notifier::new(id, Some(self.shared.notices.clone())),
         };
         let built =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (record.factory)(&ctx)));
