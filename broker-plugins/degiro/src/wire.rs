@@ -20,14 +20,17 @@ pub fn exact_decimal(text: &str) -> Result<Decimal, String> {
     if t.contains(['e', 'E']) {
         Decimal::from_scientific(t).map_err(|e| format!("{t:?} is not a number: {e}"))
     } else {
-        t.parse::<Decimal>().map_err(|e| format!("{t:?} is not a number: {e}"))
+        t.parse::<Decimal>()
+            .map_err(|e| format!("{t:?} is not a number: {e}"))
     }
 }
 
 impl<'de> Deserialize<'de> for Exact {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
-        exact_decimal(raw.get()).map(Exact).map_err(D::Error::custom)
+        exact_decimal(raw.get())
+            .map(Exact)
+            .map_err(D::Error::custom)
     }
 }
 
@@ -151,8 +154,6 @@ pub struct Trade {
     pub quantity: Exact,
     /// In the product's currency; negative for buys.
     pub total: Exact,
-    #[serde(default)]
-    pub total_in_base_currency: Option<Exact>,
     /// Negative: what the trade cost in fees.
     #[serde(default)]
     pub fee_in_base_currency: Option<Exact>,
@@ -208,7 +209,8 @@ mod tests {
             c: Exact,
             d: Exact,
         }
-        let t: T = serde_json::from_str(r#"{"a": 0.1, "b": -6716.9, "c": 1.5E-4, "d": "73.0"}"#).unwrap();
+        let t: T =
+            serde_json::from_str(r#"{"a": 0.1, "b": -6716.9, "c": 1.5E-4, "d": "73.0"}"#).unwrap();
         assert_eq!(t.a.0.to_string(), "0.1");
         assert_eq!(t.b.0.to_string(), "-6716.9");
         assert_eq!(t.c.0.to_string(), "0.00015");

@@ -434,7 +434,7 @@ impl HttpClientBuilder {
                 hosts: self.hosts,
                 limiter: self.rate_limit.map(RateLimiter::new),
                 retry: self.retry,
-                redactor: Arc::new(self.redactor),
+                redactor: std::sync::RwLock::new(Arc::new(self.redactor)),
                 metrics: self.metrics.unwrap_or_default(),
             }),
         })
@@ -454,7 +454,8 @@ struct Shared {
     hosts: HashSet<String>,
     limiter: Option<RateLimiter>,
     retry: RetryPolicy,
-    redactor: Arc<Redactor>,
+    /// Replaced whole when a secret is added, so answers keep the one they had.
+    redactor: std::sync::RwLock<Arc<Redactor>>,
     metrics: Arc<Metrics>,
 }
 
@@ -504,8 +505,25 @@ impl HttpClient {
     }
 
     /// The redactor, for brokers that build errors from response text.
-    pub fn redactor(&self) -> &Redactor {
-        &self.shared.redactor
+    pub fn redactor(&self) -> Arc<Redactor> {
+        self.shared
+            .redactor
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Masks `secret` from now on: for values learnt at run time, such as a
+    /// session id.
+    pub fn add_secret(&self, secret: &str) {
+        let mut guard = self
+            .shared
+            .redactor
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut next = Redactor::clone(&guard);
+        next.add(secret);
+        *guard = Arc::new(next);
     }
 
     /// The metrics this client records into.
@@ -550,7 +568,7 @@ impl HttpClient {
     }
 
     fn config_error(&self, message: String) -> Error {
-        Error::config(self.shared.redactor.redact(&message).into_owned())
+        Error::config(self.redactor().redact(&message).into_owned())
             .with_plugin(self.shared.plugin.clone())
     }
 
@@ -574,7 +592,7 @@ impl HttpClient {
                 .collect();
             shown.query_pairs_mut().clear().extend_pairs(pairs);
         }
-        self.shared.redactor.redact(shown.as_str()).into_owned()
+        self.redactor().redact(shown.as_str()).into_owned()
     }
 
     /// Sends `req`, retrying by the client's policy. Any answer that is not
@@ -686,7 +704,7 @@ impl HttpClient {
                     headers,
                     body,
                     endpoint: endpoint.to_owned(),
-                    redactor: self.shared.redactor.clone(),
+                    redactor: self.redactor(),
                 }))
             }
             Err(e) => {
@@ -698,8 +716,7 @@ impl HttpClient {
                 };
                 let connect = e.is_connect();
                 let cause = self
-                    .shared
-                    .redactor
+                    .redactor()
                     .redact(&e.without_url().to_string())
                     .into_owned();
                 tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, error = %cause, "http transport error");
