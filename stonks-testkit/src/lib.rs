@@ -5,6 +5,8 @@
 //!
 //! * [`MockBitvavo`]: Bitvavo's REST API v2 with signature checks, paging,
 //!   rate-limit headers and a realistic account.
+//! * [`MockDegiro`]: DEGIRO's web trader API with sessions, TOTP and in-app
+//!   second factors, session expiry and a three-year account.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
 //!   for any mock.
 //! * [`conformance::run`]: the behaviour suite, chosen by the manifest's
@@ -23,7 +25,9 @@
 
 pub mod bitvavo;
 pub mod conformance;
+pub mod degiro;
 pub mod faults;
 
 pub use bitvavo::MockBitvavo;
+pub use degiro::MockDegiro;
 pub use faults::{Fault, Faults};
