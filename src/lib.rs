@@ -19,8 +19,14 @@ pub use stonks_core::*;
 #[cfg(feature = "bitvavo")]
 pub use stonks_broker_bitvavo as bitvavo;
 
+/// The DEGIRO broker plugin (feature `degiro`).
+#[cfg(feature = "degiro")]
+pub use stonks_broker_degiro as degiro;
+
 /// The ids of the brokers this build of the facade links, by feature.
 pub const LINKED_BROKERS: &[&str] = &[
     #[cfg(feature = "bitvavo")]
     "bitvavo",
+    #[cfg(feature = "degiro")]
+    "degiro",
 ];

@@ -28,6 +28,11 @@ fn discovers_exactly_the_linked_plugins() {
         ids.iter().any(|id| id == "bitvavo"),
         "the bitvavo feature links the Bitvavo plugin"
     );
+    #[cfg(feature = "degiro")]
+    assert!(
+        ids.iter().any(|id| id == "degiro"),
+        "the degiro feature links the DEGIRO plugin"
+    );
     for e in registry.catalog() {
         assert_eq!(e.state, PluginState::Loaded, "{}: {:?}", e.id, e.error);
     }
