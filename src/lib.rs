@@ -23,10 +23,16 @@ pub use stonks_broker_bitvavo as bitvavo;
 #[cfg(feature = "degiro")]
 pub use stonks_broker_degiro as degiro;
 
-/// The ids of the brokers this build of the facade links, by feature.
-pub const LINKED_BROKERS: &[&str] = &[
+/// The ECB reference-rates plugin (feature `fx-ecb`).
+#[cfg(feature = "fx-ecb")]
+pub use stonks_fx_ecb as fx_ecb;
+
+/// The ids of the plugins this build of the facade links, by feature.
+pub const LINKED_PLUGINS: &[&str] = &[
     #[cfg(feature = "bitvavo")]
     "bitvavo",
     #[cfg(feature = "degiro")]
     "degiro",
+    #[cfg(feature = "fx-ecb")]
+    "fx-ecb",
 ];

@@ -18,7 +18,7 @@ fn discovers_exactly_the_linked_plugins() {
     ids.sort();
     let mut expected: Vec<&str> = FIXTURES
         .iter()
-        .chain(stonks::LINKED_BROKERS)
+        .chain(stonks::LINKED_PLUGINS)
         .copied()
         .collect();
     expected.sort();

@@ -27,6 +27,7 @@
 pub mod adapt;
 pub mod config;
 pub mod error;
+pub mod fx;
 pub mod http;
 pub mod lifecycle;
 pub mod manifest;

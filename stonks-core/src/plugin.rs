@@ -188,6 +188,7 @@ pub struct Services {
     pub(crate) portfolio_v2: Option<Arc<dyn v2::PortfolioService>>,
     pub(crate) transactions_v1: Option<Arc<dyn v1::TransactionService>>,
     pub(crate) transactions_v2: Option<Arc<dyn v2::TransactionService>>,
+    pub(crate) fx_v1: Option<Arc<dyn crate::fx::RateService>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -226,6 +227,12 @@ impl Services {
         self
     }
 
+    /// Provides `fx@1`.
+    pub fn fx_v1(mut self, s: impl crate::fx::RateService + 'static) -> Self {
+        self.fx_v1 = Some(Arc::new(s));
+        self
+    }
+
     /// The interfaces provided, in manifest order.
     pub fn interfaces(&self) -> Vec<Interface> {
         let mut out = Vec::new();
@@ -240,6 +247,9 @@ impl Services {
         }
         if self.transactions_v2.is_some() {
             out.push(Interface::TransactionsV2);
+        }
+        if self.fx_v1.is_some() {
+            out.push(Interface::FxV1);
         }
         out
     }

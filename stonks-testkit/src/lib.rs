@@ -26,8 +26,10 @@
 pub mod bitvavo;
 pub mod conformance;
 pub mod degiro;
+pub mod ecb;
 pub mod faults;
 
 pub use bitvavo::MockBitvavo;
 pub use degiro::MockDegiro;
+pub use ecb::MockEcb;
 pub use faults::{Fault, Faults};

@@ -73,6 +73,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     let has = |i: Interface| m.api.interfaces.contains(&i);
     let portfolio_iface = has(Interface::PortfolioV1) || has(Interface::PortfolioV2);
     let ledger_iface = has(Interface::TransactionsV1) || has(Interface::TransactionsV2);
+    let fx_iface = has(Interface::FxV1);
     for (i, s) in caps.services.iter().enumerate() {
         let path = format!("capabilities.services[{i}]");
         match s {
@@ -80,6 +81,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                 path,
                 "service portfolio needs interface portfolio@1 or portfolio@2 in api.interfaces".into(),
             ),
+            Service::FxRates if !fx_iface => problem(path, "service fx_rates needs interface fx@1 in api.interfaces".into()),
             Service::Transactions if !ledger_iface => problem(
                 path,
                 "service transactions needs interface transactions@1 or transactions@2 in api.interfaces".into(),
@@ -100,6 +102,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
             Interface::TransactionsV1 | Interface::TransactionsV2 => {
                 caps.services.iter().any(|s| s.is_ledger())
             }
+            Interface::FxV1 => caps.services.contains(&Service::FxRates),
         };
         if !needed {
             problem(

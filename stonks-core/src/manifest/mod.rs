@@ -134,6 +134,9 @@ pub enum Interface {
     /// [`crate::v2::TransactionService`].
     #[serde(rename = "transactions@2")]
     TransactionsV2,
+    /// [`crate::fx::RateService`].
+    #[serde(rename = "fx@1")]
+    FxV1,
 }
 
 impl Interface {
@@ -144,6 +147,7 @@ impl Interface {
             Interface::PortfolioV2 => "portfolio@2",
             Interface::TransactionsV1 => "transactions@1",
             Interface::TransactionsV2 => "transactions@2",
+            Interface::FxV1 => "fx@1",
         }
     }
 }
@@ -195,11 +199,13 @@ pub enum Service {
     Staking,
     /// Account details.
     Account,
+    /// Foreign-exchange reference rates.
+    FxRates,
 }
 
 impl Service {
     /// Every service, in manifest order.
-    pub const ALL: [Service; 10] = [
+    pub const ALL: [Service; 11] = [
         Service::Portfolio,
         Service::Transactions,
         Service::Deposits,
@@ -210,6 +216,7 @@ impl Service {
         Service::Interest,
         Service::Staking,
         Service::Account,
+        Service::FxRates,
     ];
 
     /// The manifest spelling.
@@ -225,6 +232,7 @@ impl Service {
             Service::Interest => "interest",
             Service::Staking => "staking",
             Service::Account => "account",
+            Service::FxRates => "fx_rates",
         }
     }
 
@@ -240,7 +248,7 @@ impl Service {
             Service::Fees => &[K::Fee],
             Service::Interest => &[K::Interest],
             Service::Staking => &[K::StakingReward],
-            Service::Portfolio | Service::Account => &[],
+            Service::Portfolio | Service::Account | Service::FxRates => &[],
         }
     }
 

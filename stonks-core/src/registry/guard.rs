@@ -116,6 +116,13 @@ impl v1::TransactionService for Guarded<std::sync::Arc<dyn v1::TransactionServic
 }
 
 #[async_trait]
+impl crate::fx::RateService for Guarded<std::sync::Arc<dyn crate::fx::RateService>> {
+    async fn rates(&self) -> Result<crate::fx::RateTable> {
+        self.call("fx_rates", self.inner.rates()).await
+    }
+}
+
+#[async_trait]
 impl v2::TransactionService for Guarded<std::sync::Arc<dyn v2::TransactionService>> {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
         self.check_kinds(query)?;

@@ -733,6 +733,12 @@ impl Registry {
         Ok(())
     }
 
+    /// The foreign-exchange rate service of `id`.
+    pub fn fx_rates(&self, id: &str) -> Result<Arc<dyn crate::fx::RateService>> {
+        let handle = self.service(id, Service::FxRates, "fx_rates", |s| s.fx_v1.clone())?;
+        Ok(Arc::new(guard::Guarded::new(self, id, handle)))
+    }
+
     /// Records the outcome of a service call made through a guard.
     pub(crate) fn record_call(&self, id: &str, ok: bool) {
         let mut inner = self.write();
