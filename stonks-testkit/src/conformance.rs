@@ -281,10 +281,16 @@ impl Suite {
         };
         let mut problems = Vec::new();
         for p in &snap.positions {
+            // Bonds are quoted in percent of their nominal.
+            let per_unit = if p.instrument.asset_class == stonks_core::AssetClass::Bond {
+                Decimal::new(1, 2)
+            } else {
+                Decimal::ONE
+            };
             if let (Some(price), Some(value)) = (&p.price, &p.market_value)
                 && price.currency == value.currency
             {
-                let expected = p.quantity * price.amount;
+                let expected = p.quantity * price.amount * per_unit;
                 // Brokers may round values to cents; allow that, nothing more.
                 let tolerance = Decimal::new(1, 2).max(value.amount.abs() * Decimal::new(1, 4));
                 if (expected - value.amount).abs() > tolerance {

@@ -22,6 +22,8 @@ struct State {
     server_error_status: u16,
     malformed: u32,
     truncated: u32,
+    /// Requests to answer normally before the malformed ones start.
+    malformed_after: u32,
 }
 
 /// What a mock should do with the request it is answering.
@@ -76,6 +78,16 @@ impl Faults {
         self
     }
 
+    /// After `ok` more good answers, `n` requests get a malformed body: a
+    /// failure half-way through a multi-request read.
+    pub fn malformed_after(&self, ok: u32, n: u32) -> &Self {
+        self.with(|s| {
+            s.malformed_after = ok;
+            s.malformed = n;
+        });
+        self
+    }
+
     /// The next `n` requests get their real body cut in half.
     pub fn truncated_bodies(&self, n: u32) -> &Self {
         self.with(|s| s.truncated = n);
@@ -105,7 +117,9 @@ impl Faults {
                         .set_body_string("<html><body>Service Unavailable</body></html>"),
                 );
             }
-            if s.malformed > 0 {
+            if s.malformed > 0 && s.malformed_after > 0 {
+                s.malformed_after -= 1;
+            } else if s.malformed > 0 {
                 s.malformed -= 1;
                 return Fault::Replace(
                     ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),

@@ -163,7 +163,16 @@ pub fn snapshot(
         let money = |d: Decimal| Money::new(d, cur.clone());
         let price = f.number("price").map_err(at)?;
         let value = f.number("value").map_err(at)?;
-        let cost_basis = f.number("breakEvenPrice").map_err(at)?.map(|b| b * size);
+        // Bond prices are percentages of the nominal held.
+        let per_unit = if instrument.asset_class == AssetClass::Bond {
+            Decimal::new(1, 2)
+        } else {
+            Decimal::ONE
+        };
+        let cost_basis = f
+            .number("breakEvenPrice")
+            .map_err(at)?
+            .map(|b| b * size * per_unit);
         positions.push(Position {
             instrument,
             quantity: size,

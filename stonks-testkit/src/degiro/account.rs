@@ -533,8 +533,14 @@ pub(crate) fn update_json() -> Value {
     let mut rows: Vec<Value> = PRODUCTS
         .iter()
         .map(|p| {
-            let value = (dec(p.price) * dec(p.size)).round_dp(2);
-            let pl = ((dec(p.price) - dec(p.break_even)) * dec(p.size)).round_dp(2);
+            // Bonds are quoted in percent of their nominal.
+            let scale = if p.kind == "BOND" {
+                Decimal::new(1, 2)
+            } else {
+                Decimal::ONE
+            };
+            let value = (dec(p.price) * dec(p.size) * scale).round_dp(2);
+            let pl = ((dec(p.price) - dec(p.break_even)) * dec(p.size) * scale).round_dp(2);
             json!({"id": p.id, "name": "positionrow", "isAdded": true, "value": [
                 field("id", json!(p.id)),
                 field("positionType", json!("PRODUCT")),

@@ -1,0 +1,285 @@
+//! The local store: SQLite, with versioned migrations. Ledger entries are
+//! keyed by (broker, account, entry id) and written with upserts, so a
+//! repeated sync never duplicates; each broker's sync writes in one
+//! transaction and moves its cursor in the same one, so a sync that stops
+//! half-way leaves nothing behind and the next one completes it.
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use stonks::fx::RateTable;
+use stonks::v2::{LedgerEntry, PortfolioSnapshot};
+
+/// The account every entry is filed under until plugins report accounts.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// Each migration, in order; the store's `user_version` says how many ran.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE ledger (
+        broker TEXT NOT NULL,
+        account TEXT NOT NULL,
+        id TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (broker, account, id)
+    );
+    CREATE INDEX ledger_time ON ledger (timestamp);
+    CREATE TABLE sync_cursor (
+        broker TEXT NOT NULL,
+        account TEXT NOT NULL,
+        synced_until TEXT NOT NULL,
+        PRIMARY KEY (broker, account)
+    );",
+    "CREATE TABLE portfolio (
+        broker TEXT PRIMARY KEY,
+        fetched_at TEXT NOT NULL,
+        snapshot TEXT NOT NULL
+    );
+    CREATE TABLE fx_rates (
+        date TEXT NOT NULL,
+        base TEXT NOT NULL,
+        rates TEXT NOT NULL,
+        PRIMARY KEY (date, base)
+    );",
+];
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    format!("store: {e}")
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("store: cannot create {}: {e}", dir.display()))?;
+        }
+        let mut conn = Connection::open(path)
+            .map_err(|e| format!("store: cannot open {}: {e}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version > MIGRATIONS.len() {
+            return Err(format!(
+                "store: {} was written by a newer stonks (schema {version}, this one knows {})",
+                path.display(),
+                MIGRATIONS.len()
+            ));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(Store { conn })
+    }
+
+    /// Where `broker`'s last complete sync reached.
+    pub fn cursor(&self, broker: &str) -> Result<Option<DateTime<Utc>>, String> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT synced_until FROM sync_cursor WHERE broker = ?1 AND account = ?2",
+                params![broker, DEFAULT_ACCOUNT],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        text.map(|t| {
+            DateTime::parse_from_rfc3339(&t)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(err)
+        })
+        .transpose()
+    }
+
+    /// Stores `entries` and moves the cursor to `until`, all or nothing.
+    /// Returns how many entries were new.
+    pub fn commit_sync(
+        &mut self,
+        broker: &str,
+        entries: &[LedgerEntry],
+        until: DateTime<Utc>,
+    ) -> Result<usize, String> {
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut added = 0;
+        {
+            let mut exists = tx
+                .prepare("SELECT 1 FROM ledger WHERE broker = ?1 AND account = ?2 AND id = ?3")
+                .map_err(err)?;
+            let mut upsert = tx
+                .prepare(
+                    "INSERT INTO ledger (broker, account, id, timestamp, kind, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (broker, account, id) DO UPDATE SET timestamp = excluded.timestamp,
+                       kind = excluded.kind, entry = excluded.entry",
+                )
+                .map_err(err)?;
+            for e in entries {
+                let json = serde_json::to_string(e).map_err(err)?;
+                if !exists
+                    .exists(params![broker, DEFAULT_ACCOUNT, e.id])
+                    .map_err(err)?
+                {
+                    added += 1;
+                }
+                upsert
+                    .execute(params![
+                        broker,
+                        DEFAULT_ACCOUNT,
+                        e.id,
+                        e.timestamp.to_rfc3339(),
+                        e.kind.as_str(),
+                        json
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO sync_cursor (broker, account, synced_until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (broker, account) DO UPDATE SET synced_until = excluded.synced_until",
+            params![broker, DEFAULT_ACCOUNT, until.to_rfc3339()],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(added)
+    }
+
+    /// Every stored entry of `broker` (or all brokers), with its broker.
+    pub fn ledger(&self, broker: Option<&str>) -> Result<Vec<(String, LedgerEntry)>, String> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT broker, entry FROM ledger WHERE ?1 IS NULL OR broker = ?1 ORDER BY timestamp, broker, id")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![broker], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (b, json) = row.map_err(err)?;
+            let entry: LedgerEntry =
+                serde_json::from_str(&json).map_err(|e| format!("store: entry of {b}: {e}"))?;
+            out.push((b, entry));
+        }
+        Ok(out)
+    }
+
+    /// Keeps `broker`'s latest portfolio for `--offline`.
+    pub fn save_portfolio(&self, broker: &str, snapshot: &PortfolioSnapshot) -> Result<(), String> {
+        let json = serde_json::to_string(snapshot).map_err(err)?;
+        self.conn
+            .execute(
+                "INSERT INTO portfolio (broker, fetched_at, snapshot) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (broker) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot = excluded.snapshot",
+                params![broker, Utc::now().to_rfc3339(), json],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// `broker`'s stored portfolio.
+    pub fn portfolio(&self, broker: &str) -> Result<Option<PortfolioSnapshot>, String> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT snapshot FROM portfolio WHERE broker = ?1",
+                params![broker],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| format!("store: portfolio of {broker}: {e}"))
+        })
+        .transpose()
+    }
+
+    /// Caches a day's rates.
+    pub fn save_rates(&self, table: &RateTable) -> Result<(), String> {
+        let json = serde_json::to_string(table).map_err(err)?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO fx_rates (date, base, rates) VALUES (?1, ?2, ?3)",
+                params![table.date.to_string(), table.base.as_str(), json],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// The newest cached rates on or before `day`.
+    pub fn rates(&self, day: NaiveDate) -> Result<Option<RateTable>, String> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT rates FROM fx_rates WHERE date <= ?1 ORDER BY date DESC LIMIT 1",
+                params![day.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        json.map(|j| serde_json::from_str(&j).map_err(err))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use stonks::v2::LedgerKind;
+    use stonks::{Currency, Money};
+
+    fn entry(id: &str, secs: i64) -> LedgerEntry {
+        LedgerEntry {
+            id: id.into(),
+            timestamp: Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap(),
+            kind: LedgerKind::Deposit,
+            instrument: None,
+            quantity: None,
+            price: None,
+            amount: Money::new("10.10".parse().unwrap(), Currency::new("EUR").unwrap()),
+            fees: vec![],
+            description: None,
+        }
+    }
+
+    #[test]
+    fn upserts_never_duplicate_and_cursor_moves_with_the_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let mut s = Store::open(&path).unwrap();
+        let until = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        assert_eq!(
+            s.commit_sync("b", &[entry("1", 1), entry("2", 2)], until)
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            s.commit_sync("b", &[entry("2", 2), entry("3", 3)], until)
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.ledger(None).unwrap().len(), 3);
+        assert_eq!(s.cursor("b").unwrap(), Some(until));
+        drop(s);
+        // Reopening runs no migration twice and keeps everything.
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.ledger(Some("b")).unwrap().len(), 3);
+        assert_eq!(s.ledger(Some("other")).unwrap().len(), 0);
+        assert_eq!(
+            s.ledger(None).unwrap()[0].1.amount.amount.to_string(),
+            "10.10"
+        );
+    }
+}

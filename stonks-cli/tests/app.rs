@@ -1,0 +1,479 @@
+//! The `stonks` app run as a user runs it, against the testkit's mock
+//! brokers: the JSON contract, partial failure, offline answers after a
+//! sync, broken configs, secrets from the environment, and sync that
+//! survives an interruption.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use stonks_testkit::{MockBitvavo, MockDegiro, MockEcb};
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+async fn stonks(args: Vec<String>, envs: Vec<(String, String)>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
+        cmd.args(&args).env_remove("STONKS_CONFIG");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            out: String::from_utf8_lossy(&o.stdout).into_owned(),
+            err: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// A config for the given mocks; degiro's password comes from the environment.
+fn write_config(dir: &Path, bitvavo: &MockBitvavo, degiro_url: &str, ecb: &MockEcb) -> String {
+    let b = bitvavo.config();
+    let text = format!(
+        r#"base_currency = "EUR"
+store = "{store}"
+
+[brokers.bitvavo]
+api_key = "{key}"
+api_secret = "{secret}"
+base_url = "{burl}"
+
+[brokers.degiro]
+username = "jane.doe"
+password = "env:TEST_DEGIRO_PASSWORD"
+totp_secret = "{totp}"
+history_since = "2023-01-01"
+base_url = "{degiro_url}"
+timeout_secs = 20
+
+[fx]
+base_url = "{ecb}"
+"#,
+        store = dir.join("store.sqlite").display(),
+        key = b["api_key"].as_str().unwrap(),
+        secret = b["api_secret"].as_str().unwrap(),
+        burl = b["base_url"].as_str().unwrap(),
+        totp = stonks_testkit::degiro::TOTP_SECRET,
+        ecb = ecb.config()["base_url"].as_str().unwrap(),
+    );
+    let path = dir.join("stonks.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn pw_env() -> Vec<(String, String)> {
+    vec![(
+        "TEST_DEGIRO_PASSWORD".into(),
+        stonks_testkit::degiro::PASSWORD.into(),
+    )]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_portfolio_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![(
+        "STONKS_SANDBOX_STORE".to_owned(),
+        dir.path().join("s.sqlite").display().to_string(),
+    )];
+    let r = stonks(args(&["portfolio", "--sandbox", "--format", "json"]), env).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["base_currency"], "EUR");
+    assert!(chrono::DateTime::parse_from_rfc3339(v["as_of"].as_str().unwrap()).is_ok());
+    let ids: Vec<&str> = v["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["bitvavo", "degiro"]);
+    assert!(
+        v["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"] == "ok" && b["error"].is_null())
+    );
+    let positions = v["positions"].as_array().unwrap();
+    for p in positions {
+        for key in [
+            "broker",
+            "symbol",
+            "isin",
+            "name",
+            "asset_class",
+            "quantity",
+            "currency",
+            "price",
+            "market_value",
+            "market_value_base",
+        ] {
+            assert!(p.get(key).is_some(), "position lacks {key}: {p}");
+        }
+    }
+    let fet = positions.iter().find(|p| p["symbol"] == "FET").unwrap();
+    assert!(
+        fet["market_value"].is_null() && fet["market_value_base"].is_null(),
+        "unknown is null, never \"0\""
+    );
+    let asml = positions
+        .iter()
+        .find(|p| p["isin"] == "NL0010273215")
+        .unwrap();
+    assert_eq!(
+        (asml["quantity"].as_str(), asml["market_value"].as_str()),
+        (Some("12.0"), Some("7827.6"))
+    );
+    let aapl = positions
+        .iter()
+        .find(|p| p["isin"] == "US0378331005")
+        .unwrap();
+    // 25 x 229.87 USD at the ECB's 1.0542 USD per EUR.
+    assert_eq!(aapl["market_value_base"], "5451.29");
+    let usd_cash = v["cash"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["currency"] == "USD")
+        .unwrap();
+    assert_eq!(
+        (
+            usd_cash["amount"].as_str(),
+            usd_cash["amount_base"].as_str()
+        ),
+        (Some("412.08"), Some("390.89"))
+    );
+    let totals = &v["totals"];
+    assert!(totals["total_base"].is_string() && totals["unvalued"] == 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_broker_is_listed_and_exits_2() {
+    let bitvavo = MockBitvavo::start().await;
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let closed = format!(
+        "http://127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
+    let config = write_config(dir.path(), &bitvavo, &closed, &ecb);
+    let r = stonks(
+        args(&["portfolio", "--config", &config, "--format", "json"]),
+        pw_env(),
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}{}", r.out, r.err);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    let degiro = v["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == "degiro")
+        .unwrap();
+    assert_eq!(degiro["status"], "error");
+    assert!(
+        degiro["error"].as_str().unwrap().contains("connect"),
+        "{degiro}"
+    );
+    assert!(
+        v["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["broker"] == "bitvavo"),
+        "the others are still shown"
+    );
+    assert!(
+        !r.out.contains(stonks_testkit::degiro::PASSWORD)
+            && !r.err.contains(stonks_testkit::degiro::PASSWORD)
+    );
+
+    // The table says so too.
+    let r = stonks(args(&["portfolio", "--config", &config]), pw_env()).await;
+    assert_eq!(r.code, 2);
+    assert!(r.out.contains("degiro: FAILED"), "{}", r.out);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_answers_come_from_the_store_after_a_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = {
+        let bitvavo = MockBitvavo::start().await;
+        let degiro = MockDegiro::start().await;
+        let ecb = MockEcb::start().await;
+        let config = write_config(dir.path(), &bitvavo, &degiro.base_url(), &ecb);
+        let r = stonks(args(&["sync", "--config", &config]), pw_env()).await;
+        assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+        assert!(
+            r.err.contains("bitvavo: 300 entries read, 300 new"),
+            "{}",
+            r.err
+        );
+        assert!(
+            r.err.contains("degiro: 186 entries read, 186 new"),
+            "{}",
+            r.err
+        );
+        let again = stonks(args(&["sync", "--config", &config]), pw_env()).await;
+        assert!(
+            again.err.contains("0 new") && !again.err.contains(" new,"),
+            "{}",
+            again.err
+        );
+        config
+        // Every mock stops here: what follows has no broker to talk to.
+    };
+    let r = stonks(
+        args(&[
+            "transactions",
+            "--offline",
+            "--config",
+            &config,
+            "--format",
+            "json",
+        ]),
+        pw_env(),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let rows: Vec<Value> = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(rows.len(), 486);
+    let times: Vec<&str> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    for key in [
+        "broker",
+        "id",
+        "timestamp",
+        "kind",
+        "symbol",
+        "isin",
+        "quantity",
+        "price",
+        "amount",
+        "currency",
+        "fees",
+        "description",
+    ] {
+        assert!(rows[0].get(key).is_some(), "{key}");
+    }
+    let kinds: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    let allowed = [
+        "buy",
+        "sell",
+        "deposit",
+        "withdrawal",
+        "dividend",
+        "tax",
+        "interest",
+        "fee",
+        "staking_reward",
+        "transfer",
+        "fx_conversion",
+        "other",
+    ];
+    assert!(kinds.iter().all(|k| allowed.contains(k)), "{kinds:?}");
+
+    let r = stonks(
+        args(&[
+            "transactions",
+            "--offline",
+            "--config",
+            &config,
+            "--kind",
+            "dividend",
+            "--broker",
+            "degiro",
+            "--since",
+            "2025-01-01",
+            "--format",
+            "json",
+        ]),
+        pw_env(),
+    )
+    .await;
+    let rows: Vec<Value> = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(
+        rows.iter()
+            .all(|r| r["kind"] == "dividend" && r["broker"] == "degiro")
+    );
+
+    let r = stonks(
+        args(&[
+            "portfolio",
+            "--offline",
+            "--config",
+            &config,
+            "--format",
+            "json",
+        ]),
+        pw_env(),
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(v["positions"].as_array().unwrap().len(), 23 + 31);
+    let usd = v["cash"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["currency"] == "USD")
+        .unwrap();
+    assert_eq!(
+        usd["amount_base"], "390.89",
+        "the day's rates were cached in the store"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_sync_loses_nothing() {
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let bitvavo = MockBitvavo::start().await;
+    let degiro = MockDegiro::start().await;
+    let ecb = MockEcb::start().await;
+    let clean = write_config(dir_a.path(), &bitvavo, &degiro.base_url(), &ecb);
+    let broken = write_config(dir_b.path(), &bitvavo, &degiro.base_url(), &ecb);
+
+    // Bitvavo's third history page comes back broken: its sync fails half-way.
+    bitvavo.faults().malformed_after(2, 4);
+    let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
+    assert_eq!(r.code, 2, "{}{}", r.out, r.err);
+    assert!(r.out.contains("bitvavo: FAILED"), "{}", r.out);
+    bitvavo.faults().clear();
+    let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    let r = stonks(args(&["sync", "--config", &clean]), pw_env()).await;
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+
+    let ledger = |config: String| async move {
+        stonks(
+            args(&[
+                "transactions",
+                "--offline",
+                "--config",
+                &config,
+                "--format",
+                "json",
+            ]),
+            pw_env(),
+        )
+        .await
+        .out
+    };
+    let (a, b) = (ledger(clean).await, ledger(broken).await);
+    assert_eq!(a, b, "interrupted-then-completed equals one clean sync");
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&a).unwrap().len(), 486);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_configs_say_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stonks.toml");
+    std::fs::write(
+        &path,
+        "base_currency = \"EUR\"\n[brokers.bitvavo]\napi_key = \"k\"\napi_secret = \n",
+    )
+    .unwrap();
+    let r = stonks(
+        args(&["portfolio", "--config", path.to_str().unwrap()]),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("line 4"), "{}", r.err);
+    assert!(!r.err.contains("panicked"));
+
+    std::fs::write(&path, "[brokers.degiro]\nusername = \"jane\"\npassword = \"env:STONKS_TEST_UNSET_PASSWORD\"\ntotp_secret = \"JBSWY3DPEHPK3PXP\"\n").unwrap();
+    let r = stonks(
+        args(&["portfolio", "--config", path.to_str().unwrap()]),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.err.contains(
+            "brokers.degiro.password: environment variable STONKS_TEST_UNSET_PASSWORD is not set"
+        ),
+        "{}",
+        r.err
+    );
+    assert!(
+        !r.err.contains("JBSWY3DPEHPK3PXP"),
+        "no other secret is printed"
+    );
+
+    let r = stonks(
+        args(&[
+            "portfolio",
+            "--config",
+            dir.path().join("missing.toml").to_str().unwrap(),
+        ]),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("stonks init"), "{}", r.err);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_writes_a_template_that_names_every_broker_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conf").join("stonks.toml");
+    let r = stonks(args(&["init", "--config", path.to_str().unwrap()]), vec![]).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for needle in [
+        "[brokers.bitvavo]",
+        "api_secret = \"env:BITVAVO_API_SECRET\"",
+        "[brokers.degiro]",
+        "totp_secret",
+        "base_currency = \"EUR\"",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    let again = stonks(args(&["init", "--config", path.to_str().unwrap()]), vec![]).await;
+    assert_eq!(again.code, 1, "an existing file is not overwritten");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn table_output_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![(
+        "STONKS_SANDBOX_STORE".to_owned(),
+        dir.path().join("s.sqlite").display().to_string(),
+    )];
+    let r = stonks(args(&["portfolio", "--sandbox"]), env).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    let snapshot =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/portfolio_sandbox.txt");
+    if std::env::var_os("STONKS_BLESS").is_some() {
+        std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
+        std::fs::write(&snapshot, &r.out).unwrap();
+    }
+    let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    assert!(
+        r.out == expected,
+        "table output changed; if intended, run with STONKS_BLESS=1\n{}",
+        r.out
+    );
+}
