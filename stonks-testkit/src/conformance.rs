@@ -204,6 +204,17 @@ impl Suite {
             );
             let result = match (service, declared) {
                 (Service::Account, _) => continue,
+                (Service::FxRates, true) => match registry.fx_rates(id) {
+                    Ok(fx) => {
+                        let rates = fx.rates().await;
+                        match self.keep(rates) {
+                            Ok(t) => ensure(!t.rates.is_empty(), || "no rates".into()),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Err(e) => Err(self.keep::<()>(Err(e)).unwrap_err()),
+                },
+                (Service::FxRates, false) => unsupported(registry.fx_rates(id).err()),
                 (Service::Portfolio, true) => match registry.portfolio_v2(id) {
                     Ok(p) => {
                         let snap = p.snapshot(&PortfolioQuery::new()).await;
