@@ -130,6 +130,13 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => code,
+        // A reader that went away (`stonks transactions | head`) is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("stonks: {e}");
             ExitCode::from(1)
