@@ -138,6 +138,19 @@ impl Faults {
         self.with(|s| s.latency)
     }
 
+    /// The answer to one request: a fault that is switched on, or else
+    /// `route`'s status and body (truncated if asked), after the latency.
+    /// Every mock answers through this.
+    pub fn answer(&self, route: impl FnOnce() -> (u16, String)) -> ResponseTemplate {
+        match self.next() {
+            Fault::Replace(template) => template.set_delay(self.delay()),
+            fault => {
+                let (status, body) = route();
+                self.finish(fault, status, body)
+            }
+        }
+    }
+
     /// Applies latency and a pending truncation to a finished answer.
     pub fn finish(&self, fault: Fault, status: u16, body: String) -> ResponseTemplate {
         let mut bytes = body.into_bytes();

@@ -3,8 +3,8 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
+use stonks_testkit::Faults;
 use stonks_testkit::conformance::{Subject, run};
-use stonks_testkit::{Fault, Faults};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -33,45 +33,39 @@ fn activities() -> Vec<Value> {
 
 impl Respond for AcmeMock {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let fault = self.faults.next();
-        if let Fault::Replace(t) = fault {
-            return t;
-        }
-        let auth = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok());
-        if auth != Some(&format!("Bearer {TOKEN}")) {
-            return self
-                .faults
-                .finish(fault, 401, json!({"message": "invalid token"}).to_string());
-        }
-        let body = match req.url.path() {
-            "/v1/positions" => json!({
-                "positions": [
-                    {"symbol": "MSFT", "isin": "US5949181045", "name": "Microsoft Corp", "qty": "12", "price": "412.80", "currency": "USD"},
-                    {"symbol": "DELISTED", "isin": null, "name": "Delisted Co", "qty": "5", "price": null, "currency": "USD"}
-                ],
-                "cash": [{"currency": "USD", "amount": "2310.17"}]
-            }),
-            "/v1/activities" => {
-                let all = activities();
-                let page: usize = match req.url.query_pairs().find(|(k, _)| k == "cursor") {
-                    Some((_, c)) => c.trim_start_matches('p').parse().unwrap_or(0),
-                    None => 0,
-                };
-                let items: Vec<Value> = all.iter().skip(page * 10).take(10).cloned().collect();
-                let next = (page * 10 + 10 < all.len()).then(|| format!("p{}", page + 1));
-                json!({"items": items, "next": next})
-            }
-            _ => {
-                return self
-                    .faults
-                    .finish(fault, 404, json!({"message": "not found"}).to_string());
-            }
-        };
-        self.faults.finish(fault, 200, body.to_string())
+        self.faults.answer(|| route(req))
     }
+}
+
+fn route(req: &Request) -> (u16, String) {
+    let auth = req
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if auth != Some(&format!("Bearer {TOKEN}")) {
+        return (401, json!({"message": "invalid token"}).to_string());
+    }
+    let body = match req.url.path() {
+        "/v1/positions" => json!({
+            "positions": [
+                {"symbol": "MSFT", "isin": "US5949181045", "name": "Microsoft Corp", "qty": "12", "price": "412.80", "currency": "USD"},
+                {"symbol": "DELISTED", "isin": null, "name": "Delisted Co", "qty": "5", "price": null, "currency": "USD"}
+            ],
+            "cash": [{"currency": "USD", "amount": "2310.17"}]
+        }),
+        "/v1/activities" => {
+            let all = activities();
+            let page: usize = match req.url.query_pairs().find(|(k, _)| k == "cursor") {
+                Some((_, c)) => c.trim_start_matches('p').parse().unwrap_or(0),
+                None => 0,
+            };
+            let items: Vec<Value> = all.iter().skip(page * 10).take(10).cloned().collect();
+            let next = (page * 10 + 10 < all.len()).then(|| format!("p{}", page + 1));
+            json!({"items": items, "next": next})
+        }
+        _ => return (404, json!({"message": "not found"}).to_string()),
+    };
+    (200, body.to_string())
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::faults::{Fault, Faults};
+use crate::faults::Faults;
 
 /// The key the mock accepts.
 pub const API_KEY: &str = "4dd0f3b1c07e6b0c5e8b9f6a2d7c4e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d";
@@ -353,20 +353,15 @@ impl Responder {
 
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let faults = &self.state.faults;
-        let fault = faults.next();
-        if let Fault::Replace(template) = fault {
-            return template.set_delay(faults.delay());
-        }
-        let (status, body) = self.route(req);
         let used = {
             let mut w = lock(&self.state.weight_used);
             *w += 1;
             *w
         };
         let reset_at = Utc::now().timestamp_millis() + 60_000;
-        faults
-            .finish(fault, status, body)
+        self.state
+            .faults
+            .answer(|| self.route(req))
             .insert_header("bitvavo-ratelimit-limit", WEIGHT_LIMIT.to_string().as_str())
             .insert_header(
                 "bitvavo-ratelimit-remaining",

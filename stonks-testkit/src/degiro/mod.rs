@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::faults::{Fault, Faults};
+use crate::faults::Faults;
 
 /// The login name the mock accepts.
 pub const USERNAME: &str = "jane.doe";
@@ -352,12 +352,9 @@ impl Responder {
 
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let faults = &self.state.faults;
-        let fault = faults.next();
-        if let Fault::Replace(template) = fault {
-            return template.set_delay(faults.delay());
-        }
-        let (status, body) = self.route(req);
-        faults.finish(fault, status, body.to_string())
+        self.state.faults.answer(|| {
+            let (status, body) = self.route(req);
+            (status, body.to_string())
+        })
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::faults::{Fault, Faults};
+use crate::faults::Faults;
 
 /// The daily file the mock serves (rates of 2026-11-20, 30 currencies).
 pub const DAILY_XML: &str = include_str!("eurofxref-daily.xml");
@@ -22,12 +22,8 @@ struct Responder {
 
 impl Respond for Responder {
     fn respond(&self, _: &Request) -> ResponseTemplate {
-        let fault = self.faults.next();
-        if let Fault::Replace(t) = fault {
-            return t;
-        }
         self.faults
-            .finish(fault, 200, DAILY_XML.to_owned())
+            .answer(|| (200, DAILY_XML.to_owned()))
             .insert_header("content-type", "text/xml")
     }
 }
