@@ -64,9 +64,11 @@ impl App {
                 failed.push((id.clone(), why));
             }
         }
-        if registry.entry(FX_PLUGIN).is_some() {
-            // Without rates values stay in their own currency and are flagged.
-            let _ = registry.activate(FX_PLUGIN, &config.fx.settings);
+        if registry.entry(FX_PLUGIN).is_some()
+            && let Err(e) = registry.activate(FX_PLUGIN, &config.fx.settings)
+        {
+            // Without rates, values in other currencies are null and flagged.
+            eprintln!("stonks: no exchange rates from {FX_PLUGIN}: {e}");
         }
         Ok(App {
             config,

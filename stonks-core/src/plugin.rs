@@ -2,7 +2,6 @@
 //! factory), submitted at link time with [`register_plugin!`](crate::register_plugin).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::config::PluginConfig;
 use crate::error::Result;
@@ -157,16 +156,6 @@ impl PluginContext {
             if let Some(rl) = net.rate_limit {
                 b = b.rate_limit(rl);
             }
-        }
-        if let Some(secs) = self
-            .config
-            .integer("timeout_secs")
-            .and_then(|s| u64::try_from(s).ok())
-        {
-            b = b.timeouts(
-                Duration::from_secs(secs.clamp(1, 10)),
-                Duration::from_secs(secs.max(1)),
-            );
         }
         for secret in self.config.secret_texts() {
             b = b.secret(secret);
