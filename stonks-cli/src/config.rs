@@ -46,7 +46,7 @@ struct RawConfig {
     base_currency: Option<String>,
     store: Option<PathBuf>,
     #[serde(default)]
-    brokers: BTreeMap<String, toml::Table>,
+    brokers: BTreeMap<String, BTreeMap<String, toml::Spanned<toml::Value>>>,
     #[serde(default)]
     fx: Option<toml::Table>,
 }
@@ -126,8 +126,13 @@ impl AppConfig {
         for (id, table) in raw.brokers {
             let mut settings = serde_json::Map::new();
             let (mut enabled, mut timeout_secs) = (true, 30u64);
-            for (key, value) in table {
-                let path = format!("brokers.{id}.{key}");
+            for (key, spanned) in table {
+                let line = text[..spanned.span().start.min(text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                let path = format!("brokers.{id}.{key} (line {line})");
+                let value = spanned.into_inner();
                 match key.as_str() {
                     "enabled" => {
                         enabled = value
@@ -275,7 +280,13 @@ mod tests {
                 .unwrap_err();
         assert_eq!(
             err,
-            "brokers.degiro.password: environment variable STONKS_SURELY_UNSET_VAR is not set"
+            "brokers.degiro.password (line 2): environment variable STONKS_SURELY_UNSET_VAR is not set"
+        );
+        let err = AppConfig::parse("[brokers.degiro]\nusername = \"x\"\n\ntimeout_secs = -1\n")
+            .unwrap_err();
+        assert!(
+            err.starts_with("brokers.degiro.timeout_secs (line 4)"),
+            "{err}"
         );
         let err = AppConfig::parse("bas_currency = \"EUR\"\n").unwrap_err();
         assert!(

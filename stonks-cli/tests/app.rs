@@ -412,7 +412,7 @@ async fn broken_configs_say_where() {
     assert_eq!(r.code, 1);
     assert!(
         r.err.contains(
-            "brokers.degiro.password: environment variable STONKS_TEST_UNSET_PASSWORD is not set"
+            "brokers.degiro.password (line 3): environment variable STONKS_TEST_UNSET_PASSWORD is not set"
         ),
         "{}",
         r.err
