@@ -319,16 +319,17 @@ impl Registry {
                         m.as_ref()
                             .map_or("?".to_owned(), |m| m.plugin.version.to_string())
                     };
-                    if entry.load_error.is_none() {
-                        entry.load_error = Some(format!(
-                            "duplicate plugin id {:?}: version {} is registered again, version {} was registered first",
-                            entry.id,
-                            version(&entry.manifest),
-                            version(&other.manifest)
-                        ));
-                    }
-                    // A valid registration takes the id from an invalid one.
-                    if other.load_error.is_some() && entry.load_error.is_none() {
+                    if other.load_error.is_none() {
+                        if entry.load_error.is_none() {
+                            entry.load_error = Some(format!(
+                                "duplicate plugin id {:?}: version {} is registered again, version {} was registered first",
+                                entry.id,
+                                version(&entry.manifest),
+                                version(&other.manifest)
+                            ));
+                        }
+                    } else if entry.load_error.is_none() {
+                        // A valid registration takes the id from an invalid one.
                         inner.by_id.insert(entry.id.clone(), idx);
                     }
                 }

@@ -575,3 +575,36 @@ fn activating_a_plugin_that_never_loaded_says_why_by_kind() {
         &ErrorKind::Incompatible
     );
 }
+
+#[test]
+fn a_valid_registration_takes_the_id_from_a_broken_one() {
+    let r = registry_of(&[
+        (r#"{"plugin": {"name": "twice", "version": "x"}}"#, book),
+        (simple("twice"), book),
+        (
+            manifest(
+                "twice",
+                "2.0.0",
+                ("1.0.0", "1.0.0"),
+                &["portfolio@2"],
+                &["portfolio"],
+                &[],
+            ),
+            book,
+        ),
+    ]);
+    let states: Vec<PluginState> = r.catalog().iter().map(|e| e.state).collect();
+    assert_eq!(
+        states,
+        vec![PluginState::Error, PluginState::Loaded, PluginState::Error]
+    );
+    assert_eq!(r.entry("twice").unwrap().state, PluginState::Loaded);
+    assert!(
+        r.catalog()[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("duplicate plugin id")
+    );
+    r.activate("twice", &cfg()).unwrap();
+}
