@@ -217,6 +217,15 @@ pub async fn fetch_all(
     futures::future::join_all(calls).await
 }
 
+/// A line above the progress bars on a terminal; a plain line in a pipe.
+fn say(bars: &indicatif::MultiProgress, err: &mut impl Write, line: String) {
+    if bars.is_hidden() {
+        let _ = writeln!(err, "{line}");
+    } else {
+        let _ = bars.println(line);
+    }
+}
+
 /// `stonks sync`: each broker's new entries since its cursor (minus the
 /// overlap) into the store, all or nothing per broker; its portfolio too.
 /// Returns the brokers that failed.
@@ -238,8 +247,11 @@ pub async fn sync(
                 continue;
             }
         };
-        let bar = bars.add(indicatif::ProgressBar::new_spinner());
-        bar.set_message(format!("{id}: reading ledger"));
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} entries")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        let bar = bars.add(indicatif::ProgressBar::new_spinner().with_style(style));
+        bar.set_message(id.clone());
+        bar.enable_steady_tick(Duration::from_millis(120));
         let mut query = TransactionQuery::new().until(started);
         query.from = since;
         let has_ledger = manifest
@@ -254,7 +266,11 @@ pub async fn sync(
                 .await
                 .map_err(|_| format!("timed out after {} s", timeout.as_secs() * 10))??;
                 let added = store.commit_sync(id, &entries, started)?;
-                let _ = writeln!(err, "{id}: {} entries read, {added} new", entries.len());
+                say(
+                    &bars,
+                    err,
+                    format!("{id}: {} entries read, {added} new", entries.len()),
+                );
             }
             if manifest
                 .as_ref()
@@ -273,7 +289,11 @@ pub async fn sync(
         .await;
         bar.finish_and_clear();
         if let Err(why) = result {
-            let _ = writeln!(err, "{id}: sync failed, nothing of it stored: {why}");
+            say(
+                &bars,
+                err,
+                format!("{id}: sync failed, nothing of it stored: {why}"),
+            );
             failed.push((id.clone(), why));
         }
     }
