@@ -141,6 +141,26 @@ impl Client {
         self.call(Request::get("/ticker/price"), false).await
     }
 
+    /// `GET /depositHistory` (`deposits`) or `GET /withdrawalHistory`, at
+    /// most 1000 rows (Bitvavo's maximum) between the bounds in ms.
+    pub async fn transfers(
+        &self,
+        deposits: bool,
+        start_ms: Option<i64>,
+        end_ms: i64,
+    ) -> Result<Vec<wire::Transfer>> {
+        let mut req = Request::get(if deposits {
+            "/depositHistory"
+        } else {
+            "/withdrawalHistory"
+        });
+        if let Some(start) = start_ms {
+            req = req.query("start", start.to_string());
+        }
+        req = req.query("end", end_ms.to_string()).query("limit", "1000");
+        self.call(req, true).await
+    }
+
     /// `GET /account/history`, one page (1-based), both bounds in ms and inclusive.
     pub async fn history_page(
         &self,

@@ -217,6 +217,38 @@ pub fn ledger_entry(item: &wire::HistoryItem) -> Result<LedgerEntry, Problem> {
     })
 }
 
+/// Adds status and transaction hash from `/depositHistory` or
+/// `/withdrawalHistory` to the matching ledger entries (same asset, same
+/// amount, booked within an hour). Never adds or removes an entry.
+pub fn enrich(entries: &mut [LedgerEntry], kind: &LedgerKind, transfers: &[wire::Transfer]) {
+    const WINDOW_MS: i64 = 3_600_000;
+    let mut used = vec![false; transfers.len()];
+    for e in entries.iter_mut().filter(|e| &e.kind == kind) {
+        let at = e.timestamp.timestamp_millis();
+        let best = transfers
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                !used[*i]
+                    && t.symbol == e.amount.currency.as_str()
+                    && t.amount.abs() == e.amount.amount.abs()
+                    && (t.timestamp.0 - at).abs() <= WINDOW_MS
+            })
+            .min_by_key(|(_, t)| (t.timestamp.0 - at).abs());
+        if let Some((i, t)) = best {
+            used[i] = true;
+            let mut parts: Vec<String> = e.description.take().into_iter().collect();
+            if let Some(status) = &t.status {
+                parts.push(format!("status {status}"));
+            }
+            if let Some(tx) = t.tx_id.as_ref().filter(|x| !x.is_empty()) {
+                parts.push(format!("tx {tx}"));
+            }
+            e.description = (!parts.is_empty()).then(|| parts.join("; "));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use stonks_core::v2::LedgerKind;
 use stonks_core::v2::{
     LedgerEntry, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot, RangeCursor,
     TransactionQuery, TransactionService,
@@ -89,6 +90,21 @@ impl Bitvavo {
             page += 1;
         }
         entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+        // Deposit and withdrawal details only enrich: when they cannot be
+        // read (the endpoint is missing, the key may not read it), the
+        // ledger stands as it is.
+        let start = from.map(|f| f.timestamp_millis());
+        let end = until_ms - 1;
+        let (deposits, withdrawals) = futures::join!(
+            self.client.transfers(true, start, end),
+            self.client.transfers(false, start, end)
+        );
+        if let Ok(d) = deposits {
+            convert::enrich(&mut entries, &LedgerKind::Deposit, &d);
+        }
+        if let Ok(w) = withdrawals {
+            convert::enrich(&mut entries, &LedgerKind::Withdrawal, &w);
+        }
         Ok(entries)
     }
 }

@@ -84,3 +84,39 @@ pub struct HistoryItem {
     #[serde(default)]
     pub address: Option<String>,
 }
+
+/// Unix milliseconds, sent as a number or as a string depending on the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Millis(pub i64);
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Number(i64),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Number(n) => Ok(Millis(n)),
+            Either::Text(t) => t
+                .trim()
+                .parse()
+                .map(Millis)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// One row of `GET /depositHistory` or `GET /withdrawalHistory`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transfer {
+    pub timestamp: Millis,
+    pub symbol: String,
+    pub amount: Decimal,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub tx_id: Option<String>,
+}

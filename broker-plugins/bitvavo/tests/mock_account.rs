@@ -104,6 +104,34 @@ async fn full_ledger_survives_shifting_pages() {
 }
 
 #[tokio::test]
+async fn deposit_and_withdrawal_details_enrich_without_adding_entries() {
+    let (_mock, r) = setup().await;
+    let entries = collect_ledger(
+        &*r.transactions_v2("bitvavo").unwrap(),
+        TransactionQuery::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(entries.len(), 300, "enrichment adds no entry");
+    let btc_out = entries
+        .iter()
+        .find(|e| {
+            e.kind == stonks_core::v2::LedgerKind::Withdrawal && e.amount.currency.as_str() == "BTC"
+        })
+        .unwrap();
+    let d = btc_out.description.as_deref().unwrap();
+    assert!(
+        d.starts_with("address bc1q") && d.contains("; status completed; tx "),
+        "{d}"
+    );
+    let eur_in = entries
+        .iter()
+        .find(|e| e.kind == stonks_core::v2::LedgerKind::Deposit)
+        .unwrap();
+    assert_eq!(eur_in.description.as_deref(), Some("status completed"));
+}
+
+#[tokio::test]
 async fn banned_key_carries_the_unban_time() {
     let (mock, r) = setup().await;
     mock.ban_key_until(chrono::Utc::now().timestamp_millis() + 90_000);
