@@ -187,7 +187,10 @@ async fn a_failing_broker_is_listed_and_exits_2() {
         .unwrap();
     assert_eq!(degiro["status"], "error");
     assert!(
-        degiro["error"].as_str().unwrap().contains("connect"),
+        degiro["error"]
+            .as_str()
+            .unwrap()
+            .contains("temporary error: cannot connect"),
         "{degiro}"
     );
     assert!(

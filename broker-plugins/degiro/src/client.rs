@@ -120,7 +120,9 @@ impl Client {
         let req = Request::post(path).json_body(body)?;
         let resp = match self.http.send(req).await {
             Ok(r) => r,
-            Err(e) if e.kind() == &ErrorKind::Temporary => {
+            // The core retried a 503 and gave up: DEGIRO's maintenance page.
+            // (A connection failure stays what it is: temporary.)
+            Err(e) if e.kind() == &ErrorKind::Temporary && e.message() == "HTTP 503" => {
                 return Err(Error::auth(format!(
                     "DEGIRO's login is unavailable (maintenance): {}",
                     e.message()
