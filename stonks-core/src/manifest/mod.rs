@@ -21,11 +21,16 @@
 //!   "dependencies": {"core": "^0.1"},
 //!   "capabilities": {"services": ["portfolio"]}
 //! }"#;
-//! let manifest = stonks_core::Manifest::from_json(text).unwrap();
+//! let manifest = stonks_core::Manifest::from_json(text)?;
 //! assert_eq!(manifest.plugin.name.as_str(), "demo");
 //!
-//! let err = stonks_core::Manifest::from_json(&text.replace("\"portfolio\"]", "\"portfolo\"]")).unwrap_err();
-//! assert_eq!(err.problems()[0].path, "capabilities.services[0]");
+//! let typo = text.replace("\"portfolio\"]", "\"portfolo\"]");
+//! let problems = match stonks_core::Manifest::from_json(&typo) {
+//!     Ok(_) => Vec::new(),
+//!     Err(e) => e.problems().to_vec(),
+//! };
+//! assert_eq!(problems[0].path, "capabilities.services[0]");
+//! # Ok::<(), stonks_core::ManifestError>(())
 //! ```
 
 mod checks;

@@ -1,3 +1,5 @@
+//! Unit tests of the manifest, compiled only under #[cfg(test)] (see `mod.rs`).
+
 use super::*;
 
 const FULL: &str = include_str!("../../tests/manifests/valid/full.json");

@@ -1,3 +1,5 @@
+//! Unit tests of the registry, compiled only under #[cfg(test)] (see `mod.rs`).
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
