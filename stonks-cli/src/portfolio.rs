@@ -62,7 +62,7 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
                 for p in &snap.positions {
                     let value_base = in_base(p.market_value.as_ref(), base, rates);
                     match value_base {
-                        Some(v) => mv_total += v,
+                        Some(v) => mv_total = mv_total.saturating_add(v),
                         None => unvalued += 1,
                     }
                     positions.push(json!({
@@ -82,7 +82,7 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
                 for c in &snap.cash {
                     let amount_base = in_base(Some(&c.amount), base, rates);
                     match amount_base {
-                        Some(v) => cash_total += v,
+                        Some(v) => cash_total = cash_total.saturating_add(v),
                         None => unvalued += 1,
                     }
                     cash.push(json!({
@@ -104,7 +104,7 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
         "totals": {
             "market_value_base": dec(Some(mv_total)),
             "cash_base": dec(Some(cash_total)),
-            "total_base": dec(Some(mv_total + cash_total)),
+            "total_base": dec(Some(mv_total.saturating_add(cash_total))),
             "unvalued": unvalued,
         },
     })
@@ -166,9 +166,9 @@ fn table_view(out: &mut impl Write, report: &Value) -> std::io::Result<()> {
                 Vec::new(),
             )
         });
-        e.1 += qty;
+        e.1 = e.1.saturating_add(qty);
         e.2 = match (e.2, value) {
-            (Some(a), Some(b)) => Some(a + b),
+            (Some(a), Some(b)) => a.checked_add(b),
             _ => None,
         };
         e.3.push(format!(

@@ -76,7 +76,10 @@ fn v1_entry_to_position(e: v1::PortfolioEntry) -> Result<v2::Position> {
         quantity: e.shares,
         price: e.price.map(money),
         market_value: e.value.map(money),
-        cost_basis: e.break_even_price.map(|b| money(b * e.shares)),
+        cost_basis: e
+            .break_even_price
+            .and_then(|b| b.checked_mul(e.shares))
+            .map(money),
         unrealized_pnl: e.unrealized_gain.map(money),
     })
 }

@@ -301,10 +301,23 @@ impl Suite {
             if let (Some(price), Some(value)) = (&p.price, &p.market_value)
                 && price.currency == value.currency
             {
-                let expected = p.quantity * price.amount * per_unit;
+                let Some(expected) = p
+                    .quantity
+                    .checked_mul(price.amount)
+                    .and_then(|x| x.checked_mul(per_unit))
+                else {
+                    problems.push(format!(
+                        "{}: quantity x price is out of range",
+                        p.instrument.broker_id
+                    ));
+                    continue;
+                };
                 // Brokers may round values to cents; allow that, nothing more.
                 let tolerance = Decimal::new(1, 2).max(value.amount.abs() * Decimal::new(1, 4));
-                if (expected - value.amount).abs() > tolerance {
+                if expected
+                    .checked_sub(value.amount)
+                    .is_none_or(|d| d.abs() > tolerance)
+                {
                     problems.push(format!(
                         "{}: value {} != quantity {} x price {}",
                         p.instrument.broker_id, value.amount, p.quantity, price.amount

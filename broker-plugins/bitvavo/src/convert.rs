@@ -92,7 +92,10 @@ pub fn snapshot(
             instrument,
             quantity: shown,
             price: price.map(|p| Money::new(p, eur.clone())),
-            market_value: price.map(|p| Money::new(p * quantity, eur.clone())),
+            // A product beyond Decimal's range is an unknown value, not a panic.
+            market_value: price
+                .and_then(|p| p.checked_mul(quantity))
+                .map(|v| Money::new(v, eur.clone())),
             cost_basis: None,
             unrealized_pnl: None,
         })
@@ -101,7 +104,10 @@ pub fn snapshot(
     let mut positions = Vec::with_capacity(balances.len() + staking.len());
     let mut cash = Vec::new();
     for (i, b) in balances.iter().enumerate() {
-        let quantity = b.available + b.in_order;
+        let quantity = b
+            .available
+            .checked_add(b.in_order)
+            .ok_or_else(|| format!("[{i}]: available + inOrder is out of range"))?;
         let code = currency(&b.symbol, &format!("[{i}].symbol"))?;
         if code.is_fiat() {
             cash.push(CashBalance {
@@ -388,5 +394,66 @@ mod tests {
             5,
             "the zero LTC balance shows when closed positions are asked for"
         );
+    }
+
+    #[test]
+    fn amounts_beyond_decimal_range_are_problems_or_unknown() {
+        let max = "79228162514264337593543950335";
+        let balances: Vec<wire::Balance> = serde_json::from_str(&format!(
+            r#"[{{"symbol":"BTC","available":"{max}","inOrder":"1"}}]"#
+        ))
+        .unwrap();
+        assert!(snapshot(&balances, &[], &[], &[], false, Utc::now()).is_err());
+        let balances: Vec<wire::Balance> = serde_json::from_str(&format!(
+            r#"[{{"symbol":"BTC","available":"{max}","inOrder":"0"}}]"#
+        ))
+        .unwrap();
+        let prices: Vec<wire::TickerPrice> =
+            serde_json::from_str(r#"[{"market":"BTC-EUR","price":"2"}]"#).unwrap();
+        let s = snapshot(&balances, &[], &[], &prices, false, Utc::now()).unwrap();
+        assert_eq!(
+            s.positions[0].market_value, None,
+            "an overflowing value is unknown"
+        );
+    }
+
+    mod never_panics {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(prop_oneof![
+                "[A-Z0-9]{0,6}".prop_map(|s| s),
+                "-?[0-9]{0,30}(\\.[0-9]{0,30})?".prop_map(|s| s),
+                any::<String>(),
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Whatever Bitvavo sends in a history item, conversion gives an
+            /// entry or a problem: never a panic.
+            #[test]
+            fn history_items(kind in prop_oneof![Just("buy".to_owned()), Just("sell".to_owned()), Just("deposit".to_owned()), any::<String>()],
+                             at in prop_oneof![Just("2024-01-10T10:58:53.000Z".to_owned()), "[0-9]{0,20}", any::<String>()],
+                             sent in text(), recv in text(), price in text(), fee in text(), cur in text()) {
+                let mut v = serde_json::json!({"transactionId": "x", "executedAt": at, "type": kind});
+                for (k, val) in [("sentAmount", &sent), ("receivedAmount", &recv), ("priceAmount", &price), ("feesAmount", &fee)] {
+                    if let Some(val) = val { v[k] = serde_json::json!(val); }
+                }
+                for k in ["sentCurrency", "receivedCurrency", "priceCurrency", "feesCurrency"] {
+                    if let Some(c) = &cur { v[k] = serde_json::json!(c); }
+                }
+                if let Ok(item) = serde_json::from_value::<wire::HistoryItem>(v) {
+                    let _ = ledger_entry(&item);
+                }
+            }
+
+            #[test]
+            fn timestamps(t in any::<String>()) {
+                let _ = timestamp(&t);
+            }
+        }
     }
 }

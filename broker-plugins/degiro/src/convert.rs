@@ -141,7 +141,13 @@ pub fn snapshot(
             };
             let amount = f.number("value").map_err(at)?.unwrap_or_default();
             match cash.iter_mut().find(|c| c.amount.currency == code) {
-                Some(c) => c.amount.amount += amount,
+                Some(c) => {
+                    c.amount.amount = c
+                        .amount
+                        .amount
+                        .checked_add(amount)
+                        .ok_or_else(|| at("cash total out of range".into()))?
+                }
                 None => cash.push(CashBalance {
                     amount: Money::new(amount, code),
                 }),
@@ -172,14 +178,14 @@ pub fn snapshot(
         let cost_basis = f
             .number("breakEvenPrice")
             .map_err(at)?
-            .map(|b| b * size * per_unit);
+            .and_then(|b| b.checked_mul(size)?.checked_mul(per_unit));
         positions.push(Position {
             instrument,
             quantity: size,
             price: price.map(money),
             market_value: value.map(money),
             unrealized_pnl: match (value, cost_basis) {
-                (Some(v), Some(c)) => Some(money(v - c)),
+                (Some(v), Some(c)) => v.checked_sub(c).map(money),
                 _ => None,
             },
             cost_basis: cost_basis.map(money),
@@ -618,5 +624,36 @@ mod tests {
             "2024-03-05T15:31:02+00:00"
         );
         assert!(timestamp("05-03-2024").is_err());
+    }
+
+    mod never_panics {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            #[test]
+            fn numbers_and_dates(n in any::<String>(), d in any::<String>(), desc in any::<String>()) {
+                let _ = crate::wire::exact_decimal(&n);
+                let _ = timestamp(&d);
+                let _ = classify_cash_movement(Some("CASH_TRANSACTION"), &desc);
+            }
+
+            /// Portfolio rows with arbitrary values: a snapshot or a problem.
+            #[test]
+            fn portfolio_rows(id in "[A-Z0-9_]{0,12}", kind in prop_oneof![Just("CASH"), Just("PRODUCT")],
+                              size in prop_oneof![Just("10".to_owned()), Just("1e400".to_owned()), Just("\"x\"".to_owned()), "-?[0-9]{1,40}(\\.[0-9]{1,40})?"],
+                              price in prop_oneof![Just("null".to_owned()), Just("{}".to_owned()), "-?[0-9]{1,30}(\\.[0-9]{1,30})?"]) {
+                let text = format!(
+                    r#"{{"portfolio": {{"value": [{{"id": "{id}", "value": [
+                        {{"name": "positionType", "value": "{kind}"}}, {{"name": "size", "value": {size}}},
+                        {{"name": "price", "value": {price}}}, {{"name": "value", "value": {price}}}]}}]}}}}"#
+                );
+                if let Ok(update) = serde_json::from_str::<crate::wire::UpdateAnswer>(&text) {
+                    let _ = snapshot(&update, &HashMap::new(), &Currency::new("EUR").unwrap(), true, Utc::now());
+                }
+            }
+        }
     }
 }
