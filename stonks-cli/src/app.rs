@@ -91,10 +91,11 @@ impl App {
     /// newest cached ones, else the fallback rates in the config.
     pub async fn rates(&self, store: Option<&Store>, offline: bool) -> Option<RateTable> {
         let today = chrono::Utc::now().date_naive();
-        if let Some(cached) = store.and_then(|s| s.rates(today).ok().flatten())
-            && (cached.date == today || offline)
+        let cached = store.and_then(|s| s.rates(today).ok().flatten());
+        if let Some(c) = &cached
+            && (c.date == today || offline)
         {
-            return Some(cached);
+            return cached;
         }
         if !offline
             && let Ok(service) = self.registry.fx_rates(FX_PLUGIN)
@@ -106,10 +107,7 @@ impl App {
             }
             return Some(table);
         }
-        if let Some(cached) = store.and_then(|s| s.rates(today).ok().flatten()) {
-            return Some(cached);
-        }
-        fallback(&self.config.base_currency, &self.config.fx)
+        cached.or_else(|| fallback(&self.config.base_currency, &self.config.fx))
     }
 }
 

@@ -306,11 +306,7 @@ pub fn page_from_slice<T: Clone>(all: &[T], query: &TransactionQuery) -> Result<
             ))
         })?,
     };
-    let limit = query.limit.map_or(usize::MAX, |l| l.max(1) as usize);
-    let end = start.saturating_add(limit).min(all.len());
-    let items = all.get(start..end).map(<[T]>::to_vec).unwrap_or_default();
-    let next_cursor = (end < all.len()).then(|| Cursor(end.to_string()));
-    Ok(Page { items, next_cursor })
+    Ok(slice(all, start, query, |end| end.to_string()))
 }
 
 /// Paging for plugins that read a whole time range from their broker and
@@ -352,16 +348,24 @@ impl RangeCursor {
     /// The page of `all` (the whole range, filtered and ordered) at this
     /// cursor, with the query's page size.
     pub fn page<T: Clone>(&self, all: &[T], query: &TransactionQuery) -> Page<T> {
-        let limit = query.limit.map_or(all.len(), |l| l.max(1) as usize);
-        let end = self.offset.saturating_add(limit).min(all.len());
-        let items = all
-            .get(self.offset..end)
-            .map(<[T]>::to_vec)
-            .unwrap_or_default();
         let nanos = self.until.timestamp_nanos_opt().unwrap_or(i64::MAX);
-        let next_cursor = (end < all.len()).then(|| Cursor(format!("{end}@{nanos}")));
-        Page { items, next_cursor }
+        slice(all, self.offset, query, |end| format!("{end}@{nanos}"))
     }
+}
+
+/// The page of `all` starting at `start` with the query's page size; the
+/// next cursor, if any, is `cursor(end)`.
+fn slice<T: Clone>(
+    all: &[T],
+    start: usize,
+    query: &TransactionQuery,
+    cursor: impl FnOnce(usize) -> String,
+) -> Page<T> {
+    let limit = query.limit.map_or(usize::MAX, |l| l.max(1) as usize);
+    let end = start.saturating_add(limit).min(all.len());
+    let items = all.get(start..end).map(<[T]>::to_vec).unwrap_or_default();
+    let next_cursor = (end < all.len()).then(|| Cursor(cursor(end)));
+    Page { items, next_cursor }
 }
 
 /// Full portfolio service.

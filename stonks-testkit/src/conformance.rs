@@ -23,9 +23,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
 use rust_decimal::Decimal;
-use stonks_core::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, paginate};
+use stonks_core::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, collect_ledger};
 use stonks_core::{Error, ErrorKind, Manifest, PluginRecord, PluginState, Registry, Service};
 
 use crate::faults::Faults;
@@ -545,14 +544,5 @@ pub async fn read_all(
     id: &str,
     query: TransactionQuery,
 ) -> Result<Vec<LedgerEntry>, Error> {
-    let svc = registry.transactions_v2(id)?;
-    let mut stream = paginate(query, move |q| {
-        let svc = svc.clone();
-        async move { svc.transactions(&q).await }
-    });
-    let mut out = Vec::new();
-    while let Some(item) = stream.next().await {
-        out.push(item?);
-    }
-    Ok(out)
+    collect_ledger(&*registry.transactions_v2(id)?, query).await
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use stonks_core::http::{HttpClient, Request, Response};
+use stonks_core::http::{HttpClient, Request};
 use stonks_core::lifecycle::{NoticeKind, Notifier};
 use stonks_core::secrecy::{ExposeSecret, SecretString};
 use stonks_core::{Error, ErrorKind, PluginContext, Result};
@@ -245,7 +245,7 @@ impl Client {
     async fn checked<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
         let resp = self.http.send(req).await?;
         if !resp.is_success() {
-            return Err(status_error(&resp));
+            return Err(resp.status_error(None));
         }
         resp.json()
     }
@@ -269,7 +269,7 @@ impl Client {
             resp
         };
         if !resp.is_success() {
-            return Err(status_error(&resp));
+            return Err(resp.status_error(None));
         }
         resp.json()
     }
@@ -356,10 +356,4 @@ fn login_refused(status: Option<i64>, text: Option<&str>) -> Error {
         other => format!("login refused: {other}"),
     };
     Error::auth(format!("DEGIRO: {reason}"))
-}
-
-/// The error for a failed status after login: 401/403 auth, 5xx temporary,
-/// anything else a protocol error.
-fn status_error(resp: &Response) -> Error {
-    resp.status_error(None)
 }
