@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::model::{AssetClass, Currency, Instrument, Isin, Money};
+use crate::problem::ReadProblem;
 use crate::v1;
 use crate::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, TransactionQuery};
 
@@ -30,7 +31,11 @@ use crate::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, Transaction
 /// nothing. v1 trades have no id; each gets a stable id made of its date,
 /// side, symbol, quantity and price (plus `#n` for identical trades). v1 has
 /// no asset class for trades: it is `other("unknown")`. Fees are one amount in
-/// the trade's currency.
+/// the trade's currency. v1 names no account, no linked entry and no
+/// corporate action: those fields are empty.
+///
+/// A v1 row that cannot be carried (a currency that is not a code) is left
+/// out and reported in the snapshot's or page's `problems`.
 #[derive(Debug, Clone)]
 pub struct V1AsV2<S>(pub S);
 
@@ -47,6 +52,10 @@ pub struct V1AsV2<S>(pub S);
 /// sum of the fees in the trade's currency; fees in other currencies cannot be
 /// carried and are dropped. A trade without a quantity breaks the v2 contract
 /// and is reported as a [`crate::ErrorKind::Plugin`] error.
+///
+/// Cannot carry (v1 has no place for them): accounts, links between
+/// entries, corporate actions, transferred cost basis, and the `problems`
+/// of snapshots and pages (logged at `warn` level instead).
 #[derive(Debug, Clone)]
 pub struct V2AsV1<S>(pub S);
 
@@ -59,52 +68,54 @@ fn v1_currency(code: &str) -> Result<Currency> {
 }
 
 /// Takes the entry by value so its strings move instead of being copied.
-fn v1_entry_to_position(e: v1::PortfolioEntry) -> Result<v2::Position> {
-    let currency = v1_currency(&e.currency)?;
+fn v1_entry_to_position(e: v1::PortfolioEntry, currency: Currency) -> v2::Position {
     let isin = e.isin.as_deref().and_then(|s| Isin::new(s).ok());
-    let money = |d: Decimal| v2::money(d, &currency);
-    Ok(v2::Position {
-        instrument: Instrument {
+    let money = |d: Decimal| Money::new(d, currency);
+    let mut p = v2::Position::new(
+        Instrument {
             broker_id: e.isin.unwrap_or_else(|| e.symbol.clone()),
             symbol: Some(e.symbol),
             isin,
             name: e.name,
             asset_class: AssetClass::from_name(&e.product_type),
-            currency: Some(currency.clone()),
+            currency: Some(currency),
             exchange: None,
         },
-        quantity: e.shares,
-        price: e.price.map(money),
-        market_value: e.value.map(money),
-        cost_basis: e
-            .break_even_price
-            .and_then(|b| b.checked_mul(e.shares))
-            .map(money),
-        unrealized_pnl: e.unrealized_gain.map(money),
-    })
+        e.shares,
+    );
+    p.price = e.price.map(money);
+    p.market_value = e.value.map(money);
+    p.cost_basis = e
+        .break_even_price
+        .and_then(|b| b.checked_mul(e.shares))
+        .map(money);
+    p.unrealized_pnl = e.unrealized_gain.map(money);
+    p
 }
 
 #[async_trait]
 impl<S: v1::PortfolioService> v2::PortfolioService for V1AsV2<S> {
     async fn snapshot(&self, query: &PortfolioQuery) -> Result<v2::PortfolioSnapshot> {
         let entries = self.0.portfolio().await?;
-        let mut positions = Vec::with_capacity(entries.len());
-        let mut cash = Vec::new();
+        let mut snap = v2::PortfolioSnapshot::new(Utc::now());
+        snap.positions.reserve(entries.len());
         for e in entries {
+            let currency = match v1_currency(&e.currency) {
+                Ok(c) => c,
+                Err(why) => {
+                    snap.problems
+                        .push(ReadProblem::new("v1 portfolio", why.message()).item(e.symbol));
+                    continue;
+                }
+            };
             if e.product_type == "cash" {
-                let currency = v1_currency(&e.currency)?;
-                cash.push(v2::CashBalance {
-                    amount: v2::money(e.value.unwrap_or(e.shares), &currency),
-                });
+                let amount = Money::new(e.value.unwrap_or(e.shares), currency);
+                snap.cash.push(v2::CashBalance::new(amount));
             } else if query.include_closed || !e.shares.is_zero() {
-                positions.push(v1_entry_to_position(e)?);
+                snap.positions.push(v1_entry_to_position(e, currency));
             }
         }
-        Ok(v2::PortfolioSnapshot {
-            as_of: Utc::now(),
-            positions,
-            cash,
-        })
+        Ok(snap)
     }
 }
 
@@ -116,25 +127,19 @@ fn v1_trade_to_entry(t: &v1::Transaction, id: String) -> Result<LedgerEntry> {
         AssetClass::Other("unknown".into()),
     );
     instrument.symbol = Some(t.symbol.clone());
-    instrument.currency = Some(currency.clone());
-    Ok(LedgerEntry {
-        id,
-        timestamp: t.date,
-        kind: match t.side {
-            v1::Side::Buy => LedgerKind::Buy,
-            v1::Side::Sell => LedgerKind::Sell,
-        },
-        instrument: Some(instrument),
-        quantity: Some(t.quantity),
-        price: Some(v2::money(t.price, &currency)),
-        amount: v2::money(t.total, &currency),
-        fees: if t.fees.is_zero() {
-            vec![]
-        } else {
-            vec![v2::money(t.fees, &currency)]
-        },
-        description: None,
-    })
+    instrument.currency = Some(currency);
+    let kind = match t.side {
+        v1::Side::Buy => LedgerKind::Buy,
+        v1::Side::Sell => LedgerKind::Sell,
+    };
+    let mut e = LedgerEntry::new(id, t.date, kind, Money::new(t.total, currency));
+    e.instrument = Some(instrument);
+    e.quantity = Some(t.quantity);
+    e.price = Some(Money::new(t.price, currency));
+    if !t.fees.is_zero() {
+        e.fees.push(Money::new(t.fees, currency));
+    }
+    Ok(e)
 }
 
 /// The stable id of a v1 trade: its defining fields, numbered when several
@@ -164,13 +169,19 @@ impl<S: v1::TransactionService> v2::TransactionService for V1AsV2<S> {
         trades.sort_by_key(|t| t.date);
         let mut seen = HashMap::new();
         let mut entries = Vec::with_capacity(trades.len());
+        let mut problems = Vec::new();
         for t in &trades {
-            let entry = v1_trade_to_entry(t, v1_trade_id(t, &mut seen))?;
-            if query.matches(&entry) {
-                entries.push(entry);
+            let id = v1_trade_id(t, &mut seen);
+            match v1_trade_to_entry(t, id.clone()) {
+                Ok(entry) if query.matches(&entry) => entries.push(entry),
+                Ok(_) => {}
+                Err(why) => problems.push(ReadProblem::new("v1 transactions", why.message()).item(id)),
             }
         }
-        v2::page_from_slice(&entries, query)
+        // Problems are reported once, on the first page.
+        let first = query.cursor.is_none();
+        let page = v2::page_from_vec(entries, query)?;
+        Ok(if first { page.with_problems(problems) } else { page })
     }
 }
 
@@ -230,6 +241,9 @@ fn cash_to_v1(c: &v2::CashBalance) -> v1::PortfolioEntry {
 impl<S: v2::PortfolioService> v1::PortfolioService for V2AsV1<S> {
     async fn portfolio(&self) -> Result<Vec<v1::PortfolioEntry>> {
         let snap = self.0.snapshot(&PortfolioQuery::default()).await?;
+        for p in &snap.problems {
+            tracing::warn!("left out of the v2 snapshot (v1 cannot carry problems): {p}");
+        }
         let mut out = Vec::with_capacity(snap.positions.len() + snap.cash.len());
         out.extend(snap.positions.iter().map(position_to_v1));
         out.extend(snap.cash.iter().map(cash_to_v1));
@@ -283,8 +297,11 @@ fn entry_to_v1_trade(e: &LedgerEntry) -> Result<v1::Transaction> {
 impl<S: v2::TransactionService> v1::TransactionService for V2AsV1<S> {
     async fn transactions(&self) -> Result<Vec<v1::Transaction>> {
         let query = TransactionQuery::new().kinds([LedgerKind::Buy, LedgerKind::Sell]);
-        let entries = v2::collect_ledger(&self.0, query).await?;
-        entries
+        let page = v2::collect_ledger(&self.0, query).await?;
+        for p in &page.problems {
+            tracing::warn!("left out of the v2 ledger (v1 cannot carry problems): {p}");
+        }
+        page.items
             .iter()
             .filter(|e| e.kind.is_trade())
             .map(entry_to_v1_trade)

@@ -3,13 +3,29 @@
 //!
 //! The user's settings arrive as a JSON object (from TOML, env or code: any
 //! serde source converts). [`PluginConfig::from_json`] reports every problem at
-//! once (missing, wrong type, unknown keys), applies defaults, and keeps
-//! secret fields as [`SecretString`], which never prints.
+//! once (missing, wrong type, out of bounds, unknown keys), applies the
+//! manifest's defaults (the only place defaults live), and keeps secret
+//! fields as [`SecretString`], which never prints.
+//!
+//! A plugin reads its settings into its own typed struct in one call,
+//! [`PluginConfig::deserialize_into`] (or `PluginContext::config`):
+//!
+//! ```
+//! # use stonks_core::secrecy::SecretString;
+//! #[derive(serde::Deserialize)]
+//! struct Config {
+//!     api_key: String,
+//!     api_secret: SecretString,
+//!     access_window_ms: u32, // defaulted by the manifest: always present
+//! }
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::NaiveDate;
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::{self, DeserializeOwned, IntoDeserializer, value::MapDeserializer};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -17,6 +33,7 @@ use crate::manifest::{FieldType, Manifest};
 
 /// One checked configuration value.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum ConfigValue {
     /// Plain text.
     String(String),
@@ -28,6 +45,10 @@ pub enum ConfigValue {
     Boolean(bool),
     /// An absolute http(s) URL.
     Url(url::Url),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// A list of texts.
+    List(Vec<String>),
 }
 
 impl fmt::Debug for ConfigValue {
@@ -38,6 +59,8 @@ impl fmt::Debug for ConfigValue {
             ConfigValue::Integer(i) => fmt::Debug::fmt(i, f),
             ConfigValue::Boolean(b) => fmt::Debug::fmt(b, f),
             ConfigValue::Url(u) => fmt::Debug::fmt(u.as_str(), f),
+            ConfigValue::Date(d) => fmt::Debug::fmt(d, f),
+            ConfigValue::List(l) => fmt::Debug::fmt(l, f),
         }
     }
 }
@@ -46,42 +69,6 @@ impl fmt::Debug for ConfigValue {
 #[derive(Clone, Debug, Default)]
 pub struct PluginConfig {
     values: BTreeMap<String, ConfigValue>,
-}
-
-/// Whether `value` is of `kind`; on failure, what was expected and found
-/// (never the value itself: it may be a secret).
-pub(crate) fn check_value(kind: FieldType, value: &Value) -> Result<(), String> {
-    let found = match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a fractional number",
-        Value::Number(_) => "an integer",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    };
-    let ok = match (kind, value) {
-        (FieldType::String, Value::String(_)) => true,
-        (FieldType::Integer, Value::Number(n)) => n.as_i64().is_some(),
-        (FieldType::Boolean, Value::Bool(_)) => true,
-        (FieldType::Url, Value::String(s)) => {
-            return crate::manifest::HttpUrl::new(s.as_str())
-                .map(|_| ())
-                .map_err(|_| "expected an absolute http or https URL".to_owned());
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        let expected = match kind {
-            FieldType::String => "a string",
-            FieldType::Integer => "an integer",
-            FieldType::Boolean => "a boolean",
-            FieldType::Url => "a URL string",
-        };
-        Err(format!("expected {expected}, found {found}"))
-    }
 }
 
 impl PluginConfig {
@@ -131,7 +118,7 @@ impl PluginConfig {
                 }
                 None => continue,
             };
-            if let Err(why) = check_value(f.kind, value) {
+            if let Err(why) = f.accepts(value) {
                 problems.push(format!("{name}: {why}"));
                 continue;
             }
@@ -148,6 +135,18 @@ impl PluginConfig {
                     Ok(u) => ConfigValue::Url(u),
                     Err(_) => continue,
                 },
+                (FieldType::Date, Value::String(s)) => {
+                    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                        Ok(d) => ConfigValue::Date(d),
+                        Err(_) => continue,
+                    }
+                }
+                (FieldType::List, Value::Array(items)) => ConfigValue::List(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect(),
+                ),
                 _ => continue,
             };
             values.insert(name.to_owned(), v);
@@ -210,6 +209,38 @@ impl PluginConfig {
         }
     }
 
+    /// A date setting.
+    pub fn date(&self, name: &str) -> Option<NaiveDate> {
+        match self.values.get(name)? {
+            ConfigValue::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// A list setting.
+    pub fn list(&self, name: &str) -> Option<&[String]> {
+        match self.values.get(name)? {
+            ConfigValue::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The settings read into the plugin's own typed struct: texts as
+    /// `String`, secrets as `SecretString` (or `Option<SecretString>`),
+    /// integers, booleans, URLs (as `url::Url` or text), dates (as
+    /// `chrono::NaiveDate` or text) and lists (`Vec<String>`). Settings the
+    /// user left out and the manifest gives no default for are absent, so
+    /// their fields are `Option`s. A mismatch between the struct and the
+    /// manifest is a [`crate::ErrorKind::Config`] error naming the field.
+    pub fn deserialize_into<T: DeserializeOwned>(&self) -> Result<T> {
+        let entries = self
+            .values
+            .iter()
+            .map(|(k, v)| (k.as_str(), ValueDe(v)));
+        let de = MapDeserializer::<_, de::value::Error>::new(entries);
+        T::deserialize(de).map_err(|e| Error::config(format!("configuration: {e}")))
+    }
+
     /// The `base_url` override every HTTP plugin accepts.
     pub fn base_url(&self) -> Option<&url::Url> {
         self.url("base_url")
@@ -221,5 +252,43 @@ impl PluginConfig {
             ConfigValue::Secret(s) => Some(s.expose_secret()),
             _ => None,
         })
+    }
+}
+
+/// Hands one checked value to a plugin's `Deserialize` impl.
+struct ValueDe<'a>(&'a ConfigValue);
+
+impl<'de> IntoDeserializer<'de, de::value::Error> for ValueDe<'de> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> de::Deserializer<'de> for ValueDe<'de> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            ConfigValue::String(s) => visitor.visit_borrowed_str(s),
+            ConfigValue::Secret(s) => visitor.visit_borrowed_str(s.expose_secret()),
+            ConfigValue::Integer(i) => visitor.visit_i64(*i),
+            ConfigValue::Boolean(b) => visitor.visit_bool(*b),
+            ConfigValue::Url(u) => visitor.visit_borrowed_str(u.as_str()),
+            ConfigValue::Date(d) => visitor.visit_string(d.format("%Y-%m-%d").to_string()),
+            ConfigValue::List(items) => visitor.visit_seq(de::value::SeqDeserializer::new(
+                items.iter().map(|s| s.as_str()),
+            )),
+        }
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }

@@ -74,6 +74,7 @@ pub struct Error {
     plugin: Option<String>,
     operation: Option<String>,
     protocol: Option<Box<ProtocolDetails>>,
+    status: Option<u16>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -89,6 +90,7 @@ impl Error {
             plugin: None,
             operation: None,
             protocol: None,
+            status: None,
             source: None,
         }
     }
@@ -127,7 +129,26 @@ impl Error {
             status,
             excerpt: excerpt_of(excerpt, 200),
         }));
+        e.status = status;
         e
+    }
+
+    /// A [`ErrorKind::Protocol`] error for an answer that was received whole
+    /// (HTTP 200) but does not say what it must: `problem` says what is wrong
+    /// and where (it must hold no secret).
+    pub fn bad_body(endpoint: impl Into<String>, problem: impl fmt::Display) -> Self {
+        Self::protocol(endpoint, Some(200), problem.to_string(), "")
+    }
+
+    /// Records the HTTP status of the answer this error is about.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The HTTP status of the answer this error is about, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
     }
 
     /// The kind, to match on.
@@ -240,7 +261,8 @@ impl fmt::Debug for Error {
         d.field("kind", &self.kind)
             .field("message", &self.message)
             .field("plugin", &self.plugin)
-            .field("operation", &self.operation);
+            .field("operation", &self.operation)
+            .field("status", &self.status);
         if let Some(p) = &self.protocol {
             d.field("protocol", p);
         }

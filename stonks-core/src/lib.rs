@@ -11,6 +11,9 @@
 //! * [`v1`], [`v2`]: the versioned service traits; [`adapt`] serves each
 //!   version on top of the other.
 //! * [`model`]: [`Money`], [`Currency`], [`Isin`], [`Instrument`].
+//! * [`problem`]: [`ReadProblem`], what was left out of a partial answer.
+//! * [`wire`]: helpers every broker's wire parsing uses (exact decimals,
+//!   Unix times, dates, conversion errors).
 //! * [`http`]: the HTTP client every broker uses (retry, rate limit, host
 //!   allowlist, redaction, metrics).
 //! * [`Error`] with an [`ErrorKind`].
@@ -33,10 +36,12 @@ pub mod lifecycle;
 pub mod manifest;
 pub mod model;
 mod plugin;
+pub mod problem;
 pub mod registry;
 pub mod totp;
 pub mod v1;
 pub mod v2;
+pub mod wire;
 
 /// Re-exported so plugin crates need not depend on `inventory` themselves.
 pub use inventory;
@@ -50,6 +55,7 @@ pub use error::{Error, ErrorKind, ProtocolDetails, Result};
 pub use lifecycle::{LifecycleEvent, NoticeKind, Notifier, PluginNotice, PluginState, Transition};
 pub use manifest::{Interface, Manifest, ManifestError, PluginType, Problem, Service};
 pub use model::{AssetClass, Currency, Instrument, Isin, Money};
+pub use problem::ReadProblem;
 pub use plugin::{Factory, PluginContext, PluginRecord, Services};
 pub use registry::{CatalogEntry, Health, PLUGIN_API_VERSION, Registry, RegistryBuilder};
 pub use rust_decimal::Decimal;

@@ -15,14 +15,24 @@ use crate::error::{Error, ErrorKind};
 ///
 /// Fiat currencies and crypto assets share one type because brokers mix
 /// them freely (a fee in BNB, a price in EUR). A code is 1 to 16 ASCII
-/// uppercase letters or digits.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Currency(Box<str>);
+/// uppercase letters or digits, held inline: a `Currency` is `Copy`, never
+/// allocates, and is checked once when it is made.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    len: u8,
+    bytes: [u8; Currency::MAX_LEN],
+}
 
 impl Currency {
+    /// The longest code accepted.
+    pub const MAX_LEN: usize = 16;
+
     /// Parses a code; lowercase input is upper-cased.
     pub fn new(code: &str) -> Result<Self, Error> {
-        if code.is_empty() || code.len() > 16 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if code.is_empty()
+            || code.len() > Self::MAX_LEN
+            || !code.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 format!(
@@ -31,18 +41,39 @@ impl Currency {
                 ),
             ));
         }
-        Ok(Currency(code.to_ascii_uppercase().into_boxed_str()))
+        let mut bytes = [0u8; Self::MAX_LEN];
+        for (slot, b) in bytes.iter_mut().zip(code.bytes()) {
+            *slot = b.to_ascii_uppercase();
+        }
+        Ok(Currency {
+            // At most 16, checked above.
+            len: code.len() as u8,
+            bytes,
+        })
     }
 
     /// The code as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII letters and digits are ever stored.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 
     /// Whether this is an ISO 4217 fiat currency (a fixed list of the ones
     /// brokers use; unknown codes count as assets).
     pub fn is_fiat(&self) -> bool {
         FIAT.binary_search(&self.as_str()).is_ok()
+    }
+}
+
+impl PartialOrd for Currency {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Currency {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -56,13 +87,13 @@ const FIAT: &[&str] = &[
 
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Currency({})", self.0)
+        write!(f, "Currency({})", self.as_str())
     }
 }
 
@@ -75,15 +106,37 @@ impl FromStr for Currency {
 
 impl Serialize for Currency {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Currency::new(&s).map_err(serde::de::Error::custom)
+        from_text(d, "a currency or asset code", |s| Currency::new(s).map_err(|e| e.message().to_owned()))
     }
+}
+
+/// Deserialises a string through `parse` without allocating for it (serde's
+/// `Cow<str>` always copies).
+pub(crate) fn from_text<'de, D, T>(
+    d: D,
+    expecting: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Text<F>(&'static str, F);
+    impl<T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'_> for Text<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            (self.1)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Text(expecting, parse))
 }
 
 /// An amount in a currency.
@@ -217,8 +270,7 @@ impl Serialize for Isin {
 
 impl<'de> Deserialize<'de> for Isin {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Isin::new(&s).map_err(serde::de::Error::custom)
+        from_text(d, "an ISIN", |s| Isin::new(s).map_err(|e| e.message().to_owned()))
     }
 }
 
@@ -290,8 +342,7 @@ impl Serialize for AssetClass {
 
 impl<'de> Deserialize<'de> for AssetClass {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(AssetClass::from_name(&s))
+        from_text(d, "an asset class", |s| Ok(AssetClass::from_name(s)))
     }
 }
 

@@ -17,7 +17,8 @@ pub type Factory = fn(&PluginContext) -> Result<Services>;
 /// can be a `const`.
 #[derive(Clone, Copy)]
 pub struct PluginRecord {
-    /// The manifest JSON, usually `include_str!`-ed from `manifests/`.
+    /// The manifest JSON, usually `include_str!`-ed from the crate's own
+    /// `manifest.json`.
     pub manifest: &'static str,
     /// The factory.
     pub factory: Factory,
@@ -50,7 +51,7 @@ inventory::collect!(PluginRecord);
 /// }
 ///
 /// stonks_core::register_plugin! {
-///     // A broker crate writes `include_str!("../../../manifests/<id>.json")`.
+///     // A plugin crate writes `include_str!("../manifest.json")`.
 ///     manifest: r#"{"plugin": {"name": "doc-demo"}}"#,
 ///     factory: build,
 /// }
@@ -85,12 +86,6 @@ macro_rules! register_plugin {
         $vis const $name: $crate::PluginRecord = $crate::PluginRecord::new($manifest, $factory);
         $crate::inventory::submit! { $name }
     };
-}
-
-/// [`register_plugin!`](crate::register_plugin) under the name broker crates use.
-#[macro_export]
-macro_rules! register_broker {
-    ($($t:tt)*) => { $crate::register_plugin!($($t)*); };
 }
 
 /// What a factory gets: the manifest, the checked configuration, and a way
@@ -134,9 +129,18 @@ impl PluginContext {
         &self.manifest
     }
 
-    /// The checked configuration.
-    pub fn config(&self) -> &PluginConfig {
+    /// The checked configuration, as given.
+    pub fn settings(&self) -> &PluginConfig {
         &self.config
+    }
+
+    /// The checked configuration read into the plugin's own `Config`
+    /// struct (see [`PluginConfig::deserialize_into`]). Defaults come from
+    /// the manifest, so the struct declares none.
+    pub fn config<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        self.config
+            .deserialize_into()
+            .map_err(|e| e.with_plugin(self.manifest.id()))
     }
 
     /// An HTTP client builder set up from the manifest and configuration:

@@ -166,19 +166,27 @@ async fn v1_unknown_values_stay_unknown() {
 }
 
 #[tokio::test]
-async fn v1_bad_currency_is_a_plugin_error() {
-    let entry = v1::PortfolioEntry {
+async fn v1_row_with_a_bad_currency_is_left_out_and_reported() {
+    let bad = v1::PortfolioEntry {
         currency: "€".into(),
+        symbol: "BAD".into(),
         ..legacy_entry()
     };
-    let err = V1AsV2(Legacy {
-        entries: vec![entry],
-        trades: vec![],
-    })
-    .snapshot(&PortfolioQuery::new())
-    .await
-    .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Plugin);
+    let mut bad_trade = legacy_trade(3, v1::Side::Buy);
+    bad_trade.currency = "US$".into();
+    let plugin = V1AsV2(Legacy {
+        entries: vec![bad, legacy_entry()],
+        trades: vec![bad_trade, legacy_trade(2, v1::Side::Buy)],
+    });
+    let snap = plugin.snapshot(&PortfolioQuery::new()).await.unwrap();
+    assert_eq!(snap.positions.len(), 1, "the good row is kept");
+    assert_eq!(snap.problems.len(), 1);
+    assert_eq!(snap.problems[0].item.as_deref(), Some("BAD"));
+    assert!(snap.problems[0].message.contains("invalid currency"));
+    let page = plugin.transactions(&TransactionQuery::new()).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.problems.len(), 1, "{:?}", page.problems);
+    assert_eq!(page.problems[0].endpoint, "v1 transactions");
 }
 
 #[tokio::test]
@@ -273,7 +281,7 @@ impl v2::TransactionService for Modern {
             .filter(|e| q.matches(e))
             .cloned()
             .collect();
-        v2::page_from_slice(&hits, &q.clone().limit(1))
+        v2::page_from_vec(hits, &q.clone().limit(1))
     }
 }
 
@@ -290,48 +298,43 @@ fn instrument() -> Instrument {
 }
 
 fn entry(id: &str, kind: LedgerKind, fees: Vec<Money>) -> LedgerEntry {
-    LedgerEntry {
-        id: id.into(),
-        timestamp: Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).unwrap(),
+    let mut e = LedgerEntry::new(
+        id,
+        Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).unwrap(),
         kind,
-        instrument: Some(instrument()),
-        quantity: Some(d("4")),
-        price: Some(usd("100.5")),
-        amount: usd("-402.00"),
-        fees,
-        description: Some("Buy 4 @ 100.5 USD".into()),
-    }
+        usd("-402.00"),
+    );
+    e.instrument = Some(instrument());
+    e.quantity = Some(d("4"));
+    e.price = Some(usd("100.5"));
+    e.fees = fees;
+    e.description = Some("Buy 4 @ 100.5 USD".into());
+    e
 }
 
 #[tokio::test]
 async fn v2_portfolio_as_v1_maps_every_field() {
     let plugin = V2AsV1(Modern {
-        snapshot: v2::PortfolioSnapshot {
-            as_of: Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap(),
-            positions: vec![
-                v2::Position {
-                    instrument: instrument(),
-                    quantity: d("4"),
-                    price: Some(usd("120")),
-                    market_value: Some(usd("480")),
-                    cost_basis: Some(usd("402")),
-                    unrealized_pnl: Some(usd("78")),
+        snapshot: {
+            let mut s =
+                v2::PortfolioSnapshot::new(Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap());
+            let mut a = v2::Position::new(instrument(), d("4"));
+            a.price = Some(usd("120"));
+            a.market_value = Some(usd("480"));
+            a.cost_basis = Some(usd("402"));
+            a.unrealized_pnl = Some(usd("78"));
+            let mut b = v2::Position::new(
+                Instrument {
+                    symbol: None,
+                    ..instrument()
                 },
-                v2::Position {
-                    instrument: Instrument {
-                        symbol: None,
-                        ..instrument()
-                    },
-                    quantity: d("1"),
-                    price: Some(usd("120")),
-                    market_value: None,
-                    cost_basis: Some(eur("90")), // other currency: cannot be carried
-                    unrealized_pnl: None,
-                },
-            ],
-            cash: vec![v2::CashBalance {
-                amount: eur("250.75"),
-            }],
+                d("1"),
+            );
+            b.price = Some(usd("120"));
+            b.cost_basis = Some(eur("90")); // other currency: cannot be carried
+            s.positions = vec![a, b];
+            s.cash = vec![v2::CashBalance::new(eur("250.75"))];
+            s
         },
         ledger: vec![],
     });
@@ -384,21 +387,14 @@ async fn v2_ledger_as_v1_trades() {
     sell.amount = usd("410.00");
     sell.price = None; // derived from amount / quantity
     let plugin = V2AsV1(Modern {
-        snapshot: v2::PortfolioSnapshot {
-            as_of: Utc::now(),
-            positions: vec![],
-            cash: vec![],
-        },
+        snapshot: v2::PortfolioSnapshot::new(Utc::now()),
         ledger: vec![
             entry(
                 "1",
                 LedgerKind::Buy,
                 vec![usd("0.50"), usd("1.00"), eur("0.10")],
             ),
-            LedgerEntry {
-                kind: LedgerKind::Dividend,
-                ..entry("d", LedgerKind::Dividend, vec![])
-            },
+            entry("d", LedgerKind::Dividend, vec![]),
             sell,
         ],
     });
@@ -426,11 +422,7 @@ async fn v2_trade_without_quantity_is_a_plugin_error() {
     let mut bad = entry("1", LedgerKind::Buy, vec![]);
     bad.quantity = None;
     let plugin = V2AsV1(Modern {
-        snapshot: v2::PortfolioSnapshot {
-            as_of: Utc::now(),
-            positions: vec![],
-            cash: vec![],
-        },
+        snapshot: v2::PortfolioSnapshot::new(Utc::now()),
         ledger: vec![bad],
     });
     assert_eq!(

@@ -42,7 +42,7 @@ fn leaky(_: &PluginContext) -> stonks_core::Result<Services> {
 
 fn failing_factory(ctx: &PluginContext) -> stonks_core::Result<Services> {
     use secrecy::ExposeSecret;
-    let secret = ctx.config().secret("api_secret").unwrap().expose_secret();
+    let secret = ctx.settings().secret("api_secret").unwrap().expose_secret();
     Err(Error::auth(format!("login refused for key {secret}")))
 }
 
@@ -153,8 +153,18 @@ async fn no_error_kind_shows_a_secret() {
         )
     };
 
-    let resp = send("/auth").await.unwrap();
-    let err = resp.status_error(Some(&format!("invalid key {SECRET}")));
+    // A broker's classifier that quotes the key back in its message.
+    let quoting = |r: &stonks_core::http::Response| {
+        (r.status() >= 400).then(|| r.status_error(Some(&format!("invalid key {SECRET}"))))
+    };
+    let err = client
+        .send(
+            Request::get("/auth")
+                .secret_query("key", SECRET)
+                .classifier(std::sync::Arc::new(quoting)),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Auth);
     errors.push(err);
     let err = send("/limit").await.unwrap_err();

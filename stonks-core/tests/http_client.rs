@@ -98,10 +98,12 @@ async fn retries_503_and_signs_every_attempt_afresh() {
         seen: Mutex::new(vec![]),
     });
     let c = client(&server);
+    // A POST that only reads may be sent again.
     let req = Request::post("/order")
         .query("a", "1 2")
         .json_body(&serde_json::json!({"market": "BTC-EUR"}))
         .unwrap()
+        .read_only()
         .signed(signer.clone());
     let resp = c.send(req).await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -187,11 +189,11 @@ async fn total_time_budget_stops_long_waits() {
 }
 
 #[tokio::test]
-async fn other_statuses_are_answers_not_retries() {
+async fn statuses_are_classified_and_only_retryable_ones_repeated() {
     let server = MockServer::start().await;
     Mock::given(path("/v2/fail"))
         .respond_with(ResponseTemplate::new(500).set_body_string(r#"{"errorCode":999}"#))
-        .expect(1)
+        .expect(3)
         .mount(&server)
         .await;
     Mock::given(path("/v2/auth"))
@@ -199,20 +201,188 @@ async fn other_statuses_are_answers_not_retries() {
         .expect(1)
         .mount(&server)
         .await;
+    Mock::given(path("/v2/missing"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("no such thing"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let c = client(&server);
-    let resp = c.send(Request::get("/fail")).await.unwrap();
-    assert_eq!(resp.status(), 500);
-    assert_eq!(
-        resp.error_for_status().unwrap_err().kind(),
-        &ErrorKind::Temporary
-    );
-    let auth = c
-        .send(Request::get("/auth"))
-        .await
+    let err = c.send(Request::get("/fail")).await.unwrap_err();
+    assert_eq!((err.kind(), err.status()), (&ErrorKind::Temporary, Some(500)));
+    let auth = c.send(Request::get("/auth")).await.unwrap_err();
+    assert_eq!((auth.kind(), auth.status()), (&ErrorKind::Auth, Some(403)));
+    let missing = c.send(Request::get("/missing")).await.unwrap_err();
+    assert_eq!(missing.kind(), &ErrorKind::Protocol);
+    assert_eq!(missing.protocol_details().unwrap().excerpt, "no such thing");
+}
+
+/// A broker whose answers carry their own error codes, like Bitvavo's
+/// `{"errorCode": 107}` (busy: try again) and `{"errorCode": 110}` on a 429.
+fn coded(r: &stonks_core::http::Response) -> Option<stonks_core::Error> {
+    use stonks_core::Error;
+    if r.is_success() {
+        return None;
+    }
+    let body: serde_json::Value = r.json().ok()?;
+    let code = body["errorCode"].as_u64().unwrap_or(0);
+    let text = format!("broker error {code}: {}", body["error"].as_str().unwrap_or(""));
+    Some(match code {
+        107 => Error::new(ErrorKind::Temporary, text),
+        110 => Error::new(
+            ErrorKind::RateLimited {
+                retry_after: Some(Duration::from_millis(30)),
+            },
+            text,
+        ),
+        _ => r.protocol_error(text),
+    })
+}
+
+#[tokio::test]
+async fn the_brokers_classifier_decides_inside_the_loop() {
+    let server = MockServer::start().await;
+    let hits = Arc::new(AtomicU32::new(0));
+    let h = hits.clone();
+    // A 400 the status alone would call final, which the broker calls busy.
+    Mock::given(path("/v2/busy"))
+        .respond_with(move |_: &wiremock::Request| {
+            if h.fetch_add(1, Ordering::SeqCst) == 0 {
+                ResponseTemplate::new(400)
+                    .set_body_string(r#"{"errorCode":107,"error":"The matching engine is overloaded."}"#)
+            } else {
+                ResponseTemplate::new(200).set_body_string("[]")
+            }
+        })
+        .mount(&server)
+        .await;
+    Mock::given(path("/v2/limited"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .set_body_string(r#"{"errorCode":110,"error":"Rate limit exceeded."}"#),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    let c = HttpClient::builder("coded-broker")
+        .base_url(&format!("{}/v2", server.uri()))
         .unwrap()
-        .error_for_status()
-        .unwrap_err();
-    assert_eq!(auth.kind(), &ErrorKind::Auth);
+        .retry(fast_retry())
+        .classifier(coded)
+        .build()
+        .unwrap();
+    let ok = c.send(Request::get("/busy")).await.unwrap();
+    assert_eq!((ok.status(), hits.load(Ordering::SeqCst)), (200, 2));
+    let err = c.send(Request::get("/limited")).await.unwrap_err();
+    // The broker's own error reaches the caller, not a bare "HTTP 429".
+    assert_eq!(
+        err.to_string(),
+        "[coded-broker] GET /limited: rate_limited error: broker error 110: Rate limit exceeded. (retry after 30 ms)"
+    );
+    assert_eq!(err.status(), Some(429));
+}
+
+#[tokio::test]
+async fn a_request_that_may_have_changed_state_is_never_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(path("/login"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/totp"))
+        .respond_with(ResponseTemplate::new(504))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/spend-code"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/search"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let c = HttpClient::builder("test-broker")
+        .base_url(&server.uri())
+        .unwrap()
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let login = Request::post("/login").json_body(&serde_json::json!({"password": SECRET})).unwrap();
+    assert_eq!(c.send(login).await.unwrap_err().kind(), &ErrorKind::Temporary);
+    let totp = Request::post("/totp").json_body(&serde_json::json!({"oneTimePassword": "123456"})).unwrap();
+    assert_eq!(c.send(totp).await.unwrap_err().status(), Some(504));
+    assert!(c.send(Request::get("/spend-code").once()).await.is_err());
+    // A POST marked as only reading is repeated like a GET.
+    assert!(c.send(Request::post("/search").read_only()).await.is_err());
+    // wiremock checks the counts (1, 1, 1, 3) when the server drops.
+}
+
+fn budget(r: &stonks_core::http::Response) -> Option<stonks_core::http::Budget> {
+    let remaining = r.header("x-remaining")?.parse().ok()?;
+    let reset_ms: u64 = r.header("x-reset-in-ms")?.parse().ok()?;
+    Some(stonks_core::http::Budget {
+        remaining,
+        resets_in: Duration::from_millis(reset_ms),
+    })
+}
+
+#[tokio::test]
+async fn a_spent_budget_is_obeyed_before_the_next_request() {
+    let server = MockServer::start().await;
+    Mock::given(path("/spent"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-remaining", "0")
+                .insert_header("x-reset-in-ms", "60000")
+                .set_body_string("[]"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/soon"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-remaining", "2")
+                .insert_header("x-reset-in-ms", "700")
+                .set_body_string("[]"),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = || {
+        HttpClient::builder("budgeted")
+            .base_url(&server.uri())
+            .unwrap()
+            .budget_headers(budget, 5)
+            .build()
+            .unwrap()
+    };
+    // The reset is 60 s away, beyond the caller's 3 s: refused at once,
+    // not sent (wiremock counts one request).
+    let c = client();
+    let started = Instant::now();
+    let second = stonks_core::http::with_deadline(
+        tokio::time::Instant::now() + Duration::from_secs(3),
+        async {
+            c.send(Request::get("/spent")).await.unwrap();
+            c.send(Request::get("/spent")).await
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    let wait = second.retry_after().unwrap();
+    assert!(wait > Duration::from_secs(58), "{wait:?}");
+    assert!(second.to_string().contains("not sent"), "{second}");
+    // A reset within the budget is waited for.
+    let c = client();
+    let started = Instant::now();
+    c.send(Request::get("/soon")).await.unwrap();
+    c.send(Request::get("/soon")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(650), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -236,13 +406,21 @@ async fn host_allowlist_blocks_before_sending() {
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Config);
     assert!(
-        err.to_string()
-            .contains("not in the plugin's network.hosts"),
+        err.to_string().contains(&format!(
+            "origin {} is not allowed for this plugin (allowed: https://api.example.com:443)",
+            server.uri().replace("http://", "http://")
+        )),
         "{err}"
     );
-    // An explicit base_url override allows its own host.
+    // An explicit base_url override allows its own origin, and only that:
+    // the same host on another port or scheme is refused.
     let c = client(&server);
     assert!(c.url_of(&Request::get("/x")).is_ok());
+    let port = server.address().port();
+    let other = format!("http://127.0.0.1:{}/x", port.wrapping_add(1));
+    assert!(c.url_of(&Request::get(other)).is_err());
+    let https = format!("https://127.0.0.1:{port}/x");
+    assert!(c.url_of(&Request::get(https)).is_err());
 }
 
 #[tokio::test]
@@ -259,8 +437,14 @@ async fn connect_errors_are_retried_then_temporary() {
         .unwrap();
     let err = c.send(Request::get("/x")).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Temporary);
-    assert!(err.to_string().contains("cannot connect"), "{err}");
+    let shown = err.to_string();
+    assert!(shown.contains(&format!("cannot connect to 127.0.0.1:{port}")), "{shown}");
+    assert!(shown.to_lowercase().contains("refused"), "the cause is kept: {shown}");
     assert_eq!(c.metrics().snapshot().requests, 3);
+    // A request that never connected never reached the server: even a
+    // login POST is safe to repeat.
+    let _ = c.send(Request::post("/login")).await.unwrap_err();
+    assert_eq!(c.metrics().snapshot().requests, 6);
 }
 
 #[tokio::test]

@@ -143,9 +143,23 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                     format!("{path}.default"),
                     "a required field cannot have a default".into(),
                 );
-            } else if let Err(why) = crate::config::check_value(f.kind, default) {
+            } else if let Err(why) = f.accepts(default) {
                 problem(format!("{path}.default"), why);
             }
+        }
+        if (f.minimum.is_some() || f.maximum.is_some()) && f.kind != FieldType::Integer {
+            problem(
+                format!("{path}.minimum"),
+                format!("bounds apply to integer fields only, this one is {}", f.kind.as_str()),
+            );
+        }
+        if let (Some(min), Some(max)) = (f.minimum, f.maximum)
+            && min > max
+        {
+            problem(
+                format!("{path}.minimum"),
+                format!("minimum {min} is greater than maximum {max}"),
+            );
         }
         if f.secret && f.kind != FieldType::String {
             problem(

@@ -309,12 +309,11 @@ pub struct Capabilities {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionHistory {
-    /// How many days back the broker answers.
+    /// How many days back the broker answers. The registry enforces it: a
+    /// ledger query reaching further back is cut to the window, and its
+    /// first page reports what was cut as a problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_days: Option<u32>,
-    /// Whether queries need a symbol or market.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requires_symbol: Option<bool>,
 }
 
 /// The `configuration` section.
@@ -342,8 +341,36 @@ pub struct ConfigField {
     /// Value used when the user gives none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<serde_json::Value>,
+    /// Smallest value accepted (integer fields only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<i64>,
+    /// Largest value accepted (integer fields only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<i64>,
     /// What it is, for people.
     pub description: LongText,
+}
+
+impl ConfigField {
+    /// Whether `value` is a valid value of this field: of its type and, for
+    /// integers, within its bounds. On failure, what was expected and found
+    /// (never the value itself: it may be a secret).
+    pub fn accepts(&self, value: &serde_json::Value) -> Result<(), String> {
+        self.kind.accepts(value)?;
+        if let Some(n) = value.as_i64() {
+            if let Some(min) = self.minimum
+                && n < min
+            {
+                return Err(format!("must be at least {min}, found {n}"));
+            }
+            if let Some(max) = self.maximum
+                && n > max
+            {
+                return Err(format!("must be at most {max}, found {n}"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The type of a configuration value.
@@ -358,6 +385,10 @@ pub enum FieldType {
     Boolean,
     /// An absolute http(s) URL.
     Url,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A list of texts (`["a", "b"]`).
+    List,
 }
 
 impl FieldType {
@@ -368,6 +399,52 @@ impl FieldType {
             FieldType::Integer => "integer",
             FieldType::Boolean => "boolean",
             FieldType::Url => "url",
+            FieldType::Date => "date",
+            FieldType::List => "list",
+        }
+    }
+
+    /// Whether `value` is of this type. On failure, what was expected and
+    /// found (never the value itself: it may be a secret).
+    pub fn accepts(self, value: &serde_json::Value) -> Result<(), String> {
+        use serde_json::Value;
+        let found = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(n) if n.is_f64() => "a fractional number",
+            Value::Number(_) => "an integer",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        let (ok, expected) = match (self, value) {
+            (FieldType::String, v) => (v.is_string(), "a string"),
+            (FieldType::Integer, v) => (v.as_i64().is_some(), "an integer"),
+            (FieldType::Boolean, v) => (v.is_boolean(), "a boolean"),
+            (FieldType::Url, Value::String(s)) => {
+                return HttpUrl::new(s.as_str())
+                    .map(|_| ())
+                    .map_err(|_| "expected an absolute http or https URL".to_owned());
+            }
+            (FieldType::Url, _) => (false, "a URL string"),
+            (FieldType::Date, Value::String(s)) => {
+                return chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(|_| ())
+                    .map_err(|_| "expected a date written YYYY-MM-DD".to_owned());
+            }
+            (FieldType::Date, _) => (false, "a date string (YYYY-MM-DD)"),
+            (FieldType::List, Value::Array(items)) => {
+                return match items.iter().position(|i| !i.is_string()) {
+                    None => Ok(()),
+                    Some(i) => Err(format!("item {i}: expected a string")),
+                };
+            }
+            (FieldType::List, _) => (false, "a list of strings"),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("expected {expected}, found {found}"))
         }
     }
 }

@@ -6,11 +6,13 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
 
 use super::{Registry, panic_text};
 use crate::error::{Error, Result};
 use crate::http::Redactor;
+use crate::problem::ReadProblem;
 use crate::manifest::Service;
 use crate::v2::{LedgerEntry, Page, PortfolioQuery, PortfolioSnapshot, TransactionQuery};
 use crate::{v1, v2};
@@ -24,6 +26,8 @@ pub(super) struct Guarded<S> {
     generation: u64,
     /// Declared services, for checking ledger queries.
     declared: Vec<Service>,
+    /// `capabilities.transaction_history.max_days`, enforced on ledger queries.
+    history_days: Option<u32>,
 }
 
 impl<S> Guarded<S> {
@@ -35,12 +39,23 @@ impl<S> Guarded<S> {
             inner: handle.service,
             generation: handle.generation,
             declared: Vec::new(),
+            history_days: None,
         }
     }
 
-    pub(super) fn with_declared(mut self, declared: Vec<Service>) -> Self {
+    pub(super) fn with_declared(mut self, declared: Vec<Service>, history_days: Option<u32>) -> Self {
         self.declared = declared;
+        self.history_days = history_days;
         self
+    }
+
+    /// The first day the broker still answers for, when its manifest says
+    /// it keeps only `max_days` (a whole UTC day, so that it stays the same
+    /// while a caller pages).
+    fn history_start(&self) -> Option<DateTime<Utc>> {
+        let days = self.history_days?;
+        let day = Utc::now().date_naive() - chrono::Days::new(u64::from(days));
+        Some(day.and_time(chrono::NaiveTime::MIN).and_utc())
     }
 
     async fn call<T>(
@@ -126,7 +141,33 @@ impl crate::fx::RateService for Guarded<std::sync::Arc<dyn crate::fx::RateServic
 impl v2::TransactionService for Guarded<std::sync::Arc<dyn v2::TransactionService>> {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
         self.check_kinds(query)?;
-        self.call("transactions_v2", self.inner.transactions(query))
-            .await
+        let Some(start) = self
+            .history_start()
+            .filter(|s| query.from.is_none_or(|f| f < *s))
+        else {
+            return self
+                .call("transactions_v2", self.inner.transactions(query))
+                .await;
+        };
+        // Beyond the broker's history: ask for what it keeps, and say so
+        // once, on the first page.
+        let mut cut = query.clone();
+        cut.from = Some(start);
+        let page = self
+            .call("transactions_v2", self.inner.transactions(&cut))
+            .await?;
+        Ok(if query.cursor.is_none() {
+            page.with_problems(vec![ReadProblem::new(
+                "transactions",
+                format!(
+                    "{} keeps {} days of history: entries before {} cannot be read from it",
+                    self.id,
+                    self.history_days.unwrap_or_default(),
+                    start.date_naive()
+                ),
+            )])
+        } else {
+            page
+        })
     }
 }

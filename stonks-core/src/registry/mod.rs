@@ -692,13 +692,21 @@ impl Registry {
     /// The ledger of `id` as v2, adapted if the plugin is v1. Queries for
     /// kinds whose service the manifest does not declare get `Unsupported`.
     pub fn transactions_v2(&self, id: &str) -> Result<Arc<dyn v2::TransactionService>> {
-        let declared = {
+        let (declared, history_days) = {
             let inner = self.read();
             let entry = &inner.entries[Self::index(&inner, id)?];
             entry
                 .manifest
                 .as_ref()
-                .map(|m| m.capabilities.services.clone())
+                .map(|m| {
+                    (
+                        m.capabilities.services.clone(),
+                        m.capabilities
+                            .transaction_history
+                            .as_ref()
+                            .and_then(|h| h.max_days),
+                    )
+                })
                 .unwrap_or_default()
         };
         let ledger_service = declared
@@ -714,7 +722,7 @@ impl Registry {
             })
         })?;
         Ok(Arc::new(
-            guard::Guarded::new(self, id, handle).with_declared(declared),
+            guard::Guarded::new(self, id, handle).with_declared(declared, history_days),
         ))
     }
 

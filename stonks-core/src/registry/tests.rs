@@ -59,18 +59,13 @@ struct Book;
 impl v2::PortfolioService for Book {
     async fn snapshot(&self, _: &v2::PortfolioQuery) -> crate::Result<v2::PortfolioSnapshot> {
         let eur = Currency::new("EUR").unwrap();
-        Ok(v2::PortfolioSnapshot {
-            as_of: Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap(),
-            positions: vec![v2::Position {
-                instrument: Instrument::new("1", "Acme", AssetClass::Stock),
-                quantity: 3.into(),
-                price: Some(Money::new("10.5".parse().unwrap(), eur.clone())),
-                market_value: Some(Money::new("31.5".parse().unwrap(), eur.clone())),
-                cost_basis: None,
-                unrealized_pnl: None,
-            }],
-            cash: vec![],
-        })
+        let mut snap =
+            v2::PortfolioSnapshot::new(Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap());
+        let mut p = v2::Position::new(Instrument::new("1", "Acme", AssetClass::Stock), 3.into());
+        p.price = Some(Money::new("10.5".parse().unwrap(), eur));
+        p.market_value = Some(Money::new("31.5".parse().unwrap(), eur));
+        snap.positions.push(p);
+        Ok(snap)
     }
 }
 
@@ -254,7 +249,7 @@ fn configuration_is_checked_before_the_factory_runs() {
     fn counting(ctx: &PluginContext) -> crate::Result<Services> {
         CALLS.fetch_add(1, Ordering::SeqCst);
         assert_eq!(
-            ctx.config().integer("page_size"),
+            ctx.settings().integer("page_size"),
             Some(50),
             "default applied"
         );
@@ -609,4 +604,117 @@ fn a_valid_registration_takes_the_id_from_a_broken_one() {
             .contains("duplicate plugin id")
     );
     r.activate("twice", &cfg()).unwrap();
+}
+
+/// Records the `from` of every ledger query it is asked.
+struct Recorder(Arc<std::sync::Mutex<Vec<Option<chrono::DateTime<Utc>>>>>);
+
+#[async_trait]
+impl v2::TransactionService for Recorder {
+    async fn transactions(&self, q: &TransactionQuery) -> crate::Result<v2::Page<v2::LedgerEntry>> {
+        self.0.lock().unwrap().push(q.from);
+        Ok(v2::Page::last(vec![]))
+    }
+}
+
+static ASKED: std::sync::LazyLock<Arc<std::sync::Mutex<Vec<Option<chrono::DateTime<Utc>>>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn recorder(_: &PluginContext) -> crate::Result<Services> {
+    Ok(Services::new().transactions_v2(Recorder(ASKED.clone())))
+}
+
+#[tokio::test]
+async fn max_days_cuts_the_query_and_says_so_once() {
+    let text = manifest(
+        "short-memory",
+        "1.0.0",
+        ("1.0.0", "1.0.0"),
+        &["transactions@2"],
+        &["transactions", "deposits"],
+        &[],
+    )
+    .replace(r#""markets""#, r#""transaction_history":{"max_days":90},"markets""#);
+    let r = registry_of(&[(Box::leak(text.into_boxed_str()), recorder)]);
+    r.activate("short-memory", &json!({"token": "t0k3n-abc"})).unwrap();
+    let svc = r.transactions_v2("short-memory").unwrap();
+    let first = svc.transactions(&TransactionQuery::new()).await.unwrap();
+    assert_eq!(first.problems.len(), 1, "{:?}", first.problems);
+    assert!(first.problems[0].message.contains("keeps 90 days of history"));
+    let later = svc
+        .transactions(&TransactionQuery::new().cursor(Some(v2::Cursor("1".into()))))
+        .await
+        .unwrap();
+    assert!(later.problems.is_empty(), "said once, on the first page");
+    let recent = Utc::now() - chrono::Duration::days(10);
+    let inside = svc
+        .transactions(&TransactionQuery::new().since(recent))
+        .await
+        .unwrap();
+    assert!(inside.problems.is_empty());
+    let asked = ASKED.lock().unwrap().clone();
+    let start = (Utc::now().date_naive() - chrono::Days::new(90))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    assert_eq!(asked, vec![Some(start), Some(start), Some(recent)]);
+}
+
+#[test]
+fn typed_config_reads_every_kind_with_manifest_defaults() {
+    #[derive(serde::Deserialize)]
+    struct Typed {
+        token: secrecy::SecretString,
+        page_size: u32,
+        sandbox: Option<bool>,
+    }
+    let m = Manifest::from_json(simple("typed")).unwrap();
+    let cfg = PluginConfig::from_json(&m, &json!({"token": "s3cr3t-token"})).unwrap();
+    let t: Typed = cfg.deserialize_into().unwrap();
+    use secrecy::ExposeSecret;
+    assert_eq!(t.token.expose_secret(), "s3cr3t-token");
+    assert_eq!(t.page_size, 50, "the default comes from the manifest");
+    assert_eq!(t.sandbox, None);
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Wrong {
+        page_size: bool,
+    }
+    let err = cfg.deserialize_into::<Wrong>().unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Config);
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+}
+
+#[test]
+fn integer_bounds_dates_and_lists_are_checked() {
+    let text = json!({
+        "plugin": {"name": "bounded", "version": "1.0.0", "type": "broker", "display_name": "B",
+                   "description": "test plugin", "author": "tests", "license": "MIT"},
+        "api": {"min_version": "1.0.0", "max_version": "1.0.0", "interfaces": ["portfolio@2"]},
+        "dependencies": {"core": "*"},
+        "capabilities": {"services": ["portfolio"]},
+        "configuration": {"fields": [
+            {"name": "window", "type": "integer", "required": false, "default": 10000,
+             "minimum": 100, "maximum": 60000, "description": "ms"},
+            {"name": "since", "type": "date", "required": false, "default": "2008-01-01", "description": "start"},
+            {"name": "files", "type": "list", "required": false, "description": "paths"}
+        ]}
+    })
+    .to_string();
+    let m = Manifest::from_json(&text).unwrap();
+    let ok = PluginConfig::from_json(&m, &json!({"files": ["a.xml", "b.xml"]})).unwrap();
+    assert_eq!(ok.integer("window"), Some(10000));
+    assert_eq!(ok.date("since").unwrap().to_string(), "2008-01-01");
+    assert_eq!(ok.list("files").unwrap(), ["a.xml", "b.xml"]);
+    let err = PluginConfig::from_json(
+        &m,
+        &json!({"window": 99, "since": "01/02/2008", "files": ["a", 3]}),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("window: must be at least 100, found 99"), "{err}");
+    assert!(err.contains("since: expected a date written YYYY-MM-DD"), "{err}");
+    assert!(err.contains("files: item 1: expected a string"), "{err}");
+    let bad_default = text.replace(r#""default":10000"#, r#""default":70000"#);
+    let problems = Manifest::from_json(&bad_default).unwrap_err();
+    assert!(problems.to_string().contains("must be at most 60000"), "{problems}");
 }

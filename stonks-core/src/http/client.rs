@@ -1,0 +1,578 @@
+//! The client: building it, and the one retry loop every request goes
+//! through.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use tokio::time::Instant;
+
+use super::classify::{BudgetReader, Classify, classify_status};
+use super::{
+    Header, Metrics, Origin, Outgoing, RateLimiter, Redactor, Request, Response, RetryPolicy,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::manifest::RateLimit;
+
+/// Builds an [`HttpClient`].
+pub struct HttpClientBuilder {
+    plugin: String,
+    base_url: Option<url::Url>,
+    origins: BTreeSet<Origin>,
+    rate_limit: Option<RateLimit>,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    redactor: Redactor,
+    metrics: Option<Arc<Metrics>>,
+    classifier: Arc<dyn Classify>,
+    budget: Option<(BudgetReader, u64)>,
+}
+
+impl HttpClientBuilder {
+    /// The base URL requests are joined to. Its origin is allowed.
+    pub fn base_url(mut self, url: &str) -> Result<Self> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| Error::config(format!("base_url {url:?} is not a URL: {e}")))?;
+        let origin = Origin::of(&parsed).ok_or_else(|| {
+            Error::config(format!("base_url {parsed} must be an http or https URL"))
+        })?;
+        self.origins.insert(origin);
+        self.base_url = Some(parsed);
+        Ok(self)
+    }
+
+    /// Allows requests to `https://host` on port 443.
+    pub fn allow_host(mut self, host: &str) -> Self {
+        self.origins.insert(Origin::https(host));
+        self
+    }
+
+    /// Allows requests to the origin (scheme, host, port) of `url`.
+    pub fn allow_origin(mut self, url: &url::Url) -> Self {
+        if let Some(o) = Origin::of(url) {
+            self.origins.insert(o);
+        }
+        self
+    }
+
+    /// Limits the request rate.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sets the connect timeout and the timeout of each attempt.
+    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.timeout = request;
+        self
+    }
+
+    /// Sets the User-Agent.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Masks `secret` wherever the client prints or reports text.
+    pub fn secret(mut self, secret: &str) -> Self {
+        self.redactor.add(secret);
+        self
+    }
+
+    /// Records into `metrics` (the registry passes the plugin's own).
+    pub fn metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Reads every answer with the broker's `classifier` (default:
+    /// [`classify_status`]).
+    pub fn classifier(mut self, classifier: impl Classify) -> Self {
+        self.classifier = Arc::new(classifier);
+        self
+    }
+
+    /// Reads the broker's rate-limit headers from every answer with
+    /// `reader`; when no more than `reserve` is left, every request waits
+    /// for the reset (or is refused when that is beyond its budget).
+    pub fn budget_headers(mut self, reader: BudgetReader, reserve: u64) -> Self {
+        self.budget = Some((reader, reserve));
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<HttpClient> {
+        let inner = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::config(format!("cannot build HTTP client: {}", e.without_url())))?;
+        Ok(HttpClient {
+            shared: Arc::new(Shared {
+                plugin: self.plugin,
+                inner,
+                base_url: self.base_url,
+                origins: self.origins,
+                gate: RateLimiter::new(self.rate_limit),
+                retry: self.retry,
+                timeout: self.timeout,
+                redactor: std::sync::RwLock::new(Arc::new(self.redactor)),
+                metrics: self.metrics.unwrap_or_default(),
+                classifier: self.classifier,
+                budget: self.budget,
+            }),
+        })
+    }
+}
+
+/// The HTTP client of one plugin instance. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpClient {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    plugin: String,
+    inner: reqwest::Client,
+    base_url: Option<url::Url>,
+    origins: BTreeSet<Origin>,
+    gate: RateLimiter,
+    retry: RetryPolicy,
+    timeout: Duration,
+    /// Replaced whole when a secret is added, so answers keep the one they had.
+    redactor: std::sync::RwLock<Arc<Redactor>>,
+    metrics: Arc<Metrics>,
+    classifier: Arc<dyn Classify>,
+    budget: Option<(BudgetReader, u64)>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("plugin", &self.shared.plugin)
+            .field(
+                "base_url",
+                &self.shared.base_url.as_ref().map(url::Url::as_str),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Answer(Response),
+    /// No answer. `connected` is false when the request never reached the
+    /// server (so repeating it is always safe).
+    Failed {
+        error: Error,
+        connected: bool,
+    },
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl HttpClient {
+    /// A builder for plugin `plugin`.
+    pub fn builder(plugin: impl Into<String>) -> HttpClientBuilder {
+        HttpClientBuilder {
+            plugin: plugin.into(),
+            base_url: None,
+            origins: BTreeSet::new(),
+            rate_limit: None,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            user_agent: format!("stonks/{}", env!("CARGO_PKG_VERSION")),
+            redactor: Redactor::new(),
+            metrics: None,
+            classifier: Arc::new(classify_status),
+            budget: None,
+        }
+    }
+
+    /// The client's base URL.
+    pub fn base_url(&self) -> Option<&url::Url> {
+        self.shared.base_url.as_ref()
+    }
+
+    /// The gate every request passes, for brokers that pause on signals of
+    /// their own.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.shared.gate
+    }
+
+    /// The redactor, for brokers that build errors from response text.
+    pub fn redactor(&self) -> Arc<Redactor> {
+        self.shared
+            .redactor
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Masks `secret` from now on: for values learnt at run time, such as a
+    /// session id.
+    pub fn add_secret(&self, secret: &str) {
+        let mut guard = self
+            .shared
+            .redactor
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut next = Redactor::clone(&guard);
+        next.add(secret);
+        *guard = Arc::new(next);
+    }
+
+    /// The metrics this client records into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
+    }
+
+    /// The absolute URL of `req` with its query, checked against the
+    /// allowed origins (scheme, host and port).
+    pub fn url_of(&self, req: &Request) -> Result<url::Url> {
+        let mut url = if req.target.starts_with("http://") || req.target.starts_with("https://") {
+            url::Url::parse(&req.target)
+                .map_err(|e| self.config_error(format!("invalid URL: {e}")))?
+        } else {
+            let base =
+                self.shared.base_url.as_ref().ok_or_else(|| {
+                    self.config_error("relative request without a base_url".into())
+                })?;
+            // Join as text so a base path (`/v2`) is kept.
+            let joined = format!(
+                "{}/{}",
+                base.as_str().trim_end_matches('/'),
+                req.target.trim_start_matches('/')
+            );
+            url::Url::parse(&joined).map_err(|e| self.config_error(format!("invalid URL: {e}")))?
+        };
+        if !req.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v, _) in &req.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let allowed = Origin::of(&url).is_some_and(|o| self.shared.origins.contains(&o));
+        if !allowed {
+            let shown = Origin::of(&url).map_or_else(
+                || format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
+                |o| o.to_string(),
+            );
+            let list: Vec<String> = self.shared.origins.iter().map(Origin::to_string).collect();
+            return Err(self.config_error(format!(
+                "origin {shown} is not allowed for this plugin (allowed: {}); request not sent",
+                list.join(", ")
+            )));
+        }
+        Ok(url)
+    }
+
+    fn config_error(&self, message: String) -> Error {
+        Error::config(self.redactor().redact(&message).into_owned())
+            .with_plugin(self.shared.plugin.clone())
+    }
+
+    /// The redactor for one attempt: the client's, plus the secret values
+    /// this request carries (signatures and keys computed for it included).
+    fn attempt_redactor(&self, req: &Request, headers: &[Header]) -> Arc<Redactor> {
+        let base = self.redactor();
+        let mut secrets = req
+            .query
+            .iter()
+            .chain(headers)
+            .filter(|(_, _, secret)| *secret)
+            .peekable();
+        if secrets.peek().is_none() {
+            return base;
+        }
+        let mut r = Redactor::clone(&base);
+        for (_, value, _) in secrets {
+            r.add(value);
+        }
+        Arc::new(r)
+    }
+
+    /// The URL as it may be logged: secret query values masked.
+    fn loggable(&self, url: &url::Url, req: &Request, redactor: &Redactor) -> String {
+        let mut shown = url.clone();
+        if req.query.iter().any(|(_, _, secret)| *secret) {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let secret = req.query.iter().any(|(n, _, s)| *s && *n == k);
+                    let v = if secret {
+                        super::MASK.to_owned()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            shown.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        redactor.redact(shown.as_str()).into_owned()
+    }
+
+    /// Sends `req` through the retry loop and returns the answer the
+    /// broker's classifier lets through; any other outcome is the broker's
+    /// error (or a transport error naming host and cause), with the plugin
+    /// and endpoint named. See the [module docs](super) for when a request
+    /// is repeated and how long it may wait.
+    pub async fn send(&self, req: Request) -> Result<Response> {
+        let url = self.url_of(&req)?;
+        let endpoint = req.endpoint();
+        let classifier = req
+            .classifier
+            .clone()
+            .unwrap_or_else(|| self.shared.classifier.clone());
+        let policy = self.shared.retry;
+        let started = Instant::now();
+        let budget_end = {
+            let own = started + policy.max_elapsed;
+            super::deadline().map_or(own, |d| d.min(own))
+        };
+        let context = |e: Error| {
+            e.with_operation(endpoint.clone())
+                .with_plugin(self.shared.plugin.clone())
+        };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Err(wait) = self.shared.gate.acquire_before(Some(budget_end)).await {
+                tracing::debug!(plugin = %self.shared.plugin, endpoint = %endpoint, wait_ms = millis(wait), "not sent: the rate-limit wait is beyond the caller's budget");
+                return Err(context(Error::new(
+                    ErrorKind::RateLimited {
+                        retry_after: Some(wait),
+                    },
+                    format!(
+                        "not sent: the broker's request budget resets in {} s, beyond the time this call may take",
+                        wait.as_secs_f64().ceil()
+                    ),
+                )));
+            }
+            let (error, retry_after) = match self.attempt(&req, &url, &endpoint, attempt).await? {
+                Attempt::Answer(resp) => {
+                    self.observe_budget(&resp);
+                    let Some(error) = classifier.classify(&resp) else {
+                        return Ok(resp);
+                    };
+                    let error = context(error.with_status(resp.status()));
+                    if !req.may_resend {
+                        return Err(error);
+                    }
+                    let ra = error.retry_after();
+                    (error, ra)
+                }
+                Attempt::Failed { error, connected } => {
+                    if connected && !req.may_resend {
+                        return Err(context(error));
+                    }
+                    (context(error), None)
+                }
+            };
+            if !error.is_retryable() || attempt >= policy.max_attempts {
+                return Err(error);
+            }
+            let wait = policy.backoff(attempt, retry_after);
+            if Instant::now() + wait > budget_end {
+                return Err(error);
+            }
+            tracing::debug!(
+                plugin = %self.shared.plugin, endpoint = %endpoint, attempt,
+                wait_ms = millis(wait), "retrying: {error}"
+            );
+            match retry_after {
+                // The server asked every caller to pause: hold the whole client.
+                Some(_) => self.shared.gate.hold_until(Instant::now() + wait),
+                None => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// Holds the gate until the reset when the answer's rate-limit headers
+    /// say the budget is (nearly) spent.
+    fn observe_budget(&self, resp: &Response) {
+        let Some((reader, reserve)) = self.shared.budget else {
+            return;
+        };
+        if let Some(budget) = reader(resp)
+            && budget.remaining <= reserve
+        {
+            tracing::debug!(plugin = %self.shared.plugin, remaining = budget.remaining, resets_in_ms = millis(budget.resets_in), "request budget nearly spent: holding requests until the reset");
+            self.shared
+                .gate
+                .hold_until(Instant::now() + budget.resets_in);
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &Request,
+        url: &url::Url,
+        endpoint: &str,
+        attempt: u32,
+    ) -> Result<Attempt> {
+        let body: &[u8] = req
+            .body
+            .as_ref()
+            .map(|(b, _)| b.as_slice())
+            .unwrap_or_default();
+        let mut headers = req.headers.clone();
+        if let Some(signer) = &req.signer {
+            let mut out = Outgoing {
+                method: req.method,
+                url,
+                body,
+                headers: &mut headers,
+            };
+            signer
+                .sign(&mut out)
+                .map_err(|e| e.with_plugin(self.shared.plugin.clone()))?;
+        }
+        let redactor = self.attempt_redactor(req, &headers);
+        let mut map = HeaderMap::new();
+        for (name, value, secret) in &headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| self.config_error(format!("invalid header name {name:?}")))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| self.config_error(format!("invalid value for header {name}")))?;
+            value.set_sensitive(*secret);
+            map.append(name, value);
+        }
+        let mut builder = self
+            .shared
+            .inner
+            .request(req.method.to_reqwest(), url.clone())
+            .headers(map);
+        if let Some((bytes, content_type)) = &req.body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
+                .body(bytes.clone());
+        }
+        let t0 = Instant::now();
+        let mut received_status = None;
+        let result = async {
+            let resp = builder.send().await?;
+            received_status = Some(resp.status().as_u16());
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((headers, body))
+        }
+        .await;
+        let latency = t0.elapsed();
+        let shown = self.loggable(url, req, &redactor);
+        let retry = attempt > 1;
+        let error = match result {
+            Ok((headers, body)) => {
+                let status = received_status.unwrap_or_default();
+                self.shared
+                    .metrics
+                    .record(latency, status < 400, retry, status == 429);
+                tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, status, latency_ms = millis(latency), attempt, "http");
+                return Ok(Attempt::Answer(Response {
+                    status,
+                    headers,
+                    body,
+                    endpoint: endpoint.to_owned(),
+                    redactor,
+                }));
+            }
+            Err(e) => e,
+        };
+        self.shared.metrics.record(latency, false, retry, false);
+        let (kind, message) = self.describe(&error, url, received_status, &redactor);
+        tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, latency_ms = millis(latency), attempt, error = %message, "http transport error");
+        let mut e = Error::new(kind, message);
+        if let Some(s) = received_status {
+            e = e.with_status(s);
+        }
+        Ok(Attempt::Failed {
+            error: e,
+            // A request that failed to connect never reached the server.
+            connected: !error.is_connect(),
+        })
+    }
+
+    /// The kind and a message naming host, port and cause of a transport
+    /// failure (reqwest's own text says only "error sending request").
+    fn describe(
+        &self,
+        e: &reqwest::Error,
+        url: &url::Url,
+        status: Option<u16>,
+        redactor: &Redactor,
+    ) -> (ErrorKind, String) {
+        let place = format!(
+            "{}:{}",
+            url.host_str().unwrap_or("?"),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let mut causes: Vec<String> = Vec::new();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !text.is_empty() && !causes.iter().any(|c| c.contains(&text)) {
+                causes.push(text);
+            }
+            source = s.source();
+        }
+        let cause = redactor.redact(&causes.join(": ")).into_owned();
+        let cause = if cause.is_empty() {
+            redactor.redact(&e.without_url_ref()).into_owned()
+        } else {
+            cause
+        };
+        if e.is_timeout() {
+            let secs = self.shared.timeout.as_secs_f64();
+            (
+                ErrorKind::Timeout,
+                format!("no answer from {place} within {secs} s"),
+            )
+        } else if e.is_connect() {
+            (
+                ErrorKind::Temporary,
+                format!("cannot connect to {place}: {cause}"),
+            )
+        } else if let Some(s) = status {
+            (
+                ErrorKind::Temporary,
+                format!("the answer from {place} (HTTP {s}) was cut short: {cause}"),
+            )
+        } else {
+            (
+                ErrorKind::Temporary,
+                format!("request to {place} failed: {cause}"),
+            )
+        }
+    }
+}
+
+/// reqwest's own message without the URL (which may hold secrets).
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let text = self.to_string();
+        match self.url() {
+            Some(u) => text.replace(u.as_str(), "…"),
+            None => text,
+        }
+    }
+}

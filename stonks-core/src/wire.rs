@@ -1,0 +1,387 @@
+//! Helpers every broker's `wire.rs` and `convert.rs` use, written once.
+//!
+//! * [`ExactDecimal`]: a decimal read exactly from a JSON number's text or a
+//!   JSON string (`73.0`, `"73.0"`, `1.5E-4`), never through `f64`.
+//! * [`Lenient`]: any `FromStr` value sent as a JSON number or a string
+//!   (Bitvavo's `"decimals": "6"` beside `6`).
+//! * [`Timestamp`] and [`parse_timestamp`]: Unix seconds, milliseconds,
+//!   microseconds or nanoseconds (told apart by magnitude), as numbers or
+//!   strings, and ISO 8601 date-times with or without an offset or dates.
+//! * [`ConvertError`]: what was wrong and at which path, turned into a
+//!   [`ReadProblem`] (a row left out) or an [`Error`] (the answer refused).
+//! * [`clean_text`]: trims and drops the empty and `"null"` strings some
+//!   brokers send for "absent".
+//!
+//! The JSON types borrow from the body: parse with `serde_json::from_slice`
+//! or `from_str` (as [`crate::http::Response::json`] does), not from a
+//! `serde_json::Value`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+use crate::model::Currency;
+use crate::problem::ReadProblem;
+
+/// What was wrong with a value a broker sent, and where in the item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConvertError {
+    /// The field path inside the item (`sentAmount`, `value[2].size`);
+    /// empty for the item as a whole.
+    pub path: String,
+    /// What was wrong. Must hold no secret.
+    pub problem: String,
+}
+
+impl ConvertError {
+    /// A problem with the item as a whole.
+    pub fn new(problem: impl Into<String>) -> Self {
+        ConvertError {
+            path: String::new(),
+            problem: problem.into(),
+        }
+    }
+
+    /// A problem with field `path`.
+    pub fn at(path: impl Into<String>, problem: impl Into<String>) -> Self {
+        ConvertError {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The same problem one level further out: `prefix.path`.
+    pub fn within(mut self, prefix: &str) -> Self {
+        self.path = if self.path.is_empty() {
+            prefix.to_owned()
+        } else if self.path.starts_with('[') {
+            format!("{prefix}{}", self.path)
+        } else {
+            format!("{prefix}.{}", self.path)
+        };
+        self
+    }
+
+    /// A [`ReadProblem`]: item `item` of `endpoint` was left out.
+    pub fn problem(&self, endpoint: &str, item: Option<&str>) -> ReadProblem {
+        let mut p = ReadProblem::new(endpoint, self.problem.clone());
+        if let Some(item) = item {
+            p = p.item(item);
+        }
+        if !self.path.is_empty() {
+            p = p.field(self.path.clone());
+        }
+        p
+    }
+
+    /// A [`crate::ErrorKind::Protocol`] error: the answer of `endpoint`
+    /// cannot be used without this value.
+    pub fn error(&self, endpoint: &str) -> Error {
+        Error::bad_body(endpoint, self)
+    }
+}
+
+impl fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.problem)
+        } else {
+            write!(f, "{}: {}", self.path, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for ConvertError {}
+
+/// `code` as a [`Currency`], or a problem at `field`.
+pub fn currency(code: &str, field: &str) -> Result<Currency, ConvertError> {
+    Currency::new(code).map_err(|e| ConvertError::at(field, e.message()))
+}
+
+/// The text of a JSON number or string value, without the quotes.
+fn scalar_text(raw: &RawValue) -> Result<&str, String> {
+    let t = raw.get().trim();
+    match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if inner.contains('\\') => {
+            Err(format!("{} is not plain number text", excerpt(t)))
+        }
+        Some(inner) => Ok(inner.trim()),
+        None if t.starts_with(['{', '[']) || t == "true" || t == "false" => {
+            Err(format!("expected a number, found {}", excerpt(t)))
+        }
+        None => Ok(t),
+    }
+}
+
+fn excerpt(t: &str) -> String {
+    crate::error::excerpt_of(t, 24)
+}
+
+/// Parses decimal text exactly: plain (`-6716.9`) or scientific (`1.5E-4`).
+/// More digits than a `Decimal` holds is an error, never a rounding.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty number".to_owned());
+    }
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t)
+    } else {
+        Decimal::from_str_exact(t)
+    };
+    parsed.map_err(|e| format!("{:?} is not an exact decimal: {e}", excerpt(t)))
+}
+
+/// A decimal read exactly from a JSON number's text or a JSON string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExactDecimal(pub Decimal);
+
+impl<'de> Deserialize<'de> for ExactDecimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let text = scalar_text(raw).map_err(D::Error::custom)?;
+        parse_decimal(text).map(ExactDecimal).map_err(D::Error::custom)
+    }
+}
+
+impl From<ExactDecimal> for Decimal {
+    fn from(d: ExactDecimal) -> Decimal {
+        d.0
+    }
+}
+
+/// Any `FromStr` value, sent as a JSON number or a JSON string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lenient<T>(pub T);
+
+impl<'de, T> Deserialize<'de> for Lenient<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let text = scalar_text(raw).map_err(D::Error::custom)?;
+        text.parse::<T>()
+            .map(Lenient)
+            .map_err(|e| D::Error::custom(format!("{:?}: {e}", excerpt(text))))
+    }
+}
+
+/// A moment sent as Unix time (a number or digits in a string, the unit told
+/// apart by magnitude) or as ISO 8601 text (see [`parse_timestamp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(PhantomData<&'a ()>);
+        impl serde::de::Visitor<'_> for Visit<'_> {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Unix time or an ISO 8601 date-time")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                unix_time(v)
+                    .map(Timestamp)
+                    .ok_or_else(|| E::custom(format!("Unix time {v} is out of range")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                let v = i64::try_from(v)
+                    .map_err(|_| E::custom(format!("Unix time {v} is out of range")))?;
+                self.visit_i64(v)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Timestamp, E> {
+                // Fractional Unix seconds (some APIs send 1700000000.123).
+                if v.is_finite() && v.abs() < 1e11 {
+                    let nanos = (v * 1e9).round() as i64;
+                    return Ok(Timestamp(DateTime::from_timestamp_nanos(nanos)));
+                }
+                Err(E::custom(format!("Unix time {v} is out of range")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                parse_timestamp(v).map(Timestamp).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(Visit(PhantomData))
+    }
+}
+
+/// A Unix time in seconds, milliseconds, microseconds or nanoseconds, the
+/// unit told apart by magnitude: below 10^11 it is seconds (10^11 ms would
+/// be March 1973, 10^11 s the year 5138), below 10^14 milliseconds, below
+/// 10^17 microseconds, else nanoseconds.
+pub fn unix_time(value: i64) -> Option<DateTime<Utc>> {
+    let magnitude = value.unsigned_abs();
+    if magnitude < 100_000_000_000 {
+        DateTime::from_timestamp(value, 0)
+    } else if magnitude < 100_000_000_000_000 {
+        DateTime::from_timestamp_millis(value)
+    } else if magnitude < 100_000_000_000_000_000 {
+        DateTime::from_timestamp_micros(value)
+    } else {
+        Some(DateTime::from_timestamp_nanos(value))
+    }
+}
+
+/// Parses a broker's time text: digits as Unix time ([`unix_time`]); RFC
+/// 3339 / ISO 8601 with an offset or `Z`; a date-time without offset (read
+/// as UTC) with `T` or a space, with or without seconds and fractions; or a
+/// date alone (midnight UTC).
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<i64>()
+            .ok()
+            .and_then(unix_time)
+            .ok_or_else(|| format!("Unix time {t:?} is out of range"));
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(t, format) {
+            return Ok(d.with_timezone(&Utc));
+        }
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, format) {
+            return Ok(n.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        .map_err(|_| format!("{:?} is not a date-time", excerpt(t)))
+}
+
+/// `text` trimmed, or `None` when it is empty or the word `null` (some
+/// brokers send `"null"` for an absent address, or a transaction hash with
+/// a trailing newline).
+pub fn clean_text(text: Option<&str>) -> Option<&str> {
+    let t = text?.trim();
+    (!t.is_empty() && !t.eq_ignore_ascii_case("null")).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Row {
+        a: ExactDecimal,
+        #[serde(default)]
+        b: Option<ExactDecimal>,
+        #[serde(default)]
+        n: Option<Lenient<u32>>,
+        #[serde(default)]
+        t: Option<Timestamp>,
+    }
+
+    fn row(json: &str) -> Result<Row, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn decimals_exactly_from_numbers_and_strings() {
+        for (json, want) in [
+            ("0.1", "0.1"),
+            ("-6716.9", "-6716.9"),
+            ("1.5E-4", "0.00015"),
+            ("\"73.0\"", "73.0"),
+            ("\" 12 \"", "12"),
+            ("100", "100"),
+        ] {
+            let r = row(&format!(r#"{{"a": {json}}}"#)).unwrap();
+            assert_eq!(r.a.0.to_string(), want, "{json}");
+        }
+        // 0.1 + 0.2 is exactly 0.3 here, unlike in f64.
+        let r = row(r#"{"a": 0.1, "b": 0.2}"#).unwrap();
+        assert_eq!((r.a.0 + r.b.unwrap().0).to_string(), "0.3");
+        assert!(row(r#"{"a": null, "b": null}"#).is_err());
+        assert!(row(r#"{"a": 1, "b": null}"#).unwrap().b.is_none());
+        for bad in ["\"\"", "\"x\"", "1e400", "{}", "[1]", "true", "\"1\\u0030\""] {
+            assert!(row(&format!(r#"{{"a": {bad}}}"#)).is_err(), "{bad}");
+        }
+        // More digits than a Decimal holds: refused, not rounded.
+        assert!(row(r#"{"a": "0.12345678901234567890123456789012"}"#).is_err());
+    }
+
+    #[test]
+    fn lenient_numbers() {
+        assert_eq!(row(r#"{"a":1,"n":6}"#).unwrap().n.unwrap().0, 6);
+        assert_eq!(row(r#"{"a":1,"n":"6"}"#).unwrap().n.unwrap().0, 6);
+        assert!(row(r#"{"a":1,"n":"six"}"#).is_err());
+    }
+
+    #[test]
+    fn unix_units_are_told_apart() {
+        let secs = 1_704_880_733;
+        for v in [
+            secs,
+            secs * 1000,
+            secs * 1_000_000,
+            secs * 1_000_000_000,
+        ] {
+            assert_eq!(unix_time(v).unwrap().timestamp(), secs, "{v}");
+        }
+        for json in [
+            "1704880733",
+            "\"1704880733\"",
+            "1704880733000",
+            "\"1704880733000\"",
+            "\"2024-01-10T09:58:53Z\"",
+            "\"2024-01-10T10:58:53+01:00\"",
+            "\"2024-01-10T09:58:53.000\"",
+            "\"2024-01-10 09:58:53\"",
+            "1704880733.0",
+        ] {
+            let r = row(&format!(r#"{{"a":1,"t":{json}}}"#)).unwrap();
+            assert_eq!(r.t.unwrap().0.timestamp(), secs, "{json}");
+        }
+        assert_eq!(
+            parse_timestamp("2024-01-10").unwrap().to_rfc3339(),
+            "2024-01-10T00:00:00+00:00"
+        );
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn convert_errors_carry_their_path() {
+        let e = ConvertError::at("size", "not a number")
+            .within("value[2]")
+            .within("portfolio");
+        assert_eq!(e.to_string(), "portfolio.value[2].size: not a number");
+        let p = e.problem("GET v5/update", Some("8614787"));
+        assert_eq!(p.field.as_deref(), Some("portfolio.value[2].size"));
+        assert_eq!(p.item.as_deref(), Some("8614787"));
+        let err = ConvertError::new("no rows").error("GET /balance");
+        assert_eq!(err.kind(), &crate::ErrorKind::Protocol);
+        assert_eq!(err.protocol_details().unwrap().endpoint, "GET /balance");
+    }
+
+    #[test]
+    fn clean_text_drops_placeholders() {
+        assert_eq!(clean_text(Some("abc\n")), Some("abc"));
+        assert_eq!(clean_text(Some("null")), None);
+        assert_eq!(clean_text(Some("  ")), None);
+        assert_eq!(clean_text(None), None);
+    }
+}
