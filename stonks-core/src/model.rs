@@ -52,6 +52,37 @@ impl Currency {
         })
     }
 
+    /// A code written in the source (`Currency::from_literal("EUR")`), checked
+    /// at compile time when used in a `const`.
+    ///
+    /// # Panics
+    ///
+    /// On a code that is not 1 to 16 ASCII uppercase letters or digits: use
+    /// it for literals only, [`Currency::new`] for text from outside.
+    pub const fn from_literal(code: &'static str) -> Self {
+        let b = code.as_bytes();
+        assert!(!b.is_empty() && b.len() <= Self::MAX_LEN, "currency code length");
+        let mut bytes = [0u8; Self::MAX_LEN];
+        let mut i = 0;
+        while i < b.len() {
+            assert!(
+                b[i].is_ascii_uppercase() || b[i].is_ascii_digit(),
+                "currency code character"
+            );
+            bytes[i] = b[i];
+            i += 1;
+        }
+        Currency {
+            len: b.len() as u8,
+            bytes,
+        }
+    }
+
+    /// The euro.
+    pub const EUR: Currency = Currency::from_literal("EUR");
+    /// The US dollar.
+    pub const USD: Currency = Currency::from_literal("USD");
+
     /// The code as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII letters and digits are ever stored.
@@ -140,7 +171,7 @@ where
 }
 
 /// An amount in a currency.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     /// The exact amount, as the broker sent it.
     pub amount: Decimal,

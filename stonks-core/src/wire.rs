@@ -271,6 +271,93 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("{:?} is not a date-time", excerpt(t)))
 }
 
+/// A JSON list read row by row: rows that fit `T` are kept, the others
+/// left out and kept as [`BadRow`]s to report, so one bad row never sinks
+/// the whole answer. A single object where a list was expected (Bitvavo
+/// answers `?symbol=` queries with one object) is read as a list of one.
+#[derive(Debug)]
+pub struct Rows<'de, T> {
+    /// The rows that were read.
+    pub ok: Vec<T>,
+    /// The rows that were not.
+    pub bad: Vec<BadRow<'de>>,
+}
+
+/// A row that did not fit: where it was, why, and its raw text.
+#[derive(Debug, Clone)]
+pub struct BadRow<'de> {
+    /// Its index in the list.
+    pub index: usize,
+    /// Why it did not fit.
+    pub message: String,
+    /// The row as sent.
+    pub raw: &'de str,
+}
+
+impl<'de, T> Rows<'de, T> {
+    /// The bad rows as problems of `endpoint`, each naming the row's
+    /// `id_key` value when it has one, with a redacted excerpt.
+    pub fn problems(
+        &self,
+        endpoint: &str,
+        id_key: &str,
+        redactor: &crate::http::Redactor,
+    ) -> Vec<ReadProblem> {
+        self.bad
+            .iter()
+            .map(|b| {
+                let id = serde_json::from_str::<serde_json::Value>(b.raw)
+                    .ok()
+                    .and_then(|v| match v.get(id_key)? {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    });
+                let mut p = ReadProblem::new(endpoint, b.message.clone())
+                    .field(format!("[{}]", b.index))
+                    .excerpt(&redactor.redact(b.raw));
+                if let Some(id) = id {
+                    p = p.item(id);
+                }
+                p
+            })
+            .collect()
+    }
+}
+
+impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let text = raw.get().trim_start();
+        let mut rows = Rows {
+            ok: Vec::new(),
+            bad: Vec::new(),
+        };
+        let items: Vec<&'de RawValue> = if text.starts_with('[') {
+            serde_json::from_str(raw.get()).map_err(D::Error::custom)?
+        } else if text.starts_with('{') {
+            vec![raw]
+        } else {
+            return Err(D::Error::custom(format!(
+                "expected a list of rows, found {}",
+                excerpt(text)
+            )));
+        };
+        rows.ok.reserve(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            match serde_json::from_str::<T>(item.get()) {
+                Ok(row) => rows.ok.push(row),
+                Err(e) => rows.bad.push(BadRow {
+                    index,
+                    message: e.to_string(),
+                    raw: item.get(),
+                }),
+            }
+        }
+        Ok(rows)
+    }
+}
+
 /// `text` trimmed, or `None` when it is empty or the word `null` (some
 /// brokers send `"null"` for an absent address, or a transaction hash with
 /// a trailing newline).
@@ -375,6 +462,29 @@ mod tests {
         let err = ConvertError::new("no rows").error("GET /balance");
         assert_eq!(err.kind(), &crate::ErrorKind::Protocol);
         assert_eq!(err.protocol_details().unwrap().endpoint, "GET /balance");
+    }
+
+    #[test]
+    fn rows_keep_the_good_and_report_the_bad() {
+        #[derive(Deserialize, Debug)]
+        struct Asset<'a> {
+            symbol: &'a str,
+            decimals: Lenient<u32>,
+        }
+        let body = r#"[{"symbol":"BTC","decimals":8},{"symbol":"ETH","decimals":"18"},
+                       {"symbol":"BAD","decimals":"many"},{"decimals":1}]"#;
+        let rows: Rows<'_, Asset<'_>> = serde_json::from_str(body).unwrap();
+        let ok: Vec<(&str, u32)> = rows.ok.iter().map(|a| (a.symbol, a.decimals.0)).collect();
+        assert_eq!(ok, vec![("BTC", 8), ("ETH", 18)]);
+        let problems = rows.problems("GET /assets", "symbol", &crate::http::Redactor::new());
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].item.as_deref(), Some("BAD"));
+        assert_eq!(problems[0].field.as_deref(), Some("[2]"));
+        assert!(problems[1].message.contains("missing field `symbol`"), "{:?}", problems[1]);
+        let one: Rows<'_, Asset<'_>> =
+            serde_json::from_str(r#"{"symbol":"BTC","decimals":8}"#).unwrap();
+        assert_eq!(one.ok.len(), 1, "a single object is a list of one");
+        assert!(serde_json::from_str::<Rows<'_, Asset<'_>>>("42").is_err());
     }
 
     #[test]

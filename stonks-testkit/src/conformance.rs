@@ -485,6 +485,41 @@ impl Suite {
             }
         };
         self.record("malformed_body_is_protocol_error", result);
+
+        // One broken row: left out and reported, or the whole answer
+        // refused when the row is one the result cannot be right without.
+        // Never dropped in silence.
+        let ledger = manifest.capabilities.services.iter().any(|s| s.is_ledger());
+        faults.corrupt_rows(1);
+        let outcome = if ledger {
+            match registry.transactions_v2(id) {
+                Ok(t) => t
+                    .transactions(&TransactionQuery::new())
+                    .await
+                    .map(|p| p.problems.len()),
+                Err(e) => Err(e),
+            }
+        } else {
+            match registry.portfolio_v2(id) {
+                Ok(p) => p
+                    .snapshot(&PortfolioQuery::new())
+                    .await
+                    .map(|s| s.problems.len()),
+                Err(e) => Err(e),
+            }
+        };
+        faults.clear();
+        let result = match outcome {
+            Ok(0) => Err("a broken row was dropped without a reported problem".to_owned()),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let ok = e.kind() == &ErrorKind::Protocol;
+                let text = e.to_string();
+                self.errors.push(e);
+                ensure(ok, || format!("expected a reported problem or a protocol error, got {text}"))
+            }
+        };
+        self.record("broken_row_is_reported", result);
         // The plugin is still usable afterwards.
         let r = call(registry).await;
         let r = self.keep(r);
@@ -544,5 +579,10 @@ pub async fn read_all(
     id: &str,
     query: TransactionQuery,
 ) -> Result<Vec<LedgerEntry>, Error> {
-    collect_ledger(&*registry.transactions_v2(id)?, query).await
+    let mut entries = collect_ledger(&*registry.transactions_v2(id)?, query)
+        .await?
+        .items;
+    // Pages follow the broker's own order; compare reads in time order.
+    entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    Ok(entries)
 }

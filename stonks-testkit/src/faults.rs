@@ -24,6 +24,7 @@ struct State {
     truncated: u32,
     /// Requests to answer normally before the malformed ones start.
     malformed_after: u32,
+    corrupt_rows: u32,
 }
 
 /// What a mock should do with the request it is answering.
@@ -94,6 +95,16 @@ impl Faults {
         self
     }
 
+    /// The next `n` answers that hold a list of rows get one row broken: an
+    /// amount-like field (`amount`, `price`, `quantity`, `change`, ...) of
+    /// the first row set to text that is not a number. A plugin must leave
+    /// that row out and report it, not fail the whole answer or drop the row
+    /// silently.
+    pub fn corrupt_rows(&self, n: u32) -> &Self {
+        self.with(|s| s.corrupt_rows = n);
+        self
+    }
+
     /// Turns every switch off.
     pub fn clear(&self) {
         self.with(|s| *s = State::default());
@@ -151,8 +162,20 @@ impl Faults {
         }
     }
 
-    /// Applies latency and a pending truncation to a finished answer.
+    /// Applies latency, a pending truncation and a pending row corruption
+    /// to a finished answer.
     pub fn finish(&self, fault: Fault, status: u16, body: String) -> ResponseTemplate {
+        let body = if status == 200 && self.with(|s| s.corrupt_rows > 0) {
+            match corrupt_one_row(&body) {
+                Some(broken) => {
+                    self.with(|s| s.corrupt_rows = s.corrupt_rows.saturating_sub(1));
+                    broken
+                }
+                None => body,
+            }
+        } else {
+            body
+        };
         let mut bytes = body.into_bytes();
         if let Fault::Truncate = fault {
             bytes.truncate(bytes.len() / 2);
@@ -161,5 +184,59 @@ impl Faults {
             .insert_header("content-type", "application/json")
             .set_body_bytes(bytes)
             .set_delay(self.delay())
+    }
+}
+
+/// Keys whose value is an amount, in any broker's spelling.
+const AMOUNT_KEYS: [&str; 8] = [
+    "amount", "price", "quantity", "change", "total", "available", "qty", "size",
+];
+
+/// `body` with an amount-like field of the first row of its first list of
+/// two or more objects replaced by text that is not a number, if it has one.
+fn corrupt_one_row(body: &str) -> Option<String> {
+    fn visit(v: &mut serde_json::Value) -> bool {
+        use serde_json::Value;
+        match v {
+            Value::Array(items) if items.len() >= 2 && items.iter().all(Value::is_object) => {
+                if let Some(Value::Object(row)) = items.first_mut() {
+                    let key = row
+                        .iter()
+                        .find(|(k, val)| {
+                            let k = k.to_ascii_lowercase();
+                            AMOUNT_KEYS.iter().any(|a| k.contains(a))
+                                && (val.is_number() || val.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+                        })
+                        .map(|(k, _)| k.clone());
+                    if let Some(key) = key {
+                        row.insert(key, Value::String("not-a-number".into()));
+                        return true;
+                    }
+                }
+                items.iter_mut().any(visit)
+            }
+            Value::Array(items) => items.iter_mut().any(visit),
+            Value::Object(map) => map.values_mut().any(visit),
+            _ => false,
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
+    visit(&mut v).then(|| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corrupts_one_amount_of_the_first_row_only() {
+        let body = r#"{"items":[{"id":"a","receivedAmount":"1.5"},{"id":"b","receivedAmount":"2"}],"totalPages":1}"#;
+        let broken: serde_json::Value =
+            serde_json::from_str(&corrupt_one_row(body).unwrap()).unwrap();
+        assert_eq!(broken["items"][0]["receivedAmount"], "not-a-number");
+        assert_eq!(broken["items"][0]["id"], "a");
+        assert_eq!(broken["items"][1]["receivedAmount"], "2");
+        assert_eq!(corrupt_one_row(r#"[{"symbol":"BTC"},{"symbol":"ETH"}]"#), None);
+        assert_eq!(corrupt_one_row("<html/>"), None);
     }
 }

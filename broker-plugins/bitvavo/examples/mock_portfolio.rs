@@ -34,11 +34,15 @@ async fn main() -> stonks_core::Result<()> {
     )
     .await?;
     println!(
-        "{} ledger entries, newest {}",
-        ledger.len(),
+        "{} ledger entries ({} problems), newest {}",
+        ledger.items.len(),
+        ledger.problems.len(),
         ledger
-            .last()
-            .map_or(String::new(), |e| e.timestamp.to_rfc3339())
+            .items
+            .iter()
+            .map(|e| e.timestamp)
+            .max()
+            .map_or(String::new(), |t| t.to_rfc3339())
     );
     Ok(())
 }

@@ -1,21 +1,26 @@
-//! Bitvavo's signing, one function per endpoint, and the error mapping.
+//! Bitvavo's signing, one function per endpoint, the error classifier run
+//! inside core's retry loop, and the reader of Bitvavo's rate-limit headers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use serde::de::DeserializeOwned;
-use stonks_core::http::{HttpClient, Outgoing, Request, Response, Sign, hmac_sha256_hex};
+use stonks_core::http::{
+    Budget, HttpClient, Outgoing, Request, Response, Sign, hmac_sha256_hex,
+};
 use stonks_core::secrecy::{ExposeSecret, SecretString};
 use stonks_core::{Error, ErrorKind, PluginContext, Result};
 
+use crate::config::Config;
 use crate::wire;
-use crate::{BitvavoConfig, DEFAULT_BASE_URL};
+
+/// Bitvavo's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.bitvavo.com/v2";
 
 /// Lowercase hex HMAC-SHA256, keyed with the API secret, over
 /// `timestamp + METHOD + path_and_query + body`, where `path_and_query` is
 /// the path actually requested (`/v2/balance?symbol=BTC`) and `body` the exact
-/// bytes sent (empty for GET).
+/// bytes of a request that carries one (empty for GET).
 pub fn signature(
     secret: &str,
     timestamp: &str,
@@ -34,7 +39,7 @@ pub fn signature(
 
 /// Signs private calls with Bitvavo's four headers, afresh for every attempt.
 struct Signer {
-    key: String,
+    key: SecretString,
     secret: SecretString,
     window_ms: u32,
 }
@@ -49,7 +54,7 @@ impl Sign for Signer {
             &out.path_and_query(),
             out.body(),
         );
-        out.header("Bitvavo-Access-Key", self.key.clone(), true);
+        out.header("Bitvavo-Access-Key", self.key.expose_secret(), true);
         out.header("Bitvavo-Access-Signature", sig, true);
         out.header("Bitvavo-Access-Timestamp", timestamp, false);
         out.header("Bitvavo-Access-Window", self.window_ms.to_string(), false);
@@ -57,12 +62,19 @@ impl Sign for Signer {
     }
 }
 
-/// Below this many weight points left, wait for the window to reset
-/// rather than run into error 110 and a ban.
-const WEIGHT_RESERVE: i64 = 25;
+/// Below this many weight points left, every request waits for the window
+/// to reset rather than run into error 110 and a ban.
+pub const WEIGHT_RESERVE: u64 = 25;
 
 /// The `/account/history` page size (Bitvavo's maximum).
 pub const HISTORY_PAGE_SIZE: u32 = 100;
+
+/// Whether a call carries the signature headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Public,
+    Private,
+}
 
 /// A Bitvavo API client for one account.
 pub struct Client {
@@ -73,8 +85,12 @@ pub struct Client {
 impl Client {
     /// A client from the plugin's checked configuration.
     pub fn new(ctx: &PluginContext) -> Result<Self> {
-        let config = BitvavoConfig::from_plugin_config(ctx.config())?;
-        let http = ctx.http_client(DEFAULT_BASE_URL)?;
+        let config: Config = ctx.config()?;
+        let http = ctx
+            .http_client_builder(DEFAULT_BASE_URL)?
+            .classifier(classify)
+            .budget_headers(budget, WEIGHT_RESERVE)
+            .build()?;
         Ok(Client {
             http,
             signer: Arc::new(Signer {
@@ -85,60 +101,39 @@ impl Client {
         })
     }
 
-    async fn call<T: DeserializeOwned>(&self, req: Request, private: bool) -> Result<T> {
-        let req = if private {
-            req.signed(self.signer.clone())
-        } else {
-            req
+    async fn call(&self, req: Request, access: Access) -> Result<Response> {
+        let req = match access {
+            Access::Private => req.signed(self.signer.clone()),
+            Access::Public => req,
         };
-        let resp = self.http.send(req).await?;
-        self.observe_budget(&resp);
-        if !resp.is_success() {
-            return Err(error_of(&resp));
-        }
-        resp.json()
-    }
-
-    /// Reads Bitvavo's rate-limit headers and pauses the client's limiter
-    /// until the reset when the budget is nearly spent.
-    fn observe_budget(&self, resp: &Response) {
-        let remaining = resp
-            .header("bitvavo-ratelimit-remaining")
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        let reset_at = resp
-            .header("bitvavo-ratelimit-resetat")
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        if let (Some(remaining), Some(reset_at), Some(limiter)) =
-            (remaining, reset_at, self.http.rate_limiter())
-            && remaining < WEIGHT_RESERVE
-        {
-            let wait_ms = (reset_at - Utc::now().timestamp_millis()).clamp(0, 60_000);
-            let wait = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
-            limiter.hold_until(tokio::time::Instant::now() + wait);
-        }
+        self.http.send(req).await
     }
 
     /// `GET /balance`.
-    pub async fn balance(&self) -> Result<Vec<wire::Balance>> {
-        self.call(Request::get("/balance"), true).await
+    pub async fn balance(&self) -> Result<Response> {
+        self.call(Request::get("/balance"), Access::Private).await
     }
 
-    /// `GET /stakingBalance`; empty where the endpoint does not exist (404).
-    pub async fn staking_balance(&self) -> Result<Vec<wire::StakingBalance>> {
-        match self.call(Request::get("/stakingBalance"), true).await {
-            Err(e) if e.protocol_details().and_then(|p| p.status) == Some(404) => Ok(Vec::new()),
-            other => other,
+    /// `GET /stakingBalance`; `None` where the endpoint does not exist (404).
+    pub async fn staking_balance(&self) -> Result<Option<Response>> {
+        match self
+            .call(Request::get("/stakingBalance"), Access::Private)
+            .await
+        {
+            Err(e) if e.status() == Some(404) => Ok(None),
+            other => other.map(Some),
         }
     }
 
     /// `GET /assets`.
-    pub async fn assets(&self) -> Result<Vec<wire::Asset>> {
-        self.call(Request::get("/assets"), false).await
+    pub async fn assets(&self) -> Result<Response> {
+        self.call(Request::get("/assets"), Access::Public).await
     }
 
     /// `GET /ticker/price` for every market in one call.
-    pub async fn prices(&self) -> Result<Vec<wire::TickerPrice>> {
-        self.call(Request::get("/ticker/price"), false).await
+    pub async fn prices(&self) -> Result<Response> {
+        self.call(Request::get("/ticker/price"), Access::Public)
+            .await
     }
 
     /// `GET /depositHistory` (`deposits`) or `GET /withdrawalHistory`, at
@@ -148,7 +143,7 @@ impl Client {
         deposits: bool,
         start_ms: Option<i64>,
         end_ms: i64,
-    ) -> Result<Vec<wire::Transfer>> {
+    ) -> Result<Response> {
         let mut req = Request::get(if deposits {
             "/depositHistory"
         } else {
@@ -158,7 +153,7 @@ impl Client {
             req = req.query("start", start.to_string());
         }
         req = req.query("end", end_ms.to_string()).query("limit", "1000");
-        self.call(req, true).await
+        self.call(req, Access::Private).await
     }
 
     /// `GET /account/history`, one page (1-based), both bounds in ms and inclusive.
@@ -166,8 +161,8 @@ impl Client {
         &self,
         from_ms: Option<i64>,
         to_ms: i64,
-        page: u32,
-    ) -> Result<wire::HistoryPage> {
+        page: u64,
+    ) -> Result<Response> {
         let mut req = Request::get("/account/history");
         if let Some(from) = from_ms {
             req = req.query("fromDate", from.to_string());
@@ -176,41 +171,73 @@ impl Client {
             .query("toDate", to_ms.to_string())
             .query("page", page.to_string())
             .query("maxItems", HISTORY_PAGE_SIZE.to_string());
-        self.call(req, true).await
+        self.call(req, Access::Private).await
     }
 }
 
-/// The error for a failed Bitvavo answer, by its `errorCode`: 105 (banned,
-/// with the unban time) and 103, and 110 on a 429 are rate limiting (the
-/// current docs answer an exceeded limit with 429 and 110; older ones use 110
-/// for an unknown endpoint, which comes with 404); the 300 range is
-/// authentication; 107 to 109 are the matching engine being busy; anything
-/// else is something Bitvavo did not accept from us.
-pub(crate) fn error_of(resp: &Response) -> Error {
-    let Ok(body) = resp.json::<wire::ErrorBody>() else {
-        return resp.status_error(None);
+/// What `bitvavo-ratelimit-remaining` and `-resetat` (epoch ms) say is left.
+pub fn budget(resp: &Response) -> Option<Budget> {
+    let remaining = resp
+        .header("bitvavo-ratelimit-remaining")?
+        .trim()
+        .parse::<i64>()
+        .ok()?;
+    let reset_at = resp
+        .header("bitvavo-ratelimit-resetat")?
+        .trim()
+        .parse::<i64>()
+        .ok()?;
+    Some(Budget {
+        remaining: u64::try_from(remaining).unwrap_or(0),
+        resets_in: until_epoch_ms(reset_at),
+    })
+}
+
+fn until_epoch_ms(at_ms: i64) -> Duration {
+    let wait = at_ms.saturating_sub(Utc::now().timestamp_millis());
+    Duration::from_millis(u64::try_from(wait).unwrap_or(0))
+}
+
+/// The error for a Bitvavo answer, by its `errorCode`, run by core's retry
+/// loop on every answer: 105 (banned, with the unban time) and 103, and 110
+/// on a 429 are rate limiting (the current docs answer an exceeded limit with
+/// 429 and 110; older ones use 110 for an unknown endpoint, which comes with
+/// 404); the 300 range is authentication; 107 to 109 are the matching engine
+/// being busy (retried); other codes are requests Bitvavo did not accept.
+/// An error answer without Bitvavo's body is read by its status.
+pub fn classify(resp: &Response) -> Option<Error> {
+    if resp.is_success() {
+        return None;
+    }
+    let Ok(body) = serde_json::from_slice::<wire::ErrorBody<'_>>(resp.body()) else {
+        return Some(resp.status_error(None));
     };
-    let text = format!("Bitvavo error {}: {}", body.error_code, body.error);
-    let err = match body.error_code {
+    let code = body.error_code.0;
+    let text = resp
+        .redactor()
+        .redact(&format!("Bitvavo error {code}: {}", body.error))
+        .into_owned();
+    let err = match code {
         105 => Error::new(
             ErrorKind::RateLimited {
                 retry_after: unban_delay(&body.error),
             },
-            resp.redactor().redact(&text).into_owned(),
+            text,
         ),
         103 | 110 if resp.status() == 429 => Error::new(
             ErrorKind::RateLimited {
-                retry_after: resp.retry_after().or_else(|| reset_delay(resp)),
+                retry_after: resp
+                    .retry_after()
+                    .or_else(|| budget(resp).map(|b| b.resets_in)),
             },
             text,
         ),
-        300..=399 => Error::auth(resp.redactor().redact(&text).into_owned()),
+        300..=399 => Error::auth(text),
         107..=109 => Error::new(ErrorKind::Temporary, text),
-        _ if resp.status() == 429 => return resp.status_error(Some(&text)),
-        _ if resp.status() >= 500 => return resp.status_error(Some(&text)),
-        _ => return resp.protocol_error(text),
+        _ if resp.status() == 429 || resp.status() >= 500 => return Some(resp.status_error(Some(&text))),
+        _ => return Some(resp.protocol_error(text)),
     };
-    err.with_operation(resp.endpoint().to_owned())
+    Some(err.with_operation(resp.endpoint().to_owned()))
 }
 
 /// How long until the unban time at the end of error 105's text
@@ -218,22 +245,7 @@ pub(crate) fn error_of(resp: &Response) -> Error {
 fn unban_delay(text: &str) -> Option<Duration> {
     let tail = text.trim_end().trim_end_matches('.');
     let ms: i64 = tail.rsplit(' ').next()?.parse().ok()?;
-    let wait = ms - Utc::now().timestamp_millis();
-    Some(Duration::from_millis(
-        u64::try_from(wait.max(0)).unwrap_or(0),
-    ))
-}
-
-fn reset_delay(resp: &Response) -> Option<Duration> {
-    let reset: i64 = resp
-        .header("bitvavo-ratelimit-resetat")?
-        .trim()
-        .parse()
-        .ok()?;
-    let wait = reset - Utc::now().timestamp_millis();
-    Some(Duration::from_millis(
-        u64::try_from(wait.max(0)).unwrap_or(0),
-    ))
+    Some(until_epoch_ms(ms))
 }
 
 #[cfg(test)]
@@ -265,5 +277,32 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(unban_delay("no time here"), None);
+    }
+
+    #[test]
+    fn codes_map_to_kinds() {
+        let kind = |status: u16, body: &str| {
+            classify(&Response::synthetic("GET /balance", status, &[], body.to_owned()))
+                .map(|e| e.kind().clone())
+        };
+        assert_eq!(kind(200, "[]"), None);
+        assert_eq!(
+            kind(403, r#"{"errorCode":309,"error":"The signature is invalid."}"#),
+            Some(ErrorKind::Auth)
+        );
+        assert_eq!(
+            kind(400, r#"{"errorCode":"107","error":"The matching engine is overloaded."}"#),
+            Some(ErrorKind::Temporary),
+            "a code sent as text is read too"
+        );
+        assert!(matches!(
+            kind(429, r#"{"errorCode":110,"error":"Rate limit exceeded."}"#),
+            Some(ErrorKind::RateLimited { .. })
+        ));
+        assert_eq!(
+            kind(404, r#"{"errorCode":110,"error":"Invalid endpoint."}"#),
+            Some(ErrorKind::Protocol)
+        );
+        assert_eq!(kind(502, "<html>bad gateway</html>"), Some(ErrorKind::Temporary));
     }
 }

@@ -4,38 +4,24 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use stonks_core::v2::{CashBalance, LedgerEntry, LedgerKind, PortfolioSnapshot, Position};
-use stonks_core::{AssetClass, Currency, Instrument, Money};
+use stonks_core::v2::{CashBalance, LedgerEntry, LedgerKind, Page, PortfolioSnapshot, Position};
+use stonks_core::wire::{ConvertError, clean_text, currency};
+use stonks_core::{AssetClass, Currency, Instrument, Money, ReadProblem, Result};
 
 use crate::wire;
 
-/// The quote currency of the markets used for prices.
+/// The quote currency of the markets used for prices (`<ASSET>-EUR`).
 const QUOTE: &str = "EUR";
+
+/// A Bitvavo key reads one account; this is its name in ledger entries,
+/// positions and cash.
+pub const ACCOUNT: &str = "main";
 
 /// Suffix of the broker id of a staked amount, kept apart from the free balance.
 pub const STAKED_SUFFIX: &str = ":staked";
 
-/// What was wrong with a value Bitvavo sent (the caller adds the endpoint).
-pub type Problem = String;
-
-fn currency(code: &str, field: &str) -> Result<Currency, Problem> {
-    Currency::new(code).map_err(|e| format!("{field}: {}", e.message()))
-}
-
-/// Parses `executedAt`: ISO 8601 (`2024-01-10T10:58:53.000Z`), or Unix
-/// milliseconds sent as text.
-pub fn timestamp(text: &str) -> Result<DateTime<Utc>, Problem> {
-    let t = text.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t
-            .parse::<i64>()
-            .ok()
-            .and_then(DateTime::from_timestamp_millis)
-            .ok_or_else(|| format!("timestamp {t:?} is out of range"));
-    }
-    DateTime::parse_from_rfc3339(t)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| format!("timestamp {t:?} is not ISO 8601: {e}"))
+fn eur() -> Currency {
+    Currency::EUR
 }
 
 /// The portfolio from `/balance`, `/stakingBalance`, `/assets` and
@@ -43,90 +29,121 @@ pub fn timestamp(text: &str) -> Result<DateTime<Utc>, Problem> {
 /// in order) is a position priced on its `<ASSET>-EUR` market; a staked
 /// amount is a position of its own (`<ASSET>:staked`), since `/balance`
 /// does not include it. No market or no price: value unknown, never zero.
+///
+/// What cannot be trusted is left out and reported: a second balance for a
+/// symbol already seen, a negative balance, a symbol that is not a code, an
+/// amount out of range.
 pub fn snapshot(
-    balances: &[wire::Balance],
-    staking: &[wire::StakingBalance],
-    assets: &[wire::Asset],
-    prices: &[wire::TickerPrice],
+    balances: &[wire::Balance<'_>],
+    staking: &[wire::StakingBalance<'_>],
+    assets: &[wire::Asset<'_>],
+    prices: &[wire::TickerPrice<'_>],
     include_closed: bool,
     as_of: DateTime<Utc>,
-) -> Result<PortfolioSnapshot, Problem> {
-    let info: HashMap<&str, &wire::Asset> = assets.iter().map(|a| (a.symbol.as_str(), a)).collect();
+) -> PortfolioSnapshot {
+    let info: HashMap<&str, &wire::Asset<'_>> =
+        assets.iter().map(|a| (a.symbol.as_ref(), a)).collect();
     let price_of: HashMap<&str, Option<Decimal>> = prices
         .iter()
-        .map(|p| (p.market.as_str(), p.price))
+        .map(|p| (p.market.as_ref(), p.price.map(|d| d.0)))
         .collect();
-    let eur = currency(QUOTE, "quote")?;
+    let eur = eur();
+    let mut snap = PortfolioSnapshot::new(as_of);
 
-    let position = |symbol: &str, quantity: Decimal, staked: bool| -> Result<Position, Problem> {
-        currency(symbol, "symbol")?;
+    let position = |symbol: &str, code: Currency, quantity: Decimal, staked: bool| {
         let asset = info.get(symbol);
-        let name = asset.map_or(symbol, |a| a.name.as_str());
+        let name = asset
+            .and_then(|a| a.name.as_deref())
+            .unwrap_or(symbol);
         // Show the quantity at the asset's precision (only ever adding zeros);
         // the value is computed from the quantity as sent.
         let mut shown = quantity;
-        if let Some(decimals) = asset.and_then(|a| a.decimals)
+        if let Some(decimals) = asset.and_then(|a| a.decimals.map(|d| d.0))
             && shown.scale() < decimals
             && decimals <= 28
         {
             shown.rescale(decimals);
         }
-        let market = format!("{symbol}-{QUOTE}");
+        let market = format!("{}-{QUOTE}", code.as_str());
         let price = price_of.get(market.as_str()).copied().flatten();
-        let mut instrument = Instrument::new(
-            if staked {
-                format!("{symbol}{STAKED_SUFFIX}")
-            } else {
-                symbol.to_owned()
-            },
-            if staked {
-                format!("{name} (staked)")
-            } else {
-                name.to_owned()
-            },
-            AssetClass::Crypto,
-        );
-        instrument.symbol = Some(symbol.to_owned());
-        instrument.currency = price_of.contains_key(market.as_str()).then(|| eur.clone());
-        Ok(Position {
-            instrument,
-            quantity: shown,
-            price: price.map(|p| Money::new(p, eur.clone())),
-            // A product beyond Decimal's range is an unknown value, not a panic.
-            market_value: price
-                .and_then(|p| p.checked_mul(quantity))
-                .map(|v| Money::new(v, eur.clone())),
-            cost_basis: None,
-            unrealized_pnl: None,
-        })
+        let (id, name) = if staked {
+            (format!("{symbol}{STAKED_SUFFIX}"), format!("{name} (staked)"))
+        } else {
+            (symbol.to_owned(), name.to_owned())
+        };
+        let mut instrument = Instrument::new(id, name, AssetClass::Crypto);
+        instrument.symbol = Some(code.as_str().to_owned());
+        instrument.currency = price_of.contains_key(market.as_str()).then_some(eur);
+        let mut p = Position::new(instrument, shown);
+        p.account = Some(ACCOUNT.to_owned());
+        p.price = price.map(|p| Money::new(p, eur));
+        // A product beyond Decimal's range is an unknown value, not a panic.
+        p.market_value = price
+            .and_then(|p| p.checked_mul(quantity))
+            .map(|v| Money::new(v, eur));
+        p
     };
 
-    let mut positions = Vec::with_capacity(balances.len() + staking.len());
-    let mut cash = Vec::new();
+    let mut seen: Vec<&str> = Vec::with_capacity(balances.len());
     for (i, b) in balances.iter().enumerate() {
-        let quantity = b
-            .available
-            .checked_add(b.in_order)
-            .ok_or_else(|| format!("[{i}]: available + inOrder is out of range"))?;
-        let code = currency(&b.symbol, &format!("[{i}].symbol"))?;
+        let problem = |message: String| {
+            ReadProblem::new("GET /balance", message)
+                .item(b.symbol.as_ref())
+                .field(format!("[{i}]"))
+        };
+        if seen.contains(&b.symbol.as_ref()) {
+            snap.problems.push(problem(format!(
+                "a second balance for {}: left out, the first is kept",
+                b.symbol
+            )));
+            continue;
+        }
+        seen.push(b.symbol.as_ref());
+        let code = match currency(&b.symbol, "symbol") {
+            Ok(c) => c,
+            Err(e) => {
+                snap.problems.push(problem(e.to_string()));
+                continue;
+            }
+        };
+        let in_order = b.in_order.map_or(Decimal::ZERO, |d| d.0);
+        let Some(quantity) = b.available.0.checked_add(in_order) else {
+            snap.problems
+                .push(problem("available + inOrder is out of range".into()));
+            continue;
+        };
+        if quantity.is_sign_negative() && !quantity.is_zero() {
+            snap.problems
+                .push(problem(format!("negative balance {quantity}: left out")));
+            continue;
+        }
         if code.is_fiat() {
-            cash.push(CashBalance {
-                amount: Money::new(quantity, code),
-            });
+            let mut cash = CashBalance::new(Money::new(quantity, code));
+            cash.account = Some(ACCOUNT.to_owned());
+            snap.cash.push(cash);
         } else if include_closed || !quantity.is_zero() {
-            positions.push(position(&b.symbol, quantity, false)?);
+            snap.positions
+                .push(position(&b.symbol, code, quantity, false));
         }
     }
-    for s in staking {
-        if include_closed || !s.amount.is_zero() {
-            positions.push(position(&s.symbol, s.amount, true)?);
+    for (i, s) in staking.iter().enumerate() {
+        let code = match currency(&s.symbol, "symbol") {
+            Ok(c) => c,
+            Err(e) => {
+                snap.problems.push(
+                    ReadProblem::new("GET /stakingBalance", e.to_string())
+                        .item(s.symbol.as_ref())
+                        .field(format!("[{i}]")),
+                );
+                continue;
+            }
+        };
+        if include_closed || !s.amount.0.is_zero() {
+            snap.positions
+                .push(position(&s.symbol, code, s.amount.0, true));
         }
     }
-    Ok(PortfolioSnapshot {
-        as_of,
-        positions,
-        cash,
-    })
+    snap
 }
 
 /// The ledger kind of a Bitvavo history `type`.
@@ -143,111 +160,206 @@ pub fn ledger_kind(kind: &str) -> LedgerKind {
 }
 
 fn money(
-    amount: Option<Decimal>,
-    code: Option<&str>,
+    amount: Option<stonks_core::wire::ExactDecimal>,
+    code: Option<Currency>,
     field: &str,
-) -> Result<Option<Money>, Problem> {
+) -> Result<Option<Money>, ConvertError> {
     match (amount, code) {
-        (Some(a), Some(c)) => Ok(Some(Money::new(a, currency(c, field)?))),
-        (Some(_), None) => Err(format!("{field}Amount without {field}Currency")),
+        (Some(a), Some(c)) => Ok(Some(Money::new(a.0, c))),
+        (Some(_), None) => Err(ConvertError::at(
+            format!("{field}Currency"),
+            format!("{field}Amount without {field}Currency"),
+        )),
         _ => Ok(None),
     }
 }
 
+/// The asset leg and the cash leg of a trade. The cash leg is the one in
+/// the price's currency; Bitvavo's own example of a sell sends the fiat leg
+/// as `sent`, so the direction alone cannot tell them apart.
+fn trade_legs(
+    kind: &LedgerKind,
+    sent: Option<Money>,
+    received: Option<Money>,
+    price: Option<&Money>,
+) -> Result<(Money, Money), ConvertError> {
+    let (sent, received) = match (sent, received) {
+        (Some(s), Some(r)) => (s, r),
+        (None, _) => return Err(ConvertError::at("sentAmount", "a trade without a sent amount")),
+        (_, None) => {
+            return Err(ConvertError::at(
+                "receivedAmount",
+                "a trade without a received amount",
+            ));
+        }
+    };
+    let Some(price) = price else {
+        // No price to tell by: the direction decides.
+        return Ok(if *kind == LedgerKind::Buy {
+            (received, sent)
+        } else {
+            (sent, received)
+        });
+    };
+    let quote = price.currency;
+    match (sent.currency == quote, received.currency == quote) {
+        (true, false) => Ok((received, sent)),
+        (false, true) => Ok((sent, received)),
+        _ => Err(ConvertError::at(
+            "priceCurrency",
+            format!(
+                "cannot tell the asset from the cash: sent {}, received {}, priced in {quote}",
+                sent.currency, received.currency
+            ),
+        )),
+    }
+}
+
 /// One history item as a ledger entry. Buys and sells carry the crypto
-/// asset, its quantity and price, and the cash leg as `amount`; deposits,
-/// rewards and other incoming types are positive, outgoing ones negative.
-pub fn ledger_entry(item: &wire::HistoryItem) -> Result<LedgerEntry, Problem> {
+/// asset, its quantity and price, and the cash leg as `amount` (negative
+/// for buys); deposits, rewards and other incoming types are positive,
+/// outgoing ones negative.
+pub fn ledger_entry(item: &wire::HistoryItem<'_>) -> Result<LedgerEntry, ConvertError> {
     let kind = ledger_kind(&item.kind);
-    let timestamp = timestamp(&item.executed_at)?;
-    let sent = money(item.sent_amount, item.sent_currency.as_deref(), "sent")?;
-    let received = money(
-        item.received_amount,
-        item.received_currency.as_deref(),
-        "received",
-    )?;
-    let price = money(item.price_amount, item.price_currency.as_deref(), "price")?;
+    let sent = money(item.sent_amount, item.sent_currency, "sent")?;
+    let received = money(item.received_amount, item.received_currency, "received")?;
+    let price = money(item.price_amount, item.price_currency, "price")?;
     let fee = money(
-        item.fees_amount.map(|f| f.abs()),
-        item.fees_currency.as_deref(),
+        item.fees_amount.map(|f| stonks_core::wire::ExactDecimal(f.0.abs())),
+        item.fees_currency,
         "fees",
     )?;
     let negate = |m: Money| Money::new(-m.amount.abs(), m.currency);
 
-    // For trades, the asset leg is the instrument and the other leg is cash.
     let (instrument, quantity, amount) = if kind.is_trade() {
-        let (asset_leg, cash_leg) = if kind == LedgerKind::Buy {
-            (received, sent.map(negate))
+        let (asset, cash) = trade_legs(&kind, sent, received, price.as_ref())?;
+        let cash = if kind == LedgerKind::Buy {
+            negate(cash)
         } else {
-            (sent, received)
+            Money::new(cash.amount.abs(), cash.currency)
         };
-        let asset = asset_leg
-            .ok_or_else(|| format!("{} {} has no asset amount", item.kind, item.transaction_id))?;
-        let cash = cash_leg
-            .ok_or_else(|| format!("{} {} has no cash amount", item.kind, item.transaction_id))?;
-        let mut instrument = Instrument::new(
-            asset.currency.as_str(),
-            asset.currency.as_str(),
-            AssetClass::Crypto,
-        );
-        instrument.symbol = Some(asset.currency.as_str().to_owned());
-        instrument.currency = Some(cash.currency.clone());
+        let code = asset.currency.as_str();
+        let mut instrument = Instrument::new(code, code, AssetClass::Crypto);
+        instrument.symbol = Some(code.to_owned());
+        instrument.currency = Some(cash.currency);
         (Some(instrument), Some(asset.amount.abs()), cash)
     } else {
         let amount = match (received, sent) {
             (Some(r), _) => r,
             (None, Some(s)) => negate(s),
             // A type with no amount at all (an administrative record).
-            (None, None) => match &fee {
-                Some(f) => Money::new(Decimal::ZERO, f.currency.clone()),
-                None => Money::new(Decimal::ZERO, currency(QUOTE, "quote")?),
-            },
+            (None, None) => Money::new(Decimal::ZERO, fee.map_or_else(eur, |f| f.currency)),
         };
         (None, None, amount)
     };
-    let description = match (&kind, &item.address) {
-        (LedgerKind::Other(_), _) => Some(item.kind.clone()),
-        (_, Some(address)) if !address.is_empty() => Some(format!("address {address}")),
+    let mut e = LedgerEntry::new(item.transaction_id.as_ref(), item.executed_at.0, kind, amount);
+    e.account = Some(ACCOUNT.to_owned());
+    e.description = match (&e.kind, clean_text(item.address.as_deref())) {
+        (LedgerKind::Other(_), _) => Some(item.kind.clone().into_owned()),
+        (_, Some(address)) => Some(format!("address {address}")),
         _ => None,
     };
-    Ok(LedgerEntry {
-        id: item.transaction_id.clone(),
-        timestamp,
-        kind,
-        instrument,
-        quantity,
-        price,
-        amount,
-        fees: fee.into_iter().filter(|f| !f.amount.is_zero()).collect(),
-        description,
-    })
+    e.instrument = instrument;
+    e.quantity = quantity;
+    e.price = price;
+    e.fees = fee.into_iter().filter(|f| !f.amount.is_zero()).collect();
+    Ok(e)
+}
+
+/// The entries of one history page, in time order, with a problem for each
+/// item that could not be read.
+pub fn history_entries(
+    page: &wire::HistoryPage<'_>,
+    redactor: &stonks_core::http::Redactor,
+) -> (Vec<LedgerEntry>, Vec<ReadProblem>) {
+    const ENDPOINT: &str = "GET /account/history";
+    let mut problems = page
+        .items
+        .problems(ENDPOINT, "transactionId", redactor);
+    let mut entries = Vec::with_capacity(page.items.ok.len());
+    for item in &page.items.ok {
+        match ledger_entry(item) {
+            Ok(e) => entries.push(e),
+            Err(why) => problems.push(why.problem(ENDPOINT, Some(&item.transaction_id))),
+        }
+    }
+    entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    (entries, problems)
+}
+
+/// An `/account/history` answer as wire bytes, read into one page of ledger
+/// entries (no cursor) with its problems: the whole parsing path, for tests
+/// and benchmarks.
+pub fn parse_history_page(body: &[u8]) -> Result<Page<LedgerEntry>> {
+    let answer =
+        stonks_core::http::Response::synthetic("GET /account/history", 200, &[], body.to_vec());
+    let page: wire::HistoryPage<'_> = answer.json()?;
+    let (entries, problems) = history_entries(&page, answer.redactor());
+    Ok(Page::last(entries).with_problems(problems))
+}
+
+/// What `/depositHistory` or `/withdrawalHistory` adds to a ledger entry.
+#[derive(Debug, Clone)]
+struct TransferInfo {
+    at_ms: i64,
+    status: Option<String>,
+    tx_id: Option<String>,
+}
+
+/// Deposit or withdrawal details, indexed by asset and amount so matching
+/// an entry is one lookup, not a scan.
+#[derive(Debug, Default)]
+pub struct TransferIndex {
+    by_key: HashMap<(Currency, Decimal), Vec<TransferInfo>>,
+}
+
+impl TransferIndex {
+    /// The index of the rows of one answer (rows with an invalid code are
+    /// skipped: they only ever enrich).
+    pub fn new(rows: &[wire::Transfer<'_>]) -> Self {
+        let mut by_key: HashMap<(Currency, Decimal), Vec<TransferInfo>> = HashMap::new();
+        for t in rows {
+            let Ok(code) = Currency::new(&t.symbol) else {
+                continue;
+            };
+            by_key
+                .entry((code, t.amount.0.abs().normalize()))
+                .or_default()
+                .push(TransferInfo {
+                    at_ms: t.timestamp.0.timestamp_millis(),
+                    status: clean_text(t.status.as_deref()).map(str::to_owned),
+                    tx_id: clean_text(t.tx_id.as_deref()).map(str::to_owned),
+                });
+        }
+        TransferIndex { by_key }
+    }
 }
 
 /// Adds status and transaction hash from `/depositHistory` or
 /// `/withdrawalHistory` to the matching ledger entries (same asset, same
-/// amount, booked within an hour). Never adds or removes an entry.
-pub fn enrich(entries: &mut [LedgerEntry], kind: &LedgerKind, transfers: &[wire::Transfer]) {
+/// amount, booked within an hour, each row used once). Never adds or
+/// removes an entry.
+pub fn enrich(entries: &mut [LedgerEntry], kind: &LedgerKind, index: &mut TransferIndex) {
     const WINDOW_MS: i64 = 3_600_000;
-    let mut used = vec![false; transfers.len()];
     for e in entries.iter_mut().filter(|e| &e.kind == kind) {
+        let key = (e.amount.currency, e.amount.amount.abs().normalize());
+        let Some(candidates) = index.by_key.get_mut(&key) else {
+            continue;
+        };
         let at = e.timestamp.timestamp_millis();
-        let best = transfers
+        let best = candidates
             .iter()
             .enumerate()
-            .filter(|(i, t)| {
-                !used[*i]
-                    && t.symbol == e.amount.currency.as_str()
-                    && t.amount.abs() == e.amount.amount.abs()
-                    && (t.timestamp.0 - at).abs() <= WINDOW_MS
-            })
-            .min_by_key(|(_, t)| (t.timestamp.0 - at).abs());
-        if let Some((i, t)) = best {
-            used[i] = true;
+            .filter(|(_, t)| (t.at_ms - at).abs() <= WINDOW_MS)
+            .min_by_key(|(_, t)| (t.at_ms - at).abs())
+            .map(|(i, _)| i);
+        if let Some(i) = best {
+            let t = candidates.swap_remove(i);
             let mut parts: Vec<String> = e.description.take().into_iter().collect();
-            if let Some(status) = &t.status {
+            if let Some(status) = t.status {
                 parts.push(format!("status {status}"));
             }
-            if let Some(tx) = t.tx_id.as_ref().filter(|x| !x.is_empty()) {
+            if let Some(tx) = t.tx_id {
                 parts.push(format!("tx {tx}"));
             }
             e.description = (!parts.is_empty()).then(|| parts.join("; "));
@@ -256,204 +368,4 @@ pub fn enrich(entries: &mut [LedgerEntry], kind: &LedgerKind, transfers: &[wire:
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn item(json: &str) -> wire::HistoryItem {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn buy_maps_every_field() {
-        let e = ledger_entry(&item(
-            r#"{"transactionId":"a1","executedAt":"2024-01-10T10:58:53.123Z","type":"buy",
-                "priceCurrency":"EUR","priceAmount":"38752.12","sentCurrency":"EUR","sentAmount":"100",
-                "receivedCurrency":"BTC","receivedAmount":"0.00258050","feesCurrency":"EUR","feesAmount":"0.25"}"#,
-        ))
-        .unwrap();
-        assert_eq!(e.id, "a1");
-        assert_eq!(e.timestamp.to_rfc3339(), "2024-01-10T10:58:53.123+00:00");
-        assert_eq!(e.kind, LedgerKind::Buy);
-        let i = e.instrument.unwrap();
-        assert_eq!(
-            (i.broker_id.as_str(), i.asset_class),
-            ("BTC", AssetClass::Crypto)
-        );
-        assert_eq!(e.quantity, Some(d("0.00258050")));
-        assert_eq!(e.price.unwrap().amount, d("38752.12"));
-        assert_eq!(e.amount.amount, d("-100"));
-        assert_eq!(e.amount.currency.as_str(), "EUR");
-        assert_eq!(e.fees[0].amount, d("0.25"));
-    }
-
-    #[test]
-    fn sell_withdrawal_staking_and_unknown_types() {
-        let sell = ledger_entry(&item(
-            r#"{"transactionId":"s","executedAt":"2024-02-01T00:00:00.000Z","type":"sell","priceCurrency":"EUR",
-                "priceAmount":"40000","sentCurrency":"BTC","sentAmount":"0.0015","receivedCurrency":"EUR",
-                "receivedAmount":"60","feesCurrency":"EUR","feesAmount":"0.15"}"#,
-        ))
-        .unwrap();
-        assert_eq!(
-            (sell.kind, sell.quantity, sell.amount.amount),
-            (LedgerKind::Sell, Some(d("0.0015")), d("60"))
-        );
-        let w = ledger_entry(&item(
-            r#"{"transactionId":"w","executedAt":"2024-02-01T00:00:00.000Z","type":"withdrawal","sentCurrency":"BTC",
-                "sentAmount":"0.0025","feesCurrency":"BTC","feesAmount":"0.00003","address":"bc1qxy"}"#,
-        ))
-        .unwrap();
-        assert_eq!(
-            (w.kind.clone(), w.amount.amount, w.amount.currency.as_str()),
-            (LedgerKind::Withdrawal, d("-0.0025"), "BTC")
-        );
-        assert_eq!(w.fees[0].amount, d("0.00003"));
-        assert_eq!(w.description.as_deref(), Some("address bc1qxy"));
-        let r = ledger_entry(&item(
-            r#"{"transactionId":"r","executedAt":"1704880733000","type":"fixed_staking","receivedCurrency":"ETH","receivedAmount":"0.000051"}"#,
-        ))
-        .unwrap();
-        assert_eq!(
-            (r.kind, r.amount.amount),
-            (LedgerKind::StakingReward, d("0.000051"))
-        );
-        assert_eq!(r.timestamp.timestamp_millis(), 1_704_880_733_000);
-        let new = ledger_entry(&item(
-            r#"{"transactionId":"n","executedAt":"2025-02-01T00:00:00Z","type":"launchpool_reward","receivedCurrency":"NEAR","receivedAmount":"0.5"}"#,
-        ))
-        .unwrap();
-        assert_eq!(new.kind, LedgerKind::Other("launchpool_reward".into()));
-        assert_eq!(new.description.as_deref(), Some("launchpool_reward"));
-    }
-
-    #[test]
-    fn broken_items_are_problems_not_panics() {
-        assert!(
-            ledger_entry(&item(
-                r#"{"transactionId":"x","executedAt":"yesterday","type":"deposit"}"#
-            ))
-            .is_err()
-        );
-        assert!(
-            ledger_entry(&item(r#"{"transactionId":"x","executedAt":"2024-01-01T00:00:00Z","type":"buy","sentCurrency":"EUR","sentAmount":"1"}"#))
-                .is_err()
-        );
-        assert!(
-            ledger_entry(&item(r#"{"transactionId":"x","executedAt":"2024-01-01T00:00:00Z","type":"deposit","receivedAmount":"1"}"#))
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn snapshot_prices_cash_staking_and_unknowns() {
-        let balances: Vec<wire::Balance> = serde_json::from_str(
-            r#"[{"symbol":"EUR","available":"10.5","inOrder":"2"},{"symbol":"BTC","available":"0.5","inOrder":"0.25"},
-                {"symbol":"XNO","available":"3","inOrder":"0"},{"symbol":"LTC","available":"0","inOrder":"0"},
-                {"symbol":"DOGE","available":"0.00000012","inOrder":"0"}]"#,
-        )
-        .unwrap();
-        let staking: Vec<wire::StakingBalance> =
-            serde_json::from_str(r#"[{"symbol":"BTC","amount":"0.1"}]"#).unwrap();
-        let assets: Vec<wire::Asset> =
-            serde_json::from_str(r#"[{"symbol":"BTC","name":"Bitcoin","decimals":8}]"#).unwrap();
-        let prices: Vec<wire::TickerPrice> = serde_json::from_str(
-            r#"[{"market":"BTC-EUR","price":"40000.5"},{"market":"DOGE-EUR","price":"0.1"},{"market":"ETH-BTC","price":"0.03"}]"#,
-        )
-        .unwrap();
-        let s = snapshot(&balances, &staking, &assets, &prices, false, Utc::now()).unwrap();
-        assert_eq!(s.cash.len(), 1);
-        assert_eq!(s.cash[0].amount.amount, d("12.5"));
-        let ids: Vec<&str> = s
-            .positions
-            .iter()
-            .map(|p| p.instrument.broker_id.as_str())
-            .collect();
-        assert_eq!(ids, vec!["BTC", "XNO", "DOGE", "BTC:staked"]);
-        let btc = &s.positions[0];
-        assert_eq!(btc.instrument.name, "Bitcoin");
-        assert_eq!(btc.quantity, d("0.75"));
-        assert_eq!(btc.market_value.as_ref().unwrap().amount, d("30000.375"));
-        let xno = &s.positions[1];
-        assert_eq!((xno.price.clone(), xno.market_value.clone()), (None, None));
-        assert_eq!(
-            s.positions[2].market_value.as_ref().unwrap().amount,
-            d("0.000000012")
-        );
-        assert_eq!(s.positions[3].instrument.name, "Bitcoin (staked)");
-        assert_eq!(
-            s.positions[3].market_value.as_ref().unwrap().amount,
-            d("4000.05")
-        );
-        let all = snapshot(&balances, &staking, &assets, &prices, true, Utc::now()).unwrap();
-        assert_eq!(
-            all.positions.len(),
-            5,
-            "the zero LTC balance shows when closed positions are asked for"
-        );
-    }
-
-    #[test]
-    fn amounts_beyond_decimal_range_are_problems_or_unknown() {
-        let max = "79228162514264337593543950335";
-        let balances: Vec<wire::Balance> = serde_json::from_str(&format!(
-            r#"[{{"symbol":"BTC","available":"{max}","inOrder":"1"}}]"#
-        ))
-        .unwrap();
-        assert!(snapshot(&balances, &[], &[], &[], false, Utc::now()).is_err());
-        let balances: Vec<wire::Balance> = serde_json::from_str(&format!(
-            r#"[{{"symbol":"BTC","available":"{max}","inOrder":"0"}}]"#
-        ))
-        .unwrap();
-        let prices: Vec<wire::TickerPrice> =
-            serde_json::from_str(r#"[{"market":"BTC-EUR","price":"2"}]"#).unwrap();
-        let s = snapshot(&balances, &[], &[], &prices, false, Utc::now()).unwrap();
-        assert_eq!(
-            s.positions[0].market_value, None,
-            "an overflowing value is unknown"
-        );
-    }
-
-    mod never_panics {
-        use super::super::*;
-        use proptest::prelude::*;
-
-        fn text() -> impl Strategy<Value = Option<String>> {
-            prop::option::of(prop_oneof![
-                "[A-Z0-9]{0,6}".prop_map(|s| s),
-                "-?[0-9]{0,30}(\\.[0-9]{0,30})?".prop_map(|s| s),
-                any::<String>(),
-            ])
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(400))]
-
-            /// Whatever Bitvavo sends in a history item, conversion gives an
-            /// entry or a problem: never a panic.
-            #[test]
-            fn history_items(kind in prop_oneof![Just("buy".to_owned()), Just("sell".to_owned()), Just("deposit".to_owned()), any::<String>()],
-                             at in prop_oneof![Just("2024-01-10T10:58:53.000Z".to_owned()), "[0-9]{0,20}", any::<String>()],
-                             sent in text(), recv in text(), price in text(), fee in text(), cur in text()) {
-                let mut v = serde_json::json!({"transactionId": "x", "executedAt": at, "type": kind});
-                for (k, val) in [("sentAmount", &sent), ("receivedAmount", &recv), ("priceAmount", &price), ("feesAmount", &fee)] {
-                    if let Some(val) = val { v[k] = serde_json::json!(val); }
-                }
-                for k in ["sentCurrency", "receivedCurrency", "priceCurrency", "feesCurrency"] {
-                    if let Some(c) = &cur { v[k] = serde_json::json!(c); }
-                }
-                if let Ok(item) = serde_json::from_value::<wire::HistoryItem>(v) {
-                    let _ = ledger_entry(&item);
-                }
-            }
-
-            #[test]
-            fn timestamps(t in any::<String>()) {
-                let _ = timestamp(&t);
-            }
-        }
-    }
-}
+mod tests;

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
+use futures::StreamExt;
+use stonks_core::v2::{PortfolioQuery, TransactionQuery, TransactionServiceExt, collect_ledger};
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockBitvavo;
 
@@ -61,19 +62,17 @@ async fn full_ledger_survives_shifting_pages() {
     assert_eq!(total, 300);
     mock.shift_history_after_first_page(7);
     let ledger = r.transactions_v2("bitvavo").unwrap();
-    let entries = collect_ledger(&*ledger, TransactionQuery::new())
+    let read = collect_ledger(&*ledger, TransactionQuery::new())
         .await
         .unwrap();
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let entries = read.items;
     let ids: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids.len(), entries.len(), "no entry twice");
     assert_eq!(
         entries.len(),
         total,
         "every entry that existed when the read began"
-    );
-    assert!(
-        entries.windows(2).all(|w| w[0].timestamp <= w[1].timestamp),
-        "oldest first"
     );
 
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
@@ -111,7 +110,8 @@ async fn deposit_and_withdrawal_details_enrich_without_adding_entries() {
         TransactionQuery::new(),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .items;
     assert_eq!(entries.len(), 300, "enrichment adds no entry");
     let btc_out = entries
         .iter()
@@ -170,4 +170,49 @@ async fn truncated_bodies_are_protocol_errors_naming_the_endpoint() {
         err.protocol_details().unwrap().endpoint,
         "GET /account/history"
     );
+}
+
+/// The requests to `/account/history` the mock has received.
+async fn history_requests(mock: &MockBitvavo) -> usize {
+    mock.received_requests()
+        .await
+        .iter()
+        .filter(|r| r.url.path() == "/v2/account/history")
+        .count()
+}
+
+#[tokio::test]
+async fn one_page_costs_one_page_of_requests() {
+    let (mock, r) = setup().await;
+    mock.add_old_history(2_700); // 3000 entries: 30 Bitvavo pages
+    let ledger = r.transactions_v2("bitvavo").unwrap();
+    let read = |limit: Option<u32>| {
+        let ledger = ledger.clone();
+        async move {
+            let mut q = TransactionQuery::new().until(chrono::Utc::now());
+            q.limit = limit;
+            let mut pages = ledger.pages(q);
+            let mut ids = Vec::new();
+            let mut n = 0;
+            while let Some(page) = pages.next().await {
+                n += 1;
+                ids.extend(page.unwrap().items.into_iter().map(|e| e.id));
+            }
+            ids.sort();
+            (ids, n)
+        }
+    };
+    let before = history_requests(&mock).await;
+    let (small, small_pages) = read(Some(10)).await;
+    let after_small = history_requests(&mock).await;
+    let (whole, whole_pages) = read(None).await;
+    let after_whole = history_requests(&mock).await;
+    assert_eq!(small.len(), 3000);
+    assert_eq!(small, whole, "the same entries whatever the page size");
+    let (small_requests, whole_requests) = (after_small - before, after_whole - after_small);
+    assert!(
+        small_requests.abs_diff(whole_requests) <= 2 && (30..=32).contains(&whole_requests),
+        "requests: {small_requests} with limit 10, {whole_requests} without"
+    );
+    assert_eq!(small_pages, whole_pages);
 }

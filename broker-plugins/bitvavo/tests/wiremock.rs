@@ -163,16 +163,11 @@ async fn portfolio_from_fixtures() {
 }
 
 #[tokio::test]
-async fn ledger_reads_every_page_once_oldest_first() {
+async fn a_history_page_turns_into_these_entries() {
     let server = MockServer::start().await;
     Mock::given(path("/v2/account/history"))
         .and(query_param("page", "1"))
         .and(query_param("maxItems", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("history_page1.json")))
-        .mount(&server)
-        .await;
-    Mock::given(path("/v2/account/history"))
-        .and(query_param("page", "2"))
         .respond_with(ResponseTemplate::new(200).set_body_string(fixture("history_page2.json")))
         .mount(&server)
         .await;
@@ -185,7 +180,8 @@ async fn ledger_reads_every_page_once_oldest_first() {
         .transactions(&TransactionQuery::new().range(from, until))
         .await
         .unwrap();
-    assert_eq!(page.next_cursor, None);
+    assert_eq!(page.next_cursor, None, "a short page is the last");
+    assert!(page.problems.is_empty(), "{:?}", page.problems);
     let summary: Vec<(&str, &str, String, String)> = page
         .items
         .iter()
@@ -211,14 +207,8 @@ async fn ledger_reads_every_page_once_oldest_first() {
             ("d4e5f6a7", "deposit", "500".into(), "EUR".into()),
             ("0c1d2e3f", "buy", "-250".into(), "EUR".into()),
             ("5f5e7b3b", "sell", "132.00".into(), "EUR".into()),
-            (
-                "8a7f4c1e",
-                "staking_reward",
-                "0.000057".into(),
-                "ETH".into()
-            ),
         ],
-        "the sell repeated on page 2 appears once"
+        "in time order within the page"
     );
     let buy = &page.items[3];
     assert_eq!(buy.quantity, Some(d("0.00274019")));
@@ -236,30 +226,20 @@ async fn ledger_reads_every_page_once_oldest_first() {
     );
 
     let requests = server.received_requests().await.unwrap();
-    let pages: Vec<String> = requests
-        .iter()
-        .filter_map(|r| {
-            r.url
-                .query_pairs()
-                .find(|(k, _)| k == "page")
-                .map(|(_, v)| v.into_owned())
-        })
-        .collect();
-    assert_eq!(pages, vec!["1", "2"], "each page read once");
-    for req in requests
+    let history: Vec<&Request> = requests
         .iter()
         .filter(|r| r.url.path() == "/v2/account/history")
-    {
-        assert_signed(req);
-        let q: std::collections::HashMap<String, String> =
-            req.url.query_pairs().into_owned().collect();
-        assert_eq!(q["fromDate"], from.timestamp_millis().to_string());
-        assert_eq!(
-            q["toDate"],
-            (until.timestamp_millis() - 1).to_string(),
-            "until is exclusive"
-        );
-    }
+        .collect();
+    assert_eq!(history.len(), 1, "one page, one request");
+    assert_signed(history[0]);
+    let q: std::collections::HashMap<String, String> =
+        history[0].url.query_pairs().into_owned().collect();
+    assert_eq!(q["fromDate"], from.timestamp_millis().to_string());
+    assert_eq!(
+        q["toDate"],
+        (until.timestamp_millis() - 1).to_string(),
+        "until is exclusive"
+    );
 
     // Kind filters are honoured.
     let moves = r
@@ -270,6 +250,91 @@ async fn ledger_reads_every_page_once_oldest_first() {
         .unwrap();
     let kinds: Vec<&str> = moves.items.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["withdrawal", "deposit"]);
+}
+
+/// Bitvavo's `/account/history` over `items` (newest first): `fromDate`
+/// and `toDate` inclusive, pages of `maxItems` numbered from the newest.
+struct History(Vec<serde_json::Value>);
+
+impl wiremock::Respond for History {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let q: std::collections::HashMap<String, String> =
+            req.url.query_pairs().into_owned().collect();
+        let num = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
+        let at = |i: &serde_json::Value| {
+            chrono::DateTime::parse_from_rfc3339(i["executedAt"].as_str().unwrap())
+                .unwrap()
+                .timestamp_millis()
+        };
+        let hits: Vec<&serde_json::Value> = self
+            .0
+            .iter()
+            .filter(|i| num("fromDate").is_none_or(|f| at(i) >= f))
+            .filter(|i| num("toDate").is_none_or(|t| at(i) <= t))
+            .collect();
+        let max = num("maxItems").unwrap_or(100) as usize;
+        let page = num("page").unwrap_or(1) as usize;
+        let items: Vec<_> = hits.iter().skip((page - 1) * max).take(max).collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "items": items, "currentPage": page, "totalPages": hits.len().div_ceil(max)
+        }))
+    }
+}
+
+#[tokio::test]
+async fn pages_by_time_each_entry_once_even_on_a_shared_millisecond() {
+    // 230 deposits a minute apart, newest first; the 100th and 101st share
+    // one millisecond, the page boundary.
+    let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+    let mut items: Vec<serde_json::Value> = (0..230)
+        .map(|i| {
+            let at = start + chrono::Duration::minutes(230 - i);
+            json!({"transactionId": format!("dep-{i:03}"), "type": "deposit",
+                   "executedAt": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                   "receivedCurrency": "EUR", "receivedAmount": format!("{i}.50")})
+        })
+        .collect();
+    items[100]["executedAt"] = items[99]["executedAt"].clone();
+    let server = MockServer::start().await;
+    Mock::given(path("/v2/account/history"))
+        .respond_with(History(items))
+        .mount(&server)
+        .await;
+    let r = registry(&server);
+    let page = stonks_core::v2::collect_ledger(
+        &*r.transactions_v2("bitvavo").unwrap(),
+        TransactionQuery::new().until(Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).unwrap()),
+    )
+    .await
+    .unwrap();
+    let mut ids: Vec<&str> = page.items.iter().map(|e| e.id.as_str()).collect();
+    ids.sort();
+    let expected: Vec<String> = (0..230).map(|i| format!("dep-{i:03}")).collect();
+    assert_eq!(ids, expected, "every entry once");
+    let total: Decimal = page.items.iter().map(|e| e.amount.amount).sum();
+    assert_eq!(total, d("26450"), "sum of i + 0.50 for i in 0..230");
+    let bounds: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v2/account/history")
+        .map(|r| {
+            let q: std::collections::HashMap<String, String> =
+                r.url.query_pairs().into_owned().collect();
+            format!("{}/{}", q["toDate"], q["page"])
+        })
+        .collect();
+    let ms = |i: i64| (start + chrono::Duration::minutes(230 - i)).timestamp_millis();
+    assert_eq!(
+        bounds,
+        vec![
+            format!("{}/1", Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).unwrap().timestamp_millis() - 1),
+            format!("{}/1", ms(99)),
+            format!("{}/1", ms(198)),
+        ],
+        "three requests for three pages, each bounded by the oldest entry read"
+    );
 }
 
 async fn error_answer(status: u16, body: &str) -> stonks_core::Error {

@@ -28,6 +28,7 @@ async fn degiro_passes_the_conformance_suite() {
         "ledger_time_range_exact",
         "bad_credentials_are_auth_errors",
         "secrets_never_shown",
+        "broken_row_is_reported",
     ] {
         assert!(
             report.passed.iter().any(|p| p == check),

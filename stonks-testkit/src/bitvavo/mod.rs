@@ -36,7 +36,8 @@ struct Shared {
     faults: Faults,
     history: Mutex<Vec<Value>>,
     banned_until_ms: Mutex<Option<i64>>,
-    weight_used: Mutex<i64>,
+    /// Weight used in the current minute, and when that minute began (ms).
+    weight_used: Mutex<(i64, i64)>,
     /// Late-booked entries to slip in after the next first page is served.
     pending_shift: Mutex<Vec<Value>>,
 }
@@ -70,7 +71,7 @@ impl MockBitvavo {
             faults: Faults::new(),
             history: Mutex::new(account::history()),
             banned_until_ms: Mutex::new(None),
-            weight_used: Mutex::new(0),
+            weight_used: Mutex::new((0, Utc::now().timestamp_millis())),
             pending_shift: Mutex::new(Vec::new()),
         });
         Mock::given(any())
@@ -131,6 +132,22 @@ impl MockBitvavo {
             }));
         }
         *lock(&self.state.pending_shift) = extra;
+    }
+
+    /// Appends `n` staking rewards older than every entry, an hour apart: a
+    /// long history for paging tests.
+    pub fn add_old_history(&self, n: usize) {
+        let mut h = lock(&self.state.history);
+        let oldest = h.last().map(account::executed_ms).unwrap_or(0);
+        for i in 0..n {
+            let at = chrono::DateTime::from_timestamp_millis(oldest - 3_600_000 * (i as i64 + 1))
+                .unwrap_or_default();
+            h.push(json!({
+                "transactionId": format!("old-reward-{i}"),
+                "executedAt": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                "type": "staking", "receivedCurrency": "ETH", "receivedAmount": "0.000031"
+            }));
+        }
     }
 
     /// Number of history entries the mock holds now.
@@ -384,12 +401,17 @@ impl Responder {
 
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let used = {
+        // Bitvavo's budget is per minute: a new window starts a minute
+        // after the last one began.
+        let (used, reset_at) = {
+            let now = Utc::now().timestamp_millis();
             let mut w = lock(&self.state.weight_used);
-            *w += 1;
-            *w
+            if now - w.1 >= 60_000 {
+                *w = (0, now);
+            }
+            w.0 += 1;
+            (w.0, w.1 + 60_000)
         };
-        let reset_at = Utc::now().timestamp_millis() + 60_000;
         self.state
             .faults
             .answer(|| self.route(req))
