@@ -40,27 +40,23 @@ fn snapshot(entries: &[PortfolioEntry]) -> PortfolioSnapshot {
         .iter()
         .map(|e| {
             let cur = Currency::new(&e.currency).unwrap();
-            let m = |d: Decimal| Money::new(d, cur.clone());
+            let m = |d: Decimal| Money::new(d, cur);
             let mut inst =
                 Instrument::new(e.isin.clone().unwrap(), e.name.clone(), AssetClass::Stock);
             inst.symbol = Some(e.symbol.clone());
             inst.isin = e.isin.as_deref().map(|s| Isin::new(s).unwrap());
-            inst.currency = Some(cur.clone());
-            v2::Position {
-                instrument: inst,
-                quantity: e.shares,
-                price: e.price.map(m),
-                market_value: e.value.map(m),
-                cost_basis: e.break_even_price.map(|b| m(b * e.shares)),
-                unrealized_pnl: e.unrealized_gain.map(m),
-            }
+            inst.currency = Some(cur);
+            let mut p = v2::Position::new(inst, e.shares);
+            p.price = e.price.map(m);
+            p.market_value = e.value.map(m);
+            p.cost_basis = e.break_even_price.map(|b| m(b * e.shares));
+            p.unrealized_pnl = e.unrealized_gain.map(m);
+            p
         })
         .collect();
-    PortfolioSnapshot {
-        as_of: Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap(),
-        positions,
-        cash: vec![],
-    }
+    let mut snap = PortfolioSnapshot::new(Utc.with_ymd_and_hms(2026, 11, 20, 17, 0, 0).unwrap());
+    snap.positions = positions;
+    snap
 }
 
 struct LegacyPlugin(Vec<PortfolioEntry>);

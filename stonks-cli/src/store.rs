@@ -241,17 +241,12 @@ mod tests {
     use stonks::{Currency, Money};
 
     fn entry(id: &str, secs: i64) -> LedgerEntry {
-        LedgerEntry {
-            id: id.into(),
-            timestamp: Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap(),
-            kind: LedgerKind::Deposit,
-            instrument: None,
-            quantity: None,
-            price: None,
-            amount: Money::new("10.10".parse().unwrap(), Currency::new("EUR").unwrap()),
-            fees: vec![],
-            description: None,
-        }
+        LedgerEntry::new(
+            id,
+            Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap(),
+            LedgerKind::Deposit,
+            Money::new("10.10".parse().unwrap(), Currency::new("EUR").unwrap()),
+        )
     }
 
     #[test]

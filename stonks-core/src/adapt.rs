@@ -175,13 +175,19 @@ impl<S: v1::TransactionService> v2::TransactionService for V1AsV2<S> {
             match v1_trade_to_entry(t, id.clone()) {
                 Ok(entry) if query.matches(&entry) => entries.push(entry),
                 Ok(_) => {}
-                Err(why) => problems.push(ReadProblem::new("v1 transactions", why.message()).item(id)),
+                Err(why) => {
+                    problems.push(ReadProblem::new("v1 transactions", why.message()).item(id))
+                }
             }
         }
         // Problems are reported once, on the first page.
         let first = query.cursor.is_none();
         let page = v2::page_from_vec(entries, query)?;
-        Ok(if first { page.with_problems(problems) } else { page })
+        Ok(if first {
+            page.with_problems(problems)
+        } else {
+            page
+        })
     }
 }
 

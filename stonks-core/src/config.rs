@@ -233,10 +233,7 @@ impl PluginConfig {
     /// their fields are `Option`s. A mismatch between the struct and the
     /// manifest is a [`crate::ErrorKind::Config`] error naming the field.
     pub fn deserialize_into<T: DeserializeOwned>(&self) -> Result<T> {
-        let entries = self
-            .values
-            .iter()
-            .map(|(k, v)| (k.as_str(), ValueDe(v)));
+        let entries = self.values.iter().map(|(k, v)| (k.as_str(), ValueDe(v)));
         let de = MapDeserializer::<_, de::value::Error>::new(entries);
         T::deserialize(de).map_err(|e| Error::config(format!("configuration: {e}")))
     }

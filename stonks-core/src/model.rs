@@ -61,7 +61,10 @@ impl Currency {
     /// it for literals only, [`Currency::new`] for text from outside.
     pub const fn from_literal(code: &'static str) -> Self {
         let b = code.as_bytes();
-        assert!(!b.is_empty() && b.len() <= Self::MAX_LEN, "currency code length");
+        assert!(
+            !b.is_empty() && b.len() <= Self::MAX_LEN,
+            "currency code length"
+        );
         let mut bytes = [0u8; Self::MAX_LEN];
         let mut i = 0;
         while i < b.len() {
@@ -143,7 +146,9 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        from_text(d, "a currency or asset code", |s| Currency::new(s).map_err(|e| e.message().to_owned()))
+        from_text(d, "a currency or asset code", |s| {
+            Currency::new(s).map_err(|e| e.message().to_owned())
+        })
     }
 }
 
@@ -301,7 +306,9 @@ impl Serialize for Isin {
 
 impl<'de> Deserialize<'de> for Isin {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        from_text(d, "an ISIN", |s| Isin::new(s).map_err(|e| e.message().to_owned()))
+        from_text(d, "an ISIN", |s| {
+            Isin::new(s).map_err(|e| e.message().to_owned())
+        })
     }
 }
 

@@ -91,7 +91,9 @@ mod tests {
             .field("decimals")
             .excerpt(&"x".repeat(500));
         let shown = p.to_string();
-        assert!(shown.starts_with("GET /assets, item BTC, field decimals: expected a whole number (\""));
+        assert!(
+            shown.starts_with("GET /assets, item BTC, field decimals: expected a whole number (\"")
+        );
         assert!(p.excerpt.unwrap().chars().count() <= 121);
     }
 }

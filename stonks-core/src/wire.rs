@@ -147,7 +147,9 @@ impl<'de> Deserialize<'de> for ExactDecimal {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = <&'de RawValue>::deserialize(d)?;
         let text = scalar_text(raw).map_err(D::Error::custom)?;
-        parse_decimal(text).map(ExactDecimal).map_err(D::Error::custom)
+        parse_decimal(text)
+            .map(ExactDecimal)
+            .map_err(D::Error::custom)
     }
 }
 
@@ -403,7 +405,15 @@ mod tests {
         assert_eq!((r.a.0 + r.b.unwrap().0).to_string(), "0.3");
         assert!(row(r#"{"a": null, "b": null}"#).is_err());
         assert!(row(r#"{"a": 1, "b": null}"#).unwrap().b.is_none());
-        for bad in ["\"\"", "\"x\"", "1e400", "{}", "[1]", "true", "\"1\\u0030\""] {
+        for bad in [
+            "\"\"",
+            "\"x\"",
+            "1e400",
+            "{}",
+            "[1]",
+            "true",
+            "\"1\\u0030\"",
+        ] {
             assert!(row(&format!(r#"{{"a": {bad}}}"#)).is_err(), "{bad}");
         }
         // More digits than a Decimal holds: refused, not rounded.
@@ -420,12 +430,7 @@ mod tests {
     #[test]
     fn unix_units_are_told_apart() {
         let secs = 1_704_880_733;
-        for v in [
-            secs,
-            secs * 1000,
-            secs * 1_000_000,
-            secs * 1_000_000_000,
-        ] {
+        for v in [secs, secs * 1000, secs * 1_000_000, secs * 1_000_000_000] {
             assert_eq!(unix_time(v).unwrap().timestamp(), secs, "{v}");
         }
         for json in [
@@ -480,7 +485,11 @@ mod tests {
         assert_eq!(problems.len(), 2);
         assert_eq!(problems[0].item.as_deref(), Some("BAD"));
         assert_eq!(problems[0].field.as_deref(), Some("[2]"));
-        assert!(problems[1].message.contains("missing field `symbol`"), "{:?}", problems[1]);
+        assert!(
+            problems[1].message.contains("missing field `symbol`"),
+            "{:?}",
+            problems[1]
+        );
         let one: Rows<'_, Asset<'_>> =
             serde_json::from_str(r#"{"symbol":"BTC","decimals":8}"#).unwrap();
         assert_eq!(one.ok.len(), 1, "a single object is a list of one");

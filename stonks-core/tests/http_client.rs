@@ -208,7 +208,10 @@ async fn statuses_are_classified_and_only_retryable_ones_repeated() {
         .await;
     let c = client(&server);
     let err = c.send(Request::get("/fail")).await.unwrap_err();
-    assert_eq!((err.kind(), err.status()), (&ErrorKind::Temporary, Some(500)));
+    assert_eq!(
+        (err.kind(), err.status()),
+        (&ErrorKind::Temporary, Some(500))
+    );
     let auth = c.send(Request::get("/auth")).await.unwrap_err();
     assert_eq!((auth.kind(), auth.status()), (&ErrorKind::Auth, Some(403)));
     let missing = c.send(Request::get("/missing")).await.unwrap_err();
@@ -225,7 +228,10 @@ fn coded(r: &stonks_core::http::Response) -> Option<stonks_core::Error> {
     }
     let body: serde_json::Value = r.json().ok()?;
     let code = body["errorCode"].as_u64().unwrap_or(0);
-    let text = format!("broker error {code}: {}", body["error"].as_str().unwrap_or(""));
+    let text = format!(
+        "broker error {code}: {}",
+        body["error"].as_str().unwrap_or("")
+    );
     Some(match code {
         107 => Error::new(ErrorKind::Temporary, text),
         110 => Error::new(
@@ -247,8 +253,9 @@ async fn the_brokers_classifier_decides_inside_the_loop() {
     Mock::given(path("/v2/busy"))
         .respond_with(move |_: &wiremock::Request| {
             if h.fetch_add(1, Ordering::SeqCst) == 0 {
-                ResponseTemplate::new(400)
-                    .set_body_string(r#"{"errorCode":107,"error":"The matching engine is overloaded."}"#)
+                ResponseTemplate::new(400).set_body_string(
+                    r#"{"errorCode":107,"error":"The matching engine is overloaded."}"#,
+                )
             } else {
                 ResponseTemplate::new(200).set_body_string("[]")
             }
@@ -310,9 +317,16 @@ async fn a_request_that_may_have_changed_state_is_never_sent_again() {
         .retry(fast_retry())
         .build()
         .unwrap();
-    let login = Request::post("/login").json_body(&serde_json::json!({"password": SECRET})).unwrap();
-    assert_eq!(c.send(login).await.unwrap_err().kind(), &ErrorKind::Temporary);
-    let totp = Request::post("/totp").json_body(&serde_json::json!({"oneTimePassword": "123456"})).unwrap();
+    let login = Request::post("/login")
+        .json_body(&serde_json::json!({"password": SECRET}))
+        .unwrap();
+    assert_eq!(
+        c.send(login).await.unwrap_err().kind(),
+        &ErrorKind::Temporary
+    );
+    let totp = Request::post("/totp")
+        .json_body(&serde_json::json!({"oneTimePassword": "123456"}))
+        .unwrap();
     assert_eq!(c.send(totp).await.unwrap_err().status(), Some(504));
     assert!(c.send(Request::get("/spend-code").once()).await.is_err());
     // A POST marked as only reading is repeated like a GET.
@@ -373,7 +387,11 @@ async fn a_spent_budget_is_obeyed_before_the_next_request() {
     )
     .await
     .unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
     let wait = second.retry_after().unwrap();
     assert!(wait > Duration::from_secs(58), "{wait:?}");
     assert!(second.to_string().contains("not sent"), "{second}");
@@ -382,7 +400,11 @@ async fn a_spent_budget_is_obeyed_before_the_next_request() {
     let started = Instant::now();
     c.send(Request::get("/soon")).await.unwrap();
     c.send(Request::get("/soon")).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(650), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(650),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -438,8 +460,14 @@ async fn connect_errors_are_retried_then_temporary() {
     let err = c.send(Request::get("/x")).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Temporary);
     let shown = err.to_string();
-    assert!(shown.contains(&format!("cannot connect to 127.0.0.1:{port}")), "{shown}");
-    assert!(shown.to_lowercase().contains("refused"), "the cause is kept: {shown}");
+    assert!(
+        shown.contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{shown}"
+    );
+    assert!(
+        shown.to_lowercase().contains("refused"),
+        "the cause is kept: {shown}"
+    );
     assert_eq!(c.metrics().snapshot().requests, 3);
     // A request that never connected never reached the server: even a
     // login POST is safe to repeat.

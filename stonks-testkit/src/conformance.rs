@@ -516,7 +516,9 @@ impl Suite {
                 let ok = e.kind() == &ErrorKind::Protocol;
                 let text = e.to_string();
                 self.errors.push(e);
-                ensure(ok, || format!("expected a reported problem or a protocol error, got {text}"))
+                ensure(ok, || {
+                    format!("expected a reported problem or a protocol error, got {text}")
+                })
             }
         };
         self.record("broken_row_is_reported", result);

@@ -189,7 +189,14 @@ impl Faults {
 
 /// Keys whose value is an amount, in any broker's spelling.
 const AMOUNT_KEYS: [&str; 8] = [
-    "amount", "price", "quantity", "change", "total", "available", "qty", "size",
+    "amount",
+    "price",
+    "quantity",
+    "change",
+    "total",
+    "available",
+    "qty",
+    "size",
 ];
 
 /// `body` with an amount-like field of the first row of its first list of
@@ -205,7 +212,8 @@ fn corrupt_one_row(body: &str) -> Option<String> {
                         .find(|(k, val)| {
                             let k = k.to_ascii_lowercase();
                             AMOUNT_KEYS.iter().any(|a| k.contains(a))
-                                && (val.is_number() || val.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+                                && (val.is_number()
+                                    || val.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
                         })
                         .map(|(k, _)| k.clone());
                     if let Some(key) = key {
@@ -236,7 +244,10 @@ mod tests {
         assert_eq!(broken["items"][0]["receivedAmount"], "not-a-number");
         assert_eq!(broken["items"][0]["id"], "a");
         assert_eq!(broken["items"][1]["receivedAmount"], "2");
-        assert_eq!(corrupt_one_row(r#"[{"symbol":"BTC"},{"symbol":"ETH"}]"#), None);
+        assert_eq!(
+            corrupt_one_row(r#"[{"symbol":"BTC"},{"symbol":"ETH"}]"#),
+            None
+        );
         assert_eq!(corrupt_one_row("<html/>"), None);
     }
 }

@@ -14,6 +14,8 @@ async fn call(
         .base_url(&mock.base_url())
         .unwrap()
         .retry(RetryPolicy::none())
+        // Every answer is read here, errors included.
+        .classifier(|_: &stonks_core::http::Response| None)
         .build()
         .unwrap();
     let mut req = Request::get(path);

@@ -41,35 +41,23 @@ impl v2::PortfolioService for Liar {
             .json()?;
         tracing::info!("using secret {}", self.secret);
         let eur = Currency::new("EUR")?;
-        Ok(v2::PortfolioSnapshot {
-            as_of: Utc::now(),
-            positions: vec![v2::Position {
-                instrument: Instrument::new("X", "X", AssetClass::Crypto),
-                quantity: Decimal::ONE,
-                price: None,
-                market_value: Some(Money::new(Decimal::ZERO, eur)),
-                cost_basis: None,
-                unrealized_pnl: None,
-            }],
-            cash: vec![],
-        })
+        let mut snap = v2::PortfolioSnapshot::new(Utc::now());
+        let mut p = v2::Position::new(Instrument::new("X", "X", AssetClass::Crypto), Decimal::ONE);
+        p.market_value = Some(Money::new(Decimal::ZERO, eur));
+        snap.positions.push(p);
+        Ok(snap)
     }
 }
 
 #[async_trait]
 impl v2::TransactionService for Liar {
     async fn transactions(&self, _: &TransactionQuery) -> Result<Page<LedgerEntry>> {
-        let e = LedgerEntry {
-            id: "same".into(),
-            timestamp: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
-            kind: LedgerKind::Buy,
-            instrument: None,
-            quantity: None,
-            price: None,
-            amount: Money::new(Decimal::ONE, Currency::new("EUR")?),
-            fees: vec![],
-            description: None,
-        };
+        let e = LedgerEntry::new(
+            "same",
+            Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            LedgerKind::Buy,
+            Money::new(Decimal::ONE, Currency::new("EUR")?),
+        );
         Ok(Page::last(vec![e.clone(), e]))
     }
 }
@@ -77,7 +65,7 @@ impl v2::TransactionService for Liar {
 fn build(ctx: &PluginContext) -> Result<Services> {
     use stonks_core::secrecy::ExposeSecret;
     let secret = ctx
-        .config()
+        .settings()
         .secret("api_secret")
         .map(|s| s.expose_secret().to_owned())
         .unwrap_or_default();
@@ -109,6 +97,7 @@ async fn the_suite_fails_a_lying_plugin() {
         "ledger_trades_have_quantity_and_instrument",
         "bad_credentials_are_auth_errors",
         "secrets_never_shown",
+        "broken_row_is_reported",
     ] {
         assert!(
             failed.contains(&expected),

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use stonks_core::http::{
-    Budget, HttpClient, Outgoing, Request, Response, Sign, hmac_sha256_hex,
-};
+use stonks_core::http::{Budget, HttpClient, Outgoing, Request, Response, Sign, hmac_sha256_hex};
 use stonks_core::secrecy::{ExposeSecret, SecretString};
 use stonks_core::{Error, ErrorKind, PluginContext, Result};
 
@@ -234,7 +232,9 @@ pub fn classify(resp: &Response) -> Option<Error> {
         ),
         300..=399 => Error::auth(text),
         107..=109 => Error::new(ErrorKind::Temporary, text),
-        _ if resp.status() == 429 || resp.status() >= 500 => return Some(resp.status_error(Some(&text))),
+        _ if resp.status() == 429 || resp.status() >= 500 => {
+            return Some(resp.status_error(Some(&text)));
+        }
         _ => return Some(resp.protocol_error(text)),
     };
     Some(err.with_operation(resp.endpoint().to_owned()))
@@ -282,16 +282,27 @@ mod tests {
     #[test]
     fn codes_map_to_kinds() {
         let kind = |status: u16, body: &str| {
-            classify(&Response::synthetic("GET /balance", status, &[], body.to_owned()))
-                .map(|e| e.kind().clone())
+            classify(&Response::synthetic(
+                "GET /balance",
+                status,
+                &[],
+                body.to_owned(),
+            ))
+            .map(|e| e.kind().clone())
         };
         assert_eq!(kind(200, "[]"), None);
         assert_eq!(
-            kind(403, r#"{"errorCode":309,"error":"The signature is invalid."}"#),
+            kind(
+                403,
+                r#"{"errorCode":309,"error":"The signature is invalid."}"#
+            ),
             Some(ErrorKind::Auth)
         );
         assert_eq!(
-            kind(400, r#"{"errorCode":"107","error":"The matching engine is overloaded."}"#),
+            kind(
+                400,
+                r#"{"errorCode":"107","error":"The matching engine is overloaded."}"#
+            ),
             Some(ErrorKind::Temporary),
             "a code sent as text is read too"
         );
@@ -303,6 +314,9 @@ mod tests {
             kind(404, r#"{"errorCode":110,"error":"Invalid endpoint."}"#),
             Some(ErrorKind::Protocol)
         );
-        assert_eq!(kind(502, "<html>bad gateway</html>"), Some(ErrorKind::Temporary));
+        assert_eq!(
+            kind(502, "<html>bad gateway</html>"),
+            Some(ErrorKind::Temporary)
+        );
     }
 }

@@ -52,9 +52,7 @@ pub fn snapshot(
 
     let position = |symbol: &str, code: Currency, quantity: Decimal, staked: bool| {
         let asset = info.get(symbol);
-        let name = asset
-            .and_then(|a| a.name.as_deref())
-            .unwrap_or(symbol);
+        let name = asset.and_then(|a| a.name.as_deref()).unwrap_or(symbol);
         // Show the quantity at the asset's precision (only ever adding zeros);
         // the value is computed from the quantity as sent.
         let mut shown = quantity;
@@ -67,7 +65,10 @@ pub fn snapshot(
         let market = format!("{}-{QUOTE}", code.as_str());
         let price = price_of.get(market.as_str()).copied().flatten();
         let (id, name) = if staked {
-            (format!("{symbol}{STAKED_SUFFIX}"), format!("{name} (staked)"))
+            (
+                format!("{symbol}{STAKED_SUFFIX}"),
+                format!("{name} (staked)"),
+            )
         } else {
             (symbol.to_owned(), name.to_owned())
         };
@@ -185,7 +186,12 @@ fn trade_legs(
 ) -> Result<(Money, Money), ConvertError> {
     let (sent, received) = match (sent, received) {
         (Some(s), Some(r)) => (s, r),
-        (None, _) => return Err(ConvertError::at("sentAmount", "a trade without a sent amount")),
+        (None, _) => {
+            return Err(ConvertError::at(
+                "sentAmount",
+                "a trade without a sent amount",
+            ));
+        }
         (_, None) => {
             return Err(ConvertError::at(
                 "receivedAmount",
@@ -225,7 +231,8 @@ pub fn ledger_entry(item: &wire::HistoryItem<'_>) -> Result<LedgerEntry, Convert
     let received = money(item.received_amount, item.received_currency, "received")?;
     let price = money(item.price_amount, item.price_currency, "price")?;
     let fee = money(
-        item.fees_amount.map(|f| stonks_core::wire::ExactDecimal(f.0.abs())),
+        item.fees_amount
+            .map(|f| stonks_core::wire::ExactDecimal(f.0.abs())),
         item.fees_currency,
         "fees",
     )?;
@@ -252,7 +259,12 @@ pub fn ledger_entry(item: &wire::HistoryItem<'_>) -> Result<LedgerEntry, Convert
         };
         (None, None, amount)
     };
-    let mut e = LedgerEntry::new(item.transaction_id.as_ref(), item.executed_at.0, kind, amount);
+    let mut e = LedgerEntry::new(
+        item.transaction_id.as_ref(),
+        item.executed_at.0,
+        kind,
+        amount,
+    );
     e.account = Some(ACCOUNT.to_owned());
     e.description = match (&e.kind, clean_text(item.address.as_deref())) {
         (LedgerKind::Other(_), _) => Some(item.kind.clone().into_owned()),
@@ -273,9 +285,7 @@ pub fn history_entries(
     redactor: &stonks_core::http::Redactor,
 ) -> (Vec<LedgerEntry>, Vec<ReadProblem>) {
     const ENDPOINT: &str = "GET /account/history";
-    let mut problems = page
-        .items
-        .problems(ENDPOINT, "transactionId", redactor);
+    let mut problems = page.items.problems(ENDPOINT, "transactionId", redactor);
     let mut entries = Vec::with_capacity(page.items.ok.len());
     for item in &page.items.ok {
         match ledger_entry(item) {

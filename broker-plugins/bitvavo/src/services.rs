@@ -161,7 +161,12 @@ impl HistoryCursor {
         };
         let bad = || Error::config(format!("invalid cursor {text:?}"));
         let mut parts = text.splitn(4, ':');
-        let mut num = || parts.next().and_then(|p| p.parse::<i64>().ok()).ok_or_else(bad);
+        let mut num = || {
+            parts
+                .next()
+                .and_then(|p| p.parse::<i64>().ok())
+                .ok_or_else(bad)
+        };
         let (until_ms, to_ms, page) = (num()?, num()?, num()?);
         let ids = text.splitn(4, ':').nth(3).ok_or_else(bad)?;
         Ok(HistoryCursor {
@@ -227,18 +232,25 @@ impl TransactionService for Bitvavo {
             .items
             .ok
             .iter()
-            .map(|i| (i.transaction_id.to_string(), i.executed_at.0.timestamp_millis()))
+            .map(|i| {
+                (
+                    i.transaction_id.to_string(),
+                    i.executed_at.0.timestamp_millis(),
+                )
+            })
             .collect();
         let rows = page.items.ok.len() + page.items.bad.len();
         let (mut entries, problems) = convert::history_entries(&page, answer.redactor());
-        let until = chrono::DateTime::from_timestamp_millis(cursor.until_ms).unwrap_or_else(Utc::now);
+        let until =
+            chrono::DateTime::from_timestamp_millis(cursor.until_ms).unwrap_or_else(Utc::now);
         entries.retain(|e| {
             !(e.timestamp.timestamp_millis() == cursor.to_ms
                 && cursor.seen_at_bound.contains(&e.id))
                 && query.matches(e)
                 && e.timestamp < until
         });
-        self.enrich(&mut entries, (from_ms, cursor.until_ms - 1)).await;
+        self.enrich(&mut entries, (from_ms, cursor.until_ms - 1))
+            .await;
         let next = cursor.next(rows, &read).map(|c| c.encode());
         Ok(Page::new(entries, next).with_problems(problems))
     }
@@ -250,7 +262,8 @@ mod tests {
 
     #[test]
     fn the_cursor_moves_the_bound_and_skips_what_was_read_there() {
-        let q = TransactionQuery::new().until(chrono::DateTime::from_timestamp_millis(10_000).unwrap());
+        let q =
+            TransactionQuery::new().until(chrono::DateTime::from_timestamp_millis(10_000).unwrap());
         let c = HistoryCursor::start(&q).unwrap();
         assert_eq!((c.until_ms, c.to_ms, c.page), (10_000, 9_999, 1));
         let short: Vec<(String, i64)> = (0..5).map(|i| (format!("{i}"), 9_000 - i)).collect();
@@ -259,11 +272,18 @@ mod tests {
         full.push(("tie".into(), 9_401));
         full.truncate(100);
         let n = c.next(100, &full).unwrap();
-        assert_eq!((n.to_ms, n.page, n.seen_at_bound.clone()), (9_401, 1, vec!["99".to_owned()]));
+        assert_eq!(
+            (n.to_ms, n.page, n.seen_at_bound.clone()),
+            (9_401, 1, vec!["99".to_owned()])
+        );
         let back = HistoryCursor::start(&q.clone().cursor(Some(n.encode()))).unwrap();
         assert_eq!(back, n);
         let flat: Vec<(String, i64)> = (0..100).map(|i| (format!("{i}"), 9_999)).collect();
-        assert_eq!(c.next(100, &flat).unwrap().page, 2, "a page on one millisecond steps the page");
+        assert_eq!(
+            c.next(100, &flat).unwrap().page,
+            2,
+            "a page on one millisecond steps the page"
+        );
         assert!(HistoryCursor::start(&q.cursor(Some(Cursor("x".into())))).is_err());
     }
 }

@@ -329,7 +329,13 @@ async fn pages_by_time_each_entry_once_even_on_a_shared_millisecond() {
     assert_eq!(
         bounds,
         vec![
-            format!("{}/1", Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).unwrap().timestamp_millis() - 1),
+            format!(
+                "{}/1",
+                Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0)
+                    .unwrap()
+                    .timestamp_millis()
+                    - 1
+            ),
             format!("{}/1", ms(99)),
             format!("{}/1", ms(198)),
         ],

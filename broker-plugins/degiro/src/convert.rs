@@ -1,37 +1,17 @@
-//! DEGIRO's wire shapes to stonks-core models: pure functions, and the
-//! tables that tell what a cash movement is from its localised description.
+//! DEGIRO's wire shapes to stonks-core models: pure functions.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use stonks_core::v2::{CashBalance, LedgerEntry, LedgerKind, PortfolioSnapshot, Position};
-use stonks_core::{AssetClass, Currency, Instrument, Isin, Money};
+use stonks_core::v2::{
+    CashBalance, CorporateAction, LedgerEntry, LedgerKind, Page, PortfolioSnapshot, Position, Ratio,
+};
+use stonks_core::wire::{ConvertError, Rows, parse_decimal};
+use stonks_core::{AssetClass, Currency, Instrument, Isin, Money, ReadProblem, Result};
 
-use crate::wire::{self, exact_decimal};
-
-/// What was wrong with a value DEGIRO sent (the caller adds the endpoint).
-pub type Problem = String;
-
-fn currency(code: &str, field: &str) -> Result<Currency, Problem> {
-    Currency::new(code).map_err(|e| format!("{field}: {}", e.message()))
-}
-
-/// Parses DEGIRO's dates: ISO 8601 with offset (`2024-03-05T15:31:02+01:00`),
-/// or without one (read as UTC).
-pub fn timestamp(text: &str) -> Result<DateTime<Utc>, Problem> {
-    let t = text.trim();
-    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Ok(d.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
-        .map(|n| n.and_utc())
-        .or_else(|_| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
-        })
-        .map_err(|_| format!("date {t:?} is not ISO 8601"))
-}
+use crate::descriptions::{CashKind, classify_cash_movement};
+use crate::wire;
 
 /// The asset class of a DEGIRO `productType`.
 pub fn asset_class(product_type: Option<&str>) -> AssetClass {
@@ -52,26 +32,51 @@ pub fn asset_class(product_type: Option<&str>) -> AssetClass {
     }
 }
 
-/// The instrument of a product.
-pub fn instrument(p: &wire::Product) -> Result<Instrument, Problem> {
+/// The instrument of a product. A malformed ISIN is dropped, not fatal.
+pub fn instrument(p: &wire::Product) -> Instrument {
     let mut i = Instrument::new(
-        p.id.clone(),
+        p.id.0.clone(),
         p.name.clone(),
         asset_class(p.product_type.as_deref()),
     );
     i.symbol = p.symbol.clone().filter(|s| !s.is_empty());
-    // A malformed ISIN is dropped rather than failing the whole portfolio.
     i.isin = p.isin.as_deref().and_then(|s| Isin::new(s).ok());
-    i.currency = Some(currency(&p.currency, "currency")?);
-    i.exchange = p.exchange_id.as_ref().map(|e| match e {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
-    Ok(i)
+    i.currency = Some(p.currency);
+    i.exchange = p.exchange_id.as_ref().map(|e| e.0.clone());
+    i
 }
 
-/// The fields of a row by name, values as exact decimals where numeric.
-struct Fields<'a>(&'a [wire::Field]);
+/// Reads each product of a `products/info` answer on its own: the ones that
+/// read become instruments, the others problems.
+pub fn products(
+    answer: &wire::ProductsAnswer<'_>,
+    redactor: &stonks_core::http::Redactor,
+) -> (HashMap<i64, Instrument>, Vec<ReadProblem>) {
+    let mut out = HashMap::with_capacity(answer.data.len());
+    let mut problems = Vec::new();
+    for (key, raw) in &answer.data {
+        match serde_json::from_str::<wire::Product>(raw.get()) {
+            Ok(p) => match p.id.0.parse::<i64>() {
+                Ok(id) => {
+                    out.insert(id, instrument(&p));
+                }
+                Err(_) => problems.push(
+                    ReadProblem::new("POST v5/products/info", "a product id that is not a number")
+                        .item(key.as_ref()),
+                ),
+            },
+            Err(e) => problems.push(
+                ReadProblem::new("POST v5/products/info", e.to_string())
+                    .item(key.as_ref())
+                    .excerpt(&redactor.redact(raw.get())),
+            ),
+        }
+    }
+    (out, problems)
+}
+
+/// The fields of a row by name.
+struct Fields<'a>(&'a [wire::Field<'a>]);
 
 impl Fields<'_> {
     fn raw(&self, name: &str) -> Option<&str> {
@@ -79,16 +84,18 @@ impl Fields<'_> {
             .iter()
             .find(|f| f.name == name)?
             .value
-            .as_deref()
             .map(|v| v.get())
     }
 
-    fn number(&self, name: &str) -> Result<Option<Decimal>, Problem> {
+    fn number(&self, name: &str) -> Result<Option<Decimal>, ConvertError> {
         match self.raw(name) {
             None | Some("null") => Ok(None),
-            Some(text) => exact_decimal(text)
-                .map(Some)
-                .map_err(|e| format!("{name}: {e}")),
+            Some(text) => {
+                let t = text.trim().trim_matches('"');
+                parse_decimal(t)
+                    .map(Some)
+                    .map_err(|e| ConvertError::at(name, e))
+            }
         }
     }
 
@@ -97,382 +104,348 @@ impl Fields<'_> {
     }
 }
 
-/// The product ids of the rows of a portfolio answer (positions only).
-pub fn product_ids(update: &wire::UpdateAnswer) -> Vec<String> {
+/// Whether a portfolio row id is a product id (digits) rather than a cash
+/// currency (`EUR`, `FLATEX_EUR`).
+fn is_product_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The product ids of the rows of a portfolio answer: positions, and cash
+/// rows with a numeric id (money-market fund positions).
+pub fn product_ids(update: &wire::UpdateAnswer<'_>) -> Vec<i64> {
     let Some(p) = &update.portfolio else {
         return Vec::new();
     };
-    let mut seen = HashSet::new();
-    p.value
+    let mut ids: Vec<i64> = p
+        .value
         .iter()
-        .filter(|r| Fields(&r.value).text("positionType").as_deref() != Some("CASH"))
-        .filter(|r| seen.insert(r.id.clone()))
-        .map(|r| r.id.clone())
-        .collect()
+        .filter_map(|r| {
+            r.id.0
+                .parse::<i64>()
+                .ok()
+                .filter(|_| is_product_id(&r.id.0))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
-/// The portfolio: position rows with their product details, cash rows as
-/// cash per currency (`FLATEX_EUR` is EUR). Size 0 only when asked.
-/// Break-even price times size gives the cost basis.
-/// When the portfolio has no cash rows at all, `totalPortfolio.totalCash`
-/// (in the base currency) stands in.
+/// The currency of a row's `value`. DEGIRO's web trader shows a non-EUR
+/// position's value in the account's base currency (public captures: a USD
+/// position's `value` is size x price x the day's EUR rate); this settles
+/// it per row from the data: a value that equals size x price is in the
+/// product's currency, any other in the base currency.
+fn value_currency(
+    value: Decimal,
+    size: Decimal,
+    price: Option<Decimal>,
+    per_unit: Decimal,
+    product: Currency,
+    base: Currency,
+) -> Currency {
+    if product == base {
+        return base;
+    }
+    let Some(expected) = price
+        .and_then(|p| p.checked_mul(size))
+        .and_then(|x| x.checked_mul(per_unit))
+    else {
+        return base;
+    };
+    let tolerance = Decimal::new(1, 2).max(expected.abs() * Decimal::new(5, 3));
+    match expected.checked_sub(value) {
+        Some(diff) if diff.abs() <= tolerance => product,
+        _ => base,
+    }
+}
+
+/// Everything a conversion needs besides the rows.
+pub struct Context<'a> {
+    /// Instruments by product id.
+    pub instruments: &'a HashMap<i64, Instrument>,
+    /// The account's base currency (fees are charged in it).
+    pub base_currency: Currency,
+    /// The account (intAccount) every record belongs to.
+    pub account: &'a str,
+}
+
+/// The portfolio: position rows with their product details, cash rows per
+/// currency (`FLATEX_EUR` is EUR; a cash row with a numeric id is a
+/// money-market fund position), break-even price x size as the cost basis;
+/// size 0 only when asked. When the portfolio has no cash rows at all,
+/// `totalPortfolio.totalCash` (in the base currency) stands in. A row that
+/// cannot be read is left out and reported.
 pub fn snapshot(
-    update: &wire::UpdateAnswer,
-    products: &HashMap<String, wire::Product>,
-    base_currency: &Currency,
+    update: &wire::UpdateAnswer<'_>,
+    ctx: &Context<'_>,
     include_closed: bool,
     as_of: DateTime<Utc>,
-) -> Result<PortfolioSnapshot, Problem> {
-    let mut positions = Vec::new();
-    let mut cash: Vec<CashBalance> = Vec::new();
+) -> PortfolioSnapshot {
+    const ENDPOINT: &str = "GET v5/update";
+    let mut snap = PortfolioSnapshot::new(as_of);
     let rows = update
         .portfolio
         .as_ref()
         .map(|p| p.value.as_slice())
         .unwrap_or_default();
     for row in rows {
-        let f = Fields(&row.value);
-        let at = |e: Problem| format!("portfolio row {}: {e}", row.id);
-        if f.text("positionType").as_deref() == Some("CASH") {
-            let code = row.id.trim_start_matches("FLATEX_");
-            let Ok(code) = Currency::new(code) else {
-                // Cash-fund rows carry product ids; they are positions of their own.
-                continue;
-            };
-            let amount = f.number("value").map_err(at)?.unwrap_or_default();
-            match cash.iter_mut().find(|c| c.amount.currency == code) {
-                Some(c) => {
-                    c.amount.amount = c
-                        .amount
-                        .amount
-                        .checked_add(amount)
-                        .ok_or_else(|| at("cash total out of range".into()))?
+        let id = row.id.0.as_str();
+        match position_or_cash(row, ctx, include_closed) {
+            Ok(Some(Holding::Position(p))) => snap.positions.push(p),
+            Ok(Some(Holding::Cash(amount))) => {
+                match snap
+                    .cash
+                    .iter_mut()
+                    .find(|c| c.amount.currency == amount.currency)
+                {
+                    Some(c) => match c.amount.amount.checked_add(amount.amount) {
+                        Some(sum) => c.amount.amount = sum,
+                        None => snap
+                            .problems
+                            .push(ReadProblem::new(ENDPOINT, "cash total out of range").item(id)),
+                    },
+                    None => {
+                        let mut cash = CashBalance::new(amount);
+                        cash.account = Some(ctx.account.to_owned());
+                        snap.cash.push(cash);
+                    }
                 }
-                None => cash.push(CashBalance {
-                    amount: Money::new(amount, code),
-                }),
             }
-            continue;
+            Ok(None) => {}
+            Err(e) => snap.problems.push(e.problem(ENDPOINT, Some(id))),
         }
-        let size = f.number("size").map_err(at)?.unwrap_or_default();
-        if size.is_zero() && !include_closed {
-            continue;
-        }
-        let product = products
-            .get(&row.id)
-            .ok_or_else(|| format!("product {} has no details in products/info", row.id))?;
-        let instrument = instrument(product).map_err(at)?;
-        let cur = instrument
-            .currency
-            .clone()
-            .ok_or_else(|| at("no currency".into()))?;
-        let money = |d: Decimal| Money::new(d, cur.clone());
-        let price = f.number("price").map_err(at)?;
-        let value = f.number("value").map_err(at)?;
-        // Bond prices are percentages of the nominal held.
-        let per_unit = if instrument.asset_class == AssetClass::Bond {
-            Decimal::new(1, 2)
-        } else {
-            Decimal::ONE
-        };
-        let cost_basis = f
-            .number("breakEvenPrice")
-            .map_err(at)?
-            .and_then(|b| b.checked_mul(size)?.checked_mul(per_unit));
-        positions.push(Position {
-            instrument,
-            quantity: size,
-            price: price.map(money),
-            market_value: value.map(money),
-            unrealized_pnl: match (value, cost_basis) {
-                (Some(v), Some(c)) => v.checked_sub(c).map(money),
-                _ => None,
-            },
-            cost_basis: cost_basis.map(money),
-        });
     }
-    if cash.is_empty()
+    if snap.cash.is_empty()
         && let Some(total) = &update.total_portfolio
-        && let Some(amount) = Fields(&total.value)
-            .number("totalCash")
-            .map_err(|e| format!("totalPortfolio: {e}"))?
     {
-        cash.push(CashBalance {
-            amount: Money::new(amount, base_currency.clone()),
-        });
+        match Fields(&total.value).number("totalCash") {
+            Ok(Some(amount)) => {
+                let mut cash = CashBalance::new(Money::new(amount, ctx.base_currency));
+                cash.account = Some(ctx.account.to_owned());
+                snap.cash.push(cash);
+            }
+            Ok(None) => {}
+            Err(e) => snap
+                .problems
+                .push(e.within("totalPortfolio").problem(ENDPOINT, None)),
+        }
     }
-    Ok(PortfolioSnapshot {
-        as_of,
-        positions,
-        cash,
-    })
+    snap
 }
 
-/// What a cash movement is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CashKind {
-    /// Money paid in.
-    Deposit,
-    /// Money paid out.
-    Withdrawal,
-    /// A dividend.
-    Dividend,
-    /// Tax withheld on a dividend.
-    DividendTax,
-    /// A trade's commission (DEGIRO transaction and/or third-party fees).
-    TransactionFee,
-    /// The yearly exchange connection fee.
-    ConnectionFee,
-    /// ADR/GDR pass-through fee.
-    AdrFee,
-    /// Financial transaction tax (French, Italian, Spanish...).
-    TransactionTax,
-    /// Interest.
-    Interest,
-    /// A move between the cash account and the money-market fund.
-    CashSweep,
-    /// One leg of a currency conversion.
-    Fx,
-    /// The cash leg of a trade ("Koop 20 @ 52,39 USD").
-    TradeLeg,
+enum Holding {
+    Position(Position),
+    Cash(Money),
 }
 
-/// Description fragments per kind, in English, Dutch, German, French,
-/// Spanish, Italian and Portuguese, most specific first (dividend tax before
-/// dividend). Matched case-insensitively as substrings.
-const DESCRIPTIONS: &[(CashKind, &[&str])] = &[
-    (
-        CashKind::DividendTax,
-        &[
-            "dividend tax",
-            "dividendbelasting",
-            "dividendensteuer",
-            "kapitalertragsteuer",
-            "impôts sur dividende",
-            "impots sur dividende",
-            "retención del dividendo",
-            "retencion del dividendo",
-            "ritenuta sul dividendo",
-            "imposto sobre dividendo",
-            "withholding tax",
-        ],
-    ),
-    (CashKind::AdrFee, &["adr/gdr"]),
-    (
-        CashKind::ConnectionFee,
-        &[
-            "connection fee",
-            "aansluitingskosten",
-            "börsenanbindungsgebühr",
-            "borsenanbindungsgebuhr",
-            "frais de connexion",
-            "comisión de conectividad",
-            "comision de conectividad",
-            "commissione di connessione",
-            "custo de conectividade",
-        ],
-    ),
-    (
-        CashKind::TransactionTax,
-        &[
-            "transaction tax",
-            "transactiebelasting",
-            "finanztransaktionssteuer",
-            "taxe sur les transactions",
-            "impuesto sobre transacciones",
-            "tassa sulle transazioni",
-            "imposto sobre transações",
-            "stamp duty",
-        ],
-    ),
-    (
-        CashKind::TransactionFee,
-        &[
-            "transactiekosten",
-            "transaction and/or third party fees",
-            "transaction fee",
-            "transaktionsgebühr",
-            "transaktionsgebuhr",
-            "frais de transaction",
-            "costes de transacción",
-            "costes de transaccion",
-            "commissioni di transazione",
-            "custos de transação",
-            "custos de transacao",
-        ],
-    ),
-    (
-        CashKind::Fx,
-        &[
-            "valuta creditering",
-            "valuta debitering",
-            "fx credit",
-            "fx debit",
-            "fx withdrawal",
-            "currency credit",
-            "currency debit",
-            "währungsgutschrift",
-            "währungslastschrift",
-            "crédit de change",
-            "débit de change",
-            "ingreso cambio de divisa",
-            "retirada cambio de divisa",
-            "accredito valuta",
-            "addebito valuta",
-            "crédito de câmbio",
-            "débito de câmbio",
-        ],
-    ),
-    (
-        CashKind::CashSweep,
-        &[
-            "cash sweep",
-            "overboeking van uw geldrekening",
-            "overboeking naar uw geldrekening",
-            "geldmarktfonds",
-            "money market fund",
-            "fonds monétaire",
-            "fondo del mercado monetario",
-            "fondo monetario",
-            "fundo do mercado monetário",
-        ],
-    ),
-    (
-        CashKind::Dividend,
-        &["dividend", "dividende", "dividendo", "payment in lieu"],
-    ),
-    (
-        CashKind::Interest,
-        &[
-            "interest",
-            "rente",
-            "zinsen",
-            "intérêts",
-            "interets",
-            "interés",
-            "interes",
-            "interessi",
-            "juros",
-        ],
-    ),
-    (
-        CashKind::Withdrawal,
-        &[
-            "withdrawal",
-            "terugstorting",
-            "opname",
-            "auszahlung",
-            "retrait",
-            "retirada",
-            "prelievo",
-            "levantamento",
-        ],
-    ),
-    (
-        CashKind::Deposit,
-        &[
-            "deposit",
-            "storting",
-            "einzahlung",
-            "dépôt",
-            "depot",
-            "ingreso",
-            "deposito",
-            "depósito",
-            "ideal",
-            "sofort",
-        ],
-    ),
-];
-
-/// Words that open a trade's cash leg ("Koop 20 @ 52,39 USD", "Buy 20 @ 52.39 USD").
-const TRADE_WORDS: &[&str] = &[
-    "koop", "verkoop", "buy", "sell", "kauf", "verkauf", "achat", "vente", "compra", "venta",
-    "acquisto", "vendita", "venda",
-];
-
-/// Classifies a cash movement by its `type` and localised `description`;
-/// `None` when no table knows it (the caller keeps it as `other`).
-pub fn classify_cash_movement(kind: Option<&str>, description: &str) -> Option<CashKind> {
-    let d = description.trim().to_lowercase();
-    if let Some(first) = d.split_whitespace().next()
-        && TRADE_WORDS.contains(&first)
-        && d.contains(" @ ")
-    {
-        return Some(CashKind::TradeLeg);
+fn position_or_cash(
+    row: &wire::Row<'_>,
+    ctx: &Context<'_>,
+    include_closed: bool,
+) -> Result<Option<Holding>, ConvertError> {
+    let f = Fields(&row.value);
+    let id = row.id.0.as_str();
+    if !is_product_id(id) {
+        if f.text("positionType").as_deref() != Some("CASH") {
+            return Err(ConvertError::at(
+                "id",
+                "a position row without a product id",
+            ));
+        }
+        let code = stonks_core::wire::currency(id.trim_start_matches("FLATEX_"), "id")?;
+        let amount = match f.number("value")? {
+            Some(v) => v,
+            None => f.number("size")?.unwrap_or_default(),
+        };
+        return Ok(Some(Holding::Cash(Money::new(amount, code))));
     }
-    if matches!(
-        kind,
-        Some("FLATEX_CASH_SWEEP") | Some("CASH_FUND_TRANSACTION")
-    ) {
-        return Some(CashKind::CashSweep);
+    let Some(size) = f.number("size")? else {
+        // A closed position may come without a size.
+        return Ok(None);
+    };
+    if size.is_zero() && !include_closed {
+        return Ok(None);
     }
-    DESCRIPTIONS
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| d.contains(w)))
-        .map(|(k, _)| *k)
+    let product_id: i64 = id
+        .parse()
+        .map_err(|_| ConvertError::at("id", "not a number"))?;
+    let instrument = match ctx.instruments.get(&product_id) {
+        Some(i) => i.clone(),
+        None => {
+            return Err(ConvertError::new(format!(
+                "product {id} has no details in products/info: left out"
+            )));
+        }
+    };
+    let mut instrument = instrument;
+    if f.text("positionType").as_deref() == Some("CASH") {
+        // A money-market fund DEGIRO counts as cash.
+        instrument.asset_class = AssetClass::Fund;
+    }
+    let product_currency = instrument.currency.unwrap_or(ctx.base_currency);
+    // Bond prices are percentages of the nominal held.
+    let per_unit = if instrument.asset_class == AssetClass::Bond {
+        Decimal::new(1, 2)
+    } else {
+        Decimal::ONE
+    };
+    let price = f.number("price")?;
+    let value = f.number("value")?;
+    let cost_basis = f
+        .number("breakEvenPrice")?
+        .and_then(|b| b.checked_mul(size)?.checked_mul(per_unit));
+    let mut p = Position::new(instrument, size);
+    p.account = Some(ctx.account.to_owned());
+    p.price = price.map(|x| Money::new(x, product_currency));
+    p.cost_basis = cost_basis.map(|c| Money::new(c, product_currency));
+    if let Some(v) = value {
+        let currency = value_currency(
+            v,
+            size,
+            price,
+            per_unit,
+            product_currency,
+            ctx.base_currency,
+        );
+        p.market_value = Some(Money::new(v, currency));
+        if currency == product_currency {
+            p.unrealized_pnl = cost_basis
+                .and_then(|c| v.checked_sub(c))
+                .map(|x| Money::new(x, currency));
+        }
+    }
+    Ok(Some(Holding::Position(p)))
 }
 
-/// Everything a ledger conversion needs besides the rows.
-pub struct LedgerContext<'a> {
-    /// Product details by id.
-    pub products: &'a HashMap<String, wire::Product>,
-    /// Currency fees are charged in.
-    pub base_currency: &'a Currency,
-}
-
-fn product_instrument(ctx: &LedgerContext<'_>, id: Option<i64>) -> Option<Instrument> {
-    ctx.products
-        .get(&id?.to_string())
-        .and_then(|p| instrument(p).ok())
-}
-
-/// A trade as a buy or sell: quantity positive, `amount` the cash effect in
-/// the product's currency, the fee (charged in the base currency) in `fees`.
-pub fn trade_entry(t: &wire::Trade, ctx: &LedgerContext<'_>) -> Result<LedgerEntry, Problem> {
-    let kind = match t.buysell.as_str() {
-        "B" => LedgerKind::Buy,
-        "S" => LedgerKind::Sell,
+/// What a trade row is: an ordinary trade, a transfer of the position, or
+/// a corporate action, by `transfered` and `transactionTypeId` (see the
+/// crate README for the sources of the type ids).
+fn trade_kind(t: &wire::Trade<'_>) -> Result<(LedgerKind, bool), ConvertError> {
+    let buy = match t.buysell.as_ref() {
+        "B" => true,
+        "S" => false,
         other => {
-            return Err(format!(
-                "trade {}: buysell {other:?} is neither B nor S",
-                t.id
+            return Err(ConvertError::at(
+                "buysell",
+                format!("{other:?} is neither B nor S"),
             ));
         }
     };
-    let product = ctx
-        .products
-        .get(&t.product_id.to_string())
-        .ok_or_else(|| format!("trade {}: product {} has no details", t.id, t.product_id))?;
-    let instrument = instrument(product)?;
-    let cur = instrument.currency.clone().ok_or("no currency")?;
+    if t.transfered == Some(true) {
+        return Ok((LedgerKind::Transfer, buy));
+    }
+    let kind = match t.transaction_type_id.map_or(0, |x| x.0) {
+        0 if buy => LedgerKind::Buy,
+        0 => LedgerKind::Sell,
+        101 => LedgerKind::Split,
+        108 | 204 => LedgerKind::Merger,
+        // A delisting takes the position away for what it paid (often 0).
+        112 => LedgerKind::Sell,
+        other => LedgerKind::Other(format!("corporate action {other}")),
+    };
+    Ok((kind, buy))
+}
+
+/// A trade row as a ledger entry: for trades, quantity positive and
+/// `amount` the cash effect in the product's currency, the fees (charged in
+/// the base currency, the AutoFX fee included) in `fees`; for transfers and
+/// corporate actions, quantity signed (in positive, out negative) and no
+/// cash moved.
+pub fn trade_entry(t: &wire::Trade<'_>, ctx: &Context<'_>) -> Result<LedgerEntry, ConvertError> {
+    let (kind, buy) = trade_kind(t)?;
+    let product = t.product_id.0;
+    let instrument = ctx.instruments.get(&product).ok_or_else(|| {
+        ConvertError::at("productId", format!("product {product} has no details"))
+    })?;
+    let cur = instrument.currency.unwrap_or(ctx.base_currency);
+    let quantity = t.quantity.0.abs();
+    let moves_cash = kind.is_trade();
+    let amount = if moves_cash { t.total.0 } else { Decimal::ZERO };
+    let mut e = LedgerEntry::new(
+        format!("trade-{}", t.id.0),
+        t.date.0,
+        kind,
+        Money::new(amount, cur),
+    );
+    e.account = Some(ctx.account.to_owned());
+    e.instrument = Some(instrument.clone());
+    e.quantity = Some(if moves_cash || buy {
+        quantity
+    } else {
+        -quantity
+    });
+    e.price = Some(Money::new(t.price.0, cur));
     let fee = t
-        .fee_in_base_currency
+        .total_fees_in_base_currency
+        .or(t.fee_in_base_currency)
         .map(|f| f.0.abs())
         .filter(|f| !f.is_zero());
-    Ok(LedgerEntry {
-        id: format!("trade-{}", t.id),
-        timestamp: timestamp(&t.date)?,
-        kind,
-        instrument: Some(instrument),
-        quantity: Some(t.quantity.0.abs()),
-        price: Some(Money::new(t.price.0, cur.clone())),
-        amount: Money::new(t.total.0, cur),
-        fees: fee
-            .map(|f| Money::new(f, ctx.base_currency.clone()))
-            .into_iter()
-            .collect(),
-        description: None,
-    })
+    e.fees = fee
+        .map(|f| Money::new(f, ctx.base_currency))
+        .into_iter()
+        .collect();
+    if !moves_cash {
+        e.description = Some(match &e.kind {
+            LedgerKind::Transfer if buy => "position transferred in".to_owned(),
+            LedgerKind::Transfer => "position transferred out".to_owned(),
+            other => format!("{other} ({} {quantity})", if buy { "in" } else { "out" }),
+        });
+    }
+    Ok(e)
+}
+
+/// Joins the two rows of each split (DEGIRO books the old line sold and
+/// the new line bought, same product, same day) into one split entry with
+/// its ratio; a lone row stays a split entry with its signed quantity.
+fn join_splits(entries: &mut Vec<LedgerEntry>) {
+    let split_rows: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].kind == LedgerKind::Split)
+        .collect();
+    let mut remove = Vec::new();
+    for &i in &split_rows {
+        if remove.contains(&i) || entries[i].quantity.is_none_or(|q| q >= Decimal::ZERO) {
+            continue;
+        }
+        let key = |e: &LedgerEntry| {
+            (
+                e.instrument.as_ref().map(|i| i.broker_id.clone()),
+                e.timestamp.date_naive(),
+            )
+        };
+        let partner = split_rows.iter().copied().find(|&j| {
+            j != i
+                && !remove.contains(&j)
+                && entries[j].quantity.is_some_and(|q| q > Decimal::ZERO)
+                && key(&entries[j]) == key(&entries[i])
+        });
+        let Some(j) = partner else { continue };
+        let old = entries[i].quantity.unwrap_or_default().abs();
+        let new = entries[j].quantity.unwrap_or_default();
+        let e = &mut entries[j];
+        e.kind = if new < old {
+            LedgerKind::ReverseSplit
+        } else {
+            LedgerKind::Split
+        };
+        e.quantity = Some(new - old);
+        e.action = Some(CorporateAction::split(Ratio::new(new, old)));
+        e.description = Some(format!("split {new} for {old}"));
+        remove.push(i);
+    }
+    remove.sort_unstable();
+    for i in remove.into_iter().rev() {
+        entries.remove(i);
+    }
 }
 
 /// The stable id of a cash movement: DEGIRO's id, else its defining fields.
-fn cash_id(m: &wire::CashMovement) -> String {
+fn cash_id(m: &wire::CashMovement<'_>) -> String {
     match m.id {
-        Some(id) => format!("cash-{id}"),
+        Some(id) => format!("cash-{}", id.0),
         None => format!(
             "cash-{}|{}|{}|{}",
-            m.date,
+            m.date.0.to_rfc3339(),
             m.currency,
             m.change
                 .map(|c| c.0.normalize().to_string())
@@ -482,33 +455,84 @@ fn cash_id(m: &wire::CashMovement) -> String {
     }
 }
 
-/// The cash movements as ledger entries, leaving out what the trades already
-/// hold: the cash leg of each trade, and fees whose order is a known trade
-/// (the trade carries its fee). A sweep between cash and the money-market
-/// fund is a transfer, not a deposit; a payment without an amount (failed)
-/// is kept as `other` with amount 0, never as a deposit.
-pub fn cash_entries(
-    movements: &[wire::CashMovement],
-    trade_orders: &HashSet<String>,
-    ctx: &LedgerContext<'_>,
-) -> Result<Vec<LedgerEntry>, Problem> {
-    let mut out = Vec::with_capacity(movements.len());
-    for m in movements {
-        let class = classify_cash_movement(m.kind.as_deref(), &m.description);
-        let of_known_trade = m
-            .order_id
-            .as_ref()
-            .is_some_and(|o| trade_orders.contains(o));
-        if of_known_trade
-            && matches!(
-                class,
-                Some(CashKind::TradeLeg) | Some(CashKind::TransactionFee)
-            )
-        {
-            continue;
+/// Whether cash movement `m` is the cash leg or a fee of trade `t`, which
+/// already holds both: by `orderId` when both carry one, else by product,
+/// time (within a minute) and amount. No public capture of DEGIRO's account
+/// overview carries `orderId`.
+fn belongs_to_trade(m: &wire::CashMovement<'_>, class: CashKind, t: &wire::Trade<'_>) -> bool {
+    if let (Some(a), Some(b)) = (&m.order_id, &t.order_id) {
+        return a == b;
+    }
+    if m.product_id.map(|p| p.0) != Some(t.product_id.0)
+        || (m.date.0 - t.date.0).num_seconds().abs() > 60
+    {
+        return false;
+    }
+    let Some(change) = m.change.map(|c| c.0) else {
+        return false;
+    };
+    match class {
+        CashKind::TradeLeg => change == t.total.0,
+        CashKind::TransactionFee => [
+            t.fee_in_base_currency,
+            t.total_fees_in_base_currency,
+            t.total_fees_in_base_currency
+                .zip(t.fee_in_base_currency)
+                .map(|(all, own)| stonks_core::wire::ExactDecimal(all.0 - own.0)),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|f| !f.0.is_zero() && f.0.abs() == change.abs()),
+        _ => false,
+    }
+}
+
+/// One reporting window's trades and cash movements, merged into ledger
+/// entries in time order: each trade once with its fees, its cash leg and
+/// fee rows not again; dividend tax linked to its dividend; every row that
+/// cannot be read left out and reported.
+pub fn window_entries(
+    trades: &Rows<'_, wire::Trade<'_>>,
+    movements: Option<&Rows<'_, wire::CashMovement<'_>>>,
+    ctx: &Context<'_>,
+    redactor: &stonks_core::http::Redactor,
+) -> (Vec<LedgerEntry>, Vec<ReadProblem>) {
+    const TRADES: &str = "GET v4/transactions";
+    const CASH: &str = "GET v6/accountoverview";
+    let mut problems = trades.problems(TRADES, "id", redactor);
+    let mut entries = Vec::with_capacity(trades.ok.len() + movements.map_or(0, |m| m.ok.len()));
+    for t in &trades.ok {
+        match trade_entry(t, ctx) {
+            Ok(e) => entries.push(e),
+            Err(why) => problems.push(why.problem(TRADES, Some(&t.id.0.to_string()))),
         }
-        let cur = currency(&m.currency, "currency")?;
+    }
+    join_splits(&mut entries);
+    let Some(movements) = movements else {
+        entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+        return (entries, problems);
+    };
+    problems.extend(movements.problems(CASH, "id", redactor));
+    let mut used = vec![false; trades.ok.len()];
+    let mut dividends: Vec<(Option<i64>, chrono::NaiveDate, String)> = Vec::new();
+    let mut taxes: Vec<usize> = Vec::new();
+    for m in &movements.ok {
+        let class = classify_cash_movement(m.kind.as_deref(), &m.description);
+        if let Some(c @ (CashKind::TradeLeg | CashKind::TransactionFee)) = class {
+            let owner = trades.ok.iter().enumerate().find(|(i, t)| {
+                (c == CashKind::TransactionFee || !used[*i]) && belongs_to_trade(m, c, t)
+            });
+            if let Some((i, _)) = owner {
+                if c == CashKind::TradeLeg {
+                    used[i] = true;
+                }
+                continue;
+            }
+        }
         let (kind, amount) = match (class, m.change) {
+            (Some(CashKind::FundConversion), change) => {
+                (LedgerKind::Transfer, change.map_or(Decimal::ZERO, |c| c.0))
+            }
             (_, None) => (LedgerKind::Other("failed payment".into()), Decimal::ZERO),
             (Some(c), Some(change)) => (
                 match c {
@@ -519,141 +543,71 @@ pub fn cash_entries(
                     CashKind::TransactionFee | CashKind::ConnectionFee | CashKind::AdrFee => {
                         LedgerKind::Fee
                     }
-                    CashKind::Interest => LedgerKind::Interest,
-                    CashKind::CashSweep => LedgerKind::Transfer,
+                    CashKind::Interest | CashKind::FundIncome => LedgerKind::Interest,
+                    CashKind::CashSweep | CashKind::FundConversion => LedgerKind::Transfer,
                     CashKind::Fx => LedgerKind::FxConversion,
                     CashKind::TradeLeg => LedgerKind::Other("trade cash leg".into()),
                 },
                 change.0,
             ),
-            (None, Some(change)) => (LedgerKind::Other(m.description.clone()), change.0),
+            (None, Some(change)) => (LedgerKind::Other(m.description.to_string()), change.0),
         };
-        out.push(LedgerEntry {
-            id: cash_id(m),
-            timestamp: timestamp(&m.date)?,
-            kind,
-            instrument: product_instrument(ctx, m.product_id),
-            quantity: None,
-            price: None,
-            amount: Money::new(amount, cur),
-            fees: Vec::new(),
-            description: Some(m.description.clone()),
-        });
+        let mut e = LedgerEntry::new(cash_id(m), m.date.0, kind, Money::new(amount, m.currency));
+        e.account = Some(ctx.account.to_owned());
+        e.instrument = m
+            .product_id
+            .and_then(|p| ctx.instruments.get(&p.0))
+            .cloned();
+        e.description = Some(m.description.to_string());
+        match class {
+            Some(CashKind::Dividend) => dividends.push((
+                m.product_id.map(|p| p.0),
+                m.date.0.date_naive(),
+                e.id.clone(),
+            )),
+            Some(CashKind::DividendTax) => taxes.push(entries.len()),
+            _ => {}
+        }
+        entries.push(e);
     }
-    Ok(out)
+    // Withholding tax belongs to the dividend of the same product and day.
+    for i in taxes {
+        let product = entries[i]
+            .instrument
+            .as_ref()
+            .and_then(|x| x.broker_id.parse::<i64>().ok());
+        let day = entries[i].timestamp.date_naive();
+        if let Some((_, _, id)) = dividends
+            .iter()
+            .find(|(p, d, _)| *p == product && *d == day)
+        {
+            entries[i].belongs_to = Some(id.clone());
+        }
+    }
+    entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    (entries, problems)
+}
+
+/// A `v4/transactions` answer as wire bytes, read into one page of ledger
+/// entries with its problems, given the instruments of its products: the
+/// whole trade-parsing path, for tests and benchmarks.
+pub fn parse_trades(
+    body: &[u8],
+    instruments: &HashMap<i64, Instrument>,
+    base_currency: Currency,
+    account: &str,
+) -> Result<Page<LedgerEntry>> {
+    let answer =
+        stonks_core::http::Response::synthetic("GET v4/transactions", 200, &[], body.to_vec());
+    let trades: wire::TradesAnswer<'_> = answer.json()?;
+    let ctx = Context {
+        instruments,
+        base_currency,
+        account,
+    };
+    let (entries, problems) = window_entries(&trades.data, None, &ctx, answer.redactor());
+    Ok(Page::last(entries).with_problems(problems))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classifies_descriptions_in_seven_languages() {
-        let cases = [
-            ("iDEAL storting", CashKind::Deposit),
-            ("Deposit", CashKind::Deposit),
-            ("Einzahlung", CashKind::Deposit),
-            ("Dépôt", CashKind::Deposit),
-            ("Ingreso", CashKind::Deposit),
-            ("Deposito", CashKind::Deposit),
-            ("Depósito", CashKind::Deposit),
-            ("Terugstorting", CashKind::Withdrawal),
-            ("Withdrawal", CashKind::Withdrawal),
-            ("Auszahlung", CashKind::Withdrawal),
-            ("Retrait", CashKind::Withdrawal),
-            ("Dividend", CashKind::Dividend),
-            ("Dividende", CashKind::Dividend),
-            ("Dividendo", CashKind::Dividend),
-            ("Dividendbelasting", CashKind::DividendTax),
-            ("Dividend Tax", CashKind::DividendTax),
-            ("Dividendensteuer", CashKind::DividendTax),
-            ("Impôts sur dividende", CashKind::DividendTax),
-            ("Retención del dividendo", CashKind::DividendTax),
-            ("Ritenuta sul dividendo", CashKind::DividendTax),
-            ("Imposto sobre dividendo", CashKind::DividendTax),
-            (
-                "DEGIRO Transactiekosten en/of kosten van derden",
-                CashKind::TransactionFee,
-            ),
-            (
-                "DEGIRO Transaction and/or third party fees",
-                CashKind::TransactionFee,
-            ),
-            (
-                "DEGIRO Aansluitingskosten 2024 (Euronext Amsterdam - EAM)",
-                CashKind::ConnectionFee,
-            ),
-            (
-                "DEGIRO Exchange Connection Fee 2024 (Nasdaq - NDQ)",
-                CashKind::ConnectionFee,
-            ),
-            ("ADR/GDR Externe Kosten", CashKind::AdrFee),
-            ("Franse transactiebelasting", CashKind::TransactionTax),
-            ("French Transaction Tax", CashKind::TransactionTax),
-            ("Valuta Creditering", CashKind::Fx),
-            ("Valuta Debitering", CashKind::Fx),
-            ("FX Credit", CashKind::Fx),
-            ("Rente", CashKind::Interest),
-            ("Flatex Interest Income", CashKind::Interest),
-            ("Koop 20 @ 52,39 USD", CashKind::TradeLeg),
-            ("Buy 20 @ 52.39 USD", CashKind::TradeLeg),
-            ("Verkoop 5 @ 101,2 EUR", CashKind::TradeLeg),
-        ];
-        for (text, kind) in cases {
-            assert_eq!(
-                classify_cash_movement(Some("CASH_TRANSACTION"), text),
-                Some(kind),
-                "{text}"
-            );
-        }
-        assert_eq!(
-            classify_cash_movement(Some("FLATEX_CASH_SWEEP"), "Degiro Cash Sweep Transfer"),
-            Some(CashKind::CashSweep)
-        );
-        assert_eq!(classify_cash_movement(None, "Something brand new"), None);
-    }
-
-    #[test]
-    fn dates_with_and_without_offset() {
-        assert_eq!(
-            timestamp("2024-03-05T15:31:02+01:00").unwrap().to_rfc3339(),
-            "2024-03-05T14:31:02+00:00"
-        );
-        assert_eq!(
-            timestamp("2024-03-05T15:31:02").unwrap().to_rfc3339(),
-            "2024-03-05T15:31:02+00:00"
-        );
-        assert!(timestamp("05-03-2024").is_err());
-    }
-
-    mod never_panics {
-        use super::super::*;
-        use proptest::prelude::*;
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(400))]
-
-            #[test]
-            fn numbers_and_dates(n in any::<String>(), d in any::<String>(), desc in any::<String>()) {
-                let _ = crate::wire::exact_decimal(&n);
-                let _ = timestamp(&d);
-                let _ = classify_cash_movement(Some("CASH_TRANSACTION"), &desc);
-            }
-
-            /// Portfolio rows with arbitrary values: a snapshot or a problem.
-            #[test]
-            fn portfolio_rows(id in "[A-Z0-9_]{0,12}", kind in prop_oneof![Just("CASH"), Just("PRODUCT")],
-                              size in prop_oneof![Just("10".to_owned()), Just("1e400".to_owned()), Just("\"x\"".to_owned()), "-?[0-9]{1,40}(\\.[0-9]{1,40})?"],
-                              price in prop_oneof![Just("null".to_owned()), Just("{}".to_owned()), "-?[0-9]{1,30}(\\.[0-9]{1,30})?"]) {
-                let text = format!(
-                    r#"{{"portfolio": {{"value": [{{"id": "{id}", "value": [
-                        {{"name": "positionType", "value": "{kind}"}}, {{"name": "size", "value": {size}}},
-                        {{"name": "price", "value": {price}}}, {{"name": "value", "value": {price}}}]}}]}}}}"#
-                );
-                if let Ok(update) = serde_json::from_str::<crate::wire::UpdateAnswer>(&text) {
-                    let _ = snapshot(&update, &HashMap::new(), &Currency::new("EUR").unwrap(), true, Utc::now());
-                }
-            }
-        }
-    }
-}
+mod tests;

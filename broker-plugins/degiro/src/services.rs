@@ -1,30 +1,40 @@
 //! The v2 portfolio and transaction services over DEGIRO.
+//!
+//! The ledger pages by reporting window: page `n` is the `n`-th window of at
+//! most a year from the query's start, with the end of the range pinned by
+//! the first page ([`RangeCursor`]). One page costs two DEGIRO requests
+//! (trades and cash movements of that window) plus `products/info` for the
+//! products not seen before; windows come oldest first.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate, Utc};
 use stonks_core::v2::{
     LedgerEntry, Page, PortfolioQuery, PortfolioService, PortfolioSnapshot, RangeCursor,
     TransactionQuery, TransactionService,
 };
-use stonks_core::{Error, PluginContext, Result, Services};
+use stonks_core::{Instrument, PluginContext, ReadProblem, Result, Services};
+use tokio::sync::Mutex;
 
 use crate::client::Client;
-use crate::convert::{self, LedgerContext};
+use crate::convert::{self, Context};
 use crate::wire;
 
 /// Product ids per `products/info` request.
 const PRODUCT_BATCH: usize = 50;
 
-/// Longest date window the reporting endpoints are asked for at once.
+/// Longest date window one page asks the reporting endpoints for. DEGIRO
+/// publishes no limit (clients ask for years at once); a year keeps each
+/// answer, and so each page, bounded.
 const WINDOW_DAYS: u64 = 365;
 
 /// The plugin factory.
 pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
     let degiro = Degiro {
         client: Arc::new(Client::new(ctx)?),
+        instruments: Arc::new(Mutex::new(HashMap::new())),
     };
     Ok(Services::new()
         .portfolio_v2(degiro.clone())
@@ -34,116 +44,113 @@ pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
 #[derive(Clone)]
 struct Degiro {
     client: Arc<Client>,
-}
-
-fn bad_body(endpoint: &str, problem: String) -> Error {
-    Error::protocol(endpoint, Some(200), problem, "")
+    /// Instruments of every product seen, built once.
+    instruments: Arc<Mutex<HashMap<i64, Instrument>>>,
 }
 
 impl Degiro {
-    /// Details of every product in `ids`, one request per batch.
-    async fn products(&self, ids: Vec<String>) -> Result<HashMap<String, wire::Product>> {
-        let batches: Vec<Vec<String>> = ids.chunks(PRODUCT_BATCH).map(<[String]>::to_vec).collect();
-        let answers =
-            futures::future::try_join_all(batches.iter().map(|b| self.client.products(b))).await?;
-        Ok(answers.into_iter().flat_map(|a| a.data).collect())
+    /// The instruments of `ids`, asking `products/info` only for the ones
+    /// not seen before, in batches. A product DEGIRO does not describe is
+    /// reported, not fatal.
+    async fn instruments(
+        &self,
+        ids: &[i64],
+    ) -> Result<(HashMap<i64, Instrument>, Vec<ReadProblem>)> {
+        let mut known = self.instruments.lock().await;
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !known.contains_key(id))
+            .collect();
+        let answers = futures::future::try_join_all(
+            missing
+                .chunks(PRODUCT_BATCH)
+                .map(|batch| self.client.products(batch)),
+        )
+        .await?;
+        let mut problems = Vec::new();
+        for answer in &answers {
+            let parsed: wire::ProductsAnswer<'_> = answer.json()?;
+            let (found, bad) = convert::products(&parsed, answer.redactor());
+            known.extend(found);
+            problems.extend(bad);
+        }
+        Ok((known.clone(), problems))
     }
 }
 
 #[async_trait]
 impl PortfolioService for Degiro {
     async fn snapshot(&self, query: &PortfolioQuery) -> Result<PortfolioSnapshot> {
-        let update = self.client.portfolio().await?;
-        let products = self.products(convert::product_ids(&update)).await?;
-        convert::snapshot(
-            &update,
-            &products,
-            &self.client.base_currency(),
-            query.include_closed,
-            Utc::now(),
-        )
-        .map_err(|p| bad_body("GET v5/update", p))
-    }
-}
-
-/// `[from, until)` as inclusive day windows of at most a year.
-fn windows(from: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut start = from;
-    while start <= last {
-        let end = start
-            .checked_add_days(Days::new(WINDOW_DAYS - 1))
-            .unwrap_or(last)
-            .min(last);
-        out.push((start, end));
-        match end.checked_add_days(Days::new(1)) {
-            Some(next) => start = next,
-            None => break,
-        }
-    }
-    out
-}
-
-impl Degiro {
-    /// Every trade and cash movement in `[from, until)`, merged into one
-    /// ledger, oldest first.
-    async fn ledger(&self, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<LedgerEntry>> {
-        let last_day = (until - chrono::Duration::nanoseconds(1)).date_naive();
-        let mut trades = Vec::new();
-        let mut movements = Vec::new();
-        for (a, b) in windows(from.date_naive(), last_day) {
-            let (t, m) =
-                futures::try_join!(self.client.trades(a, b), self.client.account_overview(a, b))?;
-            trades.extend(t.data);
-            movements.extend(m.data.cash_movements);
-        }
-        let mut ids: Vec<String> = trades.iter().map(|t| t.product_id.to_string()).collect();
-        ids.extend(
-            movements
-                .iter()
-                .filter_map(|m| m.product_id.map(|p| p.to_string())),
-        );
-        let mut seen = HashSet::new();
-        ids.retain(|id| seen.insert(id.clone()));
-        let products = self.products(ids).await?;
-        let base = &self.client.base_currency();
-        let ctx = LedgerContext {
-            products: &products,
-            base_currency: base,
+        let answer = self.client.portfolio().await?;
+        let update: wire::UpdateAnswer<'_> = answer.json()?;
+        let (instruments, problems) = self.instruments(&convert::product_ids(&update)).await?;
+        let account = self.client.int_account().await?.to_string();
+        let ctx = Context {
+            instruments: &instruments,
+            base_currency: self.client.base_currency(),
+            account: &account,
         };
-        let mut entries = Vec::with_capacity(trades.len() + movements.len());
-        let mut trade_ids = HashSet::new();
-        for t in &trades {
-            // Windows meet at whole days; a trade is read once.
-            if trade_ids.insert(t.id) {
-                entries.push(
-                    convert::trade_entry(t, &ctx)
-                        .map_err(|p| bad_body("GET v4/transactions", p))?,
-                );
-            }
-        }
-        let orders: HashSet<String> = trades.iter().filter_map(|t| t.order_id.clone()).collect();
-        let cash = convert::cash_entries(&movements, &orders, &ctx)
-            .map_err(|p| bad_body("GET v6/accountoverview", p))?;
-        let mut cash_ids = HashSet::new();
-        entries.extend(cash.into_iter().filter(|e| cash_ids.insert(e.id.clone())));
-        entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
-        Ok(entries)
+        let mut snap = convert::snapshot(&update, &ctx, query.include_closed, Utc::now());
+        snap.problems.extend(problems);
+        Ok(snap)
     }
+}
+
+/// The `position`-th window of at most a year from `from` to `last`
+/// (inclusive days), if there is one.
+fn window(from: NaiveDate, last: NaiveDate, position: u64) -> Option<(NaiveDate, NaiveDate)> {
+    let start = from.checked_add_days(Days::new(position.checked_mul(WINDOW_DAYS)?))?;
+    if start > last {
+        return None;
+    }
+    let end = start
+        .checked_add_days(Days::new(WINDOW_DAYS - 1))
+        .unwrap_or(last)
+        .min(last);
+    Some((start, end))
 }
 
 #[async_trait]
 impl TransactionService for Degiro {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
-        let start = RangeCursor::start(query)?;
-        let from = query.from.unwrap_or_else(|| self.client.history_since());
-        let all: Vec<LedgerEntry> = self
-            .ledger(from, start.until)
-            .await?
-            .into_iter()
-            .filter(|e| query.matches(e) && e.timestamp < start.until)
-            .collect();
-        Ok(start.page(&all, query))
+        let cursor = RangeCursor::start(query)?;
+        let from = query
+            .from
+            .map_or_else(|| self.client.history_since(), |f| f.date_naive());
+        let last_day = (cursor.until - chrono::Duration::nanoseconds(1)).date_naive();
+        let Some((a, b)) = window(from, last_day, cursor.position) else {
+            return Ok(Page::last(Vec::new()));
+        };
+        let (trades, movements) =
+            futures::try_join!(self.client.trades(a, b), self.client.account_overview(a, b))?;
+        let trade_rows: wire::TradesAnswer<'_> = trades.json()?;
+        let overview: wire::AccountOverviewAnswer<'_> = movements.json()?;
+        let cash_rows = overview.data.cash_movements.as_ref();
+        let mut ids: Vec<i64> = trade_rows.data.ok.iter().map(|t| t.product_id.0).collect();
+        ids.extend(
+            cash_rows
+                .into_iter()
+                .flat_map(|r| &r.ok)
+                .filter_map(|m| m.product_id.map(|p| p.0)),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        let (instruments, mut problems) = self.instruments(&ids).await?;
+        let account = self.client.int_account().await?.to_string();
+        let ctx = Context {
+            instruments: &instruments,
+            base_currency: self.client.base_currency(),
+            account: &account,
+        };
+        let (mut entries, read_problems) =
+            convert::window_entries(&trade_rows.data, cash_rows, &ctx, trades.redactor());
+        problems.extend(read_problems);
+        entries.retain(|e| query.matches(e) && e.timestamp < cursor.until);
+        let next = window(from, last_day, cursor.position + 1)
+            .is_some()
+            .then(|| cursor.at(cursor.position + 1));
+        Ok(Page::new(entries, next).with_problems(problems))
     }
 }
 
@@ -154,11 +161,13 @@ mod tests {
     #[test]
     fn windows_cover_the_range_without_overlap() {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
-        let w = windows(d(2022, 1, 1), d(2024, 6, 30));
-        assert_eq!(w.first().unwrap().0, d(2022, 1, 1));
-        assert_eq!(w.last().unwrap().1, d(2024, 6, 30));
+        let (from, last) = (d(2022, 1, 1), d(2024, 6, 30));
+        let w: Vec<_> = (0..).map_while(|i| window(from, last, i)).collect();
+        assert_eq!(w.first().unwrap().0, from);
+        assert_eq!(w.last().unwrap().1, last);
         assert!(w.windows(2).all(|p| p[0].1.succ_opt() == Some(p[1].0)));
         assert!(w.iter().all(|(a, b)| (*b - *a).num_days() < 365));
-        assert_eq!(windows(d(2024, 1, 2), d(2024, 1, 1)), vec![]);
+        assert_eq!(window(d(2024, 1, 2), d(2024, 1, 1), 0), None);
+        assert_eq!(window(from, last, u64::MAX), None, "no overflow");
     }
 }

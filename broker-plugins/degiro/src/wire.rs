@@ -1,40 +1,18 @@
-//! DEGIRO's JSON exactly as its web trader receives it. Numbers arrive as
-//! JSON floats: they are read from their text into `Decimal` ([`Exact`]),
-//! never through `f64`.
+//! DEGIRO's JSON exactly as its web trader receives it, borrowed from the
+//! body. Numbers arrive as JSON floats: they are read from their text into
+//! `Decimal` ([`ExactDecimal`]), never through `f64`. Lists are read row by
+//! row ([`Rows`]) so one bad row is reported, not fatal. Fields DEGIRO adds
+//! later are ignored.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use rust_decimal::Decimal;
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
+use stonks_core::Currency;
+use stonks_core::wire::{ExactDecimal, Lenient, Rows, Timestamp};
 
-/// A number read exactly from the JSON text (`73.0`, `-6716.9`, `1.5E-4`,
-/// or the same inside a string).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exact(pub Decimal);
-
-/// Parses a JSON number's text (or a quoted one) exactly.
-pub fn exact_decimal(text: &str) -> Result<Decimal, String> {
-    let t = text.trim().trim_matches('"');
-    if t.contains(['e', 'E']) {
-        Decimal::from_scientific(t).map_err(|e| format!("{t:?} is not a number: {e}"))
-    } else {
-        t.parse::<Decimal>()
-            .map_err(|e| format!("{t:?} is not a number: {e}"))
-    }
-}
-
-impl<'de> Deserialize<'de> for Exact {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        exact_decimal(raw.get())
-            .map(Exact)
-            .map_err(D::Error::custom)
-    }
-}
-
-/// Answer of the login endpoints.
+/// Answer of the login endpoints (also on HTTP 400/202: the status says why).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginAnswer {
@@ -46,6 +24,8 @@ pub struct LoginAnswer {
     pub status_text: Option<String>,
     #[serde(default)]
     pub in_app_token: Option<String>,
+    #[serde(default)]
+    pub captcha_required: Option<bool>,
 }
 
 /// `GET login/secure/config`.
@@ -74,148 +54,142 @@ pub struct ClientAnswer {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientInfo {
-    pub int_account: i64,
+    pub int_account: Lenient<i64>,
 }
 
 /// `GET {tradingUrl}v5/update/{intAccount};jsessionid=...`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UpdateAnswer {
-    #[serde(default)]
-    pub portfolio: Option<Section<Row>>,
-    #[serde(default)]
-    pub total_portfolio: Option<Section<Field>>,
+pub struct UpdateAnswer<'a> {
+    #[serde(default, borrow)]
+    pub portfolio: Option<Section<Row<'a>>>,
+    #[serde(default, borrow)]
+    pub total_portfolio: Option<Section<Field<'a>>>,
 }
 
 /// `{name, value, lastUpdated, isAdded}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Section<T> {
     #[serde(default = "Vec::new")]
     pub value: Vec<T>,
 }
 
 /// A portfolio row: `{"id":"8614787","name":"positionrow","value":[fields]}`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Row {
-    pub id: String,
-    #[serde(default)]
-    pub value: Vec<Field>,
+/// The id is a product id (digits), or a cash row's `EUR` / `FLATEX_EUR`.
+#[derive(Debug, Deserialize)]
+pub struct Row<'a> {
+    pub id: Lenient<String>,
+    #[serde(default, borrow)]
+    pub value: Vec<Field<'a>>,
 }
 
 /// `{"name":"size","value":100}`; some fields come without a value.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Field {
-    pub name: String,
-    #[serde(default)]
-    pub value: Option<Box<RawValue>>,
+#[derive(Debug, Deserialize)]
+pub struct Field<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub value: Option<&'a RawValue>,
 }
 
-/// `POST {productSearchUrl}v5/products/info`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ProductsAnswer {
-    pub data: HashMap<String, Product>,
+/// `POST {productSearchUrl}v5/products/info`: each product read on its
+/// own, so one odd product is a problem, not a failed portfolio.
+#[derive(Debug, Deserialize)]
+pub struct ProductsAnswer<'a> {
+    #[serde(default, borrow)]
+    pub data: HashMap<Cow<'a, str>, &'a RawValue>,
 }
 
 /// Product details.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
-    pub id: String,
+    pub id: Lenient<String>,
     pub name: String,
     #[serde(default)]
     pub isin: Option<String>,
     #[serde(default)]
     pub symbol: Option<String>,
-    pub currency: String,
+    pub currency: Currency,
     #[serde(default)]
     pub product_type: Option<String>,
     #[serde(default)]
-    pub exchange_id: Option<serde_json::Value>,
+    pub exchange_id: Option<Lenient<String>>,
 }
 
 /// `GET {reportingUrl}v4/transactions`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TradesAnswer {
-    pub data: Vec<Trade>,
+#[derive(Debug, Deserialize)]
+pub struct TradesAnswer<'a> {
+    #[serde(borrow)]
+    pub data: Rows<'a, Trade<'a>>,
 }
 
-/// One executed trade.
+/// One executed trade (or a transfer or corporate action: see
+/// `transfered` and `transactionTypeId`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Trade {
-    pub id: i64,
-    pub product_id: i64,
+pub struct Trade<'a> {
+    pub id: Lenient<i64>,
+    pub product_id: Lenient<i64>,
     /// ISO 8601 with offset, e.g. `2024-03-05T15:31:02+01:00`.
-    pub date: String,
+    pub date: Timestamp,
     /// `B` or `S`.
-    pub buysell: String,
-    pub price: Exact,
+    #[serde(borrow)]
+    pub buysell: Cow<'a, str>,
+    pub price: ExactDecimal,
     /// Negative for sells.
-    pub quantity: Exact,
+    pub quantity: ExactDecimal,
     /// In the product's currency; negative for buys.
-    pub total: Exact,
-    /// Negative: what the trade cost in fees.
+    pub total: ExactDecimal,
+    /// Negative: DEGIRO's commission, in the base currency.
     #[serde(default)]
-    pub fee_in_base_currency: Option<Exact>,
+    pub fee_in_base_currency: Option<ExactDecimal>,
+    /// Negative: every fee in the base currency, the AutoFX fee included.
     #[serde(default)]
-    pub order_id: Option<String>,
+    pub total_fees_in_base_currency: Option<ExactDecimal>,
+    /// A position moved in or out from another broker: no cash moved.
+    #[serde(default)]
+    pub transfered: Option<bool>,
+    /// 0 for an ordinary trade; other values are corporate actions.
+    #[serde(default)]
+    pub transaction_type_id: Option<Lenient<i64>>,
+    #[serde(default, borrow)]
+    pub order_id: Option<Cow<'a, str>>,
 }
 
 /// `GET {reportingUrl}v6/accountoverview`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AccountOverviewAnswer {
-    pub data: AccountOverview,
+#[derive(Debug, Deserialize)]
+pub struct AccountOverviewAnswer<'a> {
+    #[serde(borrow)]
+    pub data: AccountOverview<'a>,
 }
 
 /// The account overview.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountOverview {
-    #[serde(default)]
-    pub cash_movements: Vec<CashMovement>,
+pub struct AccountOverview<'a> {
+    #[serde(default, borrow)]
+    pub cash_movements: Option<Rows<'a, CashMovement<'a>>>,
 }
 
 /// One cash movement; what it is lives in `description` (localised) and `type`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CashMovement {
+pub struct CashMovement<'a> {
     #[serde(default)]
-    pub id: Option<i64>,
-    pub date: String,
+    pub id: Option<Lenient<i64>>,
+    pub date: Timestamp,
+    #[serde(default, borrow)]
+    pub description: Cow<'a, str>,
     #[serde(default)]
-    pub description: String,
+    pub product_id: Option<Lenient<i64>>,
+    pub currency: Currency,
+    /// Absent for a money-market fund conversion or a failed payment.
     #[serde(default)]
-    pub product_id: Option<i64>,
-    pub currency: String,
-    /// Absent for a payment that failed.
-    #[serde(default)]
-    pub change: Option<Exact>,
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub order_id: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn floats_are_read_exactly() {
-        #[derive(Deserialize)]
-        struct T {
-            a: Exact,
-            b: Exact,
-            c: Exact,
-            d: Exact,
-        }
-        let t: T =
-            serde_json::from_str(r#"{"a": 0.1, "b": -6716.9, "c": 1.5E-4, "d": "73.0"}"#).unwrap();
-        assert_eq!(t.a.0.to_string(), "0.1");
-        assert_eq!(t.b.0.to_string(), "-6716.9");
-        assert_eq!(t.c.0.to_string(), "0.00015");
-        assert_eq!(t.d.0.to_string(), "73.0");
-        // 0.1 + 0.2 is exactly 0.3 here, unlike in f64.
-        assert_eq!((t.a.0 + Decimal::new(2, 1)).to_string(), "0.3");
-    }
+    pub change: Option<ExactDecimal>,
+    #[serde(rename = "type", default, borrow)]
+    pub kind: Option<Cow<'a, str>>,
+    /// Carried by some answers only; no public capture has it.
+    #[serde(default, borrow)]
+    pub order_id: Option<Cow<'a, str>>,
 }

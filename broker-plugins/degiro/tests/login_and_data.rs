@@ -269,9 +269,11 @@ async fn an_expired_session_is_renewed_once_for_concurrent_calls() {
 async fn ledger_merges_trades_and_cash_movements() {
     let (mock, r) = setup(LoginMode::Plain).await;
     let ledger = r.transactions_v2("degiro").unwrap();
-    let entries = collect_ledger(&*ledger, TransactionQuery::new())
+    let read = collect_ledger(&*ledger, TransactionQuery::new())
         .await
         .unwrap();
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let entries = read.items;
 
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for e in &entries {

@@ -24,8 +24,7 @@ impl Client {
         let resp = self
             .http
             .send(Request::get("/stats/eurofxref/eurofxref-daily.xml"))
-            .await?
-            .error_for_status()?;
+            .await?;
         Ok((String::from_utf8_lossy(resp.body()).into_owned(), resp))
     }
 }

@@ -4,30 +4,40 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use stonks_core::Currency;
 use stonks_core::fx::RateTable;
+use stonks_core::wire::{self, ConvertError};
 
 use crate::wire::Day;
 
-/// The rate table of `day`; what is wrong otherwise.
-pub fn rate_table(day: &Day) -> Result<RateTable, String> {
+/// The rate table of `day`. A row that is not a currency with a positive
+/// rate is left out (values in that currency stay unknown) and logged; a
+/// day without a date or without any rate is an error.
+pub fn rate_table(day: &Day) -> Result<RateTable, ConvertError> {
     let date = NaiveDate::parse_from_str(&day.time, "%Y-%m-%d")
-        .map_err(|_| format!("time {:?} is not a date", day.time))?;
+        .map_err(|_| ConvertError::at("time", format!("{:?} is not a date", day.time)))?;
     let mut rates = std::collections::BTreeMap::new();
     for (code, rate) in &day.rates {
-        let currency =
-            Currency::new(code).map_err(|e| format!("currency {code:?}: {}", e.message()))?;
-        let rate: Decimal = rate
-            .parse()
-            .map_err(|_| format!("rate {rate:?} of {code} is not a number"))?;
-        if rate <= Decimal::ZERO {
-            return Err(format!("rate of {code} is not positive"));
+        let row = wire::currency(code, "currency").and_then(|currency| {
+            let rate = wire::parse_decimal(rate).map_err(|e| ConvertError::at("rate", e))?;
+            if rate <= Decimal::ZERO {
+                return Err(ConvertError::at("rate", "not positive"));
+            }
+            Ok((currency, rate))
+        });
+        match row {
+            Ok((currency, rate)) => {
+                rates.insert(currency, rate);
+            }
+            Err(why) => tracing::warn!("ECB rate of {code:?} left out: {why}"),
         }
-        rates.insert(currency, rate);
     }
     if rates.is_empty() {
-        return Err("no rates in the file".into());
+        return Err(ConvertError::new("no rates in the file"));
     }
-    let base = Currency::new("EUR").map_err(|e| e.message().to_owned())?;
-    Ok(RateTable { base, date, rates })
+    Ok(RateTable {
+        base: Currency::EUR,
+        date,
+        rates,
+    })
 }
 
 #[cfg(test)]
@@ -65,5 +75,15 @@ mod tests {
             rates: vec![("USD".into(), "one".into())],
         };
         assert!(rate_table(&bad).is_err());
+        let partly = Day {
+            time: "2026-11-20".into(),
+            rates: vec![
+                ("USD".into(), "1.0542".into()),
+                ("JPY".into(), "-1".into()),
+                ("X-Y".into(), "1".into()),
+            ],
+        };
+        let t = rate_table(&partly).unwrap();
+        assert_eq!(t.rates.len(), 1, "bad rows are left out, the good one kept");
     }
 }

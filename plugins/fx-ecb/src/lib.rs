@@ -11,7 +11,7 @@ mod services;
 mod wire;
 
 stonks_core::register_plugin! {
-    pub const RECORD = manifest: include_str!("../../../manifests/fx-ecb.json"), factory: services::build,
+    pub const RECORD = manifest: include_str!("../manifest.json"), factory: services::build,
 }
 
 /// The ECB's host.

@@ -23,6 +23,6 @@ impl RateService for Ecb {
         let (xml, resp) = self.client.daily().await?;
         let day = wire::latest_day(&xml)
             .ok_or_else(|| resp.protocol_error("no <Cube time=...> day in the file"))?;
-        convert::rate_table(&day).map_err(|p| resp.protocol_error(p))
+        convert::rate_table(&day).map_err(|p| resp.protocol_error(p.to_string()))
     }
 }

@@ -96,7 +96,10 @@ mod tests {
         for text in [secret.to_owned(), json_body, query] {
             let shown = r.redact(&text);
             assert!(shown.contains(MASK), "{text} -> {shown}");
-            assert!(!shown.contains("ss\\w") && !shown.contains("ss%5Cw"), "{shown}");
+            assert!(
+                !shown.contains("ss\\w") && !shown.contains("ss%5Cw"),
+                "{shown}"
+            );
         }
     }
 }

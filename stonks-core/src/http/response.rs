@@ -102,7 +102,10 @@ impl Response {
         }
     }
 
-    fn explain_json_error<'a, T: serde::Deserialize<'a>>(&'a self, plain: &serde_json::Error) -> Error {
+    fn explain_json_error<'a, T: serde::Deserialize<'a>>(
+        &'a self,
+        plain: &serde_json::Error,
+    ) -> Error {
         let mut de = serde_json::Deserializer::from_slice(&self.body);
         let message = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Err(e) if !e.path().to_string().is_empty() && e.path().to_string() != "." => {

@@ -150,7 +150,10 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
         if (f.minimum.is_some() || f.maximum.is_some()) && f.kind != FieldType::Integer {
             problem(
                 format!("{path}.minimum"),
-                format!("bounds apply to integer fields only, this one is {}", f.kind.as_str()),
+                format!(
+                    "bounds apply to integer fields only, this one is {}",
+                    f.kind.as_str()
+                ),
             );
         }
         if let (Some(min), Some(max)) = (f.minimum, f.maximum)

@@ -12,8 +12,8 @@ use futures::FutureExt;
 use super::{Registry, panic_text};
 use crate::error::{Error, Result};
 use crate::http::Redactor;
-use crate::problem::ReadProblem;
 use crate::manifest::Service;
+use crate::problem::ReadProblem;
 use crate::v2::{LedgerEntry, Page, PortfolioQuery, PortfolioSnapshot, TransactionQuery};
 use crate::{v1, v2};
 
@@ -43,7 +43,11 @@ impl<S> Guarded<S> {
         }
     }
 
-    pub(super) fn with_declared(mut self, declared: Vec<Service>, history_days: Option<u32>) -> Self {
+    pub(super) fn with_declared(
+        mut self,
+        declared: Vec<Service>,
+        history_days: Option<u32>,
+    ) -> Self {
         self.declared = declared;
         self.history_days = history_days;
         self

@@ -634,13 +634,21 @@ async fn max_days_cuts_the_query_and_says_so_once() {
         &["transactions", "deposits"],
         &[],
     )
-    .replace(r#""markets""#, r#""transaction_history":{"max_days":90},"markets""#);
+    .replace(
+        r#""markets""#,
+        r#""transaction_history":{"max_days":90},"markets""#,
+    );
     let r = registry_of(&[(Box::leak(text.into_boxed_str()), recorder)]);
-    r.activate("short-memory", &json!({"token": "t0k3n-abc"})).unwrap();
+    r.activate("short-memory", &json!({"token": "t0k3n-abc"}))
+        .unwrap();
     let svc = r.transactions_v2("short-memory").unwrap();
     let first = svc.transactions(&TransactionQuery::new()).await.unwrap();
     assert_eq!(first.problems.len(), 1, "{:?}", first.problems);
-    assert!(first.problems[0].message.contains("keeps 90 days of history"));
+    assert!(
+        first.problems[0]
+            .message
+            .contains("keeps 90 days of history")
+    );
     let later = svc
         .transactions(&TransactionQuery::new().cursor(Some(v2::Cursor("1".into()))))
         .await
@@ -711,10 +719,19 @@ fn integer_bounds_dates_and_lists_are_checked() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("window: must be at least 100, found 99"), "{err}");
-    assert!(err.contains("since: expected a date written YYYY-MM-DD"), "{err}");
+    assert!(
+        err.contains("window: must be at least 100, found 99"),
+        "{err}"
+    );
+    assert!(
+        err.contains("since: expected a date written YYYY-MM-DD"),
+        "{err}"
+    );
     assert!(err.contains("files: item 1: expected a string"), "{err}");
     let bad_default = text.replace(r#""default":10000"#, r#""default":70000"#);
     let problems = Manifest::from_json(&bad_default).unwrap_err();
-    assert!(problems.to_string().contains("must be at most 60000"), "{problems}");
+    assert!(
+        problems.to_string().contains("must be at most 60000"),
+        "{problems}"
+    );
 }

@@ -1,10 +1,9 @@
-
 use super::*;
-use crate::{Currency, Money};
-use rust_decimal::Decimal;
-use chrono::Utc;
 use crate::ErrorKind;
+use crate::{Currency, Money};
 use chrono::TimeZone;
+use chrono::Utc;
+use rust_decimal::Decimal;
 
 fn entry(i: i64) -> LedgerEntry {
     LedgerEntry::new(
@@ -80,8 +79,7 @@ fn ledger_entries_round_trip_with_decimals_as_strings() {
     let q = TransactionQuery::new()
         .kinds([LedgerKind::Dividend])
         .limit(5);
-    let back: TransactionQuery =
-        serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
+    let back: TransactionQuery = serde_json::from_str(&serde_json::to_string(&q).unwrap()).unwrap();
     assert_eq!(back, q);
 }
 
@@ -111,7 +109,10 @@ async fn pages_stream_carries_problems_and_ends_on_a_repeated_cursor() {
     }
     let got: Vec<_> = Twice.pages(TransactionQuery::new()).collect().await;
     assert_eq!(got.len(), 3, "two pages, then the error");
-    assert_eq!(got[0].as_ref().unwrap().problems[0].item.as_deref(), Some("7"));
+    assert_eq!(
+        got[0].as_ref().unwrap().problems[0].item.as_deref(),
+        Some("7")
+    );
     assert!(got[1].as_ref().unwrap().next_cursor.is_none());
     assert_eq!(got[2].as_ref().unwrap_err().kind(), &ErrorKind::Plugin);
     let all = collect_ledger(&Twice, TransactionQuery::new()).await;
@@ -129,7 +130,9 @@ fn range_cursor_pins_the_end_and_slices_by_value() {
     let q2 = q.clone().cursor(p1.next_cursor.clone());
     let c2 = RangeCursor::start(&q2).unwrap();
     assert_eq!((c2.position, c2.until), (4, start.until));
-    let p3 = RangeCursor::start(&q.clone().cursor(Some(c2.at(8)))).unwrap().page(all, &q);
+    let p3 = RangeCursor::start(&q.clone().cursor(Some(c2.at(8))))
+        .unwrap()
+        .page(all, &q);
     assert_eq!((p3.items, p3.next_cursor), (vec![8, 9], None));
     assert!(RangeCursor::start(&q.cursor(Some(Cursor("nope".into())))).is_err());
 }

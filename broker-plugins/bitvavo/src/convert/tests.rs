@@ -63,9 +63,16 @@ fn a_sell_sending_fiat_takes_the_asset_from_the_other_leg() {
             "receivedCurrency":"BTC","receivedAmount":"0.01","feesCurrency":"EUR","feesAmount":"0.25"}"#,
     ))
     .unwrap();
-    assert_eq!(e.instrument.unwrap().broker_id, "BTC", "never an instrument named EUR");
+    assert_eq!(
+        e.instrument.unwrap().broker_id,
+        "BTC",
+        "never an instrument named EUR"
+    );
     assert_eq!(e.quantity, Some(d("0.01")));
-    assert_eq!((e.amount.amount, e.amount.currency.as_str()), (d("100"), "EUR"));
+    assert_eq!(
+        (e.amount.amount, e.amount.currency.as_str()),
+        (d("100"), "EUR")
+    );
     // Neither leg in the price currency: a problem, not a guess.
     let err = ledger_entry(&item(
         r#"{"transactionId":"s3","executedAt":"2021-01-01T00:00:00.000Z","type":"sell",
@@ -131,7 +138,13 @@ fn one_bad_item_is_a_problem_and_the_rest_is_kept() {
     assert_eq!(ids, vec!["ok0", "ok1"], "kept, in time order");
     assert_eq!(p.problems.len(), 2);
     assert_eq!(p.problems[0].item.as_deref(), Some("odd-time"));
-    assert!(p.problems[0].excerpt.as_deref().unwrap().contains("yesterday"));
+    assert!(
+        p.problems[0]
+            .excerpt
+            .as_deref()
+            .unwrap()
+            .contains("yesterday")
+    );
     assert_eq!(p.problems[1].item.as_deref(), Some("no-cash"));
     assert_eq!(p.problems[1].field.as_deref(), Some("sentAmount"));
     // A page without its counters is a single page.
@@ -167,7 +180,11 @@ fn snapshot_prices_cash_staking_and_unknowns() {
     assert_eq!(ids, vec!["BTC", "XNO", "DOGE", "BTC:staked"]);
     let btc = &s.positions[0];
     assert_eq!(btc.instrument.name, "Bitcoin");
-    assert_eq!(btc.quantity.to_string(), "0.75000000", "shown at the asset's 8 decimals");
+    assert_eq!(
+        btc.quantity.to_string(),
+        "0.75000000",
+        "shown at the asset's 8 decimals"
+    );
     assert_eq!(btc.market_value.as_ref().unwrap().amount, d("30000.375"));
     let xno = &s.positions[1];
     assert_eq!((xno.price, xno.market_value), (None, None));
@@ -241,7 +258,11 @@ fn transfers_enrich_by_asset_and_amount_with_seconds_or_ms_and_trimmed_hashes() 
             {"timestamp":"1709373600000","symbol":"EUR","amount":250,"status":"completed","paymentId":"P-1","address":"NL91ABNA0417164300"}]"#,
     )
     .unwrap();
-    enrich(&mut entries, &LedgerKind::Deposit, &mut TransferIndex::new(&rows));
+    enrich(
+        &mut entries,
+        &LedgerKind::Deposit,
+        &mut TransferIndex::new(&rows),
+    );
     assert_eq!(
         entries[0].description.as_deref(),
         Some("status completed; tx abc123")
@@ -251,9 +272,10 @@ fn transfers_enrich_by_asset_and_amount_with_seconds_or_ms_and_trimmed_hashes() 
 
 #[test]
 fn a_balance_list_with_a_bad_row_reports_it() {
-    let rows: stonks_core::wire::Rows<'_, wire::Balance<'_>> =
-        serde_json::from_str(r#"[{"symbol":"BTC","available":"1"},{"symbol":"ETH","available":"lots"}]"#)
-            .unwrap();
+    let rows: stonks_core::wire::Rows<'_, wire::Balance<'_>> = serde_json::from_str(
+        r#"[{"symbol":"BTC","available":"1"},{"symbol":"ETH","available":"lots"}]"#,
+    )
+    .unwrap();
     assert_eq!(rows.ok.len(), 1);
     let p = rows.problems("GET /balance", "symbol", &Redactor::new());
     assert_eq!(p[0].item.as_deref(), Some("ETH"));

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use stonks_core::v2::{
     CashBalance, LedgerEntry, LedgerKind, Page, PortfolioQuery, PortfolioService,
-    PortfolioSnapshot, Position, TransactionQuery, TransactionService, page_from_slice,
+    PortfolioSnapshot, Position, TransactionQuery, TransactionService, page_from_vec,
 };
 use stonks_core::{
     AssetClass, Currency, Decimal, Instrument, Isin, Money, PluginContext, Result, Services,
@@ -39,23 +39,19 @@ fn asml() -> Result<Instrument> {
 #[async_trait]
 impl PortfolioService for Modern {
     async fn snapshot(&self, _: &PortfolioQuery) -> Result<PortfolioSnapshot> {
-        Ok(PortfolioSnapshot {
-            as_of: Utc
-                .with_ymd_and_hms(2026, 11, 20, 17, 35, 0)
+        let mut snap = PortfolioSnapshot::new(
+            Utc.with_ymd_and_hms(2026, 11, 20, 17, 35, 0)
                 .single()
                 .unwrap_or_default(),
-            positions: vec![Position {
-                instrument: asml()?,
-                quantity: Decimal::new(2, 0),
-                price: Some(eur(65_020)?),
-                market_value: Some(eur(130_040)?),
-                cost_basis: Some(eur(120_000)?),
-                unrealized_pnl: Some(eur(10_040)?),
-            }],
-            cash: vec![CashBalance {
-                amount: eur(25_075)?,
-            }],
-        })
+        );
+        let mut p = Position::new(asml()?, Decimal::new(2, 0));
+        p.price = Some(eur(65_020)?);
+        p.market_value = Some(eur(130_040)?);
+        p.cost_basis = Some(eur(120_000)?);
+        p.unrealized_pnl = Some(eur(10_040)?);
+        snap.positions.push(p);
+        snap.cash.push(CashBalance::new(eur(25_075)?));
+        Ok(snap)
     }
 }
 
@@ -67,31 +63,17 @@ impl TransactionService for Modern {
                 .single()
                 .unwrap_or_default()
         };
-        let all = vec![
-            LedgerEntry {
-                id: "dep-1".into(),
-                timestamp: at(2),
-                kind: LedgerKind::Deposit,
-                instrument: None,
-                quantity: None,
-                price: None,
-                amount: eur(250_000)?,
-                fees: vec![],
-                description: Some("iDEAL deposit".into()),
-            },
-            LedgerEntry {
-                id: "trade-1".into(),
-                timestamp: at(5),
-                kind: LedgerKind::Buy,
-                instrument: Some(asml()?),
-                quantity: Some(Decimal::new(2, 0)),
-                price: Some(eur(60_000)?),
-                amount: eur(-120_000)?,
-                fees: vec![eur(200)?],
-                description: None,
-            },
-        ];
-        let hits: Vec<LedgerEntry> = all.into_iter().filter(|e| query.matches(e)).collect();
-        page_from_slice(&hits, query)
+        let mut deposit = LedgerEntry::new("dep-1", at(2), LedgerKind::Deposit, eur(250_000)?);
+        deposit.description = Some("iDEAL deposit".into());
+        let mut buy = LedgerEntry::new("trade-1", at(5), LedgerKind::Buy, eur(-120_000)?);
+        buy.instrument = Some(asml()?);
+        buy.quantity = Some(Decimal::new(2, 0));
+        buy.price = Some(eur(60_000)?);
+        buy.fees = vec![eur(200)?];
+        let hits: Vec<LedgerEntry> = [deposit, buy]
+            .into_iter()
+            .filter(|e| query.matches(e))
+            .collect();
+        page_from_vec(hits, query)
     }
 }

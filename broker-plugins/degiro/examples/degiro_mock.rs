@@ -41,6 +41,10 @@ async fn main() -> stonks_core::Result<()> {
         TransactionQuery::new(),
     )
     .await?;
-    println!("{} ledger entries", ledger.len());
+    println!(
+        "{} ledger entries, {} problems",
+        ledger.items.len(),
+        ledger.problems.len()
+    );
     Ok(())
 }
