@@ -113,7 +113,7 @@ impl App {
 
 fn fallback(base: &Currency, fx: &FxConfig) -> Option<RateTable> {
     (!fx.rates.is_empty()).then(|| RateTable {
-        base: base.clone(),
+        base: *base,
         date: chrono::Utc::now().date_naive(),
         rates: fx.rates.clone(),
     })

@@ -196,8 +196,8 @@ fn position_to_v1(p: &v2::Position) -> v1::PortfolioEntry {
         .price
         .as_ref()
         .or(p.market_value.as_ref())
-        .map(|m| m.currency.clone())
-        .or_else(|| p.instrument.currency.clone());
+        .map(|m| m.currency)
+        .or(p.instrument.currency);
     let in_currency = |m: &Option<Money>| {
         m.as_ref()
             .filter(|m| Some(&m.currency) == currency.as_ref())

@@ -37,12 +37,12 @@ impl RateTable {
     /// `None` when a rate is missing: never a guess, never zero.
     pub fn convert(&self, money: &Money, to: &Currency) -> Option<Money> {
         if &money.currency == to {
-            return Some(money.clone());
+            return Some(*money);
         }
         let from = self.per_base(&money.currency)?;
         let to_rate = self.per_base(to)?;
         let amount = money.amount.checked_div(from)?.checked_mul(to_rate)?;
-        Some(Money::new(amount, to.clone()))
+        Some(Money::new(amount, *to))
     }
 }
 

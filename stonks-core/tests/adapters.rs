@@ -155,12 +155,7 @@ async fn v1_unknown_values_stay_unknown() {
     .unwrap();
     let p = &snap.positions[0];
     assert_eq!(
-        (
-            p.price.clone(),
-            p.market_value.clone(),
-            p.cost_basis.clone(),
-            p.unrealized_pnl.clone()
-        ),
+        (p.price, p.market_value, p.cost_basis, p.unrealized_pnl),
         (None, None, None, None)
     );
 }

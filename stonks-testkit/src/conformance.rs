@@ -332,7 +332,7 @@ impl Suite {
         }
         let mut seen = HashSet::new();
         for c in &snap.cash {
-            if !seen.insert(c.amount.currency.clone()) {
+            if !seen.insert(c.amount.currency) {
                 problems.push(format!("cash currency {} listed twice", c.amount.currency));
             }
         }

@@ -150,7 +150,7 @@ impl HistoryCursor {
         let Some(Cursor(text)) = &query.cursor else {
             let until = query.until.unwrap_or_else(Utc::now);
             // Bitvavo counts whole milliseconds: round a sub-millisecond end up.
-            let sub_ms = until.timestamp_subsec_nanos() % 1_000_000 != 0;
+            let sub_ms = !until.timestamp_subsec_nanos().is_multiple_of(1_000_000);
             let until_ms = until.timestamp_millis() + i64::from(sub_ms);
             return Ok(HistoryCursor {
                 until_ms,

@@ -192,7 +192,7 @@ pub fn snapshot(
     for row in rows {
         let id = row.id.0.as_str();
         match position_or_cash(row, ctx, include_closed) {
-            Ok(Some(Holding::Position(p))) => snap.positions.push(p),
+            Ok(Some(Holding::Position(p))) => snap.positions.push(*p),
             Ok(Some(Holding::Cash(amount))) => {
                 match snap
                     .cash
@@ -235,7 +235,7 @@ pub fn snapshot(
 }
 
 enum Holding {
-    Position(Position),
+    Position(Box<Position>),
     Cash(Money),
 }
 
@@ -315,7 +315,7 @@ fn position_or_cash(
                 .map(|x| Money::new(x, currency));
         }
     }
-    Ok(Some(Holding::Position(p)))
+    Ok(Some(Holding::Position(Box::new(p))))
 }
 
 /// What a trade row is: an ordinary trade, a transfer of the position, or

@@ -606,8 +606,11 @@ fn a_valid_registration_takes_the_id_from_a_broken_one() {
     r.activate("twice", &cfg()).unwrap();
 }
 
+/// The `from` of every ledger query asked.
+type Asked = Arc<std::sync::Mutex<Vec<Option<chrono::DateTime<Utc>>>>>;
+
 /// Records the `from` of every ledger query it is asked.
-struct Recorder(Arc<std::sync::Mutex<Vec<Option<chrono::DateTime<Utc>>>>>);
+struct Recorder(Asked);
 
 #[async_trait]
 impl v2::TransactionService for Recorder {
@@ -617,8 +620,7 @@ impl v2::TransactionService for Recorder {
     }
 }
 
-static ASKED: std::sync::LazyLock<Arc<std::sync::Mutex<Vec<Option<chrono::DateTime<Utc>>>>>> =
-    std::sync::LazyLock::new(Default::default);
+static ASKED: std::sync::LazyLock<Asked> = std::sync::LazyLock::new(Default::default);
 
 fn recorder(_: &PluginContext) -> crate::Result<Services> {
     Ok(Services::new().transactions_v2(Recorder(ASKED.clone())))
