@@ -22,6 +22,8 @@ pub struct Flags<'a> {
     pub config: Option<&'a Path>,
     pub sandbox: bool,
     pub format: Format,
+    /// `-v` count: 1 shows each problem.
+    pub verbose: u8,
 }
 
 type Outcome = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -212,7 +214,7 @@ pub async fn portfolio(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -
     results.dedup_by(|a, b| a.0 == b.0);
     let rates = app.rates(store.as_ref(), offline).await;
     let report = portfolio::report(&app.config.base_currency, &results, rates.as_ref());
-    portfolio::render(out, &report, flags.format)?;
+    portfolio::render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(results.iter().any(|(_, r)| r.is_err())))
 }
 
@@ -266,23 +268,48 @@ pub async fn transactions(
     };
     let app = App::start(flags.config, flags.sandbox).await?;
     let mut failed: Vec<(String, String)> = app.failed.clone();
+    let mut problems: Vec<(String, stonks::ReadProblem)> = Vec::new();
     let entries = if offline {
         open_store(&app)?.ledger(filter.broker.as_deref())?
     } else {
         let mut all = Vec::new();
         for (id, r) in ledger::fetch_all(&app.registry, &app.active_brokers(), &filter).await {
             match r {
-                Ok(entries) => all.extend(entries.into_iter().map(|e| (id.clone(), e))),
+                Ok((entries, found)) => {
+                    all.extend(entries.into_iter().map(|e| (id.clone(), e)));
+                    problems.extend(found.into_iter().map(|p| (id.clone(), p)));
+                }
                 Err(why) => failed.push((id, why)),
             }
         }
         all
     };
     ledger::render(out, entries, &filter, flags.format)?;
+    // The JSON of `transactions` is a list (its stable contract), so the
+    // problems met go to stderr, as for tables.
+    report_problems(&problems, flags.verbose);
     for (id, why) in &failed {
         eprintln!("{id}: FAILED: {why}");
     }
     Ok(exit(!failed.is_empty()))
+}
+
+/// Says on stderr how many rows were left out, and with `-v` each one.
+fn report_problems(problems: &[(String, stonks::ReadProblem)], verbose: u8) {
+    if problems.is_empty() {
+        return;
+    }
+    let n = problems.len();
+    if verbose == 0 {
+        eprintln!(
+            "{n} row{} left out: a broker sent something that could not be read (-v shows each)",
+            if n == 1 { " was" } else { "s were" }
+        );
+    } else {
+        for (id, p) in problems {
+            eprintln!("{id}: left out: {p}");
+        }
+    }
 }
 
 /// `stonks sync`.

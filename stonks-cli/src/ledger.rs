@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::{Value, json};
-use stonks::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, paginate};
-use stonks::{Registry, Service};
+use stonks::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, TransactionServiceExt};
+use stonks::{ReadProblem, Registry, Service};
 
 use crate::output::{self, Format, dec};
 use crate::store::Store;
@@ -37,6 +37,7 @@ pub fn contract_kind(kind: &LedgerKind) -> &'static str {
 
 /// One entry in the JSON contract's shape.
 pub fn entry_json(broker: &str, e: &LedgerEntry) -> Value {
+    let account = e.account.as_deref();
     let description = match (&e.kind, &e.description) {
         (_, Some(d)) => Some(d.clone()),
         (LedgerKind::Other(name), None) => Some(name.clone()),
@@ -44,6 +45,7 @@ pub fn entry_json(broker: &str, e: &LedgerEntry) -> Value {
     };
     json!({
         "broker": broker,
+        "account": account,
         "id": e.id,
         "timestamp": e.timestamp.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         "kind": contract_kind(&e.kind),
@@ -58,26 +60,29 @@ pub fn entry_json(broker: &str, e: &LedgerEntry) -> Value {
     })
 }
 
-/// Every entry of `query` from one broker.
+/// What one broker's ledger read gave: its entries and the problems met.
+pub type LedgerRead = (Vec<LedgerEntry>, Vec<ReadProblem>);
+
+/// Every entry of `query` from one broker, page by page through core's
+/// stream of pages (the progress bar moves per page).
 pub async fn read_broker(
     registry: &Registry,
     id: &str,
     query: TransactionQuery,
     progress: Option<&indicatif::ProgressBar>,
-) -> Result<Vec<LedgerEntry>, String> {
+) -> Result<LedgerRead, String> {
     let service = registry.transactions_v2(id).map_err(|e| e.to_string())?;
-    let mut stream = paginate(query, move |q| {
-        let s = service.clone();
-        async move { s.transactions(&q).await }
-    });
-    let mut out = Vec::new();
-    while let Some(item) = stream.next().await {
-        out.push(item.map_err(|e| e.to_string())?);
+    let mut pages = service.pages(query);
+    let (mut entries, mut problems) = (Vec::new(), Vec::new());
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| e.to_string())?;
         if let Some(p) = progress {
-            p.inc(1);
+            p.inc(page.items.len() as u64);
         }
+        entries.extend(page.items);
+        problems.extend(page.problems);
     }
-    Ok(out)
+    Ok((entries, problems))
 }
 
 /// Filters of `stonks transactions`.
@@ -99,6 +104,7 @@ impl Filter {
 
 const COLUMNS: &[&str] = &[
     "broker",
+    "account",
     "id",
     "timestamp",
     "kind",
@@ -149,7 +155,7 @@ pub fn render(
                 })
                 .collect();
             let mut cols = COLUMNS.to_vec();
-            cols.insert(10, "fees");
+            cols.insert(11, "fees");
             output::csv(out, &cols, &flat)
         }
         Format::Table => {
@@ -194,7 +200,7 @@ pub async fn fetch_all(
     registry: &Registry,
     brokers: &[(String, Duration)],
     filter: &Filter,
-) -> Vec<(String, Result<Vec<LedgerEntry>, String>)> {
+) -> Vec<(String, Result<LedgerRead, String>)> {
     let calls = brokers
         .iter()
         .filter(|(id, _)| filter.broker.as_deref().is_none_or(|b| b == id))
@@ -259,7 +265,7 @@ pub async fn sync(
             .is_some_and(|m| m.capabilities.services.iter().any(|s| s.is_ledger()));
         let result = async {
             if has_ledger {
-                let entries = tokio::time::timeout(
+                let (entries, problems) = tokio::time::timeout(
                     *timeout * 10,
                     read_broker(registry, id, query, Some(&bar)),
                 )
@@ -269,8 +275,15 @@ pub async fn sync(
                 say(
                     &bars,
                     err,
-                    format!("{id}: {} entries read, {added} new", entries.len()),
+                    format!(
+                        "{id}: {} entries read, {added} new{}",
+                        entries.len(),
+                        problems_note(problems.len())
+                    ),
                 );
+                for p in &problems {
+                    say(&bars, err, format!("{id}: left out: {p}"));
+                }
             }
             if manifest
                 .as_ref()
@@ -298,4 +311,13 @@ pub async fn sync(
         }
     }
     failed
+}
+
+/// `, N rows left out (problems)` when there were any.
+pub fn problems_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => ", 1 row left out (a problem)".to_owned(),
+        n => format!(", {n} rows left out (problems)"),
+    }
 }

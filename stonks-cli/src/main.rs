@@ -29,6 +29,9 @@ struct Cli {
     /// Output format of listings.
     #[arg(long, global = true, value_enum, default_value = "table")]
     format: Format,
+    /// Say more: each row a broker sent that could not be read.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         config: cli.config.as_deref(),
         sandbox: cli.sandbox,
         format: cli.format,
+        verbose: cli.verbose,
     };
     let result = runtime.block_on(async {
         match cli.command {

@@ -51,6 +51,7 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
     let mut brokers = Vec::new();
     let mut positions = Vec::new();
     let mut cash = Vec::new();
+    let mut problems = Vec::new();
     let (mut mv_total, mut cash_total, mut unvalued) = (Decimal::ZERO, Decimal::ZERO, 0usize);
     let mut as_of = None;
     for (id, result) in results {
@@ -67,6 +68,7 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
                     }
                     positions.push(json!({
                         "broker": id,
+                        "account": p.account,
                         "symbol": p.instrument.symbol.clone().unwrap_or_else(|| p.instrument.broker_id.clone()),
                         "isin": p.instrument.isin.as_ref().map(|i| i.as_str()),
                         "name": p.instrument.name,
@@ -87,9 +89,16 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
                     }
                     cash.push(json!({
                         "broker": id,
+                        "account": c.account,
                         "currency": c.amount.currency.as_str(),
                         "amount": dec(Some(c.amount.amount)),
                         "amount_base": dec(amount_base),
+                    }));
+                }
+                for p in &snap.problems {
+                    problems.push(json!({
+                        "broker": id, "endpoint": p.endpoint, "item": p.item,
+                        "field": p.field, "message": p.message,
                     }));
                 }
             }
@@ -107,11 +116,13 @@ pub fn report(base: &Currency, results: &[BrokerResult], rates: Option<&RateTabl
             "total_base": dec(Some(mv_total.saturating_add(cash_total))),
             "unvalued": unvalued,
         },
+        "problems": problems,
     })
 }
 
 const POSITION_COLUMNS: &[&str] = &[
     "broker",
+    "account",
     "symbol",
     "isin",
     "name",
@@ -123,15 +134,46 @@ const POSITION_COLUMNS: &[&str] = &[
     "market_value_base",
 ];
 
-/// Writes the report in `format`.
-pub fn render(out: &mut impl Write, report: &Value, format: Format) -> std::io::Result<()> {
+/// Writes the report in `format`; problems go under a table (each with
+/// `-v`), in the JSON's `problems` array, and to stderr beside CSV.
+pub fn render(
+    out: &mut impl Write,
+    report: &Value,
+    format: Format,
+    verbose: u8,
+) -> std::io::Result<()> {
+    let problems = report["problems"].as_array().cloned().unwrap_or_default();
+    let describe = |p: &Value| {
+        let mut text = format!("{}: {}", output::cell(&p["broker"]), output::cell(&p["endpoint"]));
+        for (key, label) in [("item", "item"), ("field", "field")] {
+            if let Some(v) = p[key].as_str() {
+                text.push_str(&format!(", {label} {v}"));
+            }
+        }
+        format!("{text}: {}", output::cell(&p["message"]))
+    };
+    if format == Format::Csv && !problems.is_empty() {
+        eprintln!("{} rows left out; run with --format json or -v to see them", problems.len());
+    }
+    if format == Format::Table && !problems.is_empty() {
+        let n = problems.len();
+        table_view(out, report)?;
+        if verbose == 0 {
+            writeln!(out, "{n} row{} left out: a broker sent something that could not be read (-v shows each)", if n == 1 { " was" } else { "s were" })?;
+        } else {
+            for p in &problems {
+                writeln!(out, "left out: {}", describe(p))?;
+            }
+        }
+        return Ok(());
+    }
     match format {
         Format::Json => output::json(out, report),
         Format::Csv => {
             let mut rows: Vec<Value> = report["positions"].as_array().cloned().unwrap_or_default();
             for c in report["cash"].as_array().into_iter().flatten() {
                 rows.push(
-                    json!({"broker": c["broker"], "symbol": c["currency"], "asset_class": "cash",
+                    json!({"broker": c["broker"], "account": c["account"], "symbol": c["currency"], "asset_class": "cash",
                     "quantity": c["amount"], "currency": c["currency"], "market_value": c["amount"],
                     "market_value_base": c["amount_base"]}),
                 );

@@ -11,7 +11,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use stonks::fx::RateTable;
 use stonks::v2::{LedgerEntry, PortfolioSnapshot};
 
-/// The account every entry is filed under until plugins report accounts.
+/// The account of entries that name none (v1 plugins, and every entry
+/// stored before plugins reported accounts).
 pub const DEFAULT_ACCOUNT: &str = "default";
 
 /// Each migration, in order; the store's `user_version` says how many ran.
@@ -117,6 +118,11 @@ impl Store {
             let mut exists = tx
                 .prepare("SELECT 1 FROM ledger WHERE broker = ?1 AND account = ?2 AND id = ?3")
                 .map_err(err)?;
+            // An entry stored before its plugin named accounts was filed
+            // under `default`: read again with its account, it moves.
+            let mut legacy = tx
+                .prepare("DELETE FROM ledger WHERE broker = ?1 AND account = ?2 AND id = ?3")
+                .map_err(err)?;
             let mut upsert = tx
                 .prepare(
                     "INSERT INTO ledger (broker, account, id, timestamp, kind, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -126,16 +132,19 @@ impl Store {
                 .map_err(err)?;
             for e in entries {
                 let json = serde_json::to_string(e).map_err(err)?;
-                if !exists
-                    .exists(params![broker, DEFAULT_ACCOUNT, e.id])
-                    .map_err(err)?
-                {
+                let account = e.account.as_deref().unwrap_or(DEFAULT_ACCOUNT);
+                let moved = account != DEFAULT_ACCOUNT
+                    && legacy
+                        .execute(params![broker, DEFAULT_ACCOUNT, e.id])
+                        .map_err(err)?
+                        > 0;
+                if !moved && !exists.exists(params![broker, account, e.id]).map_err(err)? {
                     added += 1;
                 }
                 upsert
                     .execute(params![
                         broker,
-                        DEFAULT_ACCOUNT,
+                        account,
                         e.id,
                         e.timestamp.to_rfc3339(),
                         e.kind.as_str(),
@@ -275,6 +284,40 @@ mod tests {
         assert_eq!(
             s.ledger(None).unwrap()[0].1.amount.amount.to_string(),
             "10.10"
+        );
+    }
+
+    #[test]
+    fn entries_read_again_with_their_account_move_out_of_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("s.sqlite")).unwrap();
+        let until = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        // Stored before the plugin named accounts.
+        s.commit_sync("degiro", &[entry("1", 1), entry("2", 2)], until)
+            .unwrap();
+        let with_account = |id: &str, secs| {
+            let mut e = entry(id, secs);
+            e.account = Some("1234567".into());
+            e
+        };
+        let added = s
+            .commit_sync("degiro", &[with_account("2", 2), with_account("3", 3)], until)
+            .unwrap();
+        assert_eq!(added, 1, "entry 2 moved, entry 3 is new");
+        let rows: Vec<(String, Option<String>)> = s
+            .ledger(None)
+            .unwrap()
+            .into_iter()
+            .map(|(_, e)| (e.id, e.account))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("1".into(), None),
+                ("2".into(), Some("1234567".into())),
+                ("3".into(), Some("1234567".into())),
+            ],
+            "kept, never twice"
         );
     }
 }
