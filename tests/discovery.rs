@@ -92,7 +92,7 @@ async fn serves_each_plugin_in_both_versions() {
         .unwrap();
     assert_eq!(v1.len(), 2);
     assert_eq!(v1[0].break_even_price, Some(Decimal::new(60_000, 2)));
-    assert_eq!(v1[1].product_type, "cash");
+    assert_eq!(v1[1].product_type, stonks::AssetClass::Cash);
     let trades = registry
         .transactions_v1("modern-v2")
         .unwrap()

@@ -13,8 +13,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
-use crate::model::{AssetClass, Currency, Instrument, Isin, Money};
-use crate::problem::ReadProblem;
+use crate::model::{AssetClass, Instrument, Money};
 use crate::v1;
 use crate::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, TransactionQuery};
 
@@ -25,7 +24,7 @@ use crate::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, Transaction
 /// else their `shares`). Cost basis is `break_even_price * shares`.
 /// Cannot provide: the snapshot time (v1 has none: the time of the call is
 /// used), the broker's own instrument id (the ISIN, else the symbol, stands
-/// in), the exchange, and an ISIN that fails its checksum (dropped).
+/// in), and the exchange.
 ///
 /// Transactions: v1 lists trades only, so queries for other kinds return
 /// nothing. v1 trades have no id; each gets a stable id made of its date,
@@ -34,8 +33,6 @@ use crate::v2::{self, LedgerEntry, LedgerKind, Page, PortfolioQuery, Transaction
 /// the trade's currency. v1 names no account, no linked entry and no
 /// corporate action: those fields are empty.
 ///
-/// A v1 row that cannot be carried (a currency that is not a code) is left
-/// out and reported in the snapshot's or page's `problems`.
 #[derive(Debug, Clone)]
 pub struct V1AsV2<S>(pub S);
 
@@ -54,30 +51,28 @@ pub struct V1AsV2<S>(pub S);
 /// and is reported as a [`crate::ErrorKind::Plugin`] error.
 ///
 /// Cannot carry (v1 has no place for them): accounts, links between
-/// entries, corporate actions, transferred cost basis, and the `problems`
-/// of snapshots and pages (logged at `warn` level instead).
+/// entries, corporate actions, transferred cost basis, positions that name
+/// no currency at all, and the `problems` of snapshots and pages (each
+/// logged at `warn` level instead).
 #[derive(Debug, Clone)]
 pub struct V2AsV1<S>(pub S);
 
-fn bad_v1_data(what: &str, e: Error) -> Error {
-    Error::plugin_fault(format!("v1 plugin returned {what}: {}", e.message()))
-}
-
-fn v1_currency(code: &str) -> Result<Currency> {
-    Currency::new(code).map_err(|e| bad_v1_data("an invalid currency", e))
-}
-
-/// Takes the entry by value so its strings move instead of being copied.
-fn v1_entry_to_position(e: v1::PortfolioEntry, currency: Currency) -> v2::Position {
-    let isin = e.isin.as_deref().and_then(|s| Isin::new(s).ok());
+/// Takes the entry by value so its strings move instead of being copied;
+/// its codes were checked when the v1 plugin made them.
+fn v1_entry_to_position(e: v1::PortfolioEntry) -> v2::Position {
+    let currency = e.currency;
     let money = |d: Decimal| Money::new(d, currency);
+    let broker_id = match &e.isin {
+        Some(isin) => isin.as_str().to_owned(),
+        None => e.symbol.clone(),
+    };
     let mut p = v2::Position::new(
         Instrument {
-            broker_id: e.isin.unwrap_or_else(|| e.symbol.clone()),
+            broker_id,
             symbol: Some(e.symbol),
-            isin,
+            isin: e.isin,
             name: e.name,
-            asset_class: AssetClass::from_name(&e.product_type),
+            asset_class: e.product_type,
             currency: Some(currency),
             exchange: None,
         },
@@ -100,27 +95,19 @@ impl<S: v1::PortfolioService> v2::PortfolioService for V1AsV2<S> {
         let mut snap = v2::PortfolioSnapshot::new(Utc::now());
         snap.positions.reserve(entries.len());
         for e in entries {
-            let currency = match v1_currency(&e.currency) {
-                Ok(c) => c,
-                Err(why) => {
-                    snap.problems
-                        .push(ReadProblem::new("v1 portfolio", why.message()).item(e.symbol));
-                    continue;
-                }
-            };
-            if e.product_type == "cash" {
-                let amount = Money::new(e.value.unwrap_or(e.shares), currency);
+            if e.product_type == AssetClass::Cash {
+                let amount = Money::new(e.value.unwrap_or(e.shares), e.currency);
                 snap.cash.push(v2::CashBalance::new(amount));
             } else if query.include_closed || !e.shares.is_zero() {
-                snap.positions.push(v1_entry_to_position(e, currency));
+                snap.positions.push(v1_entry_to_position(e));
             }
         }
         Ok(snap)
     }
 }
 
-fn v1_trade_to_entry(t: &v1::Transaction, id: String) -> Result<LedgerEntry> {
-    let currency = v1_currency(&t.currency)?;
+fn v1_trade_to_entry(t: &v1::Transaction, id: String) -> LedgerEntry {
+    let currency = t.currency;
     let mut instrument = Instrument::new(
         t.symbol.clone(),
         t.symbol.clone(),
@@ -139,7 +126,7 @@ fn v1_trade_to_entry(t: &v1::Transaction, id: String) -> Result<LedgerEntry> {
     if !t.fees.is_zero() {
         e.fees.push(Money::new(t.fees, currency));
     }
-    Ok(e)
+    e
 }
 
 /// The stable id of a v1 trade: its defining fields, numbered when several
@@ -169,77 +156,66 @@ impl<S: v1::TransactionService> v2::TransactionService for V1AsV2<S> {
         trades.sort_by_key(|t| t.date);
         let mut seen = HashMap::new();
         let mut entries = Vec::with_capacity(trades.len());
-        let mut problems = Vec::new();
         for t in &trades {
-            let id = v1_trade_id(t, &mut seen);
-            match v1_trade_to_entry(t, id.clone()) {
-                Ok(entry) if query.matches(&entry) => entries.push(entry),
-                Ok(_) => {}
-                Err(why) => {
-                    problems.push(ReadProblem::new("v1 transactions", why.message()).item(id))
-                }
+            let entry = v1_trade_to_entry(t, v1_trade_id(t, &mut seen));
+            if query.matches(&entry) {
+                entries.push(entry);
             }
         }
-        // Problems are reported once, on the first page.
-        let first = query.cursor.is_none();
-        let page = v2::page_from_vec(entries, query)?;
-        Ok(if first {
-            page.with_problems(problems)
-        } else {
-            page
-        })
+        v2::page_from_vec(entries, query)
     }
 }
 
-fn position_to_v1(p: &v2::Position) -> v1::PortfolioEntry {
+/// The position in v1's shape; `None` when it names no currency at all
+/// (v1 cannot carry it).
+fn position_to_v1(p: &v2::Position) -> Option<v1::PortfolioEntry> {
     let currency = p
         .price
         .as_ref()
         .or(p.market_value.as_ref())
         .map(|m| m.currency)
-        .or(p.instrument.currency);
+        .or(p.instrument.currency)
+        .or(p.cost_basis.as_ref().map(|m| m.currency));
+    let currency = currency?;
     let in_currency = |m: &Option<Money>| {
         m.as_ref()
-            .filter(|m| Some(&m.currency) == currency.as_ref())
+            .filter(|m| m.currency == currency)
             .map(|m| m.amount)
     };
     let break_even_price = in_currency(&p.cost_basis)
         .filter(|_| !p.quantity.is_zero())
         .and_then(|c| c.checked_div(p.quantity));
-    v1::PortfolioEntry {
+    Some(v1::PortfolioEntry {
         name: p.instrument.name.clone(),
         symbol: p
             .instrument
             .symbol
             .clone()
             .unwrap_or_else(|| p.instrument.broker_id.clone()),
-        isin: p.instrument.isin.as_ref().map(|i| i.as_str().to_owned()),
+        isin: p.instrument.isin,
         shares: p.quantity,
         price: in_currency(&p.price),
         value: in_currency(&p.market_value),
-        currency: currency
-            .as_ref()
-            .map(|c| c.as_str().to_owned())
-            .unwrap_or_default(),
+        currency,
         break_even_price,
         unrealized_gain: in_currency(&p.unrealized_pnl),
-        product_type: p.instrument.asset_class.as_str().to_owned(),
-    }
+        product_type: p.instrument.asset_class.clone(),
+    })
 }
 
 fn cash_to_v1(c: &v2::CashBalance) -> v1::PortfolioEntry {
     let code = c.amount.currency.as_str().to_owned();
     v1::PortfolioEntry {
         name: code.clone(),
-        symbol: code.clone(),
+        symbol: code,
         isin: None,
         shares: c.amount.amount,
         price: Some(Decimal::ONE),
         value: Some(c.amount.amount),
-        currency: code,
+        currency: c.amount.currency,
         break_even_price: None,
         unrealized_gain: None,
-        product_type: "cash".into(),
+        product_type: AssetClass::Cash,
     }
 }
 
@@ -251,7 +227,15 @@ impl<S: v2::PortfolioService> v1::PortfolioService for V2AsV1<S> {
             tracing::warn!("left out of the v2 snapshot (v1 cannot carry problems): {p}");
         }
         let mut out = Vec::with_capacity(snap.positions.len() + snap.cash.len());
-        out.extend(snap.positions.iter().map(position_to_v1));
+        for p in &snap.positions {
+            match position_to_v1(p) {
+                Some(entry) => out.push(entry),
+                None => tracing::warn!(
+                    "position {} names no currency, which v1 needs: left out",
+                    p.instrument.broker_id
+                ),
+            }
+        }
         out.extend(snap.cash.iter().map(cash_to_v1));
         Ok(out)
     }
@@ -266,9 +250,9 @@ fn entry_to_v1_trade(e: &LedgerEntry) -> Result<v1::Transaction> {
         .quantity
         .ok_or_else(|| Error::plugin_fault(format!("trade {:?} has no quantity", e.id)))?
         .abs();
-    let currency = &e.amount.currency;
+    let currency = e.amount.currency;
     let price = match &e.price {
-        Some(p) if &p.currency == currency => p.amount,
+        Some(p) if p.currency == currency => p.amount,
         _ => e
             .amount
             .amount
@@ -279,7 +263,7 @@ fn entry_to_v1_trade(e: &LedgerEntry) -> Result<v1::Transaction> {
     let fees = e
         .fees
         .iter()
-        .filter(|f| &f.currency == currency)
+        .filter(|f| f.currency == currency)
         .map(|f| f.amount)
         .sum();
     let symbol = e
@@ -295,7 +279,7 @@ fn entry_to_v1_trade(e: &LedgerEntry) -> Result<v1::Transaction> {
         price,
         total: e.amount.amount,
         fees,
-        currency: currency.as_str().to_owned(),
+        currency,
     })
 }
 

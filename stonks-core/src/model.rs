@@ -198,7 +198,7 @@ impl fmt::Display for Money {
 }
 
 /// An International Securities Identification Number, checksum validated.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Isin([u8; 12]);
 
 impl Isin {

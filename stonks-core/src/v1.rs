@@ -5,9 +5,11 @@
 //! in the instrument's currency. New plugins should implement [`crate::v2`];
 //! the registry serves either version on top of the other (see [`crate::adapt`]).
 //!
-//! One deliberate difference from the Python originals: values the broker did
+//! Deliberate differences from the Python originals: values the broker did
 //! not give are `None`, never `0`, so a missing price cannot be mistaken for a
-//! worthless position.
+//! worthless position; and codes are typed ([`Isin`], [`Currency`],
+//! [`AssetClass`]), checked once where they enter, serialised as the same
+//! strings.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::model::{AssetClass, Currency, Isin};
 
 /// One holding in the legacy portfolio list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +27,7 @@ pub struct PortfolioEntry {
     /// Ticker or asset symbol.
     pub symbol: String,
     /// ISIN, when known.
-    pub isin: Option<String>,
+    pub isin: Option<Isin>,
     /// Number of shares or units held.
     pub shares: Decimal,
     /// Last price per share, in `currency`.
@@ -32,13 +35,13 @@ pub struct PortfolioEntry {
     /// Market value (`shares * price`), in `currency`.
     pub value: Option<Decimal>,
     /// Currency of `price`, `value`, `break_even_price` and `unrealized_gain`.
-    pub currency: String,
+    pub currency: Currency,
     /// Average price paid per share, in `currency`.
     pub break_even_price: Option<Decimal>,
     /// Value minus cost, in `currency`.
     pub unrealized_gain: Option<Decimal>,
-    /// Product type, lowercase (`stock`, `etf`, `crypto`, `cash`, ...).
-    pub product_type: String,
+    /// Product type (`stock`, `etf`, `crypto`, `cash`, ...).
+    pub product_type: AssetClass,
 }
 
 /// Buy or sell.
@@ -69,7 +72,7 @@ pub struct Transaction {
     /// Fees paid, positive, in `currency`.
     pub fees: Decimal,
     /// Currency of `price`, `total` and `fees`.
-    pub currency: String,
+    pub currency: Currency,
 }
 
 /// Legacy portfolio service.

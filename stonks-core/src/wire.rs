@@ -100,6 +100,22 @@ impl fmt::Display for ConvertError {
 
 impl std::error::Error for ConvertError {}
 
+/// `body` read as JSON into `T`, as [`crate::http::Response::json`] does,
+/// for answers held as bytes (a file, a benchmark): a body that does not
+/// fit is a [`crate::ErrorKind::Protocol`] error naming `endpoint` and the
+/// JSON path. The body is not copied.
+pub fn from_json<'a, T: Deserialize<'a>>(endpoint: &str, body: &'a [u8]) -> crate::Result<T> {
+    parse_json(body).map_err(|plain| {
+        // No excerpt: these bytes have no redactor of a client to mask them.
+        Error::protocol(
+            endpoint,
+            None,
+            crate::http::explain_json_error::<T>(body, &plain),
+            "",
+        )
+    })
+}
+
 /// `code` as a [`Currency`], or a problem at `field`.
 pub fn currency(code: &str, field: &str) -> Result<Currency, ConvertError> {
     Currency::new(code).map_err(|e| ConvertError::at(field, e.message()))
@@ -327,8 +343,39 @@ impl<'de, T> Rows<'de, T> {
     }
 }
 
+thread_local! {
+    /// Set while [`parse_json`] makes its first, fast attempt: [`Rows`] then
+    /// reads its list in one pass, letting a bad row fail the attempt.
+    static FAST_ROWS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Parses `body` as `T` in one pass, with every [`Rows`] read directly;
+/// only when that fails is it read again with each row on its own (so a
+/// bad row is kept aside rather than failing the answer). Deserialising is
+/// synchronous, so the mode cannot leak to another parse.
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> serde_json::Result<T> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            FAST_ROWS.set(false);
+        }
+    }
+    let fast = {
+        FAST_ROWS.set(true);
+        let _reset = Reset;
+        serde_json::from_slice::<T>(body)
+    };
+    match fast {
+        Ok(v) => Ok(v),
+        Err(_) => serde_json::from_slice::<T>(body),
+    }
+}
+
 impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if FAST_ROWS.get() {
+            return d.deserialize_any(FastRows(PhantomData));
+        }
         let raw = <&'de RawValue>::deserialize(d)?;
         let text = raw.get().trim_start();
         let mut rows = Rows {
@@ -357,6 +404,36 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
             }
         }
         Ok(rows)
+    }
+}
+
+/// One pass over a list (or a single object) of rows that must all read.
+struct FastRows<'a, T>(PhantomData<(&'a (), T)>);
+
+impl<'de: 'a, 'a, T: Deserialize<'de>> serde::de::Visitor<'de> for FastRows<'a, T> {
+    type Value = Rows<'a, T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut ok = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(row) = seq.next_element::<T>()? {
+            ok.push(row);
+        }
+        Ok(Rows {
+            ok,
+            bad: Vec::new(),
+        })
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let row = T::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Rows {
+            ok: vec![row],
+            bad: Vec::new(),
+        })
     }
 }
 
@@ -492,6 +569,14 @@ mod tests {
         );
         let one: Rows<'_, Asset<'_>> =
             serde_json::from_str(r#"{"symbol":"BTC","decimals":8}"#).unwrap();
+        // The one-pass read gives the same rows, and falls back when a row
+        // is bad.
+        let fast: Rows<'_, Asset<'_>> = parse_json(br#"[{"symbol":"BTC","decimals":8}]"#).unwrap();
+        assert_eq!((fast.ok.len(), fast.bad.len()), (1, 0));
+        let mixed: Rows<'_, Asset<'_>> = parse_json(body.as_bytes()).unwrap();
+        assert_eq!((mixed.ok.len(), mixed.bad.len()), (2, 2));
+        let single: Rows<'_, Asset<'_>> = parse_json(br#"{"symbol":"BTC","decimals":8}"#).unwrap();
+        assert_eq!(single.ok.len(), 1);
         assert_eq!(one.ok.len(), 1, "a single object is a list of one");
         assert!(serde_json::from_str::<Rows<'_, Asset<'_>>>("42").is_err());
     }

@@ -44,14 +44,14 @@ fn legacy_entry() -> v1::PortfolioEntry {
     v1::PortfolioEntry {
         name: "Apple Inc".into(),
         symbol: "AAPL".into(),
-        isin: Some("US0378331005".into()),
+        isin: Some(Isin::new("US0378331005").unwrap()),
         shares: d("10"),
         price: Some(d("189.25")),
         value: Some(d("1892.50")),
-        currency: "USD".into(),
+        currency: Currency::new("USD").unwrap(),
         break_even_price: Some(d("150.10")),
         unrealized_gain: Some(d("391.50")),
-        product_type: "stock".into(),
+        product_type: AssetClass::Stock,
     }
 }
 
@@ -68,7 +68,7 @@ fn legacy_trade(day: u32, side: v1::Side) -> v1::Transaction {
             d("340.00")
         },
         fees: d("1.00"),
-        currency: "USD".into(),
+        currency: Currency::new("USD").unwrap(),
     }
 }
 
@@ -81,14 +81,14 @@ async fn v1_portfolio_as_v2_maps_every_field() {
         shares: d("1500.25"),
         price: Some(d("1")),
         value: Some(d("1500.25")),
-        currency: "EUR".into(),
+        currency: Currency::new("EUR").unwrap(),
         break_even_price: None,
         unrealized_gain: None,
-        product_type: "cash".into(),
+        product_type: AssetClass::Cash,
     };
     let closed = v1::PortfolioEntry {
         shares: d("0"),
-        isin: Some("US0378331006".into()),
+        isin: Some(Isin::new("NL0010273215").unwrap()),
         ..legacy_entry()
     };
     let plugin = V1AsV2(Legacy {
@@ -132,8 +132,8 @@ async fn v1_portfolio_as_v2_maps_every_field() {
         .unwrap();
     assert_eq!(all.positions.len(), 2);
     assert_eq!(
-        all.positions[1].instrument.isin, None,
-        "an ISIN failing its checksum is dropped"
+        all.positions[1].instrument.broker_id, "NL0010273215",
+        "the closed position is shown when asked for"
     );
 }
 
@@ -160,28 +160,17 @@ async fn v1_unknown_values_stay_unknown() {
     );
 }
 
-#[tokio::test]
-async fn v1_row_with_a_bad_currency_is_left_out_and_reported() {
-    let bad = v1::PortfolioEntry {
-        currency: "€".into(),
-        symbol: "BAD".into(),
-        ..legacy_entry()
-    };
-    let mut bad_trade = legacy_trade(3, v1::Side::Buy);
-    bad_trade.currency = "US$".into();
-    let plugin = V1AsV2(Legacy {
-        entries: vec![bad, legacy_entry()],
-        trades: vec![bad_trade, legacy_trade(2, v1::Side::Buy)],
-    });
-    let snap = plugin.snapshot(&PortfolioQuery::new()).await.unwrap();
-    assert_eq!(snap.positions.len(), 1, "the good row is kept");
-    assert_eq!(snap.problems.len(), 1);
-    assert_eq!(snap.problems[0].item.as_deref(), Some("BAD"));
-    assert!(snap.problems[0].message.contains("invalid currency"));
-    let page = plugin.transactions(&TransactionQuery::new()).await.unwrap();
-    assert_eq!(page.items.len(), 1);
-    assert_eq!(page.problems.len(), 1, "{:?}", page.problems);
-    assert_eq!(page.problems[0].endpoint, "v1 transactions");
+#[test]
+fn v1_codes_are_typed_and_serialise_as_the_same_strings() {
+    let json = serde_json::to_value(legacy_entry()).unwrap();
+    assert_eq!(json["isin"], "US0378331005");
+    assert_eq!(json["currency"], "USD");
+    assert_eq!(json["product_type"], "stock");
+    let bad = json.to_string().replace("USD", "U$D");
+    assert!(
+        serde_json::from_str::<v1::PortfolioEntry>(&bad).is_err(),
+        "an invalid code cannot enter v1 at all"
+    );
 }
 
 #[tokio::test]
@@ -340,14 +329,14 @@ async fn v2_portfolio_as_v1_maps_every_field() {
         v1::PortfolioEntry {
             name: "Apple Inc".into(),
             symbol: "AAPL".into(),
-            isin: Some("US0378331005".into()),
+            isin: Some(Isin::new("US0378331005").unwrap()),
             shares: d("4"),
             price: Some(d("120")),
             value: Some(d("480")),
-            currency: "USD".into(),
+            currency: Currency::new("USD").unwrap(),
             break_even_price: Some(d("100.5")),
             unrealized_gain: Some(d("78")),
-            product_type: "stock".into(),
+            product_type: AssetClass::Stock,
         }
     );
     assert_eq!(
@@ -368,10 +357,10 @@ async fn v2_portfolio_as_v1_maps_every_field() {
             shares: d("250.75"),
             price: Some(Decimal::ONE),
             value: Some(d("250.75")),
-            currency: "EUR".into(),
+            currency: Currency::new("EUR").unwrap(),
             break_even_price: None,
             unrealized_gain: None,
-            product_type: "cash".into(),
+            product_type: AssetClass::Cash,
         }
     );
 }
@@ -405,7 +394,7 @@ async fn v2_ledger_as_v1_trades() {
             price: d("100.5"),
             total: d("-402.00"),
             fees: d("1.50"), // the EUR fee cannot be carried
-            currency: "USD".into(),
+            currency: Currency::new("USD").unwrap(),
         }
     );
     assert_eq!(trades[1].side, v1::Side::Sell);

@@ -585,6 +585,6 @@ pub async fn read_all(
         .await?
         .items;
     // Pages follow the broker's own order; compare reads in time order.
-    entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    stonks_core::v2::sort_by_time(&mut entries);
     Ok(entries)
 }

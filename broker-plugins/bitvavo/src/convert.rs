@@ -293,7 +293,7 @@ pub fn history_entries(
             Err(why) => problems.push(why.problem(ENDPOINT, Some(&item.transaction_id))),
         }
     }
-    entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    stonks_core::v2::sort_by_time(&mut entries);
     (entries, problems)
 }
 
@@ -301,10 +301,8 @@ pub fn history_entries(
 /// entries (no cursor) with its problems: the whole parsing path, for tests
 /// and benchmarks.
 pub fn parse_history_page(body: &[u8]) -> Result<Page<LedgerEntry>> {
-    let answer =
-        stonks_core::http::Response::synthetic("GET /account/history", 200, &[], body.to_vec());
-    let page: wire::HistoryPage<'_> = answer.json()?;
-    let (entries, problems) = history_entries(&page, answer.redactor());
+    let page: wire::HistoryPage<'_> = stonks_core::wire::from_json("GET /account/history", body)?;
+    let (entries, problems) = history_entries(&page, &stonks_core::http::Redactor::new());
     Ok(Page::last(entries).with_problems(problems))
 }
 

@@ -429,7 +429,7 @@ fn join_splits(entries: &mut Vec<LedgerEntry>) {
             LedgerKind::Split
         };
         e.quantity = Some(new - old);
-        e.action = Some(CorporateAction::split(Ratio::new(new, old)));
+        e.action = Some(Box::new(CorporateAction::split(Ratio::new(new, old))));
         e.description = Some(format!("split {new} for {old}"));
         remove.push(i);
     }
@@ -509,7 +509,7 @@ pub fn window_entries(
     }
     join_splits(&mut entries);
     let Some(movements) = movements else {
-        entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+        stonks_core::v2::sort_by_time(&mut entries);
         return (entries, problems);
     };
     problems.extend(movements.problems(CASH, "id", redactor));
@@ -584,7 +584,7 @@ pub fn window_entries(
             entries[i].belongs_to = Some(id.clone());
         }
     }
-    entries.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    stonks_core::v2::sort_by_time(&mut entries);
     (entries, problems)
 }
 
@@ -597,15 +597,18 @@ pub fn parse_trades(
     base_currency: Currency,
     account: &str,
 ) -> Result<Page<LedgerEntry>> {
-    let answer =
-        stonks_core::http::Response::synthetic("GET v4/transactions", 200, &[], body.to_vec());
-    let trades: wire::TradesAnswer<'_> = answer.json()?;
+    let trades: wire::TradesAnswer<'_> = stonks_core::wire::from_json("GET v4/transactions", body)?;
     let ctx = Context {
         instruments,
         base_currency,
         account,
     };
-    let (entries, problems) = window_entries(&trades.data, None, &ctx, answer.redactor());
+    let (entries, problems) = window_entries(
+        &trades.data,
+        None,
+        &ctx,
+        &stonks_core::http::Redactor::new(),
+    );
     Ok(Page::last(entries).with_problems(problems))
 }
 

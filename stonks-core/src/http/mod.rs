@@ -66,6 +66,7 @@ pub use origin::Origin;
 pub use rate_limit::RateLimiter;
 pub use redact::{MASK, Redactor};
 pub use response::Response;
+pub(crate) use response::explain_json_error;
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use sign::hmac_sha256_hex;
 

@@ -96,7 +96,7 @@ impl Response {
     /// only when it does not fit is it read again to name the JSON path in
     /// the [`crate::ErrorKind::Protocol`] error.
     pub fn json<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T> {
-        match serde_json::from_slice(&self.body) {
+        match crate::wire::parse_json(&self.body) {
             Ok(value) => Ok(value),
             Err(plain) => Err(self.explain_json_error::<T>(&plain)),
         }
@@ -130,5 +130,20 @@ impl Response {
     /// The `Retry-After` header, parsed.
     pub fn retry_after(&self) -> Option<Duration> {
         parse_retry_after(self.header("retry-after")?, chrono::Utc::now())
+    }
+}
+
+/// Why `body` does not read as `T`, with the JSON path of the first
+/// problem: the body is read a second time, with paths, only to explain.
+pub(crate) fn explain_json_error<'a, T: serde::Deserialize<'a>>(
+    body: &'a [u8],
+    plain: &serde_json::Error,
+) -> String {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) if !e.path().to_string().is_empty() && e.path().to_string() != "." => {
+            format!("unexpected body at {}: {}", e.path(), e.inner())
+        }
+        _ => format!("unexpected body: {plain}"),
     }
 }

@@ -323,7 +323,7 @@ async fn services_in_both_versions_and_unsupported() {
     assert_eq!(v2.positions[0].quantity, 3.into());
     let v1 = r.portfolio_v1("book").unwrap().portfolio().await.unwrap();
     assert_eq!(v1[0].value, Some("31.5".parse().unwrap()));
-    assert_eq!(v1[0].currency, "EUR");
+    assert_eq!(v1[0].currency, Currency::EUR);
 
     let err = r.transactions_v2("only-portfolio").err().unwrap();
     assert_eq!(err.kind(), &ErrorKind::Unsupported);

@@ -19,6 +19,7 @@ use futures::stream::BoxStream;
 
 pub use model::{
     CashBalance, CorporateAction, LedgerEntry, LedgerKind, PortfolioSnapshot, Position, Ratio,
+    sort_by_time,
 };
 pub use paging::{Cursor, Page, RangeCursor, collect_ledger, page_from_vec, pages, paginate};
 pub use query::{PortfolioQuery, TransactionQuery};

@@ -322,9 +322,9 @@ pub struct LedgerEntry {
     /// dividend, a fee to its trade, a reversal to what it reverses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub belongs_to: Option<String>,
-    /// The terms of a corporate action.
+    /// The terms of a corporate action (boxed: rare, and large).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<CorporateAction>,
+    pub action: Option<Box<CorporateAction>>,
     /// The cost basis an instrument transfer carries, when the source
     /// states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,4 +355,24 @@ impl LedgerEntry {
             cost_basis: None,
         }
     }
+}
+
+/// Sorts `entries` by time, then id, moving each entry at most twice: the
+/// order of a page as the v2 contract states it. Entries already in order,
+/// or in reverse order (brokers that page newest first), cost one pass.
+pub fn sort_by_time(entries: &mut Vec<LedgerEntry>) {
+    let before = |a: &LedgerEntry, b: &LedgerEntry| {
+        a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id))
+    };
+    if entries.is_sorted_by(|a, b| before(a, b).is_le()) {
+        return;
+    }
+    if entries.is_sorted_by(|a, b| before(a, b).is_ge()) {
+        entries.reverse();
+        return;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| before(&entries[a], &entries[b]));
+    let mut slots: Vec<Option<LedgerEntry>> = entries.drain(..).map(Some).collect();
+    entries.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }

@@ -136,3 +136,18 @@ fn range_cursor_pins_the_end_and_slices_by_value() {
     assert_eq!((p3.items, p3.next_cursor), (vec![8, 9], None));
     assert!(RangeCursor::start(&q.cursor(Some(Cursor("nope".into())))).is_err());
 }
+
+
+#[test]
+fn sort_by_time_orders_by_time_then_id_in_any_starting_order() {
+    let ids = |v: &[LedgerEntry]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    let mut shuffled: Vec<LedgerEntry> = [5, 1, 9, 3, 3, 0, 7].iter().map(|&i| entry(i)).collect();
+    shuffled[4].id = "3b".into();
+    sort_by_time(&mut shuffled);
+    assert_eq!(ids(&shuffled), vec!["0", "1", "3", "3b", "5", "7", "9"]);
+    let mut newest_first: Vec<LedgerEntry> = (0..6).rev().map(entry).collect();
+    sort_by_time(&mut newest_first);
+    assert_eq!(ids(&newest_first), vec!["0", "1", "2", "3", "4", "5"]);
+    let mut empty: Vec<LedgerEntry> = Vec::new();
+    sort_by_time(&mut empty);
+}

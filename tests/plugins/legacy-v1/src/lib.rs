@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use stonks_core::v1::{PortfolioEntry, PortfolioService, Side, Transaction, TransactionService};
-use stonks_core::{Decimal, PluginContext, Result, Services};
+use stonks_core::{AssetClass, Currency, Decimal, Isin, PluginContext, Result, Services};
 
 stonks_core::register_plugin! {
     manifest: include_str!("../manifest.json"),
@@ -24,14 +24,14 @@ impl PortfolioService for Legacy {
         Ok(vec![PortfolioEntry {
             name: "Microsoft Corp".into(),
             symbol: "MSFT".into(),
-            isin: Some("US5949181045".into()),
+            isin: Some(Isin::new("US5949181045")?),
             shares: Decimal::new(5, 0),
             price: Some(Decimal::new(41_250, 2)),
             value: Some(Decimal::new(206_250, 2)),
-            currency: "USD".into(),
+            currency: Currency::USD,
             break_even_price: Some(Decimal::new(30_000, 2)),
             unrealized_gain: Some(Decimal::new(56_250, 2)),
-            product_type: "stock".into(),
+            product_type: AssetClass::Stock,
         }])
     }
 }
@@ -50,7 +50,7 @@ impl TransactionService for Legacy {
             price: Decimal::new(30_000, 2),
             total: Decimal::new(-150_000, 2),
             fees: Decimal::new(100, 2),
-            currency: "USD".into(),
+            currency: Currency::USD,
         }])
     }
 }
