@@ -46,11 +46,8 @@ fn snapshot(entries: &[PortfolioEntry]) -> PortfolioSnapshot {
         .map(|e| {
             let cur = e.currency;
             let m = |d: Decimal| Money::new(d, cur);
-            let mut inst = Instrument::new(
-                e.isin.unwrap().as_str(),
-                e.name.clone(),
-                AssetClass::Stock,
-            );
+            let mut inst =
+                Instrument::new(e.isin.unwrap().as_str(), e.name.clone(), AssetClass::Stock);
             inst.symbol = Some(e.symbol.clone());
             inst.isin = e.isin;
             inst.currency = Some(cur);
@@ -110,7 +107,12 @@ fn bench(c: &mut Criterion) {
     // The v1 plugin's own answer, without the adapter: what V1AsV2 adds is
     // the difference.
     g.bench_function("v1_plugin_alone", |b| {
-        b.iter(|| black_box(rt.block_on(v1::PortfolioService::portfolio(&adapted.0)).unwrap()))
+        b.iter(|| {
+            black_box(
+                rt.block_on(v1::PortfolioService::portfolio(&adapted.0))
+                    .unwrap(),
+            )
+        })
     });
     g.finish();
 }

@@ -38,7 +38,8 @@ fn degiro_trades() -> String {
             (i % 100) * qty % 100
         );
         // One trade every five minutes, oldest first, as DEGIRO lists them.
-        let date = (start + chrono::Duration::minutes(5 * i as i64)).format("%Y-%m-%dT%H:%M:%S+01:00");
+        let date =
+            (start + chrono::Duration::minutes(5 * i as i64)).format("%Y-%m-%dT%H:%M:%S+01:00");
         out.push_str(&format!(
             r#"{{"id":{id},"productId":{product},"date":"{date}","buysell":"{side}","price":{price},"quantity":{q},"total":{total},"orderTypeId":0,"counterParty":"MK","transfered":false,"fxRate":1.0764,"nettFxRate":1.0753,"autoFxFeeInBaseCurrency":-2.44,"totalInBaseCurrency":-2440.11,"feeInBaseCurrency":-0.54,"totalFeesInBaseCurrency":-2.98,"totalPlusFeeInBaseCurrency":-2440.65,"totalPlusAllFeesInBaseCurrency":-2443.09,"transactionTypeId":0,"tradingVenue":"XNAS","executingEntityId":"4PQUHN3JPFGFNF3BB653"}}"#,
             id = 188_000_000 + i,
@@ -54,10 +55,15 @@ fn degiro_instruments() -> HashMap<i64, Instrument> {
     (0..PRODUCTS)
         .map(|i| {
             let id = 331_868 + i;
-            let mut inst = Instrument::new(id.to_string(), format!("Product {i}"), AssetClass::Stock);
+            let mut inst =
+                Instrument::new(id.to_string(), format!("Product {i}"), AssetClass::Stock);
             inst.symbol = Some(format!("SYM{i}"));
             inst.isin = Isin::new("US0378331005").ok();
-            inst.currency = Some(if i % 2 == 0 { Currency::USD } else { Currency::EUR });
+            inst.currency = Some(if i % 2 == 0 {
+                Currency::USD
+            } else {
+                Currency::EUR
+            });
             inst.exchange = Some("663".into());
             (id, inst)
         })
@@ -113,8 +119,8 @@ fn bitvavo_history() -> String {
 fn bench(c: &mut Criterion) {
     let degiro = degiro_trades();
     let instruments = degiro_instruments();
-    let page = stonks::degiro::parse_trades(degiro.as_bytes(), &instruments, Currency::EUR, "1")
-        .unwrap();
+    let page =
+        stonks::degiro::parse_trades(degiro.as_bytes(), &instruments, Currency::EUR, "1").unwrap();
     assert_eq!((page.items.len(), page.problems.len()), (ROWS, 0));
     let bitvavo = bitvavo_history();
     let page = stonks::bitvavo::parse_history_page(bitvavo.as_bytes()).unwrap();

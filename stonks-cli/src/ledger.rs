@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::{Value, json};
-use stonks::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, TransactionServiceExt};
+use stonks::v2::{
+    LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, TransactionServiceExt,
+};
 use stonks::{ReadProblem, Registry, Service};
 
 use crate::output::{self, Format, dec};

@@ -144,7 +144,11 @@ pub fn render(
 ) -> std::io::Result<()> {
     let problems = report["problems"].as_array().cloned().unwrap_or_default();
     let describe = |p: &Value| {
-        let mut text = format!("{}: {}", output::cell(&p["broker"]), output::cell(&p["endpoint"]));
+        let mut text = format!(
+            "{}: {}",
+            output::cell(&p["broker"]),
+            output::cell(&p["endpoint"])
+        );
         for (key, label) in [("item", "item"), ("field", "field")] {
             if let Some(v) = p[key].as_str() {
                 text.push_str(&format!(", {label} {v}"));
@@ -153,13 +157,20 @@ pub fn render(
         format!("{text}: {}", output::cell(&p["message"]))
     };
     if format == Format::Csv && !problems.is_empty() {
-        eprintln!("{} rows left out; run with --format json or -v to see them", problems.len());
+        eprintln!(
+            "{} rows left out; run with --format json or -v to see them",
+            problems.len()
+        );
     }
     if format == Format::Table && !problems.is_empty() {
         let n = problems.len();
         table_view(out, report)?;
         if verbose == 0 {
-            writeln!(out, "{n} row{} left out: a broker sent something that could not be read (-v shows each)", if n == 1 { " was" } else { "s were" })?;
+            writeln!(
+                out,
+                "{n} row{} left out: a broker sent something that could not be read (-v shows each)",
+                if n == 1 { " was" } else { "s were" }
+            )?;
         } else {
             for p in &problems {
                 writeln!(out, "left out: {}", describe(p))?;

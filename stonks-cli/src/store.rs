@@ -301,7 +301,11 @@ mod tests {
             e
         };
         let added = s
-            .commit_sync("degiro", &[with_account("2", 2), with_account("3", 3)], until)
+            .commit_sync(
+                "degiro",
+                &[with_account("2", 2), with_account("3", 3)],
+                until,
+            )
             .unwrap();
         assert_eq!(added, 1, "entry 2 moved, entry 3 is new");
         let rows: Vec<(String, Option<String>)> = s

@@ -41,7 +41,9 @@ impl Client {
 
     async fn get(&self, req: Request) -> Result<Response> {
         let auth = format!("Bearer {}", self.token.expose_secret());
-        self.http.send(req.secret_header("Authorization", auth)).await
+        self.http
+            .send(req.secret_header("Authorization", auth))
+            .await
     }
 
     /// `GET /v1/positions`.

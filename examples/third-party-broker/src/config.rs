@@ -12,6 +12,8 @@ pub struct Config {
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config").field("token", &"[REDACTED]").finish()
+        f.debug_struct("Config")
+            .field("token", &"[REDACTED]")
+            .finish()
     }
 }

@@ -137,7 +137,6 @@ fn range_cursor_pins_the_end_and_slices_by_value() {
     assert!(RangeCursor::start(&q.cursor(Some(Cursor("nope".into())))).is_err());
 }
 
-
 #[test]
 fn sort_by_time_orders_by_time_then_id_in_any_starting_order() {
     let ids = |v: &[LedgerEntry]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
