@@ -27,7 +27,7 @@
 //! the client holds every request until the reset. A request that would
 //! wait beyond its caller's deadline ([`with_deadline`]) or the retry
 //! policy's time budget is refused at once with
-//! [`ErrorKind::RateLimited`] and the time to wait.
+//! [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) and the time to wait.
 //!
 //! A request that must be signed carries a [`Sign`] implementation, called
 //! before **every** attempt on the exact URL and body about to be sent, so a

@@ -1,7 +1,7 @@
 //! Version 2 of the service traits: the full shape.
 //!
 //! A portfolio is a [`PortfolioSnapshot`] of [`Position`]s and [`CashBalance`]s,
-//! every amount a [`Money`]. Transactions are one ledger of every money
+//! every amount a [`Money`](crate::Money). Transactions are one ledger of every money
 //! movement ([`LedgerEntry`]), read page by page with a [`TransactionQuery`];
 //! [`TransactionServiceExt::pages`] turns the pages into a `Stream`.
 //! Snapshots and pages carry the [`ReadProblem`]s met beside what was read.

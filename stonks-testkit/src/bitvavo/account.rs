@@ -102,6 +102,9 @@ pub(crate) const BALANCES: &[(&str, &str, &str)] = &[
 /// `(symbol, amount)` as `/stakingBalance` sends them.
 pub(crate) const STAKING: &[(&str, &str)] = &[("ETH", "1.25"), ("SOL", "30")];
 
+/// The account holder's bank account, which EUR deposits come from.
+pub(crate) const IBAN: &str = "NL91ABNA0417164300";
+
 /// Assets bought in the weekly buys, in rotation.
 const BOUGHT: &[&str] = &["BTC", "ETH", "SOL", "ADA", "DOT", "LINK", "AVAX", "ATOM"];
 
@@ -129,8 +132,11 @@ pub(crate) fn markets_json() -> Value {
             .map(|a| {
                 json!({
                     "market": format!("{}-EUR", a.symbol), "status": "trading", "base": a.symbol,
-                    "quote": "EUR", "pricePrecision": 5, "minOrderInBaseAsset": "0.0001",
-                    "minOrderInQuoteAsset": "5", "orderTypes": ["market", "limit"]
+                    "quote": "EUR", "pricePrecision": "5", "tickSize": "0.01",
+                    "quantityDecimals": a.decimals.to_string(), "notionalDecimals": "2",
+                    "minOrderInBaseAsset": "0.0001", "maxOrderInBaseAsset": "1000000",
+                    "minOrderInQuoteAsset": "5", "maxOrderInQuoteAsset": "1000000000",
+                    "maxOpenOrders": "100", "orderTypes": ["market", "limit"]
                 })
             })
             .collect(),
@@ -216,7 +222,8 @@ pub(crate) fn history() -> Vec<Value> {
         items.push(Item {
             at,
             kind: "deposit",
-            fields: json!({"receivedCurrency": "EUR", "receivedAmount": "500", "feesCurrency": "EUR", "feesAmount": "0"}),
+            fields: json!({"receivedCurrency": "EUR", "receivedAmount": "500", "feesCurrency": "EUR", "feesAmount": "0",
+                           "address": IBAN}),
         });
     }
     for week in 0..104i64 {
@@ -321,6 +328,22 @@ pub(crate) fn history() -> Vec<Value> {
             v
         })
         .collect()
+}
+
+/// `/ticker/24h` for one EUR market with a price: the day's candle around
+/// the current price.
+pub(crate) fn ticker_24h(a: &AssetRow, now_ms: i64) -> Option<Value> {
+    let last: Decimal = a.eur_price?.parse().ok()?;
+    let scale = last.scale().max(2);
+    let pct = |n: i64| (last * Decimal::new(n, 3)).round_dp(scale).to_string();
+    Some(json!({
+        "market": format!("{}-EUR", a.symbol),
+        "startTimestamp": now_ms - 86_400_000, "timestamp": now_ms,
+        "openTimestamp": now_ms - 86_400_000 + 1_200, "closeTimestamp": now_ms - 900,
+        "open": pct(982), "high": pct(1_021), "low": pct(975), "last": last.to_string(),
+        "volume": "1843.27", "volumeQuote": (last * Decimal::new(184_327, 2)).round_dp(2).to_string(),
+        "bid": pct(999), "bidSize": "0.5", "ask": pct(1_001), "askSize": "0.75"
+    }))
 }
 
 /// Milliseconds since the epoch of an item's `executedAt`.

@@ -245,12 +245,20 @@ impl Responder {
             Some(q) => format!("{}?{q}", req.url.path()),
             None => req.url.path().to_owned(),
         };
+        // The body is part of the signed string only for requests that
+        // carry one: python-bitvavo-api sends every private GET with the
+        // body `{}` and signs it without, which Bitvavo accepts.
+        let body: &[u8] = if matches!(req.method.as_str(), "GET" | "DELETE") {
+            b""
+        } else {
+            &req.body
+        };
         let expected = bitvavo_signature(
             API_SECRET,
             ts,
             req.method.as_str(),
             &path_and_query,
-            &req.body,
+            body,
         );
         if sig.len() != 64 {
             return Some((
@@ -277,11 +285,13 @@ impl Responder {
         let private = matches!(
             path.as_str(),
             "/account"
+                | "/account/fees"
                 | "/balance"
                 | "/stakingBalance"
                 | "/account/history"
                 | "/depositHistory"
                 | "/withdrawalHistory"
+                | "/trades"
         );
         if private && let Some(denied) = self.authenticate(req) {
             return denied;
@@ -292,43 +302,168 @@ impl Responder {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
+        let invalid = |name: &str| (400, error_body(205, &format!("{name} parameter is invalid.")));
+        let now = Utc::now().timestamp_millis();
         match (req.method.as_str(), path.as_str()) {
-            ("GET", "/time") => (200, json!({"time": Utc::now().timestamp_millis()}).to_string()),
-            ("GET", "/assets") => (200, account::assets_json().to_string()),
-            ("GET", "/markets") => (200, account::markets_json().to_string()),
+            ("GET", "/time") => (200, json!({"time": now}).to_string()),
+            ("GET", "/assets") => match query("symbol") {
+                None => (200, account::assets_json().to_string()),
+                // One asset: one object, not a list.
+                Some(s) => match account::assets_json()
+                    .as_array()
+                    .and_then(|a| a.iter().find(|x| x["symbol"] == s.as_str()).cloned())
+                {
+                    Some(a) => (200, a.to_string()),
+                    None => invalid("symbol"),
+                },
+            },
+            ("GET", "/markets") => match query("market") {
+                None => (200, account::markets_json().to_string()),
+                Some(m) => match account::markets_json()
+                    .as_array()
+                    .and_then(|a| a.iter().find(|x| x["market"] == m.as_str()).cloned())
+                {
+                    Some(x) => (200, x.to_string()),
+                    None => invalid("market"),
+                },
+            },
             ("GET", "/ticker/price") => {
                 let all = account::prices_json();
                 match query("market") {
                     None => (200, all.to_string()),
+                    // One market: one object, not a list.
                     Some(m) => match all.as_array().and_then(|a| a.iter().find(|p| p["market"] == m.as_str())) {
-                        Some(p) => (200, json!([p]).to_string()),
-                        None => (400, error_body(205, "Invalid parameter value: market")),
+                        Some(p) => (200, p.to_string()),
+                        None => invalid("market"),
+                    },
+                }
+            }
+            ("GET", "/ticker/24h") => {
+                let all: Vec<Value> = account::ASSETS
+                    .iter()
+                    .filter_map(|a| account::ticker_24h(a, now))
+                    .collect();
+                match query("market") {
+                    None => (200, Value::Array(all).to_string()),
+                    Some(m) => match all.into_iter().find(|t| t["market"] == m.as_str()) {
+                        Some(t) => (200, t.to_string()),
+                        None => invalid("market"),
                     },
                 }
             }
             ("GET", "/account") => (
                 200,
-                json!({"fees": {"tier": 0, "volume": "1543.21", "maker": "0.0015", "taker": "0.0025"},
+                json!({"fees": {"tier": "0", "volume": "1543.21", "maker": "0.0015", "taker": "0.0025"},
                        "capabilities": ["buy", "sell", "depositCrypto", "depositFiat", "withdrawCrypto", "withdrawFiat"]})
                 .to_string(),
             ),
-            ("GET", "/balance") => (200, account::balances_json().to_string()),
+            ("GET", "/account/fees") => (
+                200,
+                json!({"tier": "0", "volume": "1543.21", "taker": "0.0025", "maker": "0.0015"}).to_string(),
+            ),
+            ("GET", "/balance") => {
+                let all = account::balances_json();
+                match query("symbol") {
+                    None => (200, all.to_string()),
+                    // Filtered by symbol: still a list, of one.
+                    Some(s) => {
+                        let one: Vec<&Value> = all
+                            .as_array()
+                            .map(|a| a.iter().filter(|b| b["symbol"] == s.as_str()).collect())
+                            .unwrap_or_default();
+                        (200, json!(one).to_string())
+                    }
+                }
+            }
             ("GET", "/stakingBalance") => (200, account::staking_json().to_string()),
             ("GET", "/account/history") => self.history_page(&query),
-            ("GET", "/depositHistory") => (200, self.transfers("deposit").to_string()),
-            ("GET", "/withdrawalHistory") => (200, self.transfers("withdrawal").to_string()),
+            ("GET", "/depositHistory") => self.transfers("deposit", &query),
+            ("GET", "/withdrawalHistory") => self.transfers("withdrawal", &query),
+            ("GET", "/trades") => self.fills(&query),
             _ => (404, error_body(110, "Invalid endpoint. Please check url and HTTP method.")),
         }
     }
 
+    /// The `start`, `end` (ms) and `limit` of a history query, checked.
+    fn window(query: &dyn Fn(&str) -> Option<String>, max: i64) -> Result<(Option<i64>, Option<i64>, usize), Answer> {
+        let num = |name: &str| -> Result<Option<i64>, Answer> {
+            match query(name) {
+                None => Ok(None),
+                Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                    (400, error_body(205, &format!("{name} parameter is invalid.")))
+                }),
+            }
+        };
+        let limit = num("limit")?.unwrap_or(500);
+        if !(1..=max).contains(&limit) {
+            return Err((400, error_body(205, "limit parameter is invalid.")));
+        }
+        Ok((num("start")?, num("end")?, usize::try_from(limit).unwrap_or(500)))
+    }
+
+    /// Private `/trades?market=`: the account's fills in one market, newest
+    /// first, from the buys and sells of the history.
+    fn fills(&self, query: &dyn Fn(&str) -> Option<String>) -> Answer {
+        let Some(market) = query("market") else {
+            return (400, error_body(203, "market parameter is required."));
+        };
+        let (start, end, limit) = match Self::window(query, 1000) {
+            Ok(w) => w,
+            Err(e) => return e,
+        };
+        let Some((base, _)) = market.split_once('-') else {
+            return (400, error_body(205, "market parameter is invalid."));
+        };
+        let history = lock(&self.state.history).clone();
+        let rows: Vec<Value> = history
+            .iter()
+            .filter(|i| {
+                let t = account::executed_ms(i);
+                (i["type"] == "buy" && i["receivedCurrency"] == base
+                    || i["type"] == "sell" && i["sentCurrency"] == base)
+                    && start.is_none_or(|s| t >= s)
+                    && end.is_none_or(|e| t <= e)
+            })
+            .take(limit)
+            .map(|i| {
+                let buy = i["type"] == "buy";
+                let amount = if buy { &i["receivedAmount"] } else { &i["sentAmount"] };
+                let id = i["transactionId"].as_str().unwrap_or_default();
+                json!({
+                    "id": id, "orderId": format!("order-{id}"), "clientOrderId": Value::Null,
+                    "timestamp": account::executed_ms(i), "market": market,
+                    "side": if buy { "buy" } else { "sell" }, "amount": amount,
+                    "price": i["priceAmount"], "taker": true, "fee": i["feesAmount"],
+                    "feeCurrency": i["feesCurrency"], "settled": true
+                })
+            })
+            .collect();
+        (200, Value::Array(rows).to_string())
+    }
+
     /// `/depositHistory` or `/withdrawalHistory`, newest first, built from
-    /// the history: deposits with ms timestamps as numbers, withdrawals with
-    /// them as strings (both occur in the wild).
-    fn transfers(&self, kind: &str) -> Value {
+    /// the history and filtered by `symbol`, `start`, `end` and `limit`:
+    /// deposits with ms timestamps as numbers, withdrawals with them as
+    /// strings (both occur in the wild); EUR deposits from an IBAN with a
+    /// payment id, crypto ones with a transaction hash.
+    fn transfers(&self, kind: &str, query: &dyn Fn(&str) -> Option<String>) -> Answer {
+        let (start, end, limit) = match Self::window(query, 1000) {
+            Ok(w) => w,
+            Err(e) => return e,
+        };
+        let symbol = query("symbol");
         let history = lock(&self.state.history).clone();
         let rows: Vec<Value> = history
             .iter()
             .filter(|i| i["type"] == kind)
+            .filter(|i| {
+                let t = account::executed_ms(i);
+                let sym = if kind == "deposit" { &i["receivedCurrency"] } else { &i["sentCurrency"] };
+                start.is_none_or(|s| t >= s)
+                    && end.is_none_or(|e| t <= e)
+                    && symbol.as_deref().is_none_or(|s| sym == s)
+            })
+            .take(limit)
             .map(|i| {
                 let ms = account::executed_ms(i);
                 let (symbol, amount) = if kind == "deposit" {
@@ -344,11 +479,12 @@ impl Responder {
                     "fee": i.get("feesAmount").cloned().unwrap_or(json!("0")),
                     "status": "completed",
                     "address": i.get("address").cloned().unwrap_or(Value::Null),
+                    "paymentId": if crypto { Value::Null } else { json!(format!("{:010}", ms % 10_000_000_000)) },
                     "txId": if crypto { json!(format!("{:064x}", ms)) } else { Value::Null },
                 })
             })
             .collect();
-        Value::Array(rows)
+        (200, Value::Array(rows).to_string())
     }
 
     fn history_page(&self, query: &dyn Fn(&str) -> Option<String>) -> Answer {
@@ -371,12 +507,15 @@ impl Responder {
         if !(1..=100).contains(&max) || page < 1 {
             return (400, error_body(205, "Invalid parameter value: maxItems"));
         }
+        let kind = query("type");
         let history = lock(&self.state.history).clone();
         let hits: Vec<&Value> = history
             .iter()
             .filter(|item| {
                 let t = account::executed_ms(item);
-                from.is_none_or(|f| t >= f) && to.is_none_or(|u| t <= u)
+                from.is_none_or(|f| t >= f)
+                    && to.is_none_or(|u| t <= u)
+                    && kind.as_deref().is_none_or(|k| item["type"] == k)
             })
             .collect();
         let max = max as usize;

@@ -1,10 +1,12 @@
 //! The realistic account `MockDegiro` serves, built in code.
 //!
 //! * 34 products: Dutch, German, French, US and UK stocks, Irish ETFs, a
-//!   bond, a money-market fund; 31 open positions and 3 closed ones;
+//!   bond, a money-market fund (listed among the cash rows, as DEGIRO does);
+//!   32 open positions and 2 closed ones;
 //! * cash in EUR (plain and flatex) and USD;
-//! * three years (2023-2025) of trades, and their cash legs and fees among
-//!   the cash movements (linked by order id), monthly deposits, dividends
+//! * three years (2023-2025) of trades (USD ones with an AutoFX fee), and
+//!   their cash legs and fees among the cash movements (with no order id, as
+//!   in every public capture), monthly deposits, dividends
 //!   with withholding tax and FX legs, connection fees, interest, cash-fund
 //!   sweeps, a failed payment and a description no table knows; descriptions
 //!   alternate between Dutch and English by month.
@@ -455,18 +457,22 @@ pub(crate) const PRODUCTS: &[ProductRow] = &[
         "0",
     ),
     p(
-        "1234567",
+        "15694498",
         "Morgan Stanley EUR Liquidity Fund",
-        "LU190412332",
+        "LU195942927",
         "MSLF",
         "EUR",
         "CASH_FUND",
         "200",
-        "1.0",
-        "0",
-        "0",
+        "9951.3411",
+        "0.0251",
+        "9940.12",
     ),
 ];
+
+/// EUR per USD on the day of the portfolio: DEGIRO shows a USD position's
+/// `value` in the base currency, size x price x this rate.
+pub(crate) const EUR_PER_USD: &str = "0.9240";
 
 /// `(row id, amount)` of the cash rows of the portfolio.
 pub(crate) const CASH: &[(&str, &str)] = &[
@@ -539,11 +545,19 @@ pub(crate) fn update_json() -> Value {
             } else {
                 Decimal::ONE
             };
-            let value = (dec(p.price) * dec(p.size) * scale).round_dp(2);
-            let pl = ((dec(p.price) - dec(p.break_even)) * dec(p.size) * scale).round_dp(2);
+            // A non-EUR position's value is in the base currency (EUR).
+            let rate = if p.currency == "USD" {
+                dec(EUR_PER_USD)
+            } else {
+                Decimal::ONE
+            };
+            let value = (dec(p.price) * dec(p.size) * scale * rate).round_dp(2);
+            let pl = ((dec(p.price) - dec(p.break_even)) * dec(p.size) * scale * rate).round_dp(2);
+            // A money-market fund is a position DEGIRO lists among the cash.
+            let kind = if p.kind == "CASH_FUND" { "CASH" } else { "PRODUCT" };
             json!({"id": p.id, "name": "positionrow", "isAdded": true, "value": [
                 field("id", json!(p.id)),
-                field("positionType", json!("PRODUCT")),
+                field("positionType", json!(kind)),
                 field("size", num(p.size)),
                 field("price", num(p.price)),
                 field("value", num(&value.to_string())),
@@ -583,6 +597,16 @@ pub(crate) fn update_json() -> Value {
             field("freeSpaceNew", json!({"EUR": num("1897.66")}))
         ]}
     })
+}
+
+/// The `v5/account/info` answer.
+pub(crate) fn account_info_json() -> Value {
+    json!({"data": {
+        "clientId": 9_876_543, "baseCurrency": "EUR", "marginType": "CASH",
+        "currencyPairs": {"EURUSD": {"id": 705366, "price": "1.0821"}},
+        "cashFunds": {"EUR": [{"id": 15694498, "name": "Morgan Stanley EUR Liquidity Fund"}]},
+        "compensationCapping": 0.0
+    }})
 }
 
 /// One row of `v4/transactions` and the cash movements it produced.
@@ -643,10 +667,24 @@ pub(crate) fn history() -> Booked {
                 month * 10 + k,
                 month * 1000 + k
             );
-            let fee = if product.currency == "USD" {
+            let usd = product.currency == "USD";
+            let fee = if usd {
                 Decimal::new(250, 2)
             } else {
                 Decimal::new(200, 2)
+            };
+            // USD trades go through AutoFX: 0.25 % of the EUR amount, charged
+            // beside DEGIRO's own fee.
+            let fx_rate = Decimal::new(10821, 4);
+            let total_base = if usd {
+                (total / fx_rate).round_dp(2)
+            } else {
+                total
+            };
+            let auto_fx = if usd {
+                (total_base.abs() * Decimal::new(25, 4)).round_dp(2)
+            } else {
+                Decimal::ZERO
             };
             let trade_id = id();
             trades.push(json!({
@@ -654,13 +692,15 @@ pub(crate) fn history() -> Booked {
                 "buysell": if sell { "S" } else { "B" }, "price": num(&price.to_string()),
                 "quantity": num(&qty.to_string()), "total": num(&total.to_string()),
                 "orderTypeId": 0, "counterParty": "MK", "transfered": false,
-                "fxRate": num(if product.currency == "USD" { "1.0821" } else { "0" }),
-                "nettFxRate": num("0"), "grossFxRate": num("0"), "autoFxFeeInBaseCurrency": num("0"),
-                "totalInBaseCurrency": num(&total.to_string()), "feeInBaseCurrency": num(&(-fee).to_string()),
-                "totalFeesInBaseCurrency": num(&(-fee).to_string()),
-                "totalPlusFeeInBaseCurrency": num(&(total - fee).to_string()),
-                "totalPlusAllFeesInBaseCurrency": num(&(total - fee).to_string()),
-                "transactionTypeId": 0, "tradingVenue": "XAMS", "executingEntityId": "724500C4YSGVZ3Q5UI70",
+                "fxRate": num(if usd { "1.0821" } else { "0" }),
+                "nettFxRate": num(if usd { "1.0794" } else { "0" }), "grossFxRate": num(if usd { "1.0821" } else { "0" }),
+                "autoFxFeeInBaseCurrency": num(&(-auto_fx).to_string()),
+                "totalInBaseCurrency": num(&total_base.to_string()), "feeInBaseCurrency": num(&(-fee).to_string()),
+                "totalFeesInBaseCurrency": num(&(-(fee + auto_fx)).to_string()),
+                "totalPlusFeeInBaseCurrency": num(&(total_base - fee).to_string()),
+                "totalPlusAllFeesInBaseCurrency": num(&(total_base - fee - auto_fx).to_string()),
+                "transactionTypeId": 0, "tradingVenue": if usd { "XNAS" } else { "XAMS" },
+                "executingEntityId": "724500C4YSGVZ3Q5UI70",
                 "orderId": order
             }));
             let verb = match (dutch, sell) {
@@ -678,13 +718,14 @@ pub(crate) fn history() -> Booked {
                 "id": id(), "date": local(at), "valueDate": local(at + Duration::days(2)),
                 "description": format!("{verb} {} @ {shown_price} {}", qty.abs(), product.currency),
                 "productId": product.id.parse::<i64>().unwrap_or(0), "currency": product.currency,
-                "change": num(&total.to_string()), "type": "TRANSACTION", "orderId": order
+                "change": num(&total.to_string()), "type": "TRANSACTION",
+                "balance": {"unsettledCash": 0, "flatexCash": 0, "cashFund": 0, "total": 0}
             }));
             movements.push(json!({
                 "id": id(), "date": local(at), "valueDate": local(at + Duration::days(2)),
                 "description": if dutch { "DEGIRO Transactiekosten en/of kosten van derden" } else { "DEGIRO Transaction and/or third party fees" },
                 "productId": product.id.parse::<i64>().unwrap_or(0), "currency": "EUR",
-                "change": num(&(-fee).to_string()), "type": "TRANSACTION", "orderId": order
+                "change": num(&(-fee).to_string()), "type": "TRANSACTION"
             }));
         }
         if month % 3 == 2 {
@@ -773,6 +814,21 @@ pub(crate) fn history() -> Booked {
             movements.push(json!({
                 "id": id(), "date": local(at + Duration::hours(2)), "valueDate": local(at),
                 "description": "iDEAL storting", "currency": "EUR", "type": "PAYMENT"
+            }));
+        }
+        if month == 4 {
+            // The money-market fund as DEGIRO books it: a conversion with no
+            // change, then the fund's price change.
+            let at = month_start + Duration::days(16);
+            movements.push(json!({
+                "id": id(), "date": local(at), "valueDate": local(at),
+                "description": "Conversie geldmarktfonds: Koop 0,0251 @ 9.940,12 EUR", "productId": 15694498,
+                "currency": "EUR", "change": null, "type": "CASH_FUND_TRANSACTION"
+            }));
+            movements.push(json!({
+                "id": id(), "date": local(at + Duration::days(1)), "valueDate": local(at + Duration::days(1)),
+                "description": "Koersverandering geldmarktfonds (EUR)", "productId": 15694498,
+                "currency": "EUR", "change": num("0.03"), "type": "CASH_FUND_NAV_CHANGE"
             }));
         }
         if month == 20 {

@@ -2,8 +2,9 @@
 //! trader API. It checks credentials, runs the TOTP and in-app second-factor
 //! flows (TOTP codes are checked against [`TOTP_SECRET`] and the current
 //! time window), issues and expires sessions, answers the config call with
-//! service URLs that point at itself, refuses reporting windows longer than a
-//! year, and serves the account described in `account.rs`.
+//! service URLs that point at itself, and serves the account described in
+//! `account.rs` at the paths DEGIRO's web trader (and degiro-connector) use.
+//! Reporting windows of any length are answered, as DEGIRO does.
 
 mod account;
 
@@ -42,9 +43,10 @@ pub enum LoginMode {
     InAppRefused,
     /// The account is blocked.
     Blocked,
-    /// DEGIRO wants a captcha.
+    /// DEGIRO wants a captcha (`captchaRequired: true`).
     Captcha,
-    /// The login page is down for maintenance (503).
+    /// The login is down for maintenance (HTTP 405, as degiro-connector
+    /// expects it).
     Maintenance,
 }
 
@@ -193,14 +195,17 @@ impl Responder {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         let mode = *lock(&self.state.mode);
         if mode == LoginMode::Maintenance {
-            return (503, json!({"status": 503, "statusText": "maintenance"}));
+            return (405, json!({"status": 405, "statusText": "Method Not Allowed"}));
         }
         if body["username"] != USERNAME || body["password"] != PASSWORD {
             return (400, json!({"status": 3, "statusText": "badCredentials"}));
         }
         match (mode, path) {
             (LoginMode::Blocked, _) => (400, json!({"status": 4, "statusText": "accountBlocked"})),
-            (LoginMode::Captcha, _) => (400, json!({"status": 9, "statusText": "captchaRequired"})),
+            (LoginMode::Captcha, _) => (
+                400,
+                json!({"loginFailures": 5, "status": 3, "statusText": "badCredentials", "captchaRequired": true}),
+            ),
             (LoginMode::Plain, "/login/secure/login") => self.new_session(),
             (LoginMode::Totp, "/login/secure/login") => {
                 (202, json!({"status": 6, "statusText": "totpNeeded"}))
@@ -280,13 +285,23 @@ impl Responder {
                 }}),
             );
         }
-        if let Some(rest) = path.strip_prefix(&format!(
-            "/trading/secure/v5/update/{INT_ACCOUNT};jsessionid="
-        )) {
-            if !self.session_ok(Some(rest)) {
-                return unauthorized;
+        // Calls that carry the session in the path (`;jsessionid=`).
+        for (prefix, answer) in [
+            ("/trading/secure/v5/update/", account::update_json as fn() -> Value),
+            ("/trading/secure/v5/account/info/", account::account_info_json),
+        ] {
+            if let Some(rest) = path.strip_prefix(prefix) {
+                let Some((account, session)) = rest.split_once(";jsessionid=") else {
+                    return unauthorized;
+                };
+                if !self.session_ok(Some(session)) {
+                    return unauthorized;
+                }
+                if account != INT_ACCOUNT.to_string() {
+                    return (404, json!({"errors": [{"text": "Unknown account"}]}));
+                }
+                return (200, answer());
             }
-            return (200, account::update_json());
         }
         if !self.session_ok(query(req, "sessionId").as_deref()) {
             return unauthorized;
@@ -302,7 +317,17 @@ impl Responder {
                 }}),
             ),
             ("POST", "/product_search/secure/v5/products/info") => {
-                let ids: Vec<String> = serde_json::from_slice(&req.body).unwrap_or_default();
+                // Ids come as strings (the web trader) or integers
+                // (degiro-connector 3.x).
+                let ids: Vec<String> = serde_json::from_slice::<Vec<Value>>(&req.body)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Value::String(s) => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .collect();
                 if ids.is_empty() || ids.len() > 1000 {
                     return (
                         400,
@@ -322,10 +347,10 @@ impl Responder {
                     (Ok(f), Ok(t)) => (f, t),
                     (Err(e), _) | (_, Err(e)) => return e,
                 };
-                if to < from || (to - from).num_days() > 366 {
+                if to < from {
                     return (
                         400,
-                        json!({"errors": [{"text": "The period may be at most one year"}]}),
+                        json!({"errors": [{"text": "toDate is before fromDate"}]}),
                     );
                 }
                 let h = &self.state.history;
