@@ -139,8 +139,13 @@ async fn sandbox_portfolio_json_contract() {
         .iter()
         .find(|p| p["isin"] == "US0378331005")
         .unwrap();
-    // 25 x 229.87 USD at the ECB's 1.0542 USD per EUR.
-    assert_eq!(aapl["market_value_base"], "5451.29");
+    // DEGIRO values a USD position in the base currency itself
+    // (25 x 229.87 USD at its 0.9240 EUR per USD): no second conversion.
+    assert_eq!(
+        (aapl["currency"].as_str(), aapl["price"].as_str()),
+        (Some("USD"), Some("229.87"))
+    );
+    assert_eq!(aapl["market_value_base"], "5310.0");
     let usd_cash = v["cash"]
         .as_array()
         .unwrap()
@@ -228,7 +233,7 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
             r.err
         );
         assert!(
-            r.err.contains("degiro: 186 entries read, 186 new"),
+            r.err.contains("degiro: 188 entries read, 188 new"),
             "{}",
             r.err
         );
@@ -255,7 +260,7 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
     .await;
     assert_eq!(r.code, 0, "{}", r.err);
     let rows: Vec<Value> = serde_json::from_str(&r.out).unwrap();
-    assert_eq!(rows.len(), 486);
+    assert_eq!(rows.len(), 488);
     let times: Vec<&str> = rows
         .iter()
         .map(|r| r["timestamp"].as_str().unwrap())
@@ -334,7 +339,7 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
     .await;
     assert_eq!(r.code, 0, "{}", r.err);
     let v: Value = serde_json::from_str(&r.out).unwrap();
-    assert_eq!(v["positions"].as_array().unwrap().len(), 23 + 31);
+    assert_eq!(v["positions"].as_array().unwrap().len(), 23 + 32);
     let usd = v["cash"]
         .as_array()
         .unwrap()
@@ -385,7 +390,7 @@ async fn an_interrupted_sync_loses_nothing() {
     };
     let (a, b) = (ledger(clean).await, ledger(broken).await);
     assert_eq!(a, b, "interrupted-then-completed equals one clean sync");
-    assert_eq!(serde_json::from_str::<Vec<Value>>(&a).unwrap().len(), 486);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&a).unwrap().len(), 488);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -128,7 +128,11 @@ async fn deposit_and_withdrawal_details_enrich_without_adding_entries() {
         .iter()
         .find(|e| e.kind == stonks_core::v2::LedgerKind::Deposit)
         .unwrap();
-    assert_eq!(eur_in.description.as_deref(), Some("status completed"));
+    assert_eq!(
+        eur_in.description.as_deref(),
+        Some("address NL91ABNA0417164300; status completed"),
+        "an EUR deposit names the IBAN it came from"
+    );
 }
 
 #[tokio::test]

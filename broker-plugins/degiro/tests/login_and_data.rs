@@ -98,8 +98,8 @@ async fn plain_login_then_config_client_and_portfolio() {
     // The numbers.
     assert_eq!(
         snap.positions.len(),
-        31,
-        "closed positions are not shown unless asked"
+        32,
+        "closed positions are not shown unless asked; the money-market fund among the cash rows is a position"
     );
     let asml = snap
         .positions
@@ -122,7 +122,22 @@ async fn plain_login_then_config_client_and_portfolio() {
         .iter()
         .find(|p| p.instrument.symbol.as_deref() == Some("AAPL"))
         .unwrap();
-    assert_eq!(aapl.market_value.as_ref().unwrap().currency.as_str(), "USD");
+    // DEGIRO sends a USD position's value in EUR: 25 x 229.87 USD x 0.9240.
+    assert_eq!(
+        aapl.market_value,
+        Some(stonks_core::Money::new(d("5310.00"), stonks_core::Currency::EUR))
+    );
+    assert_eq!(
+        aapl.cost_basis,
+        Some(stonks_core::Money::new(d("3758.25"), stonks_core::Currency::USD))
+    );
+    let fund = snap
+        .positions
+        .iter()
+        .find(|p| p.instrument.broker_id == "15694498")
+        .unwrap();
+    assert_eq!(fund.instrument.asset_class, stonks_core::AssetClass::Fund);
+    assert_eq!(fund.quantity, d("0.0251"));
     let bond = snap
         .positions
         .iter()
@@ -287,9 +302,9 @@ async fn ledger_merges_trades_and_cash_movements() {
         ("dividend", 12),
         ("tax", 12),
         ("fx_conversion", 24),
-        ("transfer", 18),
+        ("transfer", 19),
         ("fee", 3),
-        ("interest", 6),
+        ("interest", 7),
         ("failed payment", 1),
         ("Corporate action: spin-off Prosus Holding", 1),
     ]
