@@ -125,11 +125,17 @@ async fn plain_login_then_config_client_and_portfolio() {
     // DEGIRO sends a USD position's value in EUR: 25 x 229.87 USD x 0.9240.
     assert_eq!(
         aapl.market_value,
-        Some(stonks_core::Money::new(d("5310.00"), stonks_core::Currency::EUR))
+        Some(stonks_core::Money::new(
+            d("5310.00"),
+            stonks_core::Currency::EUR
+        ))
     );
     assert_eq!(
         aapl.cost_basis,
-        Some(stonks_core::Money::new(d("3758.25"), stonks_core::Currency::USD))
+        Some(stonks_core::Money::new(
+            d("3758.25"),
+            stonks_core::Currency::USD
+        ))
     );
     let fund = snap
         .positions

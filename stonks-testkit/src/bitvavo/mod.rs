@@ -253,13 +253,8 @@ impl Responder {
         } else {
             &req.body
         };
-        let expected = bitvavo_signature(
-            API_SECRET,
-            ts,
-            req.method.as_str(),
-            &path_and_query,
-            body,
-        );
+        let expected =
+            bitvavo_signature(API_SECRET, ts, req.method.as_str(), &path_and_query, body);
         if sig.len() != 64 {
             return Some((
                 403,
@@ -302,7 +297,12 @@ impl Responder {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
-        let invalid = |name: &str| (400, error_body(205, &format!("{name} parameter is invalid.")));
+        let invalid = |name: &str| {
+            (
+                400,
+                error_body(205, &format!("{name} parameter is invalid.")),
+            )
+        };
         let now = Utc::now().timestamp_millis();
         match (req.method.as_str(), path.as_str()) {
             ("GET", "/time") => (200, json!({"time": now}).to_string()),
@@ -385,12 +385,18 @@ impl Responder {
     }
 
     /// The `start`, `end` (ms) and `limit` of a history query, checked.
-    fn window(query: &dyn Fn(&str) -> Option<String>, max: i64) -> Result<(Option<i64>, Option<i64>, usize), Answer> {
+    fn window(
+        query: &dyn Fn(&str) -> Option<String>,
+        max: i64,
+    ) -> Result<(Option<i64>, Option<i64>, usize), Answer> {
         let num = |name: &str| -> Result<Option<i64>, Answer> {
             match query(name) {
                 None => Ok(None),
                 Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
-                    (400, error_body(205, &format!("{name} parameter is invalid.")))
+                    (
+                        400,
+                        error_body(205, &format!("{name} parameter is invalid.")),
+                    )
                 }),
             }
         };
@@ -398,7 +404,11 @@ impl Responder {
         if !(1..=max).contains(&limit) {
             return Err((400, error_body(205, "limit parameter is invalid.")));
         }
-        Ok((num("start")?, num("end")?, usize::try_from(limit).unwrap_or(500)))
+        Ok((
+            num("start")?,
+            num("end")?,
+            usize::try_from(limit).unwrap_or(500),
+        ))
     }
 
     /// Private `/trades?market=`: the account's fills in one market, newest
@@ -427,7 +437,11 @@ impl Responder {
             .take(limit)
             .map(|i| {
                 let buy = i["type"] == "buy";
-                let amount = if buy { &i["receivedAmount"] } else { &i["sentAmount"] };
+                let amount = if buy {
+                    &i["receivedAmount"]
+                } else {
+                    &i["sentAmount"]
+                };
                 let id = i["transactionId"].as_str().unwrap_or_default();
                 json!({
                     "id": id, "orderId": format!("order-{id}"), "clientOrderId": Value::Null,

@@ -554,7 +554,11 @@ pub(crate) fn update_json() -> Value {
             let value = (dec(p.price) * dec(p.size) * scale * rate).round_dp(2);
             let pl = ((dec(p.price) - dec(p.break_even)) * dec(p.size) * scale * rate).round_dp(2);
             // A money-market fund is a position DEGIRO lists among the cash.
-            let kind = if p.kind == "CASH_FUND" { "CASH" } else { "PRODUCT" };
+            let kind = if p.kind == "CASH_FUND" {
+                "CASH"
+            } else {
+                "PRODUCT"
+            };
             json!({"id": p.id, "name": "positionrow", "isAdded": true, "value": [
                 field("id", json!(p.id)),
                 field("positionType", json!(kind)),

@@ -195,7 +195,10 @@ impl Responder {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         let mode = *lock(&self.state.mode);
         if mode == LoginMode::Maintenance {
-            return (405, json!({"status": 405, "statusText": "Method Not Allowed"}));
+            return (
+                405,
+                json!({"status": 405, "statusText": "Method Not Allowed"}),
+            );
         }
         if body["username"] != USERNAME || body["password"] != PASSWORD {
             return (400, json!({"status": 3, "statusText": "badCredentials"}));
@@ -287,8 +290,14 @@ impl Responder {
         }
         // Calls that carry the session in the path (`;jsessionid=`).
         for (prefix, answer) in [
-            ("/trading/secure/v5/update/", account::update_json as fn() -> Value),
-            ("/trading/secure/v5/account/info/", account::account_info_json),
+            (
+                "/trading/secure/v5/update/",
+                account::update_json as fn() -> Value,
+            ),
+            (
+                "/trading/secure/v5/account/info/",
+                account::account_info_json,
+            ),
         ] {
             if let Some(rest) = path.strip_prefix(prefix) {
                 let Some((account, session)) = rest.split_once(";jsessionid=") else {

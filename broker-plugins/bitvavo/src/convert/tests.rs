@@ -159,8 +159,9 @@ fn snapshot_prices_cash_staking_and_unknowns() {
             {"symbol":"DOGE","available":0.00000012}]"#,
     )
     .unwrap();
+    // Staking amounts come as text or as numbers.
     let staking: Vec<wire::StakingBalance<'_>> =
-        serde_json::from_str(r#"[{"symbol":"BTC","amount":"0.1"}]"#).unwrap();
+        serde_json::from_str(r#"[{"symbol":"BTC","amount":0.1}]"#).unwrap();
     let assets: Vec<wire::Asset<'_>> =
         serde_json::from_str(r#"[{"symbol":"BTC","name":"Bitcoin","decimals":"8"}]"#).unwrap();
     let prices: Vec<wire::TickerPrice<'_>> = serde_json::from_str(

@@ -1,0 +1,237 @@
+"""The brokers' own clients against the stonks testkit mocks, unmodified.
+
+Starts `stonks-mock` (the path is the first argument), reads the URLs and
+credentials it prints, and drives each mock with the client its broker's
+users use: python-bitvavo-api and ccxt for Bitvavo, degiro-connector for
+DEGIRO. Every check asserts the data the mock's account holds. Exits 1 when
+any check fails, listing each.
+"""
+
+import datetime
+import json
+import subprocess
+import sys
+import traceback
+
+FAILURES = []
+PASSED = []
+
+
+def check(name):
+    def wrap(fn):
+        try:
+            fn()
+            PASSED.append(name)
+        except Exception:  # every failure is reported, the next check runs
+            FAILURES.append((name, traceback.format_exc()))
+        return fn
+
+    return wrap
+
+
+def bitvavo_official(cfg):
+    from python_bitvavo_api.bitvavo import Bitvavo
+
+    bv = Bitvavo(
+        {
+            "APIKEY": cfg["api_key"],
+            "APISECRET": cfg["api_secret"],
+            "RESTURL": cfg["base_url"],
+            "WSURL": "ws://127.0.0.1:9/",
+        }
+    )
+
+    def ok(answer):
+        assert not (isinstance(answer, dict) and "errorCode" in answer), answer
+        return answer
+
+    @check("python-bitvavo-api balance")
+    def _():
+        balances = ok(bv.balance({}))
+        eur = next(b for b in balances if b["symbol"] == "EUR")
+        assert (eur["available"], eur["inOrder"]) == ("1523.47", "250.00"), eur
+        one = ok(bv.balance({"symbol": "BTC"}))
+        assert [b["symbol"] for b in one] == ["BTC"], one
+
+    @check("python-bitvavo-api account history (privateRequest)")
+    def _():
+        page = ok(bv.privateRequest("/account/history", "?maxItems=100&page=1", {}, "GET"))
+        assert len(page["items"]) == 100 and page["totalPages"] == 3, page.keys()
+        deposits = ok(bv.privateRequest("/account/history", "?type=deposit", {}, "GET"))
+        assert {i["type"] for i in deposits["items"]} == {"deposit"}
+
+    @check("python-bitvavo-api deposit and withdrawal history")
+    def _():
+        deposits = ok(bv.depositHistory({"symbol": "EUR"}))
+        assert len(deposits) == 24 and all(d["symbol"] == "EUR" for d in deposits)
+        assert deposits[0]["address"] == "NL91ABNA0417164300" and deposits[0]["paymentId"]
+        withdrawals = ok(bv.withdrawalHistory({"limit": 2}))
+        assert len(withdrawals) == 2, withdrawals
+
+    @check("python-bitvavo-api assets")
+    def _():
+        assets = ok(bv.assets({}))
+        assert len(assets) == 24
+        btc = ok(bv.assets({"symbol": "BTC"}))
+        assert btc["name"] == "Bitcoin" and btc["decimals"] == 8, btc
+
+    @check("python-bitvavo-api ticker price")
+    def _():
+        prices = ok(bv.tickerPrice({}))
+        assert any(p["market"] == "BTC-EUR" for p in prices)
+        btc = ok(bv.tickerPrice({"market": "BTC-EUR"}))
+        assert btc == {"market": "BTC-EUR", "price": "87432.15"}, btc
+
+
+def bitvavo_ccxt(cfg):
+    import ccxt
+
+    root = cfg["base_url"].rsplit("/v2", 1)[0]
+    ex = ccxt.bitvavo(
+        {
+            "apiKey": cfg["api_key"],
+            "secret": cfg["api_secret"],
+            "urls": {"api": {"public": root, "private": root}},
+        }
+    )
+
+    @check("ccxt bitvavo fetch_balance")
+    def _():
+        balance = ex.fetch_balance()
+        assert balance["EUR"]["total"] == 1773.47, balance["EUR"]
+        assert balance["BTC"]["free"] == 0.04812345, balance["BTC"]
+
+    @check("ccxt bitvavo fetch_ledger")
+    def _():
+        ledger = ex.fetch_ledger(limit=100)
+        assert len(ledger) == 100
+        assert {e["type"] for e in ledger} >= {"trade", "transaction"}, {e["type"] for e in ledger}
+
+    @check("ccxt bitvavo fetch_deposits and fetch_withdrawals")
+    def _():
+        deposits = ex.fetch_deposits("EUR")
+        assert len(deposits) == 24 and all(d["status"] == "ok" for d in deposits)
+        withdrawals = ex.fetch_withdrawals()
+        assert any(w["currency"] == "BTC" and w["txid"] for w in withdrawals), withdrawals
+
+    @check("ccxt bitvavo fetch_my_trades")
+    def _():
+        trades = ex.fetch_my_trades("BTC/EUR")
+        assert trades and all(t["symbol"] == "BTC/EUR" for t in trades)
+        assert {t["side"] for t in trades} == {"buy", "sell"}
+        assert all(t["fee"]["currency"] == "EUR" and t["fee"]["cost"] > 0 for t in trades)
+
+    @check("ccxt bitvavo fetch_ticker")
+    def _():
+        ticker = ex.fetch_ticker("BTC/EUR")
+        assert ticker["last"] == 87432.15 and ticker["bid"] and ticker["ask"], ticker
+
+
+def degiro_connector(cfg):
+    import degiro_connector.core.constants.urls as urls
+    from degiro_connector.trading.api import API
+    from degiro_connector.trading.models.account import OverviewRequest, UpdateOption, UpdateRequest
+    from degiro_connector.trading.models.credentials import Credentials
+    from degiro_connector.trading.models.transaction import HistoryRequest
+
+    # degiro-connector's URLs are constants naming DEGIRO's host: point them
+    # at the mock, and change nothing else.
+    for name in dir(urls):
+        value = getattr(urls, name)
+        if isinstance(value, str) and value.startswith("https://trader.degiro.nl"):
+            setattr(urls, name, value.replace("https://trader.degiro.nl", cfg["base_url"]))
+
+    api = API(
+        credentials=Credentials(
+            username=cfg["username"],
+            password=cfg["password"],
+            totp_secret_key=cfg["totp_secret"],
+            int_account=cfg["int_account"],
+        )
+    )
+    account = cfg["int_account"]
+    since, until = datetime.date(2023, 1, 1), datetime.date(2025, 12, 31)
+
+    @check("degiro-connector connect with totp_secret_key")
+    def _():
+        api.connect()
+
+    @check("degiro-connector get_config")
+    def _():
+        config = api.get_config()
+        assert config["tradingUrl"].endswith("/trading/secure/"), config
+
+    @check("degiro-connector get_client_details")
+    def _():
+        details = api.get_client_details()
+        assert details["data"]["intAccount"] == account, details
+
+    @check("degiro-connector get_update")
+    def _():
+        update = api.get_update(
+            request_list=[
+                UpdateRequest(option=UpdateOption.PORTFOLIO, last_updated=0),
+                UpdateRequest(option=UpdateOption.TOTAL_PORTFOLIO, last_updated=0),
+            ],
+            raw=True,
+        )
+        rows = update["portfolio"]["value"]
+        assert len(rows) == 37, len(rows)
+        assert any(r["id"] == "FLATEX_EUR" for r in rows)
+
+    @check("degiro-connector get_products_info")
+    def _():
+        info = api.get_products_info(product_list=[331868, 331824], raw=True)
+        assert {p["symbol"] for p in info["data"].values()} == {"ASML", "AAPL"}, info
+        typed = api.get_products_info(product_list=[331868])
+        assert typed is not None and typed.data[331868].name == "ASML Holding NV", typed
+
+    @check("degiro-connector get_transactions_history")
+    def _():
+        history = api.get_transactions_history(
+            transaction_request=HistoryRequest(from_date=since, to_date=until)
+        )
+        assert history is not None and len(history.data) == 72, history
+        usd = [t for t in history.data if t.auto_fx_fee_in_base_currency]
+        assert usd and all(t.total_fees_in_base_currency < t.fee_in_base_currency for t in usd)
+
+    @check("degiro-connector get_account_overview")
+    def _():
+        overview = api.get_account_overview(
+            overview_request=OverviewRequest(from_date=since, to_date=until)
+        )
+        assert overview is not None, "the answer did not validate"
+        movements = overview.cash_movements
+        assert len(movements) > 150 and any(m.description == "iDEAL storting" for m in movements)
+
+    @check("degiro-connector get_account_info")
+    def _():
+        info = api.get_account_info()
+        assert info["data"]["baseCurrency"] == "EUR", info
+
+
+def main():
+    mock = subprocess.Popen(
+        [sys.argv[1], "bitvavo", "degiro", "--degiro-login", "totp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        cfg = json.loads(mock.stdout.readline())
+        bitvavo_official(cfg["bitvavo"])
+        bitvavo_ccxt(cfg["bitvavo"])
+        degiro_connector(cfg["degiro"])
+    finally:
+        mock.stdin.close()
+        mock.wait(timeout=30)
+    for name in PASSED:
+        print(f"ok   {name}")
+    for name, why in FAILURES:
+        print(f"FAIL {name}\n{why}")
+    print(f"{len(PASSED)} passed, {len(FAILURES)} failed")
+    sys.exit(1 if FAILURES else 0)
+
+
+if __name__ == "__main__":
+    main()
