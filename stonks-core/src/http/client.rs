@@ -465,6 +465,7 @@ impl HttpClient {
                 .body(bytes.clone());
         }
         let t0 = Instant::now();
+        let _on_the_wire = self.shared.metrics.begin(endpoint);
         let mut received_status = None;
         let result = async {
             let resp = builder.send().await?;

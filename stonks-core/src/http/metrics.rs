@@ -20,6 +20,8 @@ pub struct Metrics {
     retries: AtomicU64,
     rate_limited: AtomicU64,
     recent: Mutex<Recent>,
+    /// Endpoints of the attempts on the wire now, oldest first.
+    in_flight: Mutex<Vec<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +51,29 @@ pub struct MetricsSnapshot {
     pub last_error: Option<DateTime<Utc>>,
     /// Latency figures.
     pub latency: LatencySummary,
+    /// Endpoints waiting for an answer now, oldest first: where a call that
+    /// timed out was stuck.
+    pub in_flight: Vec<String>,
+}
+
+/// An attempt on the wire; it leaves the in-flight list when dropped.
+#[derive(Debug)]
+pub struct InFlight<'a> {
+    metrics: &'a Metrics,
+    endpoint: String,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut list = self
+            .metrics
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = list.iter().position(|e| *e == self.endpoint) {
+            list.remove(i);
+        }
+    }
 }
 
 /// Latency over all attempts (mean, max) and the recent window (percentiles).
@@ -67,6 +92,18 @@ pub struct LatencySummary {
 }
 
 impl Metrics {
+    /// Marks an attempt to `endpoint` as on the wire until the guard drops.
+    pub fn begin(&self, endpoint: &str) -> InFlight<'_> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(endpoint.to_owned());
+        InFlight {
+            metrics: self,
+            endpoint: endpoint.to_owned(),
+        }
+    }
+
     /// Records one attempt.
     pub fn record(&self, latency: Duration, ok: bool, retry: bool, rate_limited: bool) {
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -128,6 +165,11 @@ impl Metrics {
                 p95: pct(95),
                 max: Duration::from_micros(r.max_us),
             },
+            in_flight: self
+                .in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 }
@@ -151,5 +193,11 @@ mod tests {
         assert_eq!(s.latency.p95, Duration::from_millis(95));
         assert_eq!(s.latency.max, Duration::from_millis(100));
         assert_eq!(s.latency.mean, Duration::from_micros(50_500));
+        let a = m.begin("GET /balance");
+        let b = m.begin("GET /assets");
+        drop(a);
+        assert_eq!(m.snapshot().in_flight, vec!["GET /assets".to_owned()]);
+        drop(b);
+        assert!(m.snapshot().in_flight.is_empty());
     }
 }

@@ -61,7 +61,7 @@ use std::sync::Arc;
 pub use classify::{Budget, BudgetReader, Classify, classify_status};
 pub use client::{HttpClient, HttpClientBuilder};
 pub use deadline::{deadline, with_deadline};
-pub use metrics::{LatencySummary, Metrics, MetricsSnapshot};
+pub use metrics::{InFlight, LatencySummary, Metrics, MetricsSnapshot};
 pub use origin::Origin;
 pub use rate_limit::RateLimiter;
 pub use redact::{MASK, Redactor};

@@ -72,12 +72,14 @@ impl<S> Guarded<S> {
             .map_err(|e| e.with_operation(operation))?;
         match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(Ok(v)) => {
-                self.registry.record_call(&self.id, true);
+                self.registry.record_call(&self.id, None);
                 Ok(v)
             }
             Ok(Err(e)) => {
-                self.registry.record_call(&self.id, false);
-                Err(e.with_plugin(self.id.clone()).with_operation(operation))
+                let e = e.with_plugin(self.id.clone()).with_operation(operation);
+                let shown = self.redactor.redact(&e.to_string()).into_owned();
+                self.registry.record_call(&self.id, Some(shown));
+                Err(e)
             }
             Err(payload) => {
                 let why = format!(

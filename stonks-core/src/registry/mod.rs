@@ -89,6 +89,8 @@ pub struct Health {
     pub calls: u64,
     /// Service calls that failed.
     pub call_errors: u64,
+    /// The last failed call: when, and why.
+    pub last_error: Option<(DateTime<Utc>, String)>,
     /// What its HTTP client measured.
     pub http: MetricsSnapshot,
 }
@@ -117,6 +119,7 @@ struct Entry {
     calls: u64,
     call_errors: u64,
     last_success: Option<DateTime<Utc>>,
+    last_error: Option<(DateTime<Utc>, String)>,
     /// Bumped at every start, so handles to an older instance stop working.
     generation: u64,
 }
@@ -294,6 +297,7 @@ impl Registry {
                 calls: 0,
                 call_errors: 0,
                 last_success: None,
+                last_error: None,
                 generation: 0,
             };
             self.transition(&mut entry, PluginState::Discovered, "registration found");
@@ -615,6 +619,7 @@ impl Registry {
             last_success: entry.last_success,
             calls: entry.calls,
             call_errors: entry.call_errors,
+            last_error: entry.last_error.clone(),
             http,
         })
     }
@@ -748,16 +753,19 @@ impl Registry {
         Ok(Arc::new(guard::Guarded::new(self, id, handle)))
     }
 
-    /// Records the outcome of a service call made through a guard.
-    pub(crate) fn record_call(&self, id: &str, ok: bool) {
+    /// Records the outcome of a service call made through a guard: `None`
+    /// for a success, the (redacted) error text for a failure.
+    pub(crate) fn record_call(&self, id: &str, failure: Option<String>) {
         let mut inner = self.write();
         if let Ok(i) = Self::index(&inner, id) {
             let entry = &mut inner.entries[i];
             entry.calls += 1;
-            if ok {
-                entry.last_success = Some(Utc::now());
-            } else {
-                entry.call_errors += 1;
+            match failure {
+                None => entry.last_success = Some(Utc::now()),
+                Some(why) => {
+                    entry.call_errors += 1;
+                    entry.last_error = Some((Utc::now(), why));
+                }
             }
         }
     }
