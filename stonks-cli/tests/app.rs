@@ -239,7 +239,8 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
         );
         let again = stonks(args(&["sync", "--config", &config]), pw_env()).await;
         assert!(
-            again.err.contains("0 new") && !again.err.contains(" new,"),
+            again.err.contains("bitvavo: 0 entries read, 0 new, portfolio stored")
+                && again.err.contains("degiro: 0 entries read, 0 new, portfolio stored"),
             "{}",
             again.err
         );
@@ -366,7 +367,11 @@ async fn an_interrupted_sync_loses_nothing() {
     bitvavo.faults().malformed_after(2, 4);
     let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
     assert_eq!(r.code, 2, "{}{}", r.out, r.err);
-    assert!(r.out.contains("bitvavo: FAILED"), "{}", r.out);
+    assert!(
+        r.out.contains("bitvavo: portfolio not stored; FAILED: ledger not read:"),
+        "it says exactly what was and was not stored: {}",
+        r.out
+    );
     bitvavo.faults().clear();
     let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);

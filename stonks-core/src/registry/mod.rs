@@ -249,6 +249,7 @@ impl Registry {
         if to != PluginState::Error {
             entry.error = None;
         }
+        tracing::debug!(plugin = %entry.id, from = ?t.from, to = %to, reason = %t.reason, "lifecycle");
         if self.shared.events.receiver_count() > 0 {
             // A subscriber that went away in the meantime is fine.
             let _ = self.shared.events.send(LifecycleEvent {
@@ -505,6 +506,21 @@ impl Registry {
         drop(ctx);
         let outcome = match built {
             Ok(Ok(services)) => interface_mismatch(&manifest, &services).map_or(Ok(services), Err),
+            // The plugin refused its settings: the user's to fix, like a
+            // configuration the manifest check refused. Its words, redacted.
+            Ok(Err(e)) if e.kind() == &ErrorKind::Config => {
+                let message = redactor.redact(e.message()).into_owned();
+                let mut inner = self.write();
+                let i = Self::index(&inner, id)?;
+                self.transition(
+                    &mut inner.entries[i],
+                    PluginState::Loaded,
+                    "configuration rejected by the plugin",
+                );
+                return Err(Error::config(message)
+                    .with_plugin(id)
+                    .with_operation("activate"));
+            }
             Ok(Err(e)) => Err(format!(
                 "factory failed: {}",
                 redactor.redact(&e.to_string())

@@ -3,13 +3,21 @@
 //! repeated sync never duplicates; each broker's sync writes in one
 //! transaction and moves its cursor in the same one, so a sync that stops
 //! half-way leaves nothing behind and the next one completes it.
+//!
+//! Financial data: a store the app creates is readable by its owner only
+//! (0600, in a 0700 directory when the app creates that too). Migrations and
+//! every write take SQLite's write lock up front (`BEGIN IMMEDIATE`), so
+//! concurrent runs wait for each other instead of failing half-way.
 
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use stonks::fx::RateTable;
 use stonks::v2::{LedgerEntry, PortfolioSnapshot};
+
+use crate::error::{Error, Result};
 
 /// The account of entries that name none (v1 plugins, and every entry
 /// stored before plugins reported accounts).
@@ -51,42 +59,104 @@ pub struct Store {
     conn: Connection,
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    format!("store: {e}")
+/// How long a run waits for another one's write to finish.
+const BUSY_WAIT: Duration = Duration::from_secs(60);
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::Store(format!("store: {e}"))
+}
+
+/// A write that could not take the lock in time: another run holds it.
+fn busy(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Error::Store(format!(
+                "store: another stonks run has been writing it for over {} s; nothing was written, try again when it is done",
+                BUSY_WAIT.as_secs()
+            ))
+        }
+        _ => err(e),
+    }
+}
+
+/// Creates `dir` (and its parents) readable by its owner only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the store file readable and writable by its owner only, if it
+/// does not exist yet.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the store at `path`.
-    pub fn open(path: &Path) -> Result<Self, String> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("store: cannot create {}: {e}", dir.display()))?;
+    /// Opens (creating if needed, owner-only) and migrates the store at
+    /// `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let cannot = |what: &str, e: &dyn std::fmt::Display| {
+            Error::Store(format!("store: cannot {what} {}: {e}", path.display()))
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            create_private_dir(dir).map_err(|e| {
+                Error::Store(format!("store: cannot create {}: {e}", dir.display()))
+            })?;
         }
-        let mut conn = Connection::open(path)
-            .map_err(|e| format!("store: cannot open {}: {e}", path.display()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(err)?;
-        let version: usize = conn
+        if path.is_dir() {
+            return Err(cannot("use", &"it is a directory"));
+        }
+        create_private_file(path).map_err(|e| cannot("create", &e))?;
+        let mut conn = Connection::open(path).map_err(|e| cannot("open", &e))?;
+        conn.busy_timeout(BUSY_WAIT).map_err(err)?;
+        // Two runs on a fresh store must not both migrate it: take the
+        // write lock first, then look at the version.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => {
+                    cannot("use", &"it is not a stonks store (not an SQLite file)")
+                }
+                _ => busy(e),
+            })?;
+        let version: usize = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) => {
+                    cannot("use", &"it is not a stonks store (not an SQLite file)")
+                }
+                _ => err(e),
+            })?;
         if version > MIGRATIONS.len() {
-            return Err(format!(
+            return Err(Error::Store(format!(
                 "store: {} was written by a newer stonks (schema {version}, this one knows {})",
                 path.display(),
                 MIGRATIONS.len()
-            ));
+            )));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction().map_err(err)?;
             tx.execute_batch(sql).map_err(err)?;
             tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
-            tx.commit().map_err(err)?;
         }
+        tx.commit().map_err(busy)?;
         Ok(Store { conn })
     }
 
     /// Where `broker`'s last complete sync reached.
-    pub fn cursor(&self, broker: &str) -> Result<Option<DateTime<Utc>>, String> {
+    pub fn cursor(&self, broker: &str) -> Result<Option<DateTime<Utc>>> {
         let text: Option<String> = self
             .conn
             .query_row(
@@ -105,14 +175,17 @@ impl Store {
     }
 
     /// Stores `entries` and moves the cursor to `until`, all or nothing.
-    /// Returns how many entries were new.
+    /// Returns how many entries were new. Waits for another run's write.
     pub fn commit_sync(
         &mut self,
         broker: &str,
         entries: &[LedgerEntry],
         until: DateTime<Utc>,
-    ) -> Result<usize, String> {
-        let tx = self.conn.transaction().map_err(err)?;
+    ) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(busy)?;
         let mut added = 0;
         {
             let mut exists = tx
@@ -159,12 +232,13 @@ impl Store {
             params![broker, DEFAULT_ACCOUNT, until.to_rfc3339()],
         )
         .map_err(err)?;
-        tx.commit().map_err(err)?;
+        tx.commit().map_err(busy)?;
+        tracing::info!(broker, entries = entries.len(), new = added, until = %until, "store: ledger committed");
         Ok(added)
     }
 
     /// Every stored entry of `broker` (or all brokers), with its broker.
-    pub fn ledger(&self, broker: Option<&str>) -> Result<Vec<(String, LedgerEntry)>, String> {
+    pub fn ledger(&self, broker: Option<&str>) -> Result<Vec<(String, LedgerEntry)>> {
         let mut stmt = self
             .conn
             .prepare("SELECT broker, entry FROM ledger WHERE ?1 IS NULL OR broker = ?1 ORDER BY timestamp, broker, id")
@@ -177,15 +251,15 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (b, json) = row.map_err(err)?;
-            let entry: LedgerEntry =
-                serde_json::from_str(&json).map_err(|e| format!("store: entry of {b}: {e}"))?;
+            let entry: LedgerEntry = serde_json::from_str(&json)
+                .map_err(|e| Error::Store(format!("store: an entry of {b} cannot be read: {e}")))?;
             out.push((b, entry));
         }
         Ok(out)
     }
 
     /// Keeps `broker`'s latest portfolio for `--offline`.
-    pub fn save_portfolio(&self, broker: &str, snapshot: &PortfolioSnapshot) -> Result<(), String> {
+    pub fn save_portfolio(&self, broker: &str, snapshot: &PortfolioSnapshot) -> Result<()> {
         let json = serde_json::to_string(snapshot).map_err(err)?;
         self.conn
             .execute(
@@ -198,7 +272,7 @@ impl Store {
     }
 
     /// `broker`'s stored portfolio.
-    pub fn portfolio(&self, broker: &str) -> Result<Option<PortfolioSnapshot>, String> {
+    pub fn portfolio(&self, broker: &str) -> Result<Option<PortfolioSnapshot>> {
         let json: Option<String> = self
             .conn
             .query_row(
@@ -209,13 +283,15 @@ impl Store {
             .optional()
             .map_err(err)?;
         json.map(|j| {
-            serde_json::from_str(&j).map_err(|e| format!("store: portfolio of {broker}: {e}"))
+            serde_json::from_str(&j).map_err(|e| {
+                Error::Store(format!("store: the portfolio of {broker} cannot be read: {e}"))
+            })
         })
         .transpose()
     }
 
     /// Caches a day's rates.
-    pub fn save_rates(&self, table: &RateTable) -> Result<(), String> {
+    pub fn save_rates(&self, table: &RateTable) -> Result<()> {
         let json = serde_json::to_string(table).map_err(err)?;
         self.conn
             .execute(
@@ -227,7 +303,7 @@ impl Store {
     }
 
     /// The newest cached rates on or before `day`.
-    pub fn rates(&self, day: NaiveDate) -> Result<Option<RateTable>, String> {
+    pub fn rates(&self, day: NaiveDate) -> Result<Option<RateTable>> {
         let json: Option<String> = self
             .conn
             .query_row(
@@ -285,6 +361,46 @@ mod tests {
             s.ledger(None).unwrap()[0].1.amount.amount.to_string(),
             "10.10"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_store_is_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fresh").join("s.sqlite");
+        Store::open(&path).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+    }
+
+    #[test]
+    fn an_unusable_store_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Store::open(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("it is a directory"), "{err}");
+        let junk = dir.path().join("junk.sqlite");
+        std::fs::write(&junk, vec![0x5a_u8; 4096]).unwrap();
+        let err = Store::open(&junk).err().unwrap().to_string();
+        assert!(err.contains("not a stonks store"), "{err}");
+    }
+
+    #[test]
+    fn concurrent_opens_of_a_fresh_store_all_migrate_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Store::open(&path).map(|_| ()).map_err(|e| e.to_string()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert!(s.ledger(None).unwrap().is_empty());
     }
 
     #[test]

@@ -1,0 +1,462 @@
+//! `stonks.toml`: where it is, what it holds, and secrets from the
+//! environment (`"env:VAR_NAME"`).
+//!
+//! Every problem names the file, the key and the line, and none shows a
+//! secret: a syntax error's line is shown with the value of a secret key
+//! (any field a plugin's manifest marks secret) or of an unterminated string
+//! masked.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use stonks::{Currency, Manifest, PluginType, Registry};
+
+use crate::error::{Error, Result};
+
+/// The longest budget a broker may be given, in seconds (a day).
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// The budget of a broker that names none, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// The app's settings.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Currency every value is also shown in (an ISO 4217 code).
+    pub base_currency: Currency,
+    /// The SQLite file.
+    pub store: PathBuf,
+    /// Per broker: settings for its plugin, budget, enabled.
+    pub brokers: BTreeMap<String, BrokerConfig>,
+    /// Settings of the fx plugin, and fallback rates.
+    pub fx: FxConfig,
+}
+
+/// One `[brokers.<id>]` table.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// Whether to use it.
+    pub enabled: bool,
+    /// Everything one command asks of this broker (a portfolio; a sync's
+    /// ledger read and portfolio together) must be done within this.
+    pub timeout: Duration,
+    /// The plugin's configuration fields, secrets resolved.
+    pub settings: serde_json::Value,
+}
+
+/// The `[fx]` table.
+#[derive(Debug, Clone, Default)]
+pub struct FxConfig {
+    /// Settings for the `fx-ecb` plugin (e.g. `base_url`).
+    pub settings: serde_json::Value,
+    /// Fallback rates, units per one base-currency unit (`USD = "1.05"`),
+    /// each positive.
+    pub rates: BTreeMap<Currency, Decimal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    base_currency: Option<String>,
+    store: Option<PathBuf>,
+    #[serde(default)]
+    brokers: BTreeMap<String, BTreeMap<String, toml::Spanned<toml::Value>>>,
+    #[serde(default)]
+    fx: Option<toml::Table>,
+}
+
+/// Where the config file is: `flag`, else `STONKS_CONFIG`, else the
+/// platform's config directory.
+pub fn config_path(flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_owned();
+    }
+    if let Some(p) = std::env::var_os("STONKS_CONFIG") {
+        return PathBuf::from(p);
+    }
+    directories::ProjectDirs::from("", "", "stonks")
+        .map(|d| d.config_dir().join("stonks.toml"))
+        .unwrap_or_else(|| PathBuf::from("stonks.toml"))
+}
+
+fn default_store() -> PathBuf {
+    directories::ProjectDirs::from("", "", "stonks")
+        .map(|d| d.data_dir().join("stonks.sqlite"))
+        .unwrap_or_else(|| PathBuf::from("stonks.sqlite"))
+}
+
+/// The names of every configuration field some installed plugin marks
+/// secret: their values are never shown, not even in a syntax error.
+pub fn secret_keys(registry: &Registry) -> BTreeSet<String> {
+    registry
+        .catalog()
+        .iter()
+        .filter_map(|e| e.manifest.clone())
+        .flat_map(|m| {
+            m.configuration
+                .fields
+                .iter()
+                .filter(|f| f.secret)
+                .map(|f| f.name.as_str().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Converts a TOML value to JSON, resolving `"env:VAR"` strings. `path` names
+/// the key in errors; a secret's value never appears in one.
+fn to_json(v: &toml::Value, path: &str) -> std::result::Result<serde_json::Value, String> {
+    Ok(match v {
+        toml::Value::String(s) => match s.strip_prefix("env:") {
+            Some(var) => match std::env::var(var) {
+                Ok(value) => serde_json::Value::String(value),
+                Err(_) => return Err(format!("{path}: environment variable {var} is not set")),
+            },
+            None => serde_json::Value::String(s.clone()),
+        },
+        toml::Value::Integer(i) => serde_json::Value::from(*i),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+        toml::Value::Float(_) => {
+            return Err(format!(
+                "{path}: write decimals as strings (\"1.05\"), not floats"
+            ));
+        }
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+        toml::Value::Array(a) => serde_json::Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| to_json(x, &format!("{path}[{i}]")))
+                .collect::<std::result::Result<_, _>>()?,
+        ),
+        toml::Value::Table(t) => serde_json::Value::Object(
+            t.iter()
+                .map(|(k, x)| Ok((k.clone(), to_json(x, &format!("{path}.{k}"))?)))
+                .collect::<std::result::Result<_, String>>()?,
+        ),
+    })
+}
+
+/// A TOML syntax error as a message that names line and column and shows
+/// the offending line with every value that may be a secret masked.
+fn syntax_error(text: &str, e: &toml::de::Error, secrets: &BTreeSet<String>) -> String {
+    let message = e.message().trim_end();
+    let Some(span) = e.span() else {
+        return message.to_owned();
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..start].chars().count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    format!(
+        "line {line_no}, column {column}: {message}\n  {line_no} | {}",
+        masked_line(line, secrets)
+    )
+}
+
+/// `line` as it may be shown: the value of a key that is secret, or of a
+/// string that never ends, replaced by `[REDACTED]`.
+fn masked_line(line: &str, secrets: &BTreeSet<String>) -> String {
+    const MASK: &str = "[REDACTED]";
+    let Some((key, value)) = line.split_once('=') else {
+        // No `key =`: only an unterminated string can be a secret here.
+        return if line.matches('"').count() % 2 == 1 || line.matches('\'').count() % 2 == 1 {
+            MASK.to_owned()
+        } else {
+            line.to_owned()
+        };
+    };
+    let name = key.trim().trim_matches('"').rsplit('.').next().unwrap_or_default();
+    let value = value.trim();
+    let unterminated = (value.starts_with('"') && (value.len() < 2 || !value[1..].contains('"')))
+        || (value.starts_with('\'') && (value.len() < 2 || !value[1..].contains('\'')));
+    if secrets.contains(name) || unterminated {
+        format!("{} = {MASK}", key.trim_end())
+    } else {
+        line.to_owned()
+    }
+}
+
+fn bad(path: &str, why: impl std::fmt::Display) -> String {
+    format!("{path}: {why}")
+}
+
+impl AppConfig {
+    /// Reads and checks the config file; errors name the file, key and line.
+    /// `secrets` are the keys whose values may never be shown
+    /// ([`secret_keys`]).
+    pub fn load(path: &Path, secrets: &BTreeSet<String>) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Config(format!(
+                "cannot read config {}: {e} (create one with `stonks init`)",
+                path.display()
+            ))
+        })?;
+        Self::parse(&text, secrets)
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses config text; the error names the key and line.
+    pub fn parse(text: &str, secrets: &BTreeSet<String>) -> std::result::Result<Self, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, &e, secrets))?;
+        let base_currency = base_currency(raw.base_currency.as_deref().unwrap_or("EUR"))?;
+        let mut brokers = BTreeMap::new();
+        for (id, table) in raw.brokers {
+            let mut settings = serde_json::Map::new();
+            let (mut enabled, mut timeout_secs) = (true, DEFAULT_TIMEOUT_SECS);
+            for (key, spanned) in table {
+                let line = text[..spanned.span().start.min(text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                let path = format!("brokers.{id}.{key} (line {line})");
+                let value = spanned.into_inner();
+                match key.as_str() {
+                    "enabled" => {
+                        enabled = value
+                            .as_bool()
+                            .ok_or_else(|| bad(&path, "expected true or false"))?
+                    }
+                    "timeout_secs" => {
+                        timeout_secs = value
+                            .as_integer()
+                            .and_then(|i| u64::try_from(i).ok())
+                            .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
+                            .ok_or_else(|| {
+                                bad(
+                                    &path,
+                                    format!(
+                                        "expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS} (a day)"
+                                    ),
+                                )
+                            })?
+                    }
+                    _ => {
+                        settings.insert(key, to_json(&value, &path)?);
+                    }
+                }
+            }
+            brokers.insert(
+                id,
+                BrokerConfig {
+                    enabled,
+                    timeout: Duration::from_secs(timeout_secs),
+                    settings: serde_json::Value::Object(settings),
+                },
+            );
+        }
+        let mut fx = FxConfig::default();
+        if let Some(table) = raw.fx {
+            let mut settings = serde_json::Map::new();
+            for (key, value) in table {
+                if key == "rates" {
+                    let rates = value
+                        .as_table()
+                        .ok_or("fx.rates: expected a table of CODE = \"rate\"")?;
+                    for (code, rate) in rates {
+                        let path = format!("fx.rates.{code}");
+                        let c = Currency::new(code).map_err(|e| bad(&path, e.message()))?;
+                        let r: Decimal = rate
+                            .as_str()
+                            .and_then(|s| s.trim().parse().ok())
+                            .ok_or_else(|| {
+                                bad(&path, "expected a decimal as a string, e.g. \"1.0542\"")
+                            })?;
+                        if r <= Decimal::ZERO {
+                            return Err(bad(
+                                &path,
+                                format!("a rate must be positive (units of {c} per 1 {base_currency}), not {r}"),
+                            ));
+                        }
+                        fx.rates.insert(c, r);
+                    }
+                } else {
+                    settings.insert(key.clone(), to_json(&value, &format!("fx.{key}"))?);
+                }
+            }
+            fx.settings = serde_json::Value::Object(settings);
+        }
+        Ok(AppConfig {
+            base_currency,
+            store: raw.store.unwrap_or_else(default_store),
+            brokers,
+            fx,
+        })
+    }
+
+    /// The enabled brokers.
+    pub fn enabled(&self) -> impl Iterator<Item = (&String, &BrokerConfig)> {
+        self.brokers.iter().filter(|(_, b)| b.enabled)
+    }
+}
+
+/// The base currency: an ISO 4217 code the app can value in. Lowercase is
+/// accepted on purpose (`eur` is EUR); `XXX`, `EUT` or `EURO` are not.
+fn base_currency(text: &str) -> std::result::Result<Currency, String> {
+    let code = Currency::new(text.trim())
+        .ok()
+        .filter(|c| c.is_fiat() && c.as_str().len() == 3)
+        .ok_or_else(|| {
+            format!(
+                "base_currency {text:?}: not an ISO 4217 currency the app can value in (EUR, USD, GBP, CHF, ...)"
+            )
+        })?;
+    Ok(code)
+}
+
+/// A commented `stonks.toml` with every installed broker's fields.
+pub fn template(registry: &Registry) -> String {
+    let mut out = String::from(
+        "# stonks configuration.\n\
+         # Secrets can come from the environment: password = \"env:DEGIRO_PASSWORD\".\n\n\
+         base_currency = \"EUR\"\n\
+         # store = \"/path/to/stonks.sqlite\"   # default: the platform's data directory\n",
+    );
+    for entry in registry.catalog() {
+        let Some(m) = entry.manifest.as_deref() else {
+            continue;
+        };
+        out.push_str(&section(m));
+    }
+    out.push_str("\n# Fallback rates when the ECB cannot be reached (units per 1 base currency).\n# [fx.rates]\n# USD = \"1.0542\"\n");
+    out
+}
+
+fn section(m: &Manifest) -> String {
+    let mut s = String::new();
+    if m.plugin.kind != PluginType::Broker {
+        return s;
+    }
+    s.push_str(&format!(
+        "\n# {}: {}\n[brokers.{}]\n",
+        m.plugin.display_name,
+        m.plugin.description,
+        m.id()
+    ));
+    s.push_str(&format!(
+        "# enabled = true\n# timeout_secs = {DEFAULT_TIMEOUT_SECS}   # everything one command asks of this broker\n"
+    ));
+    for f in &m.configuration.fields {
+        let hint = if f.secret {
+            format!(
+                "\"env:{}_{}\"",
+                m.id().to_uppercase().replace('-', "_"),
+                f.name.to_uppercase()
+            )
+        } else {
+            match &f.default {
+                Some(d) => d.to_string(),
+                None => format!("\"<{}>\"", f.kind.as_str()),
+            }
+        };
+        let comment = if f.required { "" } else { "# " };
+        s.push_str(&format!(
+            "# {}\n{comment}{} = {hint}\n",
+            f.description, f.name
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> BTreeSet<String> {
+        ["password", "api_secret", "totp_secret"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn reads_brokers_and_env_secrets() {
+        // SAFETY: tests in this module are the only users of this variable.
+        unsafe { std::env::set_var("STONKS_TEST_PW", "s3cret-pw") };
+        let c = AppConfig::parse(
+            "base_currency = \"usd\"\nstore = \"x.sqlite\"\n[brokers.degiro]\nusername = \"jane\"\npassword = \"env:STONKS_TEST_PW\"\ntimeout_secs = 5\n[fx.rates]\nGBP = \"0.79\"\n",
+            &secrets(),
+        )
+        .unwrap();
+        assert_eq!(c.base_currency.as_str(), "USD", "lowercase is read on purpose");
+        let d = &c.brokers["degiro"];
+        assert_eq!((d.enabled, d.timeout), (true, Duration::from_secs(5)));
+        assert_eq!(d.settings["password"], "s3cret-pw");
+        assert_eq!(c.fx.rates.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_key_and_line() {
+        let err = AppConfig::parse(
+            "base_currency = \"EUR\"\n[brokers.degiro]\nusername = jane\n",
+            &secrets(),
+        )
+        .unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        let err = AppConfig::parse(
+            "[brokers.degiro]\npassword = \"env:STONKS_SURELY_UNSET_VAR\"\n",
+            &secrets(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "brokers.degiro.password (line 2): environment variable STONKS_SURELY_UNSET_VAR is not set"
+        );
+        let err = AppConfig::parse("bas_currency = \"EUR\"\n", &secrets()).unwrap_err();
+        assert!(err.contains("bas_currency") && err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn numbers_out_of_bounds_are_errors_stating_the_bounds() {
+        for bad in ["-1", "0", "2000000000000000000", "86401"] {
+            let err = AppConfig::parse(
+                &format!("[brokers.degiro]\nusername = \"x\"\n\ntimeout_secs = {bad}\n"),
+                &secrets(),
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                "brokers.degiro.timeout_secs (line 4): expected a whole number of seconds from 1 to 86400 (a day)",
+                "{bad}"
+            );
+        }
+        for bad in ["0", "-1.2"] {
+            let err = AppConfig::parse(&format!("[fx.rates]\nUSD = \"{bad}\"\n"), &secrets())
+                .unwrap_err();
+            assert!(err.starts_with("fx.rates.USD: a rate must be positive"), "{err}");
+        }
+    }
+
+    #[test]
+    fn base_currency_must_be_one_the_app_values_in() {
+        for bad in ["XXX", "EUT", "EURO", "BTC", ""] {
+            let err = AppConfig::parse(&format!("base_currency = \"{bad}\"\n"), &secrets())
+                .unwrap_err();
+            assert!(err.contains("not an ISO 4217 currency"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_never_show_a_secret() {
+        for (text, secret) in [
+            (
+                "[brokers.degiro]\nusername = \"jane\"\npassword = \"inline-pass-XYZ\nhistory_since = 1\n",
+                "inline-pass-XYZ",
+            ),
+            (
+                "[brokers.bitvavo]\napi_secret = \"k3y-s3cret\" oops\n",
+                "k3y-s3cret",
+            ),
+        ] {
+            let err = AppConfig::parse(text, &secrets()).unwrap_err();
+            assert!(!err.contains(secret), "{err}");
+            assert!(err.contains("[REDACTED]") && err.contains("line "), "{err}");
+        }
+        // A line with no secret is shown as it is, to help the user.
+        let err = AppConfig::parse("[brokers.degiro]\nusername = jane\n", &secrets()).unwrap_err();
+        assert!(err.contains("username = jane"), "{err}");
+    }
+}

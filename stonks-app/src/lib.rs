@@ -1,0 +1,45 @@
+//! # stonks-app
+//!
+//! What a portfolio app needs beyond the brokers, as typed, documented
+//! results a command line, a web or a desktop app renders as it likes:
+//!
+//! * [`App`]: the configuration (`stonks.toml`, secrets from the
+//!   environment), the registry with every enabled broker activated, the
+//!   exchange rates (the ECB's, cached, or the configuration's fallback);
+//! * [`portfolio`]: one portfolio across brokers in a base currency,
+//!   [`portfolio::PortfolioReport`];
+//! * [`ledger`]: the merged ledger, live or stored, and the incremental
+//!   sync into the [`store`];
+//! * [`health`]: each broker's state, figures and last error.
+//!
+//! Every broker works within its own budget ([`budget`]): a broker that
+//! hangs delays none of the others, and a timeout says where it was stuck.
+//!
+//! ```no_run
+//! # async fn demo() -> stonks_app::Result<()> {
+//! let app = stonks_app::App::start(&stonks_app::config::config_path(None)).await?;
+//! let results = stonks_app::portfolio::fetch_all(&app).await;
+//! let store = app.open_store().ok();
+//! let rates = app.rates(store.as_ref(), false).await;
+//! let report =
+//!     stonks_app::portfolio::PortfolioReport::build(app.config.base_currency, &results, rates.as_ref());
+//! println!("{}", report.totals.total_base);
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod budget;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod ledger;
+pub mod portfolio;
+#[cfg(feature = "sandbox")]
+mod sandbox;
+pub mod store;
+
+pub use app::App;
+pub use config::AppConfig;
+pub use error::{Error, Result};

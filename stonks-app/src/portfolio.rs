@@ -1,0 +1,255 @@
+//! One portfolio across brokers: every broker at once, each under its own
+//! budget; positions with their value in the base currency; cash per
+//! currency; totals; what each broker left out. [`PortfolioReport`]
+//! serialises as the `portfolio` JSON contract of the README.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use stonks::fx::RateTable;
+use stonks::v2::{PortfolioQuery, PortfolioSnapshot};
+use stonks::{AssetClass, Currency, Isin, Money};
+
+use crate::app::App;
+use crate::budget;
+
+/// One broker's answer: its snapshot, or why there is none.
+pub type BrokerResult = (String, Result<PortfolioSnapshot, String>);
+
+/// Asks every active broker at once; each within its own budget, and a
+/// failure stays its own.
+pub async fn fetch_all(app: &App) -> Vec<BrokerResult> {
+    let calls = app.active_brokers().into_iter().map(|(id, budget)| async move {
+        let call = async {
+            let service = app.registry.portfolio_v2(&id)?;
+            service.snapshot(&PortfolioQuery::new()).await
+        };
+        let result = budget::within(&app.registry, &id, budget, "reading the portfolio", call).await;
+        (id, result)
+    });
+    futures::future::join_all(calls).await
+}
+
+/// Whether a broker answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// It answered.
+    Ok,
+    /// It failed; `error` says why.
+    Error,
+}
+
+/// One broker's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokerStatus {
+    /// The broker.
+    pub id: String,
+    /// Whether it answered.
+    pub status: Status,
+    /// Why it did not.
+    pub error: Option<String>,
+}
+
+/// One holding, with its value in the base currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct PositionRow {
+    /// The broker holding it.
+    pub broker: String,
+    /// The broker's account, when it names one.
+    pub account: Option<String>,
+    /// Ticker or asset code (the broker's id when it has none).
+    pub symbol: String,
+    /// ISIN, when known.
+    pub isin: Option<Isin>,
+    /// Name for people.
+    pub name: String,
+    /// What kind of instrument.
+    pub asset_class: AssetClass,
+    /// Units held.
+    pub quantity: Decimal,
+    /// Currency of `price` and `market_value`.
+    pub currency: Option<Currency>,
+    /// Last price, as the broker sent it.
+    pub price: Option<Decimal>,
+    /// Market value, as the broker sent it.
+    pub market_value: Option<Decimal>,
+    /// Market value in the base currency (cents); `None` when no rate.
+    pub market_value_base: Option<Decimal>,
+}
+
+/// Cash in one currency at one broker.
+#[derive(Debug, Clone, Serialize)]
+pub struct CashRow {
+    /// The broker.
+    pub broker: String,
+    /// The broker's account, when it names one.
+    pub account: Option<String>,
+    /// The currency.
+    pub currency: Currency,
+    /// The amount, as the broker sent it.
+    pub amount: Decimal,
+    /// In the base currency (cents); `None` when no rate.
+    pub amount_base: Option<Decimal>,
+}
+
+/// What the known values add up to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Positions, in the base currency.
+    pub market_value_base: Decimal,
+    /// Cash, in the base currency.
+    pub cash_base: Decimal,
+    /// Both.
+    pub total_base: Decimal,
+    /// Holdings left out of the totals: no value, or no rate.
+    pub unvalued: usize,
+}
+
+/// A row a broker sent that could not be read, and was left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemRow {
+    /// The broker.
+    pub broker: String,
+    /// The endpoint it came from.
+    pub endpoint: String,
+    /// The broker's id of the row.
+    pub item: Option<String>,
+    /// The field that was wrong.
+    pub field: Option<String>,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// The merged portfolio: the `portfolio` JSON contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortfolioReport {
+    /// The currency of every `_base` figure.
+    pub base_currency: Currency,
+    /// When the newest answer was valid (RFC 3339, UTC, seconds).
+    pub as_of: String,
+    /// Each broker's outcome.
+    pub brokers: Vec<BrokerStatus>,
+    /// Every holding.
+    pub positions: Vec<PositionRow>,
+    /// Cash per broker and currency.
+    pub cash: Vec<CashRow>,
+    /// The totals of what has a value.
+    pub totals: Totals,
+    /// Rows the brokers sent that could not be read.
+    pub problems: Vec<ProblemRow>,
+}
+
+fn in_base(m: Option<&Money>, base: &Currency, rates: Option<&RateTable>) -> Option<Decimal> {
+    let m = m?;
+    let amount = if &m.currency == base {
+        m.amount
+    } else {
+        rates?.convert(m, base)?.amount
+    };
+    // Values in the base currency are for adding up: cents.
+    Some(amount.round_dp(2))
+}
+
+impl PortfolioReport {
+    /// The report of `results` in `base`, converted with `rates`.
+    pub fn build(base: Currency, results: &[BrokerResult], rates: Option<&RateTable>) -> Self {
+        let mut report = PortfolioReport {
+            base_currency: base,
+            as_of: String::new(),
+            brokers: Vec::with_capacity(results.len()),
+            positions: Vec::new(),
+            cash: Vec::new(),
+            totals: Totals {
+                market_value_base: Decimal::ZERO,
+                cash_base: Decimal::ZERO,
+                total_base: Decimal::ZERO,
+                unvalued: 0,
+            },
+            problems: Vec::new(),
+        };
+        let mut as_of = None;
+        for (id, result) in results {
+            let snap = match result {
+                Err(why) => {
+                    report.brokers.push(BrokerStatus {
+                        id: id.clone(),
+                        status: Status::Error,
+                        error: Some(why.clone()),
+                    });
+                    continue;
+                }
+                Ok(snap) => snap,
+            };
+            report.brokers.push(BrokerStatus {
+                id: id.clone(),
+                status: Status::Ok,
+                error: None,
+            });
+            as_of = as_of.max(Some(snap.as_of));
+            let t = &mut report.totals;
+            for p in &snap.positions {
+                let value_base = in_base(p.market_value.as_ref(), &base, rates);
+                match value_base.and_then(|v| t.market_value_base.checked_add(v)) {
+                    Some(sum) => t.market_value_base = sum,
+                    None => t.unvalued += 1,
+                }
+                report.positions.push(PositionRow {
+                    broker: id.clone(),
+                    account: p.account.clone(),
+                    symbol: p
+                        .instrument
+                        .symbol
+                        .clone()
+                        .unwrap_or_else(|| p.instrument.broker_id.clone()),
+                    isin: p.instrument.isin,
+                    name: p.instrument.name.clone(),
+                    asset_class: p.instrument.asset_class.clone(),
+                    quantity: p.quantity,
+                    currency: p
+                        .price
+                        .as_ref()
+                        .or(p.market_value.as_ref())
+                        .map(|m| m.currency)
+                        .or(p.instrument.currency),
+                    price: p.price.map(|m| m.amount),
+                    market_value: p.market_value.map(|m| m.amount),
+                    market_value_base: value_base,
+                });
+            }
+            for c in &snap.cash {
+                let amount_base = in_base(Some(&c.amount), &base, rates);
+                match amount_base.and_then(|v| t.cash_base.checked_add(v)) {
+                    Some(sum) => t.cash_base = sum,
+                    None => t.unvalued += 1,
+                }
+                report.cash.push(CashRow {
+                    broker: id.clone(),
+                    account: c.account.clone(),
+                    currency: c.amount.currency,
+                    amount: c.amount.amount,
+                    amount_base,
+                });
+            }
+            report
+                .problems
+                .extend(snap.problems.iter().map(|p| ProblemRow {
+                    broker: id.clone(),
+                    endpoint: p.endpoint.clone(),
+                    item: p.item.clone(),
+                    field: p.field.clone(),
+                    message: p.message.clone(),
+                }));
+        }
+        let t = &mut report.totals;
+        t.total_base = t.market_value_base.saturating_add(t.cash_base);
+        report.as_of = as_of
+            .unwrap_or_else(chrono::Utc::now)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        report
+    }
+
+    /// Whether any broker failed.
+    pub fn any_failed(&self) -> bool {
+        self.brokers.iter().any(|b| b.status == Status::Error)
+    }
+}

@@ -1,0 +1,64 @@
+//! `App::sandbox()`: the whole app against the testkit's mock brokers,
+//! in-process, with no account and no network.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::json;
+use stonks::{Currency, Registry};
+use stonks_testkit::{MockBitvavo, MockDegiro, MockEcb};
+
+use crate::app::App;
+use crate::config::{AppConfig, BrokerConfig, FxConfig};
+
+/// The mock brokers of the sandbox, alive as long as the app.
+pub(crate) struct Sandbox {
+    _bitvavo: MockBitvavo,
+    _degiro: MockDegiro,
+    _ecb: MockEcb,
+}
+
+impl App {
+    /// The app against mock Bitvavo, DEGIRO and ECB servers started now.
+    /// The store lives in the temp directory unless `STONKS_SANDBOX_STORE`
+    /// names a file.
+    pub async fn sandbox() -> App {
+        let bitvavo = MockBitvavo::start().await;
+        let degiro = MockDegiro::start().await;
+        let ecb = MockEcb::start().await;
+        let broker = |settings: serde_json::Value| BrokerConfig {
+            enabled: true,
+            timeout: Duration::from_secs(60),
+            settings,
+        };
+        let mut degiro_settings = degiro.config();
+        // The sandbox account's ledger starts in 2023.
+        degiro_settings["history_since"] = json!("2023-01-01");
+        let store = std::env::var_os("STONKS_SANDBOX_STORE")
+            .map(Into::into)
+            .unwrap_or_else(|| {
+                std::env::temp_dir()
+                    .join("stonks-sandbox")
+                    .join("stonks.sqlite")
+            });
+        let config = AppConfig {
+            base_currency: Currency::EUR,
+            store,
+            brokers: BTreeMap::from([
+                ("bitvavo".to_owned(), broker(bitvavo.config())),
+                ("degiro".to_owned(), broker(degiro_settings)),
+            ]),
+            fx: FxConfig {
+                settings: ecb.config(),
+                rates: BTreeMap::new(),
+            },
+        };
+        let mut app = App::with(config, Registry::discover());
+        app._sandbox = Some(Sandbox {
+            _bitvavo: bitvavo,
+            _degiro: degiro,
+            _ecb: ecb,
+        });
+        app
+    }
+}

@@ -1,0 +1,93 @@
+//! `stonks plugins`: every plugin linked into this binary.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use stonks::Registry;
+
+use super::Outcome;
+use crate::render::{Format, csv, json, table};
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    version: Option<String>,
+    api_min: Option<String>,
+    api_max: Option<String>,
+    state: String,
+    services: Option<Vec<String>>,
+    error: Option<String>,
+}
+
+/// Lists the catalog.
+pub fn run(out: &mut impl Write, format: Format) -> Outcome {
+    let rows: Vec<Row> = Registry::discover()
+        .catalog()
+        .into_iter()
+        .map(|e| {
+            let m = e.manifest.as_deref();
+            Row {
+                id: e.id,
+                kind: m.map(|m| format!("{:?}", m.plugin.kind).to_lowercase()),
+                version: m.map(|m| m.plugin.version.to_string()),
+                api_min: m.map(|m| m.api.min_version.to_string()),
+                api_max: m.map(|m| m.api.max_version.to_string()),
+                state: e.state.as_str().to_owned(),
+                services: m.map(|m| {
+                    m.capabilities
+                        .services
+                        .iter()
+                        .map(|s| s.as_str().to_owned())
+                        .collect()
+                }),
+                error: e.error,
+            }
+        })
+        .collect();
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    match format {
+        Format::Json => json::write(out, &rows)?,
+        Format::Csv => csv::write(
+            out,
+            &["id", "type", "version", "api_min", "api_max", "state", "services", "error"],
+            rows.iter().map(|r| {
+                vec![
+                    r.id.clone(),
+                    opt(&r.kind),
+                    opt(&r.version),
+                    opt(&r.api_min),
+                    opt(&r.api_max),
+                    r.state.clone(),
+                    r.services.as_ref().map(|s| s.join(" ")).unwrap_or_default(),
+                    opt(&r.error),
+                ]
+            }),
+        )?,
+        Format::Table if rows.is_empty() => writeln!(
+            out,
+            "no plugins are linked into this binary (enable plugin features of the `stonks-rs` crate)"
+        )?,
+        Format::Table => table::write(
+            out,
+            &["ID", "TYPE", "VERSION", "API", "STATE", "SERVICES", "ERROR"],
+            &[],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        table::text(&r.id, 40),
+                        opt(&r.kind),
+                        opt(&r.version),
+                        format!("{} - {}", opt(&r.api_min), opt(&r.api_max)),
+                        r.state.clone(),
+                        r.services.as_ref().map_or("-".into(), |s| s.join(",")),
+                        table::text(&opt(&r.error), 100),
+                    ]
+                })
+                .collect(),
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,206 @@
+//! # stonks-cli
+//!
+//! The `stonks` command line: it parses arguments, calls the app library
+//! ([`stonks_app`]) and renders its typed results as a table, the JSON
+//! contract or CSV. Its entry point is a library function, so a broker
+//! author's binary is the whole app with their broker in it:
+//!
+//! ```no_run
+//! // use my_broker as _; // links the broker's registration
+//! fn main() -> std::process::ExitCode {
+//!     stonks_cli::main()
+//! }
+//! ```
+
+mod commands;
+mod logging;
+mod render;
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::render::Format;
+
+/// One portfolio across brokers.
+#[derive(Parser)]
+#[command(name = "stonks", version, about)]
+struct Cli {
+    /// The config file (default: $STONKS_CONFIG, else the platform's config directory).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Run against the built-in mock brokers: no account, no network.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// Output format of listings.
+    #[arg(long, global = true, value_enum, default_value = "table")]
+    format: Format,
+    /// Say more: -v each row a broker sent that could not be read, and info
+    /// logs; -vv every request; -vvv everything. RUST_LOG also works.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every plugin linked into this binary.
+    Plugins,
+    /// Work with plugin manifests.
+    Manifest {
+        #[command(subcommand)]
+        command: ManifestCommand,
+    },
+    /// Write a commented config template with every installed broker's fields.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Every enabled broker's portfolio, merged, in the base currency.
+    Portfolio {
+        /// Answer from the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// The merged ledger, newest first.
+    Transactions {
+        /// Entries at or after this date (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Entries before this date or time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only these kinds (buy, sell, deposit, withdrawal, dividend, tax, interest, fee, staking_reward, transfer, fx_conversion, split, reverse_split, spin_off, merger, other).
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// Only this broker.
+        #[arg(long)]
+        broker: Option<String>,
+        /// Answer from the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Pull each broker's ledger and portfolio into the local store (incrementally).
+    Sync,
+    /// Each broker's state, last success, request and error counts, latency, last error.
+    Health,
+}
+
+#[derive(Subcommand)]
+enum ManifestCommand {
+    /// Check manifest files: every problem with its JSON path. Exit code 1
+    /// when any file is invalid.
+    Check {
+        /// Manifest files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// The whole `stonks` app, with whichever broker plugins are linked into
+/// the binary: parses the process's arguments, runs the command, and says
+/// how it went in the exit code.
+pub fn main() -> ExitCode {
+    run(std::env::args_os())
+}
+
+/// [`main`] with the arguments given (the first is the program name).
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("stonks: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    // Output goes through one buffer: a ledger of 100,000 rows is a few
+    // large writes, not millions of small ones.
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let flags = commands::Flags {
+        config: cli.config.as_deref(),
+        sandbox: cli.sandbox,
+        format: cli.format,
+        verbose: cli.verbose,
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Plugins => commands::plugins::run(&mut out, flags.format),
+            Command::Manifest {
+                command: ManifestCommand::Check { files },
+            } => commands::manifest::check(&mut out, &files),
+            Command::Init { force } => commands::init::run(&mut out, &flags, force),
+            Command::Portfolio { offline } => {
+                commands::portfolio::run(&mut out, &flags, offline).await
+            }
+            Command::Transactions {
+                since,
+                until,
+                kinds,
+                broker,
+                offline,
+            } => {
+                let filter = (|| {
+                    Ok::<_, String>(stonks_app::ledger::Filter {
+                        since: since
+                            .as_deref()
+                            .map(|s| commands::transactions::parse_time(s, "since"))
+                            .transpose()?,
+                        until: until
+                            .as_deref()
+                            .map(|s| commands::transactions::parse_time(s, "until"))
+                            .transpose()?,
+                        kinds,
+                        broker,
+                    })
+                })();
+                match filter {
+                    Ok(filter) => {
+                        commands::transactions::run(&mut out, &flags, filter, offline).await
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Command::Sync => commands::sync::run(&mut out, &flags).await,
+            Command::Health => commands::health::run(&mut out, &flags).await,
+        }
+    });
+    let flushed = out.flush();
+    let broken_pipe = |e: &(dyn std::error::Error + 'static)| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    };
+    match (result, flushed) {
+        // A reader that went away (`stonks transactions | head`) is not an error.
+        (Err(e), _) if broken_pipe(&*e) => ExitCode::SUCCESS,
+        (Ok(_), Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        (Ok(code), Ok(())) => code,
+        (Ok(_), Err(e)) => {
+            eprintln!("stonks: cannot write the output: {e}");
+            ExitCode::from(1)
+        }
+        (Err(e), _) => {
+            eprintln!("stonks: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
