@@ -169,7 +169,12 @@ fn masked_line(line: &str, secrets: &BTreeSet<String>) -> String {
             line.to_owned()
         };
     };
-    let name = key.trim().trim_matches('"').rsplit('.').next().unwrap_or_default();
+    let name = key
+        .trim()
+        .trim_matches('"')
+        .rsplit('.')
+        .next()
+        .unwrap_or_default();
     let value = value.trim();
     let unterminated = (value.starts_with('"') && (value.len() < 2 || !value[1..].contains('"')))
         || (value.starts_with('\'') && (value.len() < 2 || !value[1..].contains('\'')));
@@ -195,8 +200,7 @@ impl AppConfig {
                 path.display()
             ))
         })?;
-        Self::parse(&text, secrets)
-            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+        Self::parse(&text, secrets).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
     }
 
     /// Parses config text; the error names the key and line.
@@ -268,7 +272,9 @@ impl AppConfig {
                         if r <= Decimal::ZERO {
                             return Err(bad(
                                 &path,
-                                format!("a rate must be positive (units of {c} per 1 {base_currency}), not {r}"),
+                                format!(
+                                    "a rate must be positive (units of {c} per 1 {base_currency}), not {r}"
+                                ),
                             ));
                         }
                         fx.rates.insert(c, r);
@@ -381,7 +387,11 @@ mod tests {
             &secrets(),
         )
         .unwrap();
-        assert_eq!(c.base_currency.as_str(), "USD", "lowercase is read on purpose");
+        assert_eq!(
+            c.base_currency.as_str(),
+            "USD",
+            "lowercase is read on purpose"
+        );
         let d = &c.brokers["degiro"];
         assert_eq!((d.enabled, d.timeout), (true, Duration::from_secs(5)));
         assert_eq!(d.settings["password"], "s3cret-pw");
@@ -406,7 +416,10 @@ mod tests {
             "brokers.degiro.password (line 2): environment variable STONKS_SURELY_UNSET_VAR is not set"
         );
         let err = AppConfig::parse("bas_currency = \"EUR\"\n", &secrets()).unwrap_err();
-        assert!(err.contains("bas_currency") && err.contains("line 1"), "{err}");
+        assert!(
+            err.contains("bas_currency") && err.contains("line 1"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -426,15 +439,18 @@ mod tests {
         for bad in ["0", "-1.2"] {
             let err = AppConfig::parse(&format!("[fx.rates]\nUSD = \"{bad}\"\n"), &secrets())
                 .unwrap_err();
-            assert!(err.starts_with("fx.rates.USD: a rate must be positive"), "{err}");
+            assert!(
+                err.starts_with("fx.rates.USD: a rate must be positive"),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn base_currency_must_be_one_the_app_values_in() {
         for bad in ["XXX", "EUT", "EURO", "BTC", ""] {
-            let err = AppConfig::parse(&format!("base_currency = \"{bad}\"\n"), &secrets())
-                .unwrap_err();
+            let err =
+                AppConfig::parse(&format!("base_currency = \"{bad}\"\n"), &secrets()).unwrap_err();
             assert!(err.contains("not an ISO 4217 currency"), "{bad}: {err}");
         }
     }

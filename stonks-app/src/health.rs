@@ -76,7 +76,11 @@ pub fn rows(app: &App) -> Vec<HealthRow> {
             errors: h.http.errors,
             latency_p50_ms: ms(h.http.latency.p50),
             latency_p95_ms: ms(h.http.latency.p95),
-            error: h.last_error.as_ref().map(|(_, e)| e.clone()).or(h.error.clone()),
+            error: h
+                .last_error
+                .as_ref()
+                .map(|(_, e)| e.clone())
+                .or(h.error.clone()),
             error_at: h.last_error.as_ref().map(|(t, _)| time(*t)),
         });
     }

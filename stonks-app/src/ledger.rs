@@ -9,7 +9,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures::StreamExt;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
-use stonks::v2::{LedgerEntry, LedgerKind, PortfolioQuery, PortfolioSnapshot, TransactionQuery, TransactionServiceExt};
+use stonks::v2::{
+    LedgerEntry, LedgerKind, PortfolioQuery, PortfolioSnapshot, TransactionQuery,
+    TransactionServiceExt,
+};
 use stonks::{Currency, Isin, ReadProblem, Registry, Service};
 
 use crate::app::App;
@@ -169,7 +172,10 @@ impl Filter {
 }
 
 /// Keeps what `filter` keeps, newest first.
-pub fn merged(mut entries: Vec<(String, LedgerEntry)>, filter: &Filter) -> Vec<(String, LedgerEntry)> {
+pub fn merged(
+    mut entries: Vec<(String, LedgerEntry)>,
+    filter: &Filter,
+) -> Vec<(String, LedgerEntry)> {
     entries.retain(|(b, e)| filter.keeps(b, e));
     entries.sort_by(|a, b| {
         b.1.timestamp
@@ -319,7 +325,9 @@ async fn sync_read(
     let started = Utc::now();
     let manifest = app.registry.entry(id).and_then(|e| e.manifest);
     let wants_ledger = has_ledger(&app.registry, id);
-    let wants_portfolio = manifest.as_ref().is_some_and(|m| m.declares(Service::Portfolio));
+    let wants_portfolio = manifest
+        .as_ref()
+        .is_some_and(|m| m.declares(Service::Portfolio));
     let work = async {
         let ledger = match (wants_ledger, cursor) {
             (false, _) => None,

@@ -18,14 +18,18 @@ pub type BrokerResult = (String, Result<PortfolioSnapshot, String>);
 /// Asks every active broker at once; each within its own budget, and a
 /// failure stays its own.
 pub async fn fetch_all(app: &App) -> Vec<BrokerResult> {
-    let calls = app.active_brokers().into_iter().map(|(id, budget)| async move {
-        let call = async {
-            let service = app.registry.portfolio_v2(&id)?;
-            service.snapshot(&PortfolioQuery::new()).await
-        };
-        let result = budget::within(&app.registry, &id, budget, "reading the portfolio", call).await;
-        (id, result)
-    });
+    let calls = app
+        .active_brokers()
+        .into_iter()
+        .map(|(id, budget)| async move {
+            let call = async {
+                let service = app.registry.portfolio_v2(&id)?;
+                service.snapshot(&PortfolioQuery::new()).await
+            };
+            let result =
+                budget::within(&app.registry, &id, budget, "reading the portfolio", call).await;
+            (id, result)
+        });
     futures::future::join_all(calls).await
 }
 

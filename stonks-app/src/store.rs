@@ -284,7 +284,9 @@ impl Store {
             .map_err(err)?;
         json.map(|j| {
             serde_json::from_str(&j).map_err(|e| {
-                Error::Store(format!("store: the portfolio of {broker} cannot be read: {e}"))
+                Error::Store(format!(
+                    "store: the portfolio of {broker} cannot be read: {e}"
+                ))
             })
         })
         .transpose()
@@ -393,7 +395,9 @@ mod tests {
         let handles: Vec<_> = (0..16)
             .map(|_| {
                 let path = path.clone();
-                std::thread::spawn(move || Store::open(&path).map(|_| ()).map_err(|e| e.to_string()))
+                std::thread::spawn(move || {
+                    Store::open(&path).map(|_| ()).map_err(|e| e.to_string())
+                })
             })
             .collect();
         for h in handles {

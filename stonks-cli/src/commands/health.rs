@@ -19,7 +19,17 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
         Format::Json => json::write(&mut *out, &rows)?,
         Format::Csv => csv::write(
             &mut *out,
-            &["id", "state", "last_success", "requests", "errors", "latency_p50_ms", "latency_p95_ms", "error", "error_at"],
+            &[
+                "id",
+                "state",
+                "last_success",
+                "requests",
+                "errors",
+                "latency_p50_ms",
+                "latency_p95_ms",
+                "error",
+                "error_at",
+            ],
             rows.iter().map(|r| {
                 vec![
                     r.id.clone(),
@@ -36,7 +46,17 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
         )?,
         Format::Table => table::write(
             &mut *out,
-            &["BROKER", "STATE", "LAST SUCCESS", "REQUESTS", "ERRORS", "P50 MS", "P95 MS", "LAST ERROR", "AT"],
+            &[
+                "BROKER",
+                "STATE",
+                "LAST SUCCESS",
+                "REQUESTS",
+                "ERRORS",
+                "P50 MS",
+                "P95 MS",
+                "LAST ERROR",
+                "AT",
+            ],
             &[3, 4, 5, 6],
             rows.iter()
                 .map(|r| {
@@ -55,5 +75,7 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
                 .collect(),
         )?,
     }
-    Ok(exit(!app.failed.is_empty() || results.iter().any(|(_, r)| r.is_err())))
+    Ok(exit(
+        !app.failed.is_empty() || results.iter().any(|(_, r)| r.is_err()),
+    ))
 }

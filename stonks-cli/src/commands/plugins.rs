@@ -52,7 +52,9 @@ pub fn run(out: &mut impl Write, format: Format) -> Outcome {
         Format::Json => json::write(out, &rows)?,
         Format::Csv => csv::write(
             out,
-            &["id", "type", "version", "api_min", "api_max", "state", "services", "error"],
+            &[
+                "id", "type", "version", "api_min", "api_max", "state", "services", "error",
+            ],
             rows.iter().map(|r| {
                 vec![
                     r.id.clone(),

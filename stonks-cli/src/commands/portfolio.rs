@@ -46,7 +46,9 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outc
             }
             Err(e) => {
                 store_failed = true;
-                eprintln!("the portfolio is shown but not stored (`--offline` will not have it): {e}");
+                eprintln!(
+                    "the portfolio is shown but not stored (`--offline` will not have it): {e}"
+                );
             }
         }
         results.extend(live);
@@ -76,7 +78,12 @@ const CSV_COLUMNS: &[&str] = &[
 /// Writes the report: a table (problems counted under it, each with `-v`),
 /// the JSON contract (problems in its `problems` array), or CSV (problems
 /// counted on stderr).
-pub fn render(out: &mut impl Write, r: &PortfolioReport, format: Format, verbose: u8) -> std::io::Result<()> {
+pub fn render(
+    out: &mut impl Write,
+    r: &PortfolioReport,
+    format: Format,
+    verbose: u8,
+) -> std::io::Result<()> {
     let problems: Vec<(String, String)> = r
         .problems
         .iter()
@@ -194,8 +201,10 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
         };
         m.parts.push(p);
     }
-    let quantities: Vec<Option<Decimal>> =
-        merged.values().map(|m| Some(m.quantity.normalize())).collect();
+    let quantities: Vec<Option<Decimal>> = merged
+        .values()
+        .map(|m| Some(m.quantity.normalize()))
+        .collect();
     let values: Vec<Option<Decimal>> = merged.values().map(|m| m.value).collect();
     let (quantities, values) = (table::decimals(&quantities, 8), table::decimals(&values, 2));
     let rows: Vec<Vec<String>> = merged
@@ -220,7 +229,10 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
         rows,
     )?;
     writeln!(out)?;
-    let amounts = table::decimals(&r.cash.iter().map(|c| Some(c.amount)).collect::<Vec<_>>(), 8);
+    let amounts = table::decimals(
+        &r.cash.iter().map(|c| Some(c.amount)).collect::<Vec<_>>(),
+        8,
+    );
     let in_base = table::decimals(&r.cash.iter().map(|c| c.amount_base).collect::<Vec<_>>(), 2);
     let cash: Vec<Vec<String>> = r
         .cash
@@ -230,7 +242,12 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
         .map(|((c, a), b)| vec![c.broker.clone(), c.currency.to_string(), a, b])
         .collect();
     let base_header = format!("IN {base}");
-    table::write(out, &["BROKER", "CASH", "AMOUNT", &base_header], &[2, 3], cash)?;
+    table::write(
+        out,
+        &["BROKER", "CASH", "AMOUNT", &base_header],
+        &[2, 3],
+        cash,
+    )?;
     let t = &r.totals;
     writeln!(
         out,

@@ -52,7 +52,11 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
         out,
         "synced {complete} of {} broker{} into {}",
         outcomes.len() + app.failed.len(),
-        if outcomes.len() + app.failed.len() == 1 { "" } else { "s" },
+        if outcomes.len() + app.failed.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         app.config.store.display()
     )?;
     for (id, why) in &app.failed {
@@ -61,5 +65,7 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
     for o in outcomes.iter().filter(|o| o.failed()) {
         writeln!(out, "{}", o.summary())?;
     }
-    Ok(exit(!app.failed.is_empty() || outcomes.iter().any(|o| o.failed())))
+    Ok(exit(
+        !app.failed.is_empty() || outcomes.iter().any(|o| o.failed()),
+    ))
 }

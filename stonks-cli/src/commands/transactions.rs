@@ -20,9 +20,22 @@ pub fn parse_time(text: &str, what: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// Lists the ledger, live or `offline` from the store.
-pub async fn run(out: &mut impl Write, flags: &Flags<'_>, filter: Filter, offline: bool) -> Outcome {
-    if let Some(bad) = filter.kinds.iter().find(|k| !CONTRACT_KINDS.contains(&k.as_str())) {
-        return Err(format!("--kind {bad:?}: expected one of {}", CONTRACT_KINDS.join(", ")).into());
+pub async fn run(
+    out: &mut impl Write,
+    flags: &Flags<'_>,
+    filter: Filter,
+    offline: bool,
+) -> Outcome {
+    if let Some(bad) = filter
+        .kinds
+        .iter()
+        .find(|k| !CONTRACT_KINDS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "--kind {bad:?}: expected one of {}",
+            CONTRACT_KINDS.join(", ")
+        )
+        .into());
     }
     let app = super::start(flags).await?;
     let mut failed: Vec<(String, String)> = app.failed.clone();
@@ -69,7 +82,11 @@ const CSV_COLUMNS: &[&str] = &[
 ];
 
 /// Writes `entries` (already merged and sorted).
-pub fn render(out: &mut impl Write, entries: &[(String, LedgerEntry)], format: Format) -> std::io::Result<()> {
+pub fn render(
+    out: &mut impl Write,
+    entries: &[(String, LedgerEntry)],
+    format: Format,
+) -> std::io::Result<()> {
     let rows = entries.iter().map(|(b, e)| LedgerRow::new(b, e));
     match format {
         Format::Json => {
@@ -85,12 +102,17 @@ pub fn render(out: &mut impl Write, entries: &[(String, LedgerEntry)], format: F
             out,
             CSV_COLUMNS,
             rows.map(|r| {
-                let fees: Vec<String> = r.fees.iter().map(|f| format!("{} {}", f.amount, f.currency)).collect();
+                let fees: Vec<String> = r
+                    .fees
+                    .iter()
+                    .map(|f| format!("{} {}", f.amount, f.currency))
+                    .collect();
                 vec![
                     r.broker.to_owned(),
                     r.account.unwrap_or_default().to_owned(),
                     r.id.to_owned(),
-                    r.timestamp.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    r.timestamp
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                     r.kind.to_owned(),
                     r.symbol.unwrap_or_default().to_owned(),
                     r.isin.map(|i| i.to_string()).unwrap_or_default(),
@@ -105,8 +127,10 @@ pub fn render(out: &mut impl Write, entries: &[(String, LedgerEntry)], format: F
         ),
         Format::Table => {
             let rows: Vec<LedgerRow<'_>> = rows.collect();
-            let quantities = table::decimals(&rows.iter().map(|r| r.quantity).collect::<Vec<_>>(), 8);
-            let amounts = table::decimals(&rows.iter().map(|r| Some(r.amount)).collect::<Vec<_>>(), 8);
+            let quantities =
+                table::decimals(&rows.iter().map(|r| r.quantity).collect::<Vec<_>>(), 8);
+            let amounts =
+                table::decimals(&rows.iter().map(|r| Some(r.amount)).collect::<Vec<_>>(), 8);
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .zip(quantities)
@@ -127,7 +151,16 @@ pub fn render(out: &mut impl Write, entries: &[(String, LedgerEntry)], format: F
             let n = cells.len();
             table::write(
                 out,
-                &["TIME (UTC)", "BROKER", "KIND", "SYMBOL", "QUANTITY", "AMOUNT", "", "DESCRIPTION"],
+                &[
+                    "TIME (UTC)",
+                    "BROKER",
+                    "KIND",
+                    "SYMBOL",
+                    "QUANTITY",
+                    "AMOUNT",
+                    "",
+                    "DESCRIPTION",
+                ],
                 &[4, 5],
                 cells,
             )?;

@@ -108,7 +108,10 @@ mod tests {
             &mut out,
             &["ID", "VALUE"],
             &[1],
-            vec![vec!["a".into(), "1.50".into()], vec!["bb".into(), "100.25".into()]],
+            vec![
+                vec!["a".into(), "1.50".into()],
+                vec!["bb".into(), "100.25".into()],
+            ],
         )
         .unwrap();
         let text = String::from_utf8(out).unwrap();
