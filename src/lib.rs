@@ -23,6 +23,10 @@ pub use stonks_broker_bitvavo as bitvavo;
 #[cfg(feature = "degiro")]
 pub use stonks_broker_degiro as degiro;
 
+/// The Alpaca broker plugin (feature `alpaca`).
+#[cfg(feature = "alpaca")]
+pub use stonks_broker_alpaca as alpaca;
+
 /// The ECB reference-rates plugin (feature `fx-ecb`).
 #[cfg(feature = "fx-ecb")]
 pub use stonks_fx_ecb as fx_ecb;
@@ -33,6 +37,8 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "bitvavo",
     #[cfg(feature = "degiro")]
     "degiro",
+    #[cfg(feature = "alpaca")]
+    "alpaca",
     #[cfg(feature = "fx-ecb")]
     "fx-ecb",
 ];

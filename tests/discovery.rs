@@ -33,6 +33,11 @@ fn discovers_exactly_the_linked_plugins() {
         ids.iter().any(|id| id == "degiro"),
         "the degiro feature links the DEGIRO plugin"
     );
+    #[cfg(feature = "alpaca")]
+    assert!(
+        ids.iter().any(|id| id == "alpaca"),
+        "the alpaca feature links the Alpaca plugin"
+    );
     for e in registry.catalog() {
         assert_eq!(e.state, PluginState::Loaded, "{}: {:?}", e.id, e.error);
     }

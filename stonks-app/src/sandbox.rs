@@ -6,23 +6,26 @@ use std::time::Duration;
 
 use serde_json::json;
 use stonks::{Currency, Registry};
-use stonks_testkit::{MockBitvavo, MockDegiro, MockEcb};
+use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
 
 use crate::app::App;
 use crate::config::{AppConfig, BrokerConfig, FxConfig};
 
 /// The mock brokers of the sandbox, alive as long as the app.
 pub(crate) struct Sandbox {
+    _alpaca: MockAlpaca,
     _bitvavo: MockBitvavo,
     _degiro: MockDegiro,
     _ecb: MockEcb,
 }
 
 impl App {
-    /// The app against mock Bitvavo, DEGIRO and ECB servers started now.
+    /// The app against mock Alpaca (paper), Bitvavo, DEGIRO and ECB servers
+    /// started now.
     /// The store lives in the temp directory unless `STONKS_SANDBOX_STORE`
     /// names a file.
     pub async fn sandbox() -> App {
+        let alpaca = MockAlpaca::start().await;
         let bitvavo = MockBitvavo::start().await;
         let degiro = MockDegiro::start().await;
         let ecb = MockEcb::start().await;
@@ -45,6 +48,7 @@ impl App {
             base_currency: Currency::EUR,
             store,
             brokers: BTreeMap::from([
+                ("alpaca".to_owned(), broker(alpaca.config())),
                 ("bitvavo".to_owned(), broker(bitvavo.config())),
                 ("degiro".to_owned(), broker(degiro_settings)),
             ]),
@@ -55,6 +59,7 @@ impl App {
         };
         let mut app = App::with(config, Registry::discover());
         app._sandbox = Some(Sandbox {
+            _alpaca: alpaca,
             _bitvavo: bitvavo,
             _degiro: degiro,
             _ecb: ecb,

@@ -97,7 +97,7 @@ async fn sandbox_portfolio_json_contract() {
         .iter()
         .map(|b| b["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["bitvavo", "degiro"]);
+    assert_eq!(ids, vec!["alpaca", "bitvavo", "degiro"]);
     assert!(
         v["brokers"]
             .as_array()
@@ -150,7 +150,7 @@ async fn sandbox_portfolio_json_contract() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["currency"] == "USD")
+        .find(|c| c["currency"] == "USD" && c["broker"] == "degiro")
         .unwrap();
     assert_eq!(
         (
@@ -239,8 +239,12 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
         );
         let again = stonks(args(&["sync", "--config", &config]), pw_env()).await;
         assert!(
-            again.err.contains("bitvavo: 0 entries read, 0 new, portfolio stored")
-                && again.err.contains("degiro: 0 entries read, 0 new, portfolio stored"),
+            again
+                .err
+                .contains("bitvavo: 0 entries read, 0 new, portfolio stored")
+                && again
+                    .err
+                    .contains("degiro: 0 entries read, 0 new, portfolio stored"),
             "{}",
             again.err
         );
@@ -368,7 +372,8 @@ async fn an_interrupted_sync_loses_nothing() {
     let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
     assert_eq!(r.code, 2, "{}{}", r.out, r.err);
     assert!(
-        r.out.contains("bitvavo: portfolio not stored; FAILED: ledger not read:"),
+        r.out
+            .contains("bitvavo: portfolio not stored; FAILED: ledger not read:"),
         "it says exactly what was and was not stored: {}",
         r.out
     );

@@ -3,8 +3,8 @@
 Starts `stonks-mock` (the path is the first argument), reads the URLs and
 credentials it prints, and drives each mock with the client its broker's
 users use: python-bitvavo-api and ccxt for Bitvavo, degiro-connector for
-DEGIRO. Every check asserts the data the mock's account holds. Exits 1 when
-any check fails, listing each.
+DEGIRO, alpaca-py for Alpaca. Every check asserts the data the mock's
+account holds. Exits 1 when any check fails, listing each.
 """
 
 import datetime
@@ -210,9 +210,80 @@ def degiro_connector(cfg):
         assert info["data"]["baseCurrency"] == "EUR", info
 
 
+def alpaca_py(cfg):
+    import requests
+    from alpaca.trading.client import TradingClient
+    from alpaca.trading.enums import AccountStatus, AssetClass, AssetExchange, TradeActivityType
+    from alpaca.trading.models import NonTradeActivity, TradeActivity
+
+    # alpaca-py joins "/v2" to the override as text: no trailing slash.
+    base = cfg["base_url"].rstrip("/")
+    client = TradingClient(cfg["key_id"], cfg["secret_key"], paper=True, url_override=base)
+    headers = {"APCA-API-KEY-ID": cfg["key_id"], "APCA-API-SECRET-KEY": cfg["secret_key"]}
+
+    @check("alpaca-py get_account")
+    def _():
+        account = client.get_account()
+        assert account.account_number == "PA3MOCK7Q2XZ", account
+        assert (account.cash, account.currency) == ("12394.21", "USD"), account
+        assert account.status == AccountStatus.ACTIVE, account
+
+    @check("alpaca-py get_all_positions")
+    def _():
+        positions = client.get_all_positions()
+        held = {p.symbol: p.qty for p in positions}
+        expected = {"AAPL": "13", "BTCUSD": "0.137125", "MSFT": "3", "NVDA": "20", "VOO": "36"}
+        assert held == expected, held
+        btc = next(p for p in positions if p.symbol == "BTCUSD")
+        assert (btc.asset_class, btc.exchange) == (AssetClass.CRYPTO, AssetExchange.CRYPTO), btc
+
+    @check("alpaca-py TradeActivity / NonTradeActivity on every activity")
+    def _():
+        # TradingClient has no activities method in 0.44.0: page with its
+        # public get() (same headers), as alpaca-py's broker paginator does.
+        activities, token = [], None
+        while True:
+            params = {"direction": "asc", "page_size": 100}
+            if token:
+                params["page_token"] = token
+            page = client.get("/account/activities", params)
+            activities.extend(page)
+            if len(page) < 100:
+                break
+            token = page[-1]["id"]
+        parsed = [
+            TradeActivity(**a) if a["activity_type"] == "FILL" else NonTradeActivity(**a)
+            for a in activities
+        ]
+        assert len(parsed) == 136 and len({p.id for p in parsed}) == 136, len(parsed)
+        kinds = {}
+        for p in parsed:
+            kinds[p.activity_type.value] = kinds.get(p.activity_type.value, 0) + 1
+        assert kinds == {
+            "FILL": 74, "CSD": 12, "CSW": 1, "DIV": 8, "DIVNRA": 8, "SPLIT": 2, "JNLC": 1,
+            "JNLS": 1, "INT": 12, "FEE": 4, "CFEE": 13,
+        }, kinds
+        partial = [p for p in parsed if isinstance(p, TradeActivity) and p.type == TradeActivityType.PARTIAL_FILL]
+        assert [(p.symbol, p.qty, p.cum_qty, p.leaves_qty) for p in partial] == [
+            ("VOO", 4.0, 4.0, 6.0), ("VOO", 3.0, 7.0, 3.0)
+        ], partial
+        assert any(isinstance(p, TradeActivity) and p.symbol == "BTC/USD" for p in parsed)
+        deposits = sum(p.net_amount for p in parsed if p.activity_type.value == "CSD")
+        assert deposits == 37500.0, deposits
+
+    @check("alpaca-py activities newest first by default (requests)")
+    def _():
+        answer = requests.get(f"{base}/v2/account/activities", params={"page_size": 5}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        ids = [a["id"] for a in answer.json()]
+        assert ids == sorted(ids, reverse=True) and ids[0].startswith("20211231"), ids
+        wrong = requests.get(f"{base}/v2/account", headers={**headers, "APCA-API-SECRET-KEY": "x"})
+        assert wrong.status_code == 401 and wrong.json()["code"] == 40110000, wrong.text
+
+
 def main():
     mock = subprocess.Popen(
-        [sys.argv[1], "bitvavo", "degiro", "--degiro-login", "totp"],
+        [sys.argv[1], "bitvavo", "degiro", "alpaca", "--degiro-login", "totp"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -222,6 +293,7 @@ def main():
         bitvavo_official(cfg["bitvavo"])
         bitvavo_ccxt(cfg["bitvavo"])
         degiro_connector(cfg["degiro"])
+        alpaca_py(cfg["alpaca"])
     finally:
         mock.stdin.close()
         mock.wait(timeout=30)

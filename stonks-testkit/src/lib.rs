@@ -7,6 +7,9 @@
 //!   rate-limit headers and a realistic account.
 //! * [`MockDegiro`]: DEGIRO's web trader API with sessions, TOTP and in-app
 //!   second factors, session expiry and a three-year account.
+//! * [`MockAlpaca`]: Alpaca's Trading API v2 with key checks, activity
+//!   filters and paging, rate-limit headers and a paper account with a year
+//!   of history.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
 //!   for any mock.
 //! * [`conformance::run`]: the behaviour suite, chosen by the manifest's
@@ -23,12 +26,14 @@
 //! # }
 //! ```
 
+pub mod alpaca;
 pub mod bitvavo;
 pub mod conformance;
 pub mod degiro;
 pub mod ecb;
 pub mod faults;
 
+pub use alpaca::MockAlpaca;
 pub use bitvavo::MockBitvavo;
 pub use degiro::MockDegiro;
 pub use ecb::MockEcb;

@@ -57,7 +57,7 @@ pub fn write(
     let mut t = Table::new();
     t.load_preset(NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(headers.iter().map(|h| Cell::new(h)));
+        .set_header(headers.iter().map(Cell::new));
     for row in rows {
         t.add_row(row.into_iter().enumerate().map(|(i, c)| {
             let cell = Cell::new(c);

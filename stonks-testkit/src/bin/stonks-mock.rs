@@ -9,6 +9,7 @@
 //!  "degiro":{"base_url":"http://127.0.0.1:35127","username":"jane.doe",…}}
 //! ```
 //!
+//! `stonks-mock alpaca` adds `"alpaca":{"base_url":…,"key_id":…,"secret_key":…}`.
 //! With no argument, every mock starts. `--degiro-login totp|plain` sets how
 //! DEGIRO's login asks for a second factor (default: totp).
 
@@ -16,9 +17,10 @@ use std::io::{Read, Write};
 
 use serde_json::{Map, Value, json};
 use stonks_testkit::degiro::LoginMode;
-use stonks_testkit::{MockBitvavo, MockDegiro, MockEcb};
+use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
 
-const USAGE: &str = "usage: stonks-mock [bitvavo] [degiro] [ecb] [--degiro-login totp|plain]";
+const USAGE: &str =
+    "usage: stonks-mock [bitvavo] [degiro] [alpaca] [ecb] [--degiro-login totp|plain]";
 
 fn main() -> std::process::ExitCode {
     let mut wanted: Vec<String> = Vec::new();
@@ -26,7 +28,7 @@ fn main() -> std::process::ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "bitvavo" | "degiro" | "ecb" => wanted.push(arg),
+            "bitvavo" | "degiro" | "alpaca" | "ecb" => wanted.push(arg),
             "--degiro-login" => match args.next().as_deref() {
                 Some("totp") => login = LoginMode::Totp,
                 Some("plain") => login = LoginMode::Plain,
@@ -40,7 +42,12 @@ fn main() -> std::process::ExitCode {
         }
     }
     if wanted.is_empty() {
-        wanted = vec!["bitvavo".into(), "degiro".into(), "ecb".into()];
+        wanted = vec![
+            "bitvavo".into(),
+            "degiro".into(),
+            "alpaca".into(),
+            "ecb".into(),
+        ];
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -64,6 +71,11 @@ fn main() -> std::process::ExitCode {
             let mut config = mock.config();
             config["int_account"] = json!(stonks_testkit::degiro::INT_ACCOUNT);
             out.insert("degiro".into(), config);
+            keep.push(Box::new(mock));
+        }
+        if wanted.iter().any(|w| w == "alpaca") {
+            let mock = MockAlpaca::start().await;
+            out.insert("alpaca".into(), mock.config());
             keep.push(Box::new(mock));
         }
         if wanted.iter().any(|w| w == "ecb") {
