@@ -22,7 +22,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::render::Format;
+pub use crate::render::Format;
+
+/// Writes a merged ledger (newest first, as [`stonks_app::ledger::merged`]
+/// returns it) the way `stonks transactions` does: the JSON contract
+/// streamed row by row, CSV, or a table. `out` should be buffered.
+pub fn write_ledger(
+    out: &mut impl Write,
+    entries: &[(String, stonks::v2::LedgerEntry)],
+    format: Format,
+) -> std::io::Result<()> {
+    commands::transactions::render(out, entries, format)
+}
 
 /// One portfolio across brokers.
 #[derive(Parser)]

@@ -588,3 +588,92 @@ async fn protocol_errors_and_logs_never_show_secrets() {
         assert!(!shown.contains(SECRET), "secret leaked in: {shown}");
     }
 }
+
+/// Answers 400 with every request header and the request body echoed back,
+/// as some servers' error pages do.
+struct Echo;
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let mut text = String::new();
+        for (name, value) in &req.headers {
+            text.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
+        }
+        text.push_str(&String::from_utf8_lossy(&req.body));
+        text.push_str(&format!("\nurl: {}", req.url));
+        ResponseTemplate::new(400).set_body_string(text)
+    }
+}
+
+#[tokio::test]
+async fn echoed_headers_and_escaped_bodies_are_redacted() {
+    // A password with the characters JSON and URLs escape, a signature the
+    // client computed per request, and a token sent in the query.
+    const PASSWORD: &str = r#"pa"ss\wo/rd&=+ü 1"#;
+    const SIGNATURE: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(Echo)
+        .mount(&server)
+        .await;
+    let c = HttpClient::builder("test-broker")
+        .base_url(&server.uri())
+        .unwrap()
+        .retry(RetryPolicy::none())
+        .secret(PASSWORD)
+        .build()
+        .unwrap();
+    let req = Request::post("/login")
+        .json_body(&serde_json::json!({"username": "jane", "password": PASSWORD}))
+        .unwrap()
+        .secret_header("x-signature", SIGNATURE)
+        .secret_query("token", PASSWORD);
+    let err = c.send(req).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Protocol);
+    let shown = format!("{err} {err:?}");
+    assert!(
+        shown.contains("x-signature: [REDACTED]"),
+        "the echo is shown, masked: {shown}"
+    );
+    let json_escaped = serde_json::to_string(PASSWORD).unwrap();
+    let url_encoded: String = url::form_urlencoded::byte_serialize(PASSWORD.as_bytes()).collect();
+    for leak in [
+        PASSWORD,
+        json_escaped.trim_matches('"'),
+        url_encoded.as_str(),
+        SIGNATURE,
+    ] {
+        assert!(!shown.contains(leak), "{leak} leaked in: {shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_truncated_body_keeps_its_cause() {
+    // A raw server that promises 100 bytes, sends 12 and hangs up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"balance\": ")
+                .await;
+            let _ = sock.shutdown().await;
+        }
+    });
+    let c = HttpClient::builder("test-broker")
+        .base_url(&format!("http://{addr}"))
+        .unwrap()
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = c.send(Request::get("/balance")).await.unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("GET /balance"), "names the call: {shown}");
+    assert!(
+        shown.contains("cut short") && shown.contains("end of file before message length reached"),
+        "says the body was cut off, not only that something failed: {shown}"
+    );
+}

@@ -12,6 +12,8 @@
 //!   of history.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
 //!   for any mock.
+//! * [`synthetic::ledger`]: ledgers of any length for benches and load
+//!   tests.
 //! * [`conformance::run`]: the behaviour suite, chosen by the manifest's
 //!   declared capabilities.
 //!
@@ -32,6 +34,7 @@ pub mod conformance;
 pub mod degiro;
 pub mod ecb;
 pub mod faults;
+pub mod synthetic;
 
 pub use alpaca::MockAlpaca;
 pub use bitvavo::MockBitvavo;

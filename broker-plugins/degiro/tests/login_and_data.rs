@@ -360,3 +360,74 @@ async fn ledger_merges_trades_and_cash_movements() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_wrong_one_time_code_is_reported_as_one_and_never_resent() {
+    let mock = MockDegiro::start().await;
+    mock.set_login_mode(LoginMode::Totp);
+    let r = Registry::builder()
+        .register(stonks_broker_degiro::RECORD)
+        .build();
+    let mut cfg = mock.config();
+    // A valid base32 secret, but not the account's.
+    cfg["totp_secret"] = "JBSWY3DPEHPK3PXP".into();
+    r.activate("degiro", &cfg).unwrap();
+    let err = snapshot(&r).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Auth);
+    let shown = err.to_string();
+    assert!(
+        shown.contains("the one-time password was not accepted"),
+        "{shown}"
+    );
+    assert!(!shown.contains("username or password"), "{shown}");
+    let totp_posts = mock
+        .received_requests()
+        .await
+        .iter()
+        .filter(|q| q.url.path() == "/login/secure/login/totp")
+        .count();
+    assert_eq!(totp_posts, 1, "a spent code is never sent again");
+}
+
+#[tokio::test]
+async fn a_malformed_totp_secret_is_refused_before_any_request() {
+    let mock = MockDegiro::start().await;
+    let r = Registry::builder()
+        .register(stonks_broker_degiro::RECORD)
+        .build();
+    let mut cfg = mock.config();
+    cfg["totp_secret"] = "not-base32-1890!".into();
+    let err = match r.activate("degiro", &cfg) {
+        Err(e) => e,
+        Ok(_) => snapshot(&r).await.unwrap_err(),
+    };
+    assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
+    assert!(
+        err.to_string()
+            .contains("totp_secret is not a base32 secret"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("not-base32-1890!"), "{err}");
+    assert!(
+        mock.received_requests().await.is_empty(),
+        "the password is never sent"
+    );
+}
+
+#[tokio::test]
+async fn a_config_answer_naming_another_origin_gets_no_session() {
+    let (mock, r) = setup(LoginMode::Plain).await;
+    // Same host, another port: a server that must never see the session.
+    let elsewhere = wiremock::MockServer::start().await;
+    mock.advertise_urls_at(&elsewhere.uri());
+    let err = snapshot(&r).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("origin {} is not allowed", elsewhere.uri())),
+        "{err}"
+    );
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "nothing, and so no session id, went to the other port"
+    );
+}

@@ -27,8 +27,12 @@ where
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header).map_err(io::Error::other)?;
     for row in rows {
-        w.write_record(row.iter().map(|c| safe(c).into_owned()))
-            .map_err(io::Error::other)?;
+        for cell in &row {
+            w.write_field(safe(cell).as_bytes())
+                .map_err(io::Error::other)?;
+        }
+        // An empty record ends the row of fields just written.
+        w.write_record(None::<&[u8]>).map_err(io::Error::other)?;
     }
     w.flush()
 }

@@ -58,6 +58,8 @@ pub struct MockDegiro {
 
 struct Shared {
     uri: String,
+    /// Where the config answer says the services live (default: here).
+    advertised: Mutex<Option<String>>,
     faults: Faults,
     mode: Mutex<LoginMode>,
     sessions: Mutex<HashSet<String>>,
@@ -76,6 +78,7 @@ impl MockDegiro {
         let server = MockServer::start().await;
         let state = Arc::new(Shared {
             uri: server.uri(),
+            advertised: Mutex::new(None),
             faults: Faults::new(),
             mode: Mutex::new(LoginMode::Plain),
             sessions: Mutex::new(HashSet::new()),
@@ -118,6 +121,12 @@ impl MockDegiro {
     pub fn set_login_mode(&self, mode: LoginMode) {
         *lock(&self.state.mode) = mode;
         *lock(&self.state.in_app_polls) = 0;
+    }
+
+    /// Makes the config answer name `origin` (say another server) as the
+    /// home of every service, as a hostile or hijacked answer would.
+    pub fn advertise_urls_at(&self, origin: &str) {
+        *lock(&self.state.advertised) = Some(origin.trim_end_matches('/').to_owned());
     }
 
     /// Ends every session: the next call with one gets 401.
@@ -273,7 +282,9 @@ impl Responder {
             if !self.session_ok(id) {
                 return unauthorized;
             }
-            let u = &self.state.uri;
+            let u = lock(&self.state.advertised)
+                .clone()
+                .unwrap_or_else(|| self.state.uri.clone());
             return (
                 200,
                 json!({"data": {

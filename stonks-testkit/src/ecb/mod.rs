@@ -52,4 +52,9 @@ impl MockEcb {
     pub fn faults(&self) -> &Faults {
         &self.faults
     }
+
+    /// Every request the mock received, oldest first.
+    pub async fn received_requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
 }

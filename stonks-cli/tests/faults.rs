@@ -1,0 +1,419 @@
+//! The `stonks` binary under faults and bad input, as a new user and as an
+//! attacker would try it: a hanging broker against its budget, concurrent
+//! syncs on one store, an unusable store, an empty config, a malformed
+//! TOTP secret, health after failures, and a full sync at trace level that
+//! must not show one secret.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use stonks_testkit::degiro::LoginMode;
+use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}\n{}", self.out, self.err)
+    }
+}
+
+async fn stonks(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let envs: Vec<(String, String)> = envs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
+        cmd.args(&args)
+            .env_remove("STONKS_CONFIG")
+            .env_remove("RUST_LOG");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            out: String::from_utf8_lossy(&o.stdout).into_owned(),
+            err: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// A TOML value for a JSON one (strings, numbers, booleans).
+fn toml_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => serde_json::to_string(s).unwrap(),
+        other => other.to_string(),
+    }
+}
+
+/// A config file in `dir` with one section per broker, extra keys merged
+/// into each, the store in `dir`, and the ECB mock as the rate source.
+fn config(dir: &Path, brokers: &[(&str, Value)], ecb: Option<&MockEcb>) -> PathBuf {
+    let mut text = format!(
+        "base_currency = \"EUR\"\nstore = {}\n",
+        toml_value(&Value::String(
+            dir.join("store.sqlite").display().to_string()
+        ))
+    );
+    for (id, settings) in brokers {
+        text.push_str(&format!("\n[brokers.{id}]\n"));
+        for (k, v) in settings.as_object().unwrap() {
+            text.push_str(&format!("{k} = {}\n", toml_value(v)));
+        }
+    }
+    if let Some(ecb) = ecb {
+        text.push_str(&format!(
+            "\n[fx]\nbase_url = {}\n",
+            toml_value(&ecb.config()["base_url"])
+        ));
+    }
+    let path = dir.join("stonks.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn with(mut settings: Value, extra: Value) -> Value {
+    for (k, v) in extra.as_object().unwrap() {
+        settings[k] = v.clone();
+    }
+    settings
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_broker_is_cut_at_its_budget_and_names_its_step() {
+    let bitvavo = MockBitvavo::start().await;
+    let degiro = MockDegiro::start().await;
+    let ecb = MockEcb::start().await;
+    bitvavo.faults().latency(Duration::from_secs(120));
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[
+            (
+                "bitvavo",
+                with(bitvavo.config(), serde_json::json!({"timeout_secs": 3})),
+            ),
+            ("degiro", degiro.config()),
+        ],
+        Some(&ecb),
+    );
+    let started = Instant::now();
+    let r = stonks(&["sync", "--config", path.to_str().unwrap()], &[]).await;
+    let took = started.elapsed();
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        took < Duration::from_secs(20),
+        "the sync ends with the hanging broker's budget, not its answer: {took:?}"
+    );
+    let shown = r.all();
+    assert!(
+        shown.contains("bitvavo") && shown.contains("timed out after 3 s"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("GET /balance") || shown.contains("GET /account/history"),
+        "the error names the call it was stuck in: {shown}"
+    );
+    assert!(
+        shown.contains("degiro: 188 entries read, 188 new"),
+        "the other broker is synced meanwhile: {shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_syncs_both_finish_and_lose_nothing() {
+    let bitvavo = MockBitvavo::start().await;
+    let degiro = MockDegiro::start().await;
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[("bitvavo", bitvavo.config()), ("degiro", degiro.config())],
+        Some(&ecb),
+    );
+    let path = path.to_str().unwrap();
+    let sync = ["sync", "--config", path];
+    let (a, b) = tokio::join!(stonks(&sync, &[]), stonks(&sync, &[]));
+    for r in [&a, &b] {
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(r.out.contains("synced 2 of 2 brokers"), "{}", r.all());
+        assert!(!r.all().contains("database is locked"), "{}", r.all());
+    }
+    let read = stonks(
+        &[
+            "transactions",
+            "--offline",
+            "--format",
+            "json",
+            "--config",
+            path,
+        ],
+        &[],
+    )
+    .await;
+    let rows: Vec<Value> = serde_json::from_str(&read.out).unwrap();
+    assert_eq!(rows.len(), 300 + 188, "every entry once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_online_portfolio_with_an_unusable_store_fails_loudly() {
+    let bitvavo = MockBitvavo::start().await;
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[("bitvavo", bitvavo.config())], Some(&ecb));
+    // The store's path is a directory.
+    std::fs::create_dir_all(dir.path().join("store.sqlite")).unwrap();
+    let r = stonks(&["portfolio", "--config", path.to_str().unwrap()], &[]).await;
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.err.contains("store"), "{}", r.err);
+    assert!(
+        r.out.contains("Bitcoin"),
+        "the portfolio read is still shown: {}",
+        r.out
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_config_points_to_stonks_init_and_fetches_nothing() {
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[], Some(&ecb));
+    let r = stonks(&["portfolio", "--config", path.to_str().unwrap()], &[]).await;
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.err.contains("stonks init"), "{}", r.err);
+    assert!(
+        ecb.received_requests().await.is_empty(),
+        "no rates are fetched for nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_totp_secret_is_one_sentence_and_sends_nothing() {
+    let degiro = MockDegiro::start().await;
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[(
+            "degiro",
+            with(
+                degiro.config(),
+                serde_json::json!({"totp_secret": "0189-not-base32"}),
+            ),
+        )],
+        Some(&ecb),
+    );
+    let r = stonks(&["portfolio", "--config", path.to_str().unwrap()], &[]).await;
+    assert_ne!(r.code, 0, "{}", r.all());
+    let shown = r.all();
+    assert!(
+        shown.contains("degiro: totp_secret is not a base32 secret"),
+        "{shown}"
+    );
+    for noise in [
+        "factory failed",
+        "plugin error",
+        "config error:",
+        "0189-not-base32",
+    ] {
+        assert!(!shown.contains(noise), "{noise:?} in: {shown}");
+    }
+    assert!(
+        degiro.received_requests().await.is_empty(),
+        "the password is never sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_shows_the_last_error_and_when() {
+    let bitvavo = MockBitvavo::start().await;
+    let ecb = MockEcb::start().await;
+    let closed = format!(
+        "http://127.0.0.1:{}/v2",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Alpaca points at a port nobody listens on.
+    let alpaca = serde_json::json!({"key_id": "PKTESTKEY0001", "secret_key": "test-secret-0001",
+                                    "base_url": closed, "timeout_secs": 5});
+    let path = config(
+        dir.path(),
+        &[("alpaca", alpaca), ("bitvavo", bitvavo.config())],
+        Some(&ecb),
+    );
+    let r = stonks(
+        &[
+            "health",
+            "--format",
+            "json",
+            "--config",
+            path.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    let rows: Vec<Value> =
+        serde_json::from_str(&r.out).unwrap_or_else(|e| panic!("{e}: {}", r.all()));
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+    let (failing, ok) = (row("alpaca"), row("bitvavo"));
+    assert!(
+        failing["state"].as_str().unwrap().contains("failing"),
+        "{failing}"
+    );
+    assert!(
+        failing["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot connect to 127.0.0.1"),
+        "{failing}"
+    );
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(failing["error_at"].as_str().unwrap()).is_ok(),
+        "{failing}"
+    );
+    assert_eq!(ok["state"], "active", "{ok}");
+    assert!(ok["error"].is_null(), "{ok}");
+}
+
+/// Every secret the mocks saw: the configured ones, and what the client
+/// computed (Bitvavo's signatures, DEGIRO's session ids).
+async fn secrets_seen(bitvavo: &MockBitvavo, degiro: &MockDegiro) -> Vec<String> {
+    let mut secrets: Vec<String> = [
+        stonks_testkit::bitvavo::API_KEY,
+        stonks_testkit::bitvavo::API_SECRET,
+        stonks_testkit::degiro::PASSWORD,
+        stonks_testkit::degiro::TOTP_SECRET,
+        stonks_testkit::alpaca::KEY_ID,
+        stonks_testkit::alpaca::SECRET_KEY,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for req in bitvavo.received_requests().await {
+        if let Some(sig) = req.headers.get("bitvavo-access-signature") {
+            secrets.push(sig.to_str().unwrap().to_owned());
+        }
+    }
+    for req in degiro.received_requests().await {
+        let cookie = req
+            .headers
+            .get("cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if let Some(id) = cookie
+            .split(';')
+            .find_map(|c| c.trim().strip_prefix("JSESSIONID="))
+        {
+            secrets.push(id.to_owned());
+        }
+        for (k, v) in req.url.query_pairs() {
+            if k == "sessionId" {
+                secrets.push(v.into_owned());
+            }
+        }
+    }
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_sync_at_trace_level_shows_no_secret() {
+    let bitvavo = MockBitvavo::start().await;
+    let degiro = MockDegiro::start().await;
+    degiro.set_login_mode(LoginMode::Totp);
+    let alpaca = MockAlpaca::start().await;
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[
+            ("alpaca", alpaca.config()),
+            ("bitvavo", bitvavo.config()),
+            ("degiro", degiro.config()),
+        ],
+        Some(&ecb),
+    );
+    let path = path.to_str().unwrap();
+    let mut shown = String::new();
+    for command in [
+        &["sync", "-vvv", "--config", path][..],
+        &["portfolio", "-vvv", "--config", path],
+        &["health", "-vvv", "--config", path],
+    ] {
+        let r = stonks(command, &[("RUST_LOG", "trace")]).await;
+        assert_eq!(r.code, 0, "{command:?}: {}", r.all());
+        shown.push_str(&r.all());
+    }
+    // The logs are there (a test that sees no logs proves nothing).
+    for expected in [
+        "GET",
+        "/v2/balance",
+        "/login/secure/login/totp",
+        "/v2/account/activities",
+        "200",
+    ] {
+        assert!(shown.contains(expected), "{expected} not logged");
+    }
+    let secrets = secrets_seen(&bitvavo, &degiro).await;
+    assert!(
+        secrets.len() > 10,
+        "signatures and session ids were collected: {secrets:?}"
+    );
+    for secret in &secrets {
+        assert!(
+            !shown.contains(secret.as_str()),
+            "secret {secret:?} appeared in the output"
+        );
+    }
+    // Nothing secret in the store either.
+    let stored = std::fs::read(dir.path().join("store.sqlite")).unwrap();
+    let stored = String::from_utf8_lossy(&stored);
+    for secret in &secrets {
+        assert!(!stored.contains(secret.as_str()), "{secret:?} in the store");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sandbox_sync_at_trace_level_shows_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sqlite");
+    let r = stonks(
+        &["sync", "--sandbox", "-vvv"],
+        &[
+            ("STONKS_SANDBOX_STORE", store.to_str().unwrap()),
+            ("RUST_LOG", "trace"),
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    let shown = r.all();
+    assert!(
+        shown.contains("/v2/account/activities"),
+        "logs were written"
+    );
+    for secret in [
+        stonks_testkit::bitvavo::API_KEY,
+        stonks_testkit::bitvavo::API_SECRET,
+        stonks_testkit::degiro::PASSWORD,
+        stonks_testkit::degiro::TOTP_SECRET,
+        stonks_testkit::alpaca::KEY_ID,
+        stonks_testkit::alpaca::SECRET_KEY,
+    ] {
+        assert!(!shown.contains(secret), "{secret} appeared in the output");
+    }
+}
