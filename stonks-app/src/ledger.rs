@@ -267,7 +267,9 @@ impl SyncOutcome {
             _ => {}
         }
         if !self.problems.is_empty() {
-            parts.push(format!("{} rows left out (problems)", self.problems.len()));
+            let n = self.problems.len();
+            let rows = if n == 1 { "row" } else { "rows" };
+            parts.push(format!("{n} unreadable {rows} left out (-v lists them)"));
         }
         parts.push(if self.portfolio_stored {
             "portfolio stored".to_owned()
@@ -406,4 +408,58 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead) -> SyncOutcome {
 /// The stored ledger of `filter.broker` (or every broker), merged.
 pub fn stored(store: &Store, filter: &Filter) -> Result<Vec<(String, LedgerEntry)>> {
     Ok(merged(store.ledger(filter.broker.as_deref())?, filter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(
+        read: Option<usize>,
+        new: Option<usize>,
+        portfolio: bool,
+        error: Option<&str>,
+    ) -> SyncOutcome {
+        SyncOutcome {
+            broker: "bitvavo".to_owned(),
+            read,
+            new,
+            problems: Vec::new(),
+            portfolio_stored: portfolio,
+            error: error.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_summary_says_exactly_what_was_stored() {
+        // The ledger committed, then the portfolio failed: the 260 rows are
+        // said stored, the failure is said too.
+        assert_eq!(
+            outcome(
+                Some(260),
+                Some(260),
+                false,
+                Some("portfolio: timed out after 5 s")
+            )
+            .summary(),
+            "bitvavo: 260 entries read, 260 new, portfolio not stored; FAILED: portfolio: timed out after 5 s"
+        );
+        assert_eq!(
+            outcome(Some(260), None, false, Some("store: database is busy")).summary(),
+            "bitvavo: 260 entries read, none stored, portfolio not stored; FAILED: store: database is busy"
+        );
+        assert_eq!(
+            outcome(None, None, false, Some("ledger not read: bad key")).summary(),
+            "bitvavo: portfolio not stored; FAILED: ledger not read: bad key"
+        );
+        let mut partial = outcome(Some(300), Some(2), true, None);
+        partial
+            .problems
+            .push("row 7: amount is not a number".to_owned());
+        assert_eq!(
+            partial.summary(),
+            "bitvavo: 300 entries read, 2 new, 1 unreadable row left out (-v lists them), portfolio stored"
+        );
+        assert!(!partial.failed());
+    }
 }
