@@ -27,6 +27,10 @@ pub use stonks_broker_degiro as degiro;
 #[cfg(feature = "alpaca")]
 pub use stonks_broker_alpaca as alpaca;
 
+/// The Interactive Brokers plugin (feature `ibkr`).
+#[cfg(feature = "ibkr")]
+pub use stonks_broker_ibkr as ibkr;
+
 /// The ECB reference-rates plugin (feature `fx-ecb`).
 #[cfg(feature = "fx-ecb")]
 pub use stonks_fx_ecb as fx_ecb;
@@ -39,6 +43,8 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "degiro",
     #[cfg(feature = "alpaca")]
     "alpaca",
+    #[cfg(feature = "ibkr")]
+    "ibkr",
     #[cfg(feature = "fx-ecb")]
     "fx-ecb",
 ];

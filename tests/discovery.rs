@@ -38,6 +38,11 @@ fn discovers_exactly_the_linked_plugins() {
         ids.iter().any(|id| id == "alpaca"),
         "the alpaca feature links the Alpaca plugin"
     );
+    #[cfg(feature = "ibkr")]
+    assert!(
+        ids.iter().any(|id| id == "ibkr"),
+        "the ibkr feature links the Interactive Brokers plugin"
+    );
     for e in registry.catalog() {
         assert_eq!(e.state, PluginState::Loaded, "{}: {:?}", e.id, e.error);
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use stonks::{Currency, Registry};
-use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
+use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr};
 
 use crate::app::App;
 use crate::config::{AppConfig, BrokerConfig, FxConfig};
@@ -16,18 +16,21 @@ pub(crate) struct Sandbox {
     _alpaca: MockAlpaca,
     _bitvavo: MockBitvavo,
     _degiro: MockDegiro,
+    _ibkr: MockIbkr,
     _ecb: MockEcb,
 }
 
 impl App {
-    /// The app against mock Alpaca (paper), Bitvavo, DEGIRO and ECB servers
-    /// started now.
+    /// The app against mock Alpaca (paper), Bitvavo, DEGIRO, Interactive
+    /// Brokers (Flex Web Service and Client Portal) and ECB servers started
+    /// now.
     /// The store lives in the temp directory unless `STONKS_SANDBOX_STORE`
     /// names a file.
     pub async fn sandbox() -> App {
         let alpaca = MockAlpaca::start().await;
         let bitvavo = MockBitvavo::start().await;
         let degiro = MockDegiro::start().await;
+        let ibkr = MockIbkr::start().await;
         let ecb = MockEcb::start().await;
         let broker = |settings: serde_json::Value| BrokerConfig {
             enabled: true,
@@ -51,6 +54,7 @@ impl App {
                 ("alpaca".to_owned(), broker(alpaca.config())),
                 ("bitvavo".to_owned(), broker(bitvavo.config())),
                 ("degiro".to_owned(), broker(degiro_settings)),
+                ("ibkr".to_owned(), broker(ibkr.config())),
             ]),
             fx: FxConfig {
                 settings: ecb.config(),
@@ -62,6 +66,7 @@ impl App {
             _alpaca: alpaca,
             _bitvavo: bitvavo,
             _degiro: degiro,
+            _ibkr: ibkr,
             _ecb: ecb,
         });
         app

@@ -97,7 +97,7 @@ async fn sandbox_portfolio_json_contract() {
         .iter()
         .map(|b| b["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["alpaca", "bitvavo", "degiro"]);
+    assert_eq!(ids, vec!["alpaca", "bitvavo", "degiro", "ibkr"]);
     assert!(
         v["brokers"]
             .as_array()
@@ -465,6 +465,10 @@ async fn init_writes_a_template_that_names_every_broker_field() {
         "api_secret = \"env:BITVAVO_API_SECRET\"",
         "[brokers.degiro]",
         "totp_secret",
+        "[brokers.ibkr]",
+        "token = \"env:IBKR_TOKEN\"",
+        "# query_ids = []",
+        "# flex_files = []",
         "base_currency = \"EUR\"",
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");

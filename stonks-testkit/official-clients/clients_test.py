@@ -3,11 +3,13 @@
 Starts `stonks-mock` (the path is the first argument), reads the URLs and
 credentials it prints, and drives each mock with the client its broker's
 users use: python-bitvavo-api and ccxt for Bitvavo, degiro-connector for
-DEGIRO, alpaca-py for Alpaca. Every check asserts the data the mock's
-account holds. Exits 1 when any check fails, listing each.
+DEGIRO, alpaca-py for Alpaca, ibflex for Interactive Brokers' Flex
+statements. Every check asserts the data the mock's account holds. Exits 1
+when any check fails, listing each.
 """
 
 import datetime
+import decimal
 import json
 import subprocess
 import sys
@@ -281,9 +283,77 @@ def alpaca_py(cfg):
         assert wrong.status_code == 401 and wrong.json()["code"] == 40110000, wrong.text
 
 
+def ibflex_checks(cfg):
+    import warnings
+
+    from ibflex import Types, client, parser
+
+    # ibflex reads SendRequest's URL from a module attribute when it is
+    # called, and GetStatement's from SendRequest's answer: pointing the
+    # attribute at the mock changes none of its code.
+    client.REQUEST_URL = cfg["base_url"] + "/SendRequest"
+    statements = {}
+    D = decimal.Decimal
+
+    @check("ibflex client.download: SendRequest, 1019 polled, GetStatement")
+    def _():
+        for query in cfg["query_ids"]:
+            statements[query] = client.download(cfg["token"], query)
+        assert all(b"<FlexQueryResponse" in s for s in statements.values()), statements.keys()
+
+    @check("ibflex client errors: 1012 expired token, 1015 invalid token, 1014 unknown query")
+    def _():
+        for token, query, code in [
+            ("100000000000000000000001", cfg["query_ids"][0], "1012"),
+            ("999999999999999999999999", cfg["query_ids"][0], "1015"),
+            (cfg["token"], "424242", "1014"),
+        ]:
+            try:
+                client.request_statement(token, query)
+            except client.ResponseCodeError as e:
+                assert e.code == code, (code, e.code, e.msg)
+            else:
+                raise AssertionError(f"no error for {code}")
+
+    @check("ibflex parser: the mock's statements, no unknown element or attribute")
+    def _():
+        assert len(statements) == 3, "the download check failed"
+        parsed = {}
+        for query, data in statements.items():
+            with warnings.catch_warnings():
+                # ibflex warns (and skips) on what it does not know.
+                warnings.simplefilter("error")
+                parsed[query] = parser.parse(data)
+            accounts = [s.accountId for s in parsed[query].FlexStatements]
+            assert accounts == ["U7012345", "U7012346"], accounts
+        eur = parsed["1000003"].FlexStatements[0]
+        assert eur.AccountInformation.currency == "EUR"
+        cash = {c.currency: c.endingCash for c in eur.CashReport}
+        assert (cash["EUR"], cash["USD"]) == (D("4779.15"), D("23213.98")), cash
+        held = {p.symbol: p.position for p in eur.OpenPositions if p.levelOfDetail == "SUMMARY"}
+        assert (held["NVDA"], held["GEHC"], held["MSFT"]) == (D("80"), D("10"), D("45")), held
+        # Every transaction of both accounts once across the overlapping
+        # statements: 285 rows (the plugin adds the 14 second legs of the
+        # currency conversions to make its 299 entries).
+        ids = set()
+        for statement in (s for p in parsed.values() for s in p.FlexStatements):
+            rows = [t for t in statement.Trades if isinstance(t, Types.Trade)]
+            rows += list(statement.CashTransactions) + list(statement.CorporateActions)
+            rows += list(statement.Transfers)
+            ids |= {(statement.accountId, r.transactionID) for r in rows}
+        assert len(ids) == 285, len(ids)
+        trades = [t for p in parsed.values() for s in p.FlexStatements for t in s.Trades]
+        assert any(t.buySell is not None and t.buySell.value == "BUY (Ca.)" for t in trades)
+        assert {type(t).__name__ for t in trades} == {"Trade", "Order", "Lot"}
+        cash_rows = [c for p in parsed.values() for s in p.FlexStatements for c in s.CashTransactions]
+        dividends = {c.actionID for c in cash_rows if c.type.value == "Dividends"}
+        taxes = [c for c in cash_rows if c.type.value == "Withholding Tax" and c.actionID]
+        assert taxes and all(t.actionID in dividends for t in taxes)
+
+
 def main():
     mock = subprocess.Popen(
-        [sys.argv[1], "bitvavo", "degiro", "alpaca", "--degiro-login", "totp"],
+        [sys.argv[1], "bitvavo", "degiro", "alpaca", "ibkr", "--degiro-login", "totp"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -294,6 +364,7 @@ def main():
         bitvavo_ccxt(cfg["bitvavo"])
         degiro_connector(cfg["degiro"])
         alpaca_py(cfg["alpaca"])
+        ibflex_checks(cfg["ibkr"])
     finally:
         mock.stdin.close()
         mock.wait(timeout=30)

@@ -330,10 +330,15 @@ impl Suite {
                 ));
             }
         }
+        // One entry per currency and account (several accounts may each
+        // hold the same currency).
         let mut seen = HashSet::new();
         for c in &snap.cash {
-            if !seen.insert(c.amount.currency) {
-                problems.push(format!("cash currency {} listed twice", c.amount.currency));
+            if !seen.insert((c.account.as_deref(), c.amount.currency)) {
+                problems.push(format!(
+                    "cash currency {} listed twice for account {:?}",
+                    c.amount.currency, c.account
+                ));
             }
         }
         self.record(

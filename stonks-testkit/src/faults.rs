@@ -97,9 +97,11 @@ impl Faults {
 
     /// The next `n` answers that hold a list of rows get one row broken: an
     /// amount-like field (`amount`, `price`, `quantity`, `change`, ...) of
-    /// the first row set to text that is not a number. A plugin must leave
-    /// that row out and report it, not fail the whole answer or drop the row
-    /// silently.
+    /// the first row set to text that is not a number. In an XML answer
+    /// (IBKR's Flex statements) the row is the first element with a
+    /// `transactionID`, the field its first amount-like attribute. A plugin
+    /// must leave that row out and report it, not fail the whole answer or
+    /// drop the row silently.
     pub fn corrupt_rows(&self, n: u32) -> &Self {
         self.with(|s| s.corrupt_rows = n);
         self
@@ -166,7 +168,7 @@ impl Faults {
     /// to a finished answer.
     pub fn finish(&self, fault: Fault, status: u16, body: String) -> ResponseTemplate {
         let body = if status == 200 && self.with(|s| s.corrupt_rows > 0) {
-            match corrupt_one_row(&body) {
+            match corrupt_one_row(&body).or_else(|| corrupt_one_xml_row(&body)) {
                 Some(broken) => {
                     self.with(|s| s.corrupt_rows = s.corrupt_rows.saturating_sub(1));
                     broken
@@ -232,9 +234,62 @@ fn corrupt_one_row(body: &str) -> Option<String> {
     visit(&mut v).then(|| v.to_string())
 }
 
+/// `body` (XML) with an amount-like attribute of the first element that
+/// has a non-empty `transactionID` replaced by text that is not a number.
+fn corrupt_one_xml_row(body: &str) -> Option<String> {
+    if !body.trim_start().starts_with('<') {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(found) = body[from..].find(" transactionID=\"") {
+        let at = from + found;
+        let start = body[..at].rfind('<')?;
+        let end = at + body[at..].find('>')?;
+        from = end;
+        let element = &body[start..end];
+        if element.contains(" transactionID=\"\"") {
+            continue;
+        }
+        // Each ` key="value"`, in order.
+        let mut rest = element;
+        let mut offset = start;
+        while let Some(eq) = rest.find("=\"") {
+            let key = rest[..eq].rsplit(' ').next().unwrap_or_default();
+            let value_start = eq + 2;
+            let value_len = rest[value_start..].find('"')?;
+            let value = &rest[value_start..value_start + value_len];
+            let k = key.to_ascii_lowercase();
+            if AMOUNT_KEYS.iter().any(|a| k.contains(a)) && value.parse::<f64>().is_ok() {
+                let at = offset + value_start;
+                return Some(format!(
+                    "{}not-a-number{}",
+                    &body[..at],
+                    &body[at + value_len..]
+                ));
+            }
+            let next = value_start + value_len + 1;
+            rest = &rest[next..];
+            offset += next;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn corrupts_one_amount_of_the_first_xml_row_with_an_id() {
+        let body = r#"<Root><Trades><Order quantity="1" transactionID=""/><Trade symbol="X" quantity="10" proceeds="-5" transactionID="77"/><Trade quantity="2" transactionID="78"/></Trades></Root>"#;
+        let broken = corrupt_one_xml_row(body).unwrap();
+        assert_eq!(
+            broken,
+            r#"<Root><Trades><Order quantity="1" transactionID=""/><Trade symbol="X" quantity="not-a-number" proceeds="-5" transactionID="77"/><Trade quantity="2" transactionID="78"/></Trades></Root>"#
+        );
+        assert_eq!(corrupt_one_xml_row("<a b=\"1\"/>"), None);
+        assert_eq!(corrupt_one_xml_row("{}"), None);
+    }
 
     #[test]
     fn corrupts_one_amount_of_the_first_row_only() {

@@ -10,10 +10,14 @@
 //! * [`MockAlpaca`]: Alpaca's Trading API v2 with key checks, activity
 //!   filters and paging, rate-limit headers and a paper account with a year
 //!   of history.
+//! * [`MockIbkr`]: Interactive Brokers' Flex Web Service (both steps,
+//!   statements still being generated, token errors, throttling) serving
+//!   statements of two accounts over nearly three years, and the Client
+//!   Portal Web API's portfolio endpoints.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
 //!   for any mock.
 //! * [`synthetic::ledger`]: ledgers of any length for benches and load
-//!   tests.
+//!   tests; [`synthetic::flex_statement`]: IBKR Flex statements of any size.
 //! * [`conformance::run`]: the behaviour suite, chosen by the manifest's
 //!   declared capabilities.
 //!
@@ -34,6 +38,7 @@ pub mod conformance;
 pub mod degiro;
 pub mod ecb;
 pub mod faults;
+pub mod ibkr;
 pub mod synthetic;
 
 pub use alpaca::MockAlpaca;
@@ -41,3 +46,4 @@ pub use bitvavo::MockBitvavo;
 pub use degiro::MockDegiro;
 pub use ecb::MockEcb;
 pub use faults::{Fault, Faults};
+pub use ibkr::MockIbkr;

@@ -29,6 +29,7 @@ pub struct HttpClientBuilder {
     metrics: Option<Arc<Metrics>>,
     classifier: Arc<dyn Classify>,
     budget: Option<(BudgetReader, u64)>,
+    insecure_origin: Option<Origin>,
 }
 
 impl HttpClientBuilder {
@@ -110,19 +111,44 @@ impl HttpClientBuilder {
         self
     }
 
+    /// Accepts an invalid TLS certificate (self-signed, expired, issued for
+    /// another name) from the origin (scheme, host and port) of `url`, and
+    /// from no other origin: for a local gateway that serves a self-signed
+    /// certificate, such as IBKR's Client Portal gateway, and only when the
+    /// user asked for it. Every other origin's certificate is verified as
+    /// usual. Off unless called.
+    pub fn accept_invalid_certs_for(mut self, url: &url::Url) -> Self {
+        self.insecure_origin = Origin::of(url);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<HttpClient> {
-        let inner = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(self.user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::config(format!("cannot build HTTP client: {}", e.without_url())))?;
+        let reqwest_client = |accept_invalid_certs: bool| {
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.timeout)
+                .user_agent(self.user_agent.as_str())
+                .redirect(reqwest::redirect::Policy::none())
+                .danger_accept_invalid_certs(accept_invalid_certs)
+                .build()
+                .map_err(|e| {
+                    Error::config(format!("cannot build HTTP client: {}", e.without_url()))
+                })
+        };
+        let inner = reqwest_client(false)?;
+        let insecure = match self.insecure_origin {
+            Some(origin) => {
+                tracing::warn!(plugin = %self.plugin, origin = %origin, "accepting invalid TLS certificates from this origin, as configured");
+                Some((origin, reqwest_client(true)?))
+            }
+            None => None,
+        };
         Ok(HttpClient {
             shared: Arc::new(Shared {
                 plugin: self.plugin,
                 inner,
+                insecure,
                 base_url: self.base_url,
                 origins: self.origins,
                 gate: RateLimiter::new(self.rate_limit),
@@ -146,6 +172,9 @@ pub struct HttpClient {
 struct Shared {
     plugin: String,
     inner: reqwest::Client,
+    /// The one origin whose invalid certificates are accepted, and the
+    /// client that accepts them.
+    insecure: Option<(Origin, reqwest::Client)>,
     base_url: Option<url::Url>,
     origins: BTreeSet<Origin>,
     gate: RateLimiter,
@@ -201,6 +230,7 @@ impl HttpClient {
             metrics: None,
             classifier: Arc::new(classify_status),
             budget: None,
+            insecure_origin: None,
         }
     }
 
@@ -454,9 +484,11 @@ impl HttpClient {
             value.set_sensitive(*secret);
             map.append(name, value);
         }
-        let mut builder = self
-            .shared
-            .inner
+        let transport = match &self.shared.insecure {
+            Some((origin, lenient)) if Origin::of(url).as_ref() == Some(origin) => lenient,
+            _ => &self.shared.inner,
+        };
+        let mut builder = transport
             .request(req.method.to_reqwest(), url.clone())
             .headers(map);
         if let Some((bytes, content_type)) = &req.body {

@@ -9,7 +9,10 @@
 //!  "degiro":{"base_url":"http://127.0.0.1:35127","username":"jane.doe",…}}
 //! ```
 //!
-//! `stonks-mock alpaca` adds `"alpaca":{"base_url":…,"key_id":…,"secret_key":…}`.
+//! `stonks-mock alpaca` adds `"alpaca":{"base_url":…,"key_id":…,"secret_key":…}`;
+//! `stonks-mock ibkr` adds `"ibkr":{"base_url":…,"token":…,"query_ids":[…],
+//! "portal_url":…,"flex_wait_ms":10}` (the Flex Web Service's base: `SendRequest`
+//! is `base_url` + `/SendRequest`).
 //! With no argument, every mock starts. `--degiro-login totp|plain` sets how
 //! DEGIRO's login asks for a second factor (default: totp).
 
@@ -17,10 +20,10 @@ use std::io::{Read, Write};
 
 use serde_json::{Map, Value, json};
 use stonks_testkit::degiro::LoginMode;
-use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
+use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr};
 
 const USAGE: &str =
-    "usage: stonks-mock [bitvavo] [degiro] [alpaca] [ecb] [--degiro-login totp|plain]";
+    "usage: stonks-mock [bitvavo] [degiro] [alpaca] [ibkr] [ecb] [--degiro-login totp|plain]";
 
 fn main() -> std::process::ExitCode {
     let mut wanted: Vec<String> = Vec::new();
@@ -28,7 +31,7 @@ fn main() -> std::process::ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "bitvavo" | "degiro" | "alpaca" | "ecb" => wanted.push(arg),
+            "bitvavo" | "degiro" | "alpaca" | "ibkr" | "ecb" => wanted.push(arg),
             "--degiro-login" => match args.next().as_deref() {
                 Some("totp") => login = LoginMode::Totp,
                 Some("plain") => login = LoginMode::Plain,
@@ -46,6 +49,7 @@ fn main() -> std::process::ExitCode {
             "bitvavo".into(),
             "degiro".into(),
             "alpaca".into(),
+            "ibkr".into(),
             "ecb".into(),
         ];
     }
@@ -76,6 +80,11 @@ fn main() -> std::process::ExitCode {
         if wanted.iter().any(|w| w == "alpaca") {
             let mock = MockAlpaca::start().await;
             out.insert("alpaca".into(), mock.config());
+            keep.push(Box::new(mock));
+        }
+        if wanted.iter().any(|w| w == "ibkr") {
+            let mock = MockIbkr::start().await;
+            out.insert("ibkr".into(), mock.config());
             keep.push(Box::new(mock));
         }
         if wanted.iter().any(|w| w == "ecb") {

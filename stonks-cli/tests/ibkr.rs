@@ -1,0 +1,189 @@
+//! `stonks transactions --broker ibkr` from Flex statements saved as files:
+//! no token, no network. Three overlapping statements of two accounts,
+//! each file given twice and in another order, make one ledger with every
+//! transaction once.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use stonks::Decimal;
+use stonks_testkit::MockIbkr;
+use stonks_testkit::ibkr::{ACCOUNT_EUR, ACCOUNT_USD};
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// The statements as files (the mock serves them; no server is used by
+/// the binary), and a config naming them: the newest first, then all of
+/// them again.
+async fn files_config(dir: &Path) -> String {
+    let mock = MockIbkr::start().await;
+    let mut files = Vec::new();
+    for id in mock.query_ids() {
+        let path = dir.join(format!("flex-{id}.xml"));
+        std::fs::write(&path, mock.statement_xml(id).unwrap()).unwrap();
+        files.push(format!("{:?}", path.display().to_string()));
+    }
+    let mut listed: Vec<String> = files.iter().rev().cloned().collect();
+    listed.extend(files);
+    let config = format!(
+        "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.ibkr]\nflex_files = [{}]\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+        dir.join("store.sqlite").display().to_string(),
+        listed.join(", ")
+    );
+    let path = dir.join("stonks.toml");
+    std::fs::write(&path, config).unwrap();
+    path.display().to_string()
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_stonks"))
+        .args(args)
+        .env_remove("STONKS_CONFIG")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_from_overlapping_statement_files_of_two_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = files_config(dir.path()).await;
+    let (code, out, err) = run(&[
+        "transactions",
+        "--broker",
+        "ibkr",
+        "--format",
+        "json",
+        "--config",
+        &config,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("left out"), "no row is unreadable: {err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 299);
+    assert!(rows.iter().all(|r| r["broker"] == "ibkr"));
+    let ids: HashSet<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["account"].as_str().unwrap(), r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ids.len(), 299, "each transaction once");
+
+    // Every kind of each account, and the cash they move.
+    let mut kinds: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut cash: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    for r in &rows {
+        let account = r["account"].as_str().unwrap().to_owned();
+        *kinds
+            .entry((account.clone(), r["kind"].as_str().unwrap().to_owned()))
+            .or_default() += 1;
+        *cash
+            .entry((account.clone(), r["currency"].as_str().unwrap().to_owned()))
+            .or_default() += d(r["amount"].as_str().unwrap());
+        for fee in r["fees"].as_array().unwrap() {
+            *cash
+                .entry((
+                    account.clone(),
+                    fee["currency"].as_str().unwrap().to_owned(),
+                ))
+                .or_default() -= d(fee["amount"].as_str().unwrap());
+        }
+    }
+    let count = |a: &str, k: &str| {
+        kinds
+            .get(&(a.to_owned(), k.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    };
+    for (account, kind, n) in [
+        (ACCOUNT_EUR, "buy", 43),
+        (ACCOUNT_EUR, "sell", 2),
+        (ACCOUNT_EUR, "deposit", 12),
+        (ACCOUNT_EUR, "withdrawal", 1),
+        (ACCOUNT_EUR, "dividend", 39),
+        (ACCOUNT_EUR, "tax", 39),
+        (ACCOUNT_EUR, "fee", 36),
+        (ACCOUNT_EUR, "interest", 25),
+        (ACCOUNT_EUR, "fx_conversion", 28),
+        (ACCOUNT_EUR, "transfer", 2),
+        (ACCOUNT_EUR, "split", 1),
+        (ACCOUNT_EUR, "spin_off", 1),
+        (ACCOUNT_EUR, "merger", 1),
+        (ACCOUNT_USD, "buy", 12),
+        (ACCOUNT_USD, "deposit", 12),
+        (ACCOUNT_USD, "dividend", 11),
+        (ACCOUNT_USD, "tax", 11),
+        (ACCOUNT_USD, "interest", 22),
+        (ACCOUNT_USD, "transfer", 1),
+    ] {
+        assert_eq!(count(account, kind), n, "{account} {kind}");
+    }
+    let cash: Vec<(String, String, Decimal)> =
+        cash.into_iter().map(|((a, c), v)| (a, c, v)).collect();
+    assert_eq!(
+        cash,
+        vec![
+            (ACCOUNT_EUR.into(), "EUR".into(), d("4779.15")),
+            (ACCOUNT_EUR.into(), "USD".into(), d("23213.98")),
+            (ACCOUNT_USD.into(), "USD".into(), d("18664.34")),
+        ],
+        "the statements' ending cash"
+    );
+
+    // The MSFT dividend of September 2023, reversed and booked again, with
+    // its tax reversed and booked again: exactly.
+    let msft: Vec<(String, String, String)> = rows
+        .iter()
+        .filter(|r| {
+            r["symbol"] == "MSFT" && r["timestamp"].as_str().unwrap().starts_with("2023-09-12")
+        })
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_owned(),
+                r["amount"].as_str().unwrap().to_owned(),
+                r["timestamp"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut msft = msft;
+    msft.sort();
+    assert_eq!(
+        msft,
+        vec![
+            (
+                "dividend".into(),
+                "-22.44".into(),
+                "2023-09-12T00:20:00Z".into()
+            ),
+            (
+                "dividend".into(),
+                "22.44".into(),
+                "2023-09-12T00:20:00Z".into()
+            ),
+            (
+                "dividend".into(),
+                "22.45".into(),
+                "2023-09-12T00:20:00Z".into()
+            ),
+            ("tax".into(), "-3.37".into(), "2023-09-12T00:20:00Z".into()),
+            ("tax".into(), "-3.37".into(), "2023-09-12T00:20:00Z".into()),
+            ("tax".into(), "3.37".into(), "2023-09-12T00:20:00Z".into()),
+        ]
+    );
+
+    // Newest first, as the command lists.
+    let times: Vec<&str> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]));
+    // The first deposit, booked on a date alone: midnight in New York.
+    assert_eq!(times.last(), Some(&"2022-01-03T05:00:00Z"));
+}
