@@ -2,6 +2,8 @@
 //! broker activated, and the exchange rates.
 
 use std::path::Path;
+
+use chrono::NaiveDate;
 use std::time::Duration;
 
 use stonks::fx::RateTable;
@@ -16,6 +18,9 @@ pub const FX_PLUGIN: &str = "fx-ecb";
 
 /// How long the exchange rates may take.
 const FX_BUDGET: Duration = Duration::from_secs(15);
+
+/// How long the rate history may take (the whole history is a few MB).
+const FX_HISTORY_BUDGET: Duration = Duration::from_secs(60);
 
 /// Configuration, registry and the activation outcome of each broker.
 pub struct App {
@@ -71,17 +76,22 @@ impl App {
     pub(crate) fn with(config: AppConfig, registry: Registry) -> App {
         let mut failed = Vec::new();
         for (id, broker) in config.enabled() {
+            let plugin = broker.plugin.as_str();
             let kind = registry
-                .entry(id)
+                .entry(plugin)
                 .and_then(|e| e.manifest.map(|m| m.plugin.kind));
             let outcome = match kind {
                 None => Err(format!(
-                    "{id}: no broker plugin {id:?} is installed (see `stonks plugins`)"
+                    "{id}: no broker plugin {plugin:?} is installed (see `stonks plugins`)"
                 )),
-                Some(PluginType::Broker) => registry
-                    .activate(id, &broker.settings)
-                    .map_err(|e| activation_failure(id, &e)),
-                Some(_) => Err(format!("{id}: not a broker plugin")),
+                Some(PluginType::Broker) => (if plugin == id {
+                    Ok(())
+                } else {
+                    registry.instantiate(id, plugin)
+                })
+                .and_then(|()| registry.activate(id, &broker.settings))
+                .map_err(|e| activation_failure(id, &e)),
+                Some(_) => Err(format!("{id}: {plugin:?} is not a broker plugin")),
             };
             if let Err(why) = outcome {
                 failed.push((id.clone(), why));
@@ -144,6 +154,56 @@ impl App {
             }
         }
         cached.or_else(|| fallback(&self.config.base_currency, &self.config.fx))
+    }
+
+    /// Every day's rates since `from`: from the store when it covers the
+    /// range, else from the fx plugin's history (then cached). Offline, or
+    /// without a history, what the store holds.
+    pub async fn rate_history(
+        &self,
+        store: &Store,
+        from: NaiveDate,
+        offline: bool,
+    ) -> Vec<RateTable> {
+        let today = chrono::Utc::now().date_naive();
+        let cached = store.rate_tables(from, today).unwrap_or_else(|e| {
+            tracing::warn!("{e}");
+            Vec::new()
+        });
+        let covers = |tables: &[RateTable]| {
+            tables
+                .first()
+                .is_some_and(|t| (t.date - from).num_days() <= 7)
+                && tables
+                    .last()
+                    .is_some_and(|t| (today - t.date).num_days() <= 4)
+        };
+        if offline || covers(&cached) {
+            return cached;
+        }
+        let Ok(service) = self.registry.fx_rates(FX_PLUGIN) else {
+            return cached;
+        };
+        match tokio::time::timeout(FX_HISTORY_BUDGET, service.history(from, today)).await {
+            Ok(Ok(tables)) if !tables.is_empty() => {
+                if let Err(e) = store.save_rate_tables(&tables) {
+                    tracing::warn!("rates not cached: {e}");
+                }
+                tables
+            }
+            Ok(Ok(_)) => cached,
+            Ok(Err(e)) => {
+                tracing::warn!("no rate history from {FX_PLUGIN}: {e}");
+                cached
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "no rate history from {FX_PLUGIN} within {} s",
+                    FX_HISTORY_BUDGET.as_secs()
+                );
+                cached
+            }
+        }
     }
 }
 

@@ -35,9 +35,13 @@ pub struct AppConfig {
     pub fx: FxConfig,
 }
 
-/// One `[brokers.<id>]` table.
+/// One `[brokers.<name>]` table.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
+    /// The plugin it runs: its `plugin` key, else the section's own name
+    /// (`[brokers.degiro]` runs `degiro`). Two sections naming one plugin
+    /// are two instances of it, each with its own store rows.
+    pub plugin: String,
     /// Whether to use it.
     pub enabled: bool,
     /// Everything one command asks of this broker (a portfolio; a sync's
@@ -211,6 +215,7 @@ impl AppConfig {
         for (id, table) in raw.brokers {
             let mut settings = serde_json::Map::new();
             let (mut enabled, mut timeout_secs) = (true, DEFAULT_TIMEOUT_SECS);
+            let mut plugin = id.clone();
             for (key, spanned) in table {
                 let line = text[..spanned.span().start.min(text.len())]
                     .matches('\n')
@@ -219,6 +224,13 @@ impl AppConfig {
                 let path = format!("brokers.{id}.{key} (line {line})");
                 let value = spanned.into_inner();
                 match key.as_str() {
+                    "plugin" => {
+                        plugin = value
+                            .as_str()
+                            .map(|p| p.trim().to_owned())
+                            .filter(|p| !p.is_empty())
+                            .ok_or_else(|| bad(&path, "expected the id of an installed broker plugin, e.g. \"degiro\""))?
+                    }
                     "enabled" => {
                         enabled = value
                             .as_bool()
@@ -246,6 +258,7 @@ impl AppConfig {
             brokers.insert(
                 id,
                 BrokerConfig {
+                    plugin,
                     enabled,
                     timeout: Duration::from_secs(timeout_secs),
                     settings: serde_json::Value::Object(settings),

@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod app;
 pub mod budget;
 pub mod config;

@@ -32,10 +32,16 @@ impl App {
         let degiro = MockDegiro::start().await;
         let ibkr = MockIbkr::start().await;
         let ecb = MockEcb::start().await;
-        let broker = |settings: serde_json::Value| BrokerConfig {
-            enabled: true,
-            timeout: Duration::from_secs(60),
-            settings,
+        let broker = |plugin: &str, settings: serde_json::Value| {
+            (
+                plugin.to_owned(),
+                BrokerConfig {
+                    plugin: plugin.to_owned(),
+                    enabled: true,
+                    timeout: Duration::from_secs(60),
+                    settings,
+                },
+            )
         };
         let mut degiro_settings = degiro.config();
         // The sandbox account's ledger starts in 2023.
@@ -51,10 +57,10 @@ impl App {
             base_currency: Currency::EUR,
             store,
             brokers: BTreeMap::from([
-                ("alpaca".to_owned(), broker(alpaca.config())),
-                ("bitvavo".to_owned(), broker(bitvavo.config())),
-                ("degiro".to_owned(), broker(degiro_settings)),
-                ("ibkr".to_owned(), broker(ibkr.config())),
+                broker("alpaca", alpaca.config()),
+                broker("bitvavo", bitvavo.config()),
+                broker("degiro", degiro_settings),
+                broker("ibkr", ibkr.config()),
             ]),
             fx: FxConfig {
                 settings: ecb.config(),

@@ -304,6 +304,45 @@ impl Store {
         Ok(())
     }
 
+    /// Caches many days' rates in one transaction.
+    pub fn save_rate_tables(&self, tables: &[RateTable]) -> Result<()> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(busy)?;
+        {
+            let mut put = tx
+                .prepare("INSERT OR REPLACE INTO fx_rates (date, base, rates) VALUES (?1, ?2, ?3)")
+                .map_err(err)?;
+            for t in tables {
+                let json = serde_json::to_string(t).map_err(err)?;
+                put.execute(params![t.date.to_string(), t.base.as_str(), json])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(busy)
+    }
+
+    /// Every cached day's rates from `from` to `to`, oldest first. A row
+    /// that cannot be read is skipped (the nearest earlier day serves).
+    pub fn rate_tables(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RateTable>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT rates FROM fx_rates WHERE date >= ?1 AND date <= ?2 ORDER BY date")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            match serde_json::from_str(&row.map_err(err)?) {
+                Ok(t) => out.push(t),
+                Err(e) => tracing::warn!("store: a cached rate table cannot be read: {e}"),
+            }
+        }
+        Ok(out)
+    }
+
     /// The newest cached rates on or before `day`.
     pub fn rates(&self, day: NaiveDate) -> Result<Option<RateTable>> {
         let json: Option<String> = self

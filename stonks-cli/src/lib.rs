@@ -97,6 +97,45 @@ enum Command {
     },
     /// Pull each broker's ledger and portfolio into the local store (incrementally).
     Sync,
+    /// Holdings rebuilt from the ledger, valued, and reconciled with what each broker reports.
+    Holdings {
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Realized gains per sale and per year, unrealized gains per holding.
+    Gains {
+        /// Which lots a sale consumes.
+        #[arg(long, default_value = "fifo", value_parser = ["fifo", "lifo", "average"])]
+        method: String,
+        /// Realized gains of this year only.
+        #[arg(long)]
+        year: Option<i32>,
+        /// One pool of lots per instrument across all accounts (as some tax regimes require).
+        #[arg(long)]
+        pooled: bool,
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Dividends gross, withheld and net; other income and costs; yield on cost.
+    Dividends {
+        /// Payments of this year only.
+        #[arg(long)]
+        year: Option<i32>,
+        /// How to group: year, month, instrument or broker.
+        #[arg(long, default_value = "year", value_parser = ["year", "month", "instrument", "broker"])]
+        by: String,
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Money in and out, value, gains, income, costs and the money-weighted return per account, broker and in total.
+    Performance {
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Each broker's state, last success, request and error counts, latency, last error.
     Health,
 }
@@ -192,6 +231,33 @@ where
                 }
             }
             Command::Sync => commands::sync::run(&mut out, &flags).await,
+            Command::Holdings { offline } => {
+                commands::holdings::run(&mut out, &flags, offline).await
+            }
+            Command::Gains {
+                method,
+                year,
+                pooled,
+                offline,
+            } => match method.parse() {
+                Ok(method) => {
+                    let ask = commands::gains::Ask {
+                        method,
+                        pooled,
+                        year,
+                        offline,
+                    };
+                    commands::gains::run(&mut out, &flags, ask).await
+                }
+                Err(e) => Err(e.into()),
+            },
+            Command::Dividends { year, by, offline } => match by.parse() {
+                Ok(by) => commands::dividends::run(&mut out, &flags, by, year, offline).await,
+                Err(e) => Err(e.into()),
+            },
+            Command::Performance { offline } => {
+                commands::performance::run(&mut out, &flags, offline).await
+            }
             Command::Health => commands::health::run(&mut out, &flags).await,
         }
     });

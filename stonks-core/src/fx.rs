@@ -51,12 +51,26 @@ impl RateTable {
 pub trait RateService: Send + Sync {
     /// The latest rates.
     async fn rates(&self) -> Result<RateTable>;
+
+    /// Every published day's rates from `from` to `to` (both included),
+    /// oldest first; days without rates (weekends, holidays) are absent.
+    /// A plugin without a history answers `Unsupported` (the default).
+    async fn history(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RateTable>> {
+        let _ = (from, to);
+        Err(crate::error::Error::unsupported(
+            "this fx plugin has no rate history",
+        ))
+    }
 }
 
 #[async_trait]
 impl<T: RateService + ?Sized> RateService for std::sync::Arc<T> {
     async fn rates(&self) -> Result<RateTable> {
         (**self).rates().await
+    }
+
+    async fn history(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RateTable>> {
+        (**self).history(from, to).await
     }
 }
 

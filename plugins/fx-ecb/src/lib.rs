@@ -1,9 +1,12 @@
 //! # stonks-fx-ecb
 //!
-//! The European Central Bank's daily euro reference rates
-//! (`/stats/eurofxref/eurofxref-daily.xml`) as a stonks `fx` plugin:
-//! `registry.fx_rates("fx-ecb")?.rates()` gives a [`stonks_core::fx::RateTable`]
-//! with base EUR.
+//! The European Central Bank's euro reference rates as a stonks `fx`
+//! plugin: `registry.fx_rates("fx-ecb")?.rates()` gives today's
+//! [`stonks_core::fx::RateTable`] (base EUR, from
+//! `/stats/eurofxref/eurofxref-daily.xml`), and `.history(from, to)` every
+//! published day of a range (from `eurofxref-hist-90d.xml` when the range
+//! is within the last 85 days, else the whole history since 1999,
+//! `eurofxref-hist.xml`). The files are read as a stream with quick-xml.
 
 mod client;
 mod convert;

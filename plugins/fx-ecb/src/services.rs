@@ -1,10 +1,11 @@
-//! The rate service.
+//! The rate service: today's table, and every day's table of a range.
 
 use async_trait::async_trait;
+use chrono::{NaiveDate, TimeDelta, Utc};
 use stonks_core::fx::{RateService, RateTable};
 use stonks_core::{PluginContext, Result, Services};
 
-use crate::client::Client;
+use crate::client::{self, Client};
 use crate::{convert, wire};
 
 pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
@@ -13,6 +14,10 @@ pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
     }))
 }
 
+/// How far back the 90-day file surely reaches (it holds 90 calendar
+/// days of business days; a margin for the day it was published).
+const SHORT_FILE_DAYS: i64 = 85;
+
 struct Ecb {
     client: Client,
 }
@@ -20,9 +25,37 @@ struct Ecb {
 #[async_trait]
 impl RateService for Ecb {
     async fn rates(&self) -> Result<RateTable> {
-        let (xml, resp) = self.client.daily().await?;
+        let (xml, resp) = self.client.file(client::DAILY).await?;
         let day = wire::latest_day(&xml)
             .ok_or_else(|| resp.protocol_error("no <Cube time=...> day in the file"))?;
         convert::rate_table(&day).map_err(|p| resp.protocol_error(p.to_string()))
+    }
+
+    /// The 90-day file when `from` is recent, else the whole history. A
+    /// day that cannot be read is left out (and logged); the nearest
+    /// earlier day then serves for it.
+    async fn history(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RateTable>> {
+        let recent = Utc::now().date_naive() - TimeDelta::days(SHORT_FILE_DAYS) <= from;
+        let path = if recent {
+            client::LAST_90_DAYS
+        } else {
+            client::HISTORY
+        };
+        let (xml, resp) = self.client.file(path).await?;
+        let (first, last) = (from.to_string(), to.to_string());
+        let days = wire::days(&xml, |d| *d >= *first && *d <= *last, usize::MAX)
+            .map_err(|e| resp.protocol_error(e))?;
+        let mut tables: Vec<RateTable> = days
+            .iter()
+            .filter_map(|d| match convert::rate_table(d) {
+                Ok(t) => Some(t),
+                Err(why) => {
+                    tracing::warn!("ECB rates of {} left out: {why}", d.time);
+                    None
+                }
+            })
+            .collect();
+        tables.sort_by_key(|t| t.date);
+        Ok(tables)
     }
 }

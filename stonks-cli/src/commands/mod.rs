@@ -3,9 +3,14 @@
 //! broker failed (what the others gave is still shown), 1 (through `Err`)
 //! when the command itself could not run.
 
+pub mod analysis;
+pub mod dividends;
+pub mod gains;
 pub mod health;
+pub mod holdings;
 pub mod init;
 pub mod manifest;
+pub mod performance;
 pub mod plugins;
 pub mod portfolio;
 pub mod sync;

@@ -43,7 +43,7 @@ pub fn check_format(format: &str, value: &str) -> Option<String> {
     }
 }
 
-fn check_plugin_id(s: &str) -> Option<&'static str> {
+pub(crate) fn check_plugin_id(s: &str) -> Option<&'static str> {
     if s.is_empty() || s.len() > 64 {
         return Some("expected 1 to 64 characters");
     }

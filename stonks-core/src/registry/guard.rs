@@ -141,6 +141,14 @@ impl crate::fx::RateService for Guarded<std::sync::Arc<dyn crate::fx::RateServic
     async fn rates(&self) -> Result<crate::fx::RateTable> {
         self.call("fx_rates", self.inner.rates()).await
     }
+
+    async fn history(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<crate::fx::RateTable>> {
+        self.call("fx_history", self.inner.history(from, to)).await
+    }
 }
 
 #[async_trait]

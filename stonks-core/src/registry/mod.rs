@@ -57,8 +57,12 @@ pub fn core_version() -> &'static semver::Version {
 /// One plugin as the catalog shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogEntry {
-    /// The plugin id (for a manifest too broken to name itself, a placeholder).
+    /// The plugin id (for a manifest too broken to name itself, a
+    /// placeholder), or the instance's name.
     pub id: String,
+    /// The plugin it runs: `id` itself, or the plugin an instance was made
+    /// of (see [`Registry::instantiate`]).
+    pub plugin: String,
     /// The manifest, when it parsed.
     #[serde(skip)]
     pub manifest: Option<Arc<Manifest>>,
@@ -101,6 +105,8 @@ struct Instance {
 
 struct Entry {
     id: String,
+    /// The plugin this entry runs (its own id unless it is an instance).
+    plugin: String,
     record: PluginRecord,
     manifest: Option<Arc<Manifest>>,
     state: PluginState,
@@ -282,6 +288,7 @@ impl Registry {
                 }),
             };
             let mut entry = Entry {
+                plugin: id.clone(),
                 id,
                 record,
                 manifest: None,
@@ -377,6 +384,72 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// Another instance of `plugin`, named `instance`: the same code with
+    /// its own configuration, state, health and figures (a household's two
+    /// DEGIRO accounts, several files for the `file` broker). It starts
+    /// `Loaded`, or in the plugin's own error when the plugin cannot load,
+    /// and is activated and used by its name like any plugin. The name
+    /// follows plugin ids (kebab-case) and must be free.
+    pub fn instantiate(&self, instance: &str, plugin: &str) -> Result<()> {
+        if let Some(why) = crate::manifest::text::check_plugin_id(instance) {
+            return Err(Error::config(format!(
+                "instance name {:?}: {why}",
+                crate::error::excerpt_of(instance, 64)
+            )));
+        }
+        let mut inner = self.write();
+        if inner.by_id.contains_key(instance) {
+            return Err(Error::config(format!(
+                "{instance:?} already names a plugin or an instance"
+            )));
+        }
+        let source = &inner.entries[Self::index(&inner, plugin)?];
+        if source.plugin != source.id {
+            return Err(Error::config(format!(
+                "{plugin:?} is an instance of {:?}: make instances of the plugin itself",
+                source.plugin
+            )));
+        }
+        let mut entry = Entry {
+            id: instance.to_owned(),
+            plugin: plugin.to_owned(),
+            record: source.record,
+            manifest: source.manifest.clone(),
+            state: PluginState::Discovered,
+            history: Vec::new(),
+            loaded_at: None,
+            load_time: None,
+            load_error: source.load_error.clone(),
+            load_error_kind: source.load_error_kind.clone(),
+            error: None,
+            instance: None,
+            metrics: Arc::default(),
+            redactor: Redactor::new(),
+            calls: 0,
+            call_errors: 0,
+            last_success: None,
+            last_error: None,
+            generation: 0,
+        };
+        self.transition(
+            &mut entry,
+            PluginState::Discovered,
+            format!("instance of {plugin}"),
+        );
+        match entry.load_error.clone() {
+            Some(why) => self.fail(&mut entry, why),
+            None => {
+                entry.loaded_at = Some(Utc::now());
+                self.transition(&mut entry, PluginState::Loaded, "instance ready");
+            }
+        }
+        let idx = inner.entries.len();
+        inner.entries.push(entry);
+        inner.by_id.insert(instance.to_owned(), idx);
+        inner.load_order.push(instance.to_owned());
+        Ok(())
     }
 
     /// Every plugin in the catalog, in registration order.
@@ -801,6 +874,7 @@ impl Registry {
 fn catalog_entry(e: &Entry) -> CatalogEntry {
     CatalogEntry {
         id: e.id.clone(),
+        plugin: e.plugin.clone(),
         manifest: e.manifest.clone(),
         state: e.state,
         history: e.history.clone(),

@@ -1,0 +1,55 @@
+//! The inputs of an analysis for a running app: a sync first (unless
+//! offline), then the stored ledger and snapshots of the configured
+//! brokers, today's rates and the rates since the first entry.
+
+use chrono::{NaiveDate, Utc};
+
+use super::{Analysis, RateHistory};
+use crate::app::App;
+use crate::error::Result;
+use crate::ledger::{self, SyncOutcome};
+use crate::store::Store;
+
+impl Analysis {
+    /// Syncs every active broker into the store (unless `offline`), then
+    /// reads what the analyses need from it. The sync's outcomes say what
+    /// failed; the analysis still covers what the store holds.
+    pub async fn load(app: &App, offline: bool) -> Result<(Analysis, Vec<SyncOutcome>)> {
+        let mut store = app.open_store()?;
+        let outcomes = if offline {
+            Vec::new()
+        } else {
+            ledger::sync(app, &mut store, &|_, _| {}).await
+        };
+        let analysis = Self::from_store(app, &store, offline).await?;
+        Ok((analysis, outcomes))
+    }
+
+    /// What the store holds for the configured brokers, with rates.
+    pub async fn from_store(app: &App, store: &Store, offline: bool) -> Result<Analysis> {
+        let brokers: Vec<String> = app.config.enabled().map(|(id, _)| id.clone()).collect();
+        let mut ledger = store.ledger(None)?;
+        ledger.retain(|(b, _)| brokers.contains(b));
+        let mut snapshots = Vec::new();
+        for id in &brokers {
+            if let Some(s) = store.portfolio(id)? {
+                snapshots.push((id.clone(), s));
+            }
+        }
+        let today = app.rates(Some(store), offline).await;
+        let first: Option<NaiveDate> = ledger.iter().map(|(_, e)| e.timestamp.date_naive()).min();
+        let mut tables = match first {
+            Some(from) => app.rate_history(store, from, offline).await,
+            None => Vec::new(),
+        };
+        tables.extend(today.clone());
+        Ok(Analysis {
+            base: app.config.base_currency,
+            ledger,
+            snapshots,
+            today,
+            history: RateHistory::new(tables),
+            now: Utc::now(),
+        })
+    }
+}

@@ -1,0 +1,52 @@
+//! What the analysis commands share: the app, a sync unless `--offline`
+//! (its failures said on stderr), and the stored answers.
+
+use stonks_app::analytics::Analysis;
+
+use super::Flags;
+
+/// The analysis of the configured brokers; `failed` tells whether a broker
+/// could not be started or synced (the answer covers what the store holds).
+pub async fn load(
+    flags: &Flags<'_>,
+    offline: bool,
+) -> Result<(Analysis, bool), Box<dyn std::error::Error>> {
+    let app = super::start(flags).await?;
+    for (_, why) in &app.failed {
+        eprintln!("{}", crate::render::table::text(why, 400));
+    }
+    let (analysis, outcomes) = Analysis::load(&app, offline).await?;
+    let mut failed = !app.failed.is_empty();
+    for o in outcomes.iter().filter(|o| o.failed()) {
+        eprintln!("{}", crate::render::table::text(&o.summary(), 400));
+        failed = true;
+    }
+    Ok((analysis, failed))
+}
+
+/// Writes `problems` under a table: a count, or each with `-v`.
+pub fn problems(
+    out: &mut impl std::io::Write,
+    problems: &[String],
+    verbose: u8,
+) -> std::io::Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    if verbose == 0 {
+        let n = problems.len();
+        writeln!(
+            out,
+            "\n{n} note{} on these figures (-v shows {}): {}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "each" },
+            crate::render::table::text(&problems[0], 160)
+        )
+    } else {
+        writeln!(out)?;
+        for p in problems {
+            writeln!(out, "note: {}", crate::render::table::text(p, 400))?;
+        }
+        Ok(())
+    }
+}
