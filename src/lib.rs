@@ -31,6 +31,10 @@ pub use stonks_broker_alpaca as alpaca;
 #[cfg(feature = "ibkr")]
 pub use stonks_broker_ibkr as ibkr;
 
+/// The file broker plugin (feature `file`).
+#[cfg(feature = "file")]
+pub use stonks_broker_file as file;
+
 /// The ECB reference-rates plugin (feature `fx-ecb`).
 #[cfg(feature = "fx-ecb")]
 pub use stonks_fx_ecb as fx_ecb;
@@ -45,6 +49,8 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "alpaca",
     #[cfg(feature = "ibkr")]
     "ibkr",
+    #[cfg(feature = "file")]
+    "file",
     #[cfg(feature = "fx-ecb")]
     "fx-ecb",
 ];

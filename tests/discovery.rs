@@ -43,6 +43,11 @@ fn discovers_exactly_the_linked_plugins() {
         ids.iter().any(|id| id == "ibkr"),
         "the ibkr feature links the Interactive Brokers plugin"
     );
+    #[cfg(feature = "file")]
+    assert!(
+        ids.iter().any(|id| id == "file"),
+        "the file feature links the file broker"
+    );
     for e in registry.catalog() {
         assert_eq!(e.state, PluginState::Loaded, "{}: {:?}", e.id, e.error);
     }

@@ -488,4 +488,29 @@ mod tests {
         let err = AppConfig::parse("[brokers.degiro]\nusername = jane\n", &secrets()).unwrap_err();
         assert!(err.contains("username = jane"), "{err}");
     }
+
+    #[test]
+    fn a_section_names_its_plugin_or_is_named_after_it() {
+        let c = AppConfig::parse(
+            "[brokers.degiro]\nusername = \"a\"\n[brokers.bob-degiro]\nplugin = \"degiro\"\nusername = \"b\"\n",
+            &secrets(),
+        )
+        .unwrap();
+        let plugins: Vec<(&str, &str)> = c
+            .brokers
+            .iter()
+            .map(|(id, b)| (id.as_str(), b.plugin.as_str()))
+            .collect();
+        assert_eq!(
+            plugins,
+            vec![("bob-degiro", "degiro"), ("degiro", "degiro")]
+        );
+        assert_eq!(
+            c.brokers["bob-degiro"].settings,
+            serde_json::json!({"username": "b"}),
+            "`plugin` is the app's key, not the plugin's"
+        );
+        let err = AppConfig::parse("[brokers.x]\nplugin = \"\"\n", &secrets()).unwrap_err();
+        assert!(err.contains("brokers.x.plugin (line 2)"), "{err}");
+    }
 }

@@ -330,13 +330,18 @@ async fn sync_read(
     let wants_portfolio = manifest
         .as_ref()
         .is_some_and(|m| m.declares(Service::Portfolio));
+    // A plugin that talks to no network reads local data (a file): cheap
+    // to read whole, and edited anywhere, so every sync reads all of it.
+    let local = manifest.as_ref().is_some_and(|m| m.network.is_none());
     let work = async {
         let ledger = match (wants_ledger, cursor) {
             (false, _) => None,
             (true, Err(e)) => Some(Err(e)),
             (true, Ok(cursor)) => {
                 let mut query = TransactionQuery::new().until(started);
-                query.from = cursor.and_then(|c| c.checked_sub_signed(OVERLAP));
+                query.from = cursor
+                    .filter(|_| !local)
+                    .and_then(|c| c.checked_sub_signed(OVERLAP));
                 let read = read_broker(&app.registry, id, query, &|n| on_page(id, n)).await;
                 Some(read.map_err(|e| e.to_string()))
             }

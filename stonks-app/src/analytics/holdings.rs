@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use stonks::fx::RateTable;
-use stonks::v2::PortfolioSnapshot;
+use stonks::v2::{LedgerEntry, PortfolioSnapshot};
 use stonks::{AssetClass, Currency, Isin, Money};
 
-use super::lots::{Holding, HoldingKey, NO_ACCOUNT, Replay, identity};
+use super::lots::{Holding, HoldingKey, NO_ACCOUNT, POOLED, Replay, identity};
 use super::{base_figure, figure};
 
 /// One open holding as the ledger rebuilds it.
@@ -131,7 +131,7 @@ pub fn rows(
     base: Currency,
 ) -> Vec<HoldingRow> {
     let reported = reported(snapshots);
-    let pooled = replay.holdings.keys().any(|k| k.broker.is_empty());
+    let pooled = replay.holdings.keys().any(|k| k.broker == POOLED);
     // Pooled holdings are valued with the price of any broker holding them.
     let by_instrument: BTreeMap<&str, &Reported> = reported
         .iter()
@@ -171,7 +171,7 @@ fn row(
     };
     let value_own = value_in(h.currency);
     let value_base = value_in(base);
-    let keyed = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let keyed = |s: &str| (s != POOLED).then(|| s.to_owned());
     HoldingRow {
         broker: keyed(&h.key.broker),
         account: keyed(&h.key.account),
@@ -196,11 +196,22 @@ fn row(
 }
 
 /// Every holding where the ledger and the broker's positions disagree, for
-/// the brokers that have both (a broker never synced is not compared).
-pub fn reconcile(replay: &Replay, snapshots: &[(String, PortfolioSnapshot)]) -> Vec<Difference> {
+/// the brokers that have both (a broker never synced, or one that reports
+/// no positions and no cash, is not compared).
+pub fn reconcile(
+    replay: &Replay,
+    ledger: &[(String, LedgerEntry)],
+    snapshots: &[(String, PortfolioSnapshot)],
+) -> Vec<Difference> {
     let reported = reported(snapshots);
     let with_ledger: BTreeSet<&str> = replay.holdings.keys().map(|k| k.broker.as_str()).collect();
-    let with_positions: BTreeSet<&str> = snapshots.iter().map(|(b, _)| b.as_str()).collect();
+    // A broker that reports nothing at all (a file without positions) has
+    // nothing to compare with.
+    let with_positions: BTreeSet<&str> = snapshots
+        .iter()
+        .filter(|(_, s)| !s.positions.is_empty() || !s.cash.is_empty())
+        .map(|(b, _)| b.as_str())
+        .collect();
     let keys: BTreeSet<&HoldingKey> = replay
         .holdings
         .keys()
@@ -229,7 +240,9 @@ pub fn reconcile(replay: &Replay, snapshots: &[(String, PortfolioSnapshot)]) -> 
             instrument: key.instrument.clone(),
             replayed,
             reported: reported_q,
-            diverged_after: after.map(|s| s.entry.clone()),
+            diverged_after: after
+                .and_then(|s| ledger.get(s.entry))
+                .map(|(_, e)| e.id.clone()),
             diverged_at: after.map(|s| s.at),
         });
     }

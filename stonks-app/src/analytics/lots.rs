@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -75,12 +76,15 @@ pub enum Scope {
     Pooled,
 }
 
+/// The broker and account of a pooled holding (no broker id can be it).
+pub const POOLED: &str = "*";
+
 /// One holding: an instrument in an account (or in the pool).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HoldingKey {
-    /// The broker; empty when pooled.
+    /// The broker; [`POOLED`] when pooled.
     pub broker: String,
-    /// The broker's account; empty when pooled.
+    /// The broker's account; [`POOLED`] when pooled.
     pub account: String,
     /// ISIN, else symbol, else the broker's id (see [`identity`]).
     pub instrument: String,
@@ -152,8 +156,8 @@ impl Lot {
 /// One step of a holding's quantity: after which entry, how many units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    /// The entry's broker id.
-    pub entry: String,
+    /// The entry's index in the ledger given to [`replay`].
+    pub entry: usize,
     /// When it happened.
     pub at: DateTime<Utc>,
     /// Units held after it.
@@ -165,12 +169,15 @@ pub struct Step {
 pub struct Holding {
     /// Which holding.
     pub key: HoldingKey,
-    /// The instrument, as the newest entry named it.
-    pub instrument: Instrument,
+    /// The instrument, as the first entry named it.
+    pub instrument: Arc<Instrument>,
     /// The currency its costs are in (the currency of its first trade).
     pub currency: Currency,
     /// Open lots, oldest first.
     pub lots: VecDeque<Lot>,
+    /// Units held: the lots' quantities added, kept as they change (summing
+    /// thousands of lots at every entry would make the replay quadratic).
+    units: Decimal,
     /// The quantity after each entry that moved it.
     pub trail: Vec<Step>,
 }
@@ -178,7 +185,7 @@ pub struct Holding {
 impl Holding {
     /// Units held.
     pub fn quantity(&self) -> Decimal {
-        self.lots.iter().map(|l| l.quantity).sum()
+        self.units
     }
 
     /// What the open lots cost, in the holding's currency; `None` when any
@@ -216,7 +223,7 @@ pub struct Sale {
     /// The account of the sale.
     pub account: String,
     /// The instrument.
-    pub instrument: Instrument,
+    pub instrument: Arc<Instrument>,
     /// The sell entry's id.
     pub entry: String,
     /// When.
@@ -305,6 +312,11 @@ type Exchanged = HashMap<(String, String, NaiveDate), Vec<Lot>>;
 struct Replayer<'a> {
     opts: Options<'a>,
     out: Replay,
+    /// The holdings while replaying: hashed (looked up several times per
+    /// entry), sorted into [`Replay::holdings`] at the end.
+    holdings: HashMap<HoldingKey, Holding>,
+    /// The index of the entry being replayed.
+    current: usize,
     /// Units a fee took before the holding had them (a coin fee booked at
     /// midnight, its fill later that day): taken from the next lot.
     owed: HashMap<HoldingKey, Decimal>,
@@ -339,14 +351,18 @@ pub fn replay(ledger: &[(String, LedgerEntry)], opts: Options<'_>) -> Replay {
     let mut r = Replayer {
         opts,
         out: Replay::default(),
+        holdings: HashMap::new(),
+        current: 0,
         owed: HashMap::new(),
         in_transit: HashMap::new(),
         exchanged: HashMap::new(),
     };
     for i in order {
         let (broker, e) = &ledger[i];
+        r.current = i;
         r.entry(broker, e);
     }
+    r.out.holdings = r.holdings.into_iter().collect();
     r.out
 }
 
@@ -378,8 +394,8 @@ impl Replayer<'_> {
                 instrument: identity(i),
             },
             Scope::Pooled => HoldingKey {
-                broker: String::new(),
-                account: String::new(),
+                broker: POOLED.to_owned(),
+                account: POOLED.to_owned(),
                 instrument: identity(i),
             },
         }
@@ -388,20 +404,24 @@ impl Replayer<'_> {
     /// The holding of `key`, made on first use. Its costs are in the
     /// instrument's currency, else the entry's; a coin moved as itself
     /// (its amount in the coin) keeps its costs in the base currency.
-    fn holding(&mut self, key: HoldingKey, i: &Instrument, currency: Currency) -> &mut Holding {
+    fn holding(&mut self, key: &HoldingKey, i: &Instrument, currency: Currency) -> &mut Holding {
         let base = self.opts.base;
-        self.out
-            .holdings
-            .entry(key.clone())
-            .or_insert_with(|| Holding {
-                key,
-                instrument: i.clone(),
+        if !self.holdings.contains_key(key) {
+            let h = Holding {
+                key: key.clone(),
+                instrument: Arc::new(i.clone()),
                 currency: i
                     .currency
                     .unwrap_or(if currency.is_fiat() { currency } else { base }),
                 lots: VecDeque::new(),
+                units: Decimal::ZERO,
                 trail: Vec::new(),
-            })
+            };
+            self.holdings.insert(key.clone(), h);
+        }
+        self.holdings
+            .get_mut(key)
+            .expect("inserted above when missing")
     }
 
     fn day(e: &LedgerEntry) -> NaiveDate {
@@ -440,10 +460,10 @@ impl Replayer<'_> {
 
     /// Records the holding's quantity after `e`.
     fn step(&mut self, key: &HoldingKey, e: &LedgerEntry) {
-        if let Some(h) = self.out.holdings.get_mut(key) {
+        if let Some(h) = self.holdings.get_mut(key) {
             let quantity = h.quantity();
             h.trail.push(Step {
-                entry: e.id.clone(),
+                entry: self.current,
                 at: e.timestamp,
                 quantity,
             });
@@ -462,9 +482,10 @@ impl Replayer<'_> {
             }
         }
         let average = self.opts.method == Method::Average;
-        let Some(h) = self.out.holdings.get_mut(key) else {
+        let Some(h) = self.holdings.get_mut(key) else {
             return;
         };
+        h.units += lot.quantity;
         match (average, h.lots.front_mut()) {
             (true, Some(pool)) => {
                 pool.quantity += lot.quantity;
@@ -480,7 +501,7 @@ impl Replayer<'_> {
     /// order; returns the lots taken (fewer units when fewer were held).
     fn take(&mut self, key: &HoldingKey, quantity: Decimal) -> Vec<Lot> {
         let lifo = self.opts.method == Method::Lifo;
-        let Some(h) = self.out.holdings.get_mut(key) else {
+        let Some(h) = self.holdings.get_mut(key) else {
             return Vec::new();
         };
         let mut left = quantity;
@@ -494,6 +515,7 @@ impl Replayer<'_> {
             let Some(lot) = lot else { break };
             let part = lot.split_off(left);
             left -= part.quantity;
+            h.units -= part.quantity;
             if lot.quantity <= Decimal::ZERO {
                 if lifo {
                     h.lots.pop_back();
@@ -507,8 +529,7 @@ impl Replayer<'_> {
     }
 
     fn held(&self, key: &HoldingKey) -> Decimal {
-        self.out
-            .holdings
+        self.holdings
             .get(key)
             .map_or(Decimal::ZERO, Holding::quantity)
     }
@@ -522,7 +543,7 @@ impl Replayer<'_> {
             );
         };
         let key = self.key(broker, e, i);
-        let currency = self.holding(key.clone(), i, e.amount.currency).currency;
+        let currency = self.holding(&key, i, e.amount.currency).currency;
         let day = Self::day(e);
         let gross = Money::new(e.amount.amount.abs(), e.amount.currency);
         let cost = self
@@ -558,7 +579,10 @@ impl Replayer<'_> {
             );
         };
         let key = self.key(broker, e, i);
-        let currency = self.holding(key.clone(), i, e.amount.currency).currency;
+        let (currency, instrument) = {
+            let h = self.holding(&key, i, e.amount.currency);
+            (h.currency, h.instrument.clone())
+        };
         let held = self.held(&key);
         let sold = q.min(held);
         if q > held {
@@ -606,7 +630,7 @@ impl Replayer<'_> {
             key: key.clone(),
             broker: broker.to_owned(),
             account: e.account.clone().unwrap_or_else(|| NO_ACCOUNT.to_owned()),
-            instrument: i.clone(),
+            instrument,
             entry: e.id.clone(),
             sold_at: e.timestamp,
             quantity: sold,
@@ -637,7 +661,7 @@ impl Replayer<'_> {
                 "a split with no ratio and no units: holdings left as they were",
             );
         };
-        let Some(h) = self.out.holdings.get_mut(&key) else {
+        let Some(h) = self.holdings.get_mut(&key) else {
             return;
         };
         for lot in h.lots.iter_mut() {
@@ -645,6 +669,7 @@ impl Replayer<'_> {
                 lot.quantity = q;
             }
         }
+        h.units = h.lots.iter().map(|l| l.quantity).sum();
         self.step(&key, e);
     }
 
@@ -670,12 +695,10 @@ impl Replayer<'_> {
             .and_then(|a| a.cost_basis_fraction)
             .unwrap_or(Decimal::ZERO);
         let new_key = self.key(broker, e, &new);
-        let currency = self
-            .holding(new_key.clone(), &new, e.amount.currency)
-            .currency;
+        let currency = self.holding(&new_key, &new, e.amount.currency).currency;
         let parent_lots: Vec<Lot> = parent
             .as_ref()
-            .and_then(|p| self.out.holdings.get(p))
+            .and_then(|p| self.holdings.get(p))
             .map(|h| h.lots.iter().cloned().collect())
             .unwrap_or_default();
         let parent_units: Decimal = parent_lots.iter().map(|l| l.quantity).sum();
@@ -707,7 +730,7 @@ impl Replayer<'_> {
                 .map(|g| g.round_dp(COST_SCALE))
         };
         let mut new_lots = Vec::new();
-        if let Some(p) = parent.as_ref().and_then(|p| self.out.holdings.get_mut(p)) {
+        if let Some(p) = parent.as_ref().and_then(|p| self.holdings.get_mut(p)) {
             for lot in p.lots.iter_mut() {
                 let moved = (given(lot.cost), given(lot.cost_base));
                 lot.cost = lot.cost.zip(moved.0).map(|(c, m)| c - m);
@@ -772,7 +795,7 @@ impl Replayer<'_> {
             None => self.exchanged.remove(&pending).unwrap_or_default(),
         };
         let new_key = self.key(broker, e, &new);
-        self.holding(new_key.clone(), &new, e.amount.currency);
+        self.holding(&new_key, &new, e.amount.currency);
         let old_units: Decimal = given_up.iter().map(|l| l.quantity).sum();
         if old_units <= Decimal::ZERO {
             self.problem(
@@ -826,7 +849,7 @@ impl Replayer<'_> {
 
     fn units_moved(&mut self, broker: &str, e: &LedgerEntry, i: &Instrument, q: Decimal) {
         let key = self.key(broker, e, i);
-        let currency = self.holding(key.clone(), i, e.amount.currency).currency;
+        let currency = self.holding(&key, i, e.amount.currency).currency;
         let id = identity(i);
         if q < Decimal::ZERO {
             let held = self.held(&key);
@@ -904,7 +927,7 @@ impl Replayer<'_> {
             return;
         }
         let key = self.key(broker, e, &i);
-        self.holding(key.clone(), &i, e.amount.currency);
+        self.holding(&key, &i, e.amount.currency);
         self.add_lot(
             &key,
             Lot {
@@ -943,7 +966,7 @@ impl Replayer<'_> {
             .clone()
             .unwrap_or_else(|| coin(e.amount.currency));
         let key = self.key(broker, e, &i);
-        self.holding(key.clone(), &i, e.amount.currency);
+        self.holding(&key, &i, e.amount.currency);
         let due = e.amount.amount.abs();
         let taken: Decimal = self.take(&key, due).iter().map(|l| l.quantity).sum();
         if taken < due {

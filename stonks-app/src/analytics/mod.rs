@@ -91,7 +91,7 @@ impl Analysis {
     pub fn holdings(&self) -> HoldingsReport {
         let replay = self.replay(Method::Fifo, Scope::Account);
         let rows = holdings::rows(&replay, &self.snapshots, self.today.as_ref(), self.base);
-        let differences = holdings::reconcile(&replay, &self.snapshots);
+        let differences = holdings::reconcile(&replay, &self.ledger, &self.snapshots);
         let mut problems: Vec<String> = replay.problems.iter().map(ToString::to_string).collect();
         problems.extend(self.history.notes());
         HoldingsReport {

@@ -93,6 +93,9 @@ struct Acc {
     row: PerformanceRow,
     flows: Vec<(DateTime<Utc>, Decimal)>,
     unvalued: usize,
+    /// Accounts whose broker reported no position and no cash: their
+    /// value is unknown, not zero.
+    unreported: usize,
 }
 
 impl Acc {
@@ -101,6 +104,7 @@ impl Acc {
             row,
             flows: Vec::new(),
             unvalued: 0,
+            unreported: 1,
         }
     }
 }
@@ -184,6 +188,7 @@ pub fn report(
     }
     for p in &portfolio.positions {
         let a = acc(&mut accounts, &p.broker, p.account.as_deref());
+        a.unreported = 0;
         let row = &mut a.row;
         match p.market_value_base {
             Some(v) => row.value_base = row.value_base.map(|t| t + v),
@@ -192,6 +197,7 @@ pub fn report(
     }
     for c in &portfolio.cash {
         let a = acc(&mut accounts, &c.broker, c.account.as_deref());
+        a.unreported = 0;
         let row = &mut a.row;
         match c.amount_base {
             Some(v) => row.value_base = row.value_base.map(|t| t + v),
@@ -206,10 +212,13 @@ pub fn report(
     let mut rows = Vec::new();
     let mut brokers: BTreeMap<String, Acc> = BTreeMap::new();
     let mut total = Acc::new(PerformanceRow::new("total", None, None));
+    total.unreported = 0;
     for ((broker, _), a) in accounts {
-        let b = brokers
-            .entry(broker.clone())
-            .or_insert_with(|| Acc::new(PerformanceRow::new("broker", Some(broker.clone()), None)));
+        let b = brokers.entry(broker.clone()).or_insert_with(|| {
+            let mut b = Acc::new(PerformanceRow::new("broker", Some(broker.clone()), None));
+            b.unreported = 0;
+            b
+        });
         add(b, &a);
         add(&mut total, &a);
         rows.push(finish(a, as_of));
@@ -244,11 +253,21 @@ fn add(into: &mut Acc, a: &Acc) {
     t.taxes_base += r.taxes_base;
     into.flows.extend_from_slice(&a.flows);
     into.unvalued += a.unvalued;
+    into.unreported += a.unreported;
 }
 
 /// The row with its return: the flows and the value now.
 fn finish(mut a: Acc, as_of: DateTime<Utc>) -> PerformanceRow {
     let mut row = a.row;
+    if a.unreported > 0 {
+        row.notes.push(format!(
+            "{} account{} report{} no positions or cash: value unknown",
+            a.unreported,
+            if a.unreported == 1 { "" } else { "s" },
+            if a.unreported == 1 { "s" } else { "" }
+        ));
+        row.value_base = None;
+    }
     if a.unvalued > 0 {
         row.notes.push(format!(
             "{} holding{} without a value in the base currency: value unknown",

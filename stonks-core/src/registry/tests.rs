@@ -737,3 +737,63 @@ fn integer_bounds_dates_and_lists_are_checked() {
         "{problems}"
     );
 }
+
+#[tokio::test]
+async fn instances_of_one_plugin_run_side_by_side() {
+    let r = registry_of(&[(simple("book"), book)]);
+    r.instantiate("alice-book", "book").unwrap();
+    r.instantiate("bob-book", "book").unwrap();
+    let e = r.entry("alice-book").unwrap();
+    assert_eq!((e.id.as_str(), e.plugin.as_str()), ("alice-book", "book"));
+    assert_eq!(e.state, PluginState::Loaded);
+    assert_eq!(r.entry("book").unwrap().plugin, "book");
+
+    r.activate("alice-book", &cfg()).unwrap();
+    assert_eq!(
+        r.entry("bob-book").unwrap().state,
+        PluginState::Loaded,
+        "each has its own state"
+    );
+    r.portfolio_v2("alice-book")
+        .unwrap()
+        .snapshot(&v2::PortfolioQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(r.health("alice-book").unwrap().calls, 1);
+    assert_eq!(r.health("book").unwrap().calls, 0, "and its own figures");
+    assert_eq!(
+        r.portfolio_v2("bob-book").err().unwrap().kind(),
+        &ErrorKind::Config,
+        "not active until activated"
+    );
+
+    for (name, plugin, why) in [
+        ("alice-book", "book", "already names"),
+        ("book", "book", "already names"),
+        ("Alice", "book", "kebab-case"),
+        ("carol", "missing", "no plugin"),
+        ("carol", "alice-book", "is an instance of"),
+    ] {
+        let err = r.instantiate(name, plugin).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Config, "{name}");
+        assert!(err.to_string().contains(why), "{name}: {err}");
+    }
+}
+
+#[test]
+fn an_instance_of_a_plugin_that_cannot_load_is_in_its_error() {
+    let r = registry_of(&[(
+        manifest(
+            "old",
+            "1.0.0",
+            ("0.1.0", "0.2.0"),
+            &["portfolio@2"],
+            &["portfolio"],
+            &[],
+        ),
+        book,
+    )]);
+    r.instantiate("old-2", "old").unwrap();
+    assert_eq!(r.entry("old-2").unwrap().state, PluginState::Error);
+    assert!(r.activate("old-2", &cfg()).is_err());
+}
