@@ -20,6 +20,18 @@ pub async fn within<T>(
     call: impl Future<Output = stonks::Result<T>>,
 ) -> Result<T, String> {
     let deadline = tokio::time::Instant::now() + budget;
+    until(registry, id, (deadline, budget), step, call).await
+}
+
+/// Runs `call` until `deadline`, one step of several sharing a `budget`
+/// (the budget is only for the message: "timed out after 30 s ...").
+pub async fn until<T>(
+    registry: &Registry,
+    id: &str,
+    (deadline, budget): (tokio::time::Instant, Duration),
+    step: &str,
+    call: impl Future<Output = stonks::Result<T>>,
+) -> Result<T, String> {
     let call = std::pin::pin!(stonks::http::with_deadline(deadline, call));
     let timer = std::pin::pin!(tokio::time::sleep_until(deadline));
     match futures::future::select(call, timer).await {

@@ -333,44 +333,37 @@ async fn sync_read(
     // A plugin that talks to no network reads local data (a file): cheap
     // to read whole, and edited anywhere, so every sync reads all of it.
     let local = manifest.as_ref().is_some_and(|m| m.network.is_none());
-    let work = async {
-        let ledger = match (wants_ledger, cursor) {
-            (false, _) => None,
-            (true, Err(e)) => Some(Err(e)),
-            (true, Ok(cursor)) => {
-                let mut query = TransactionQuery::new().until(started);
-                query.from = cursor
-                    .filter(|_| !local)
-                    .and_then(|c| c.checked_sub_signed(OVERLAP));
-                let read = read_broker(&app.registry, id, query, &|n| on_page(id, n)).await;
-                Some(read.map_err(|e| e.to_string()))
-            }
-        };
-        let portfolio = if wants_portfolio {
-            let snap = async {
-                app.registry
-                    .portfolio_v2(id)?
-                    .snapshot(&PortfolioQuery::new())
-                    .await
-            }
-            .await;
-            Some(snap.map_err(|e| e.to_string()))
-        } else {
-            None
-        };
-        Ok::<_, stonks::Error>((ledger, portfolio))
+    // One deadline for both steps; each is cut on its own, so a ledger
+    // read in time is stored even when the portfolio then runs out.
+    let deadline = (tokio::time::Instant::now() + budget, budget);
+    let ledger = match (wants_ledger, cursor) {
+        (false, _) => None,
+        (true, Err(e)) => Some(Err(e)),
+        (true, Ok(cursor)) => {
+            let mut query = TransactionQuery::new().until(started);
+            query.from = cursor
+                .filter(|_| !local)
+                .and_then(|c| c.checked_sub_signed(OVERLAP));
+            let progress = |n| on_page(id, n);
+            let read = read_broker(&app.registry, id, query, &progress);
+            Some(budget::until(&app.registry, id, deadline, "syncing the ledger", read).await)
+        }
     };
-    match budget::within(&app.registry, id, budget, "syncing", work).await {
-        Ok((ledger, portfolio)) => SyncRead {
-            started,
-            ledger,
-            portfolio,
-        },
-        Err(why) => SyncRead {
-            started,
-            ledger: wants_ledger.then(|| Err(why.clone())),
-            portfolio: None,
-        },
+    let portfolio = if wants_portfolio {
+        let snap = async {
+            app.registry
+                .portfolio_v2(id)?
+                .snapshot(&PortfolioQuery::new())
+                .await
+        };
+        Some(budget::until(&app.registry, id, deadline, "reading the portfolio", snap).await)
+    } else {
+        None
+    };
+    SyncRead {
+        started,
+        ledger,
+        portfolio,
     }
 }
 

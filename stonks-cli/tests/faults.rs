@@ -132,6 +132,53 @@ async fn a_hanging_broker_is_cut_at_its_budget_and_names_its_step() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_portfolio_that_hangs_keeps_the_ledger_read_in_time() {
+    let bitvavo = MockBitvavo::start().await;
+    let ecb = MockEcb::start().await;
+    bitvavo.slow_endpoint("/balance", Duration::from_secs(120));
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[(
+            "bitvavo",
+            with(bitvavo.config(), serde_json::json!({"timeout_secs": 4})),
+        )],
+        Some(&ecb),
+    );
+    let path = path.to_str().unwrap();
+    let r = stonks(&["sync", "--config", path], &[]).await;
+    assert_eq!(r.code, 2, "{}", r.all());
+    let shown = r.all();
+    assert!(
+        shown.contains("timed out after 4 s reading the portfolio"),
+        "the step that ran out is named: {shown}"
+    );
+    assert!(shown.contains("GET /balance"), "{shown}");
+    // The ledger, read before the portfolio hung, is in the store.
+    let offline = stonks(
+        &[
+            "transactions",
+            "--offline",
+            "--format",
+            "json",
+            "--config",
+            path,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(offline.code, 0, "{}", offline.all());
+    let stored: Value = serde_json::from_str(&offline.out).unwrap();
+    let entries = stored.as_array().map_or(0, Vec::len);
+    assert_eq!(
+        entries,
+        300,
+        "{}",
+        offline.out.chars().take(400).collect::<String>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn two_concurrent_syncs_both_finish_and_lose_nothing() {
     let bitvavo = MockBitvavo::start().await;
     let degiro = MockDegiro::start().await;

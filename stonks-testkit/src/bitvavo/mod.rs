@@ -40,6 +40,8 @@ struct Shared {
     weight_used: Mutex<(i64, i64)>,
     /// Late-booked entries to slip in after the next first page is served.
     pending_shift: Mutex<Vec<Value>>,
+    /// Endpoints (paths under `/v2`) that answer only after a delay.
+    slow: Mutex<Vec<(String, std::time::Duration)>>,
 }
 
 /// Lowercase hex HMAC-SHA256 over Bitvavo's signing string.
@@ -73,6 +75,7 @@ impl MockBitvavo {
             banned_until_ms: Mutex::new(None),
             weight_used: Mutex::new((0, Utc::now().timestamp_millis())),
             pending_shift: Mutex::new(Vec::new()),
+            slow: Mutex::new(Vec::new()),
         });
         Mock::given(any())
             .respond_with(Responder {
@@ -153,6 +156,12 @@ impl MockBitvavo {
     /// Number of history entries the mock holds now.
     pub fn history_len(&self) -> usize {
         lock(&self.state.history).len()
+    }
+
+    /// Makes one endpoint (`/balance`) answer only after `delay`; the
+    /// others answer as usual.
+    pub fn slow_endpoint(&self, path: &str, delay: std::time::Duration) {
+        lock(&self.state.slow).push((path.to_owned(), delay));
     }
 
     /// The requests received so far.
@@ -565,9 +574,16 @@ impl Respond for Responder {
             w.0 += 1;
             (w.0, w.1 + 60_000)
         };
-        self.state
-            .faults
-            .answer(|| self.route(req))
+        let slow = lock(&self.state.slow)
+            .iter()
+            .find(|(p, _)| req.url.path().trim_start_matches("/v2") == p)
+            .map(|(_, d)| *d);
+        let template = self.state.faults.answer(|| self.route(req));
+        let template = match slow {
+            Some(d) => template.set_delay(d),
+            None => template,
+        };
+        template
             .insert_header("bitvavo-ratelimit-limit", WEIGHT_LIMIT.to_string().as_str())
             .insert_header(
                 "bitvavo-ratelimit-remaining",
