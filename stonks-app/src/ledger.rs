@@ -310,9 +310,11 @@ pub async fn sync(
         .zip(cursors)
         .map(|((id, budget), cursor)| sync_read(app, id, *budget, cursor, on_page));
     let reads = futures::future::join_all(reads).await;
+    // Every broker's snapshot of this sync is one point in time.
+    let run = Utc::now();
     let mut outcomes = Vec::with_capacity(reads.len());
     for ((id, _), read) in brokers.iter().zip(reads) {
-        outcomes.push(store_read(store, id, read));
+        outcomes.push(store_read(store, id, read, run));
     }
     outcomes
 }
@@ -367,7 +369,7 @@ async fn sync_read(
     }
 }
 
-fn store_read(store: &mut Store, id: &str, read: SyncRead) -> SyncOutcome {
+fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -> SyncOutcome {
     let mut out = SyncOutcome {
         broker: id.to_owned(),
         read: None,
@@ -392,7 +394,7 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead) -> SyncOutcome {
     match read.portfolio {
         None => {}
         Some(Err(e)) => errors.push(format!("portfolio not read: {e}")),
-        Some(Ok(snap)) => match store.save_portfolio(id, &snap) {
+        Some(Ok(snap)) => match store.record_portfolio(id, &snap, run) {
             Ok(()) => out.portfolio_stored = true,
             Err(e) => errors.push(format!("portfolio not stored: {e}")),
         },

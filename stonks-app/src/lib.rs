@@ -37,6 +37,7 @@ pub mod error;
 pub mod health;
 pub mod ledger;
 pub mod portfolio;
+pub mod report;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 pub mod store;

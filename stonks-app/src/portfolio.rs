@@ -154,6 +154,57 @@ fn in_base(m: Option<&Money>, base: &Currency, rates: Option<&RateTable>) -> Opt
     Some(amount.round_dp(2))
 }
 
+impl Totals {
+    fn zero() -> Self {
+        Totals {
+            market_value_base: Decimal::ZERO,
+            cash_base: Decimal::ZERO,
+            total_base: Decimal::ZERO,
+            unvalued: 0,
+        }
+    }
+
+    /// Adds a position's value in the base currency (`None`: unvalued).
+    fn add_position(&mut self, value_base: Option<Decimal>) {
+        match value_base.and_then(|v| self.market_value_base.checked_add(v)) {
+            Some(sum) => self.market_value_base = sum,
+            None => self.unvalued += 1,
+        }
+    }
+
+    /// Adds cash in the base currency (`None`: no rate).
+    fn add_cash(&mut self, amount_base: Option<Decimal>) {
+        match amount_base.and_then(|v| self.cash_base.checked_add(v)) {
+            Some(sum) => self.cash_base = sum,
+            None => self.unvalued += 1,
+        }
+    }
+
+    fn finish(&mut self) {
+        self.total_base = self.market_value_base.saturating_add(self.cash_base);
+    }
+
+    /// The totals of `snapshots` in `base` at `rates`, as
+    /// [`PortfolioReport::build`] adds them, without building its rows.
+    pub fn of<'a>(
+        snapshots: impl IntoIterator<Item = &'a PortfolioSnapshot>,
+        base: Currency,
+        rates: Option<&RateTable>,
+    ) -> Self {
+        let mut t = Totals::zero();
+        for snap in snapshots {
+            for p in &snap.positions {
+                t.add_position(in_base(p.market_value.as_ref(), &base, rates));
+            }
+            for c in &snap.cash {
+                t.add_cash(in_base(Some(&c.amount), &base, rates));
+            }
+        }
+        t.finish();
+        t
+    }
+}
+
 impl PortfolioReport {
     /// The report of `results` in `base`, converted with `rates`.
     pub fn build(base: Currency, results: &[BrokerResult], rates: Option<&RateTable>) -> Self {
@@ -163,12 +214,7 @@ impl PortfolioReport {
             brokers: Vec::with_capacity(results.len()),
             positions: Vec::new(),
             cash: Vec::new(),
-            totals: Totals {
-                market_value_base: Decimal::ZERO,
-                cash_base: Decimal::ZERO,
-                total_base: Decimal::ZERO,
-                unvalued: 0,
-            },
+            totals: Totals::zero(),
             problems: Vec::new(),
         };
         let mut as_of = None;
@@ -193,10 +239,7 @@ impl PortfolioReport {
             let t = &mut report.totals;
             for p in &snap.positions {
                 let value_base = in_base(p.market_value.as_ref(), &base, rates);
-                match value_base.and_then(|v| t.market_value_base.checked_add(v)) {
-                    Some(sum) => t.market_value_base = sum,
-                    None => t.unvalued += 1,
-                }
+                t.add_position(value_base);
                 report.positions.push(PositionRow {
                     broker: id.clone(),
                     account: p.account.clone(),
@@ -222,10 +265,7 @@ impl PortfolioReport {
             }
             for c in &snap.cash {
                 let amount_base = in_base(Some(&c.amount), &base, rates);
-                match amount_base.and_then(|v| t.cash_base.checked_add(v)) {
-                    Some(sum) => t.cash_base = sum,
-                    None => t.unvalued += 1,
-                }
+                t.add_cash(amount_base);
                 report.cash.push(CashRow {
                     broker: id.clone(),
                     account: c.account.clone(),
@@ -244,8 +284,7 @@ impl PortfolioReport {
                     message: p.message.clone(),
                 }));
         }
-        let t = &mut report.totals;
-        t.total_base = t.market_value_base.saturating_add(t.cash_base);
+        report.totals.finish();
         report.as_of = as_of
             .unwrap_or_else(chrono::Utc::now)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

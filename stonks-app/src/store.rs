@@ -52,6 +52,17 @@ const MIGRATIONS: &[&str] = &[
         rates TEXT NOT NULL,
         PRIMARY KEY (date, base)
     );",
+    // One snapshot per broker per sync, for value over time; `portfolio`
+    // stays the latest one. Snapshots stored before this start it.
+    "CREATE TABLE portfolio_history (
+        broker TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        PRIMARY KEY (broker, taken_at)
+    );
+    CREATE INDEX portfolio_history_time ON portfolio_history (taken_at);
+    INSERT INTO portfolio_history (broker, taken_at, snapshot)
+        SELECT broker, fetched_at, snapshot FROM portfolio;",
 ];
 
 /// An open store.
@@ -258,17 +269,91 @@ impl Store {
         Ok(out)
     }
 
-    /// Keeps `broker`'s latest portfolio for `--offline`.
-    pub fn save_portfolio(&self, broker: &str, snapshot: &PortfolioSnapshot) -> Result<()> {
+    /// Keeps `broker`'s portfolio as read by the run of `taken_at` (every
+    /// broker of one run shares it, so a run is one point of the value
+    /// over time): the latest one for `--offline`, and one of the history.
+    pub fn record_portfolio(
+        &self,
+        broker: &str,
+        snapshot: &PortfolioSnapshot,
+        taken_at: DateTime<Utc>,
+    ) -> Result<()> {
         let json = serde_json::to_string(snapshot).map_err(err)?;
-        self.conn
-            .execute(
-                "INSERT INTO portfolio (broker, fetched_at, snapshot) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (broker) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot = excluded.snapshot",
-                params![broker, Utc::now().to_rfc3339(), json],
-            )
-            .map_err(err)?;
+        let at = taken_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(busy)?;
+        tx.execute(
+            "INSERT INTO portfolio (broker, fetched_at, snapshot) VALUES (?1, ?2, ?3)
+             ON CONFLICT (broker) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot = excluded.snapshot",
+            params![broker, at, json],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO portfolio_history (broker, taken_at, snapshot) VALUES (?1, ?2, ?3)",
+            params![broker, at, json],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(busy)?;
         Ok(())
+    }
+
+    /// When `broker`'s stored portfolio was read.
+    pub fn portfolio_read_at(&self, broker: &str) -> Result<Option<DateTime<Utc>>> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT fetched_at FROM portfolio WHERE broker = ?1",
+                params![broker],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        Ok(text.and_then(|t| {
+            DateTime::parse_from_rfc3339(&t)
+                .ok()
+                .map(|d| d.with_timezone(&Utc))
+        }))
+    }
+
+    /// Every stored snapshot of `brokers`, oldest first, with when it was
+    /// taken. One that cannot be read is left out and said in the second
+    /// list: the rest of the history stands.
+    #[allow(clippy::type_complexity)]
+    pub fn portfolio_history(
+        &self,
+        brokers: &[String],
+    ) -> Result<(Vec<(DateTime<Utc>, String, PortfolioSnapshot)>, Vec<String>)> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT taken_at, broker, snapshot FROM portfolio_history ORDER BY taken_at, broker")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(err)?;
+        let (mut out, mut problems) = (Vec::new(), Vec::new());
+        for row in rows {
+            let (at, broker, json) = row.map_err(err)?;
+            if !brokers.contains(&broker) {
+                continue;
+            }
+            let taken = DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc));
+            match (taken, serde_json::from_str::<PortfolioSnapshot>(&json)) {
+                (Ok(t), Ok(s)) => out.push((t, broker, s)),
+                (Err(e), _) => problems.push(format!(
+                    "store: a portfolio of {broker} has an unreadable time {at:?}: {e}"
+                )),
+                (_, Err(e)) => problems.push(format!(
+                    "store: the portfolio of {broker} taken at {at} cannot be read: {e}"
+                )),
+            }
+        }
+        Ok((out, problems))
     }
 
     /// `broker`'s stored portfolio.
@@ -402,6 +487,59 @@ mod tests {
             s.ledger(None).unwrap()[0].1.amount.amount.to_string(),
             "10.10"
         );
+    }
+
+    #[test]
+    fn each_run_is_one_point_of_history_and_older_stores_keep_theirs() {
+        use stonks::v2::CashBalance;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        // A store of schema 2 with one latest snapshot, as earlier
+        // versions wrote it.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            let mut old = PortfolioSnapshot::new(Utc.timestamp_opt(1_700_000_000, 0).unwrap());
+            old.cash.push(CashBalance::new(Money::new(
+                "1.5".parse().unwrap(),
+                Currency::EUR,
+            )));
+            conn.execute(
+                "INSERT INTO portfolio (broker, fetched_at, snapshot) VALUES ('a', '2023-11-14T22:13:20Z', ?1)",
+                params![serde_json::to_string(&old).unwrap()],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let run = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        let snap = PortfolioSnapshot::new(run);
+        s.record_portfolio("a", &snap, run).unwrap();
+        s.record_portfolio("b", &snap, run).unwrap();
+        let brokers = ["a".to_owned(), "b".to_owned()];
+        let (history, problems) = s.portfolio_history(&brokers).unwrap();
+        assert!(problems.is_empty());
+        let rows: Vec<(i64, &str, usize)> = history
+            .iter()
+            .map(|(t, b, s)| (t.timestamp(), b.as_str(), s.cash.len()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1_700_000_000, "a", 1),
+                (1_800_000_000, "a", 0),
+                (1_800_000_000, "b", 0)
+            ]
+        );
+        assert_eq!(s.portfolio_read_at("b").unwrap(), Some(run));
+        assert_eq!(
+            s.portfolio("a").unwrap().unwrap().cash.len(),
+            0,
+            "the latest"
+        );
+        // Another broker's history is not asked for.
+        assert_eq!(s.portfolio_history(&brokers[1..]).unwrap().0.len(), 1);
     }
 
     #[cfg(unix)]

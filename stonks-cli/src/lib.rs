@@ -136,6 +136,18 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// One self-contained HTML page: value, allocation, value over time, dividends, holdings, gains, problems.
+    Report {
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+        /// The file to write (`-`: standard output).
+        #[arg(long, short, default_value = commands::report::DEFAULT_OUTPUT)]
+        output: PathBuf,
+        /// How numbers are formatted: a language tag such as en, de, fr-CH.
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
     /// Each broker's state, last success, request and error counts, latency, last error.
     Health,
 }
@@ -258,6 +270,11 @@ where
             Command::Performance { offline } => {
                 commands::performance::run(&mut out, &flags, offline).await
             }
+            Command::Report {
+                offline,
+                output,
+                locale,
+            } => commands::report::run(&mut out, &flags, offline, &output, &locale).await,
             Command::Health => commands::health::run(&mut out, &flags).await,
         }
     });

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod performance;
 pub mod plugins;
 pub mod portfolio;
+pub mod report;
 pub mod sync;
 pub mod transactions;
 

@@ -35,9 +35,11 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outc
         let live = portfolio::fetch_all(&app).await;
         match &store {
             Ok(s) => {
+                // One read of every broker: one point of value over time.
+                let read_at = chrono::Utc::now();
                 for (id, r) in &live {
                     if let Ok(snap) = r
-                        && let Err(e) = s.save_portfolio(id, snap)
+                        && let Err(e) = s.record_portfolio(id, snap, read_at)
                     {
                         store_failed = true;
                         eprintln!("{id}: the portfolio was shown but not stored: {e}");

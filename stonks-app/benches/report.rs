@@ -1,0 +1,75 @@
+//! The report of a 10,000-entry ledger with a year of daily syncs (target:
+//! under a second to build and render, under 2 MB of HTML).
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeDelta};
+use criterion::{Criterion, criterion_group, criterion_main};
+use stonks::fx::RateTable;
+use stonks::v2::{CashBalance, PortfolioSnapshot};
+use stonks::{Currency, Decimal, Money};
+use stonks_app::analytics::{Analysis, RateHistory};
+use stonks_app::report::{Locale, Report, StoredSnapshot};
+
+const ENTRIES: usize = 10_000;
+const SYNCS: i64 = 365;
+
+fn inputs() -> (Analysis, Vec<StoredSnapshot>) {
+    let ledger: Vec<_> = stonks_testkit::synthetic::ledger(ENTRIES)
+        .into_iter()
+        .map(|e| ("degiro".to_owned(), e))
+        .collect();
+    let first = ledger[0].1.timestamp.date_naive();
+    let last = ledger[ledger.len() - 1].1.timestamp.date_naive();
+    let days = (last - first).num_days() + SYNCS;
+    let tables = (0..=days).map(|d| {
+        let date: NaiveDate = first + TimeDelta::days(d);
+        RateTable {
+            base: Currency::EUR,
+            date,
+            rates: BTreeMap::from([(Currency::USD, Decimal::new(10_800 + d % 400, 4))]),
+        }
+    });
+    let history = RateHistory::new(tables);
+    let start = ledger[ledger.len() - 1].1.timestamp;
+    let stored: Vec<StoredSnapshot> = (0..SYNCS)
+        .map(|d| {
+            let at = start + TimeDelta::days(d);
+            let mut s = PortfolioSnapshot::new(at);
+            s.cash.push(CashBalance::new(Money::new(
+                Decimal::new(1_000_000 + d * 137, 2),
+                Currency::EUR,
+            )));
+            (at, "degiro".to_owned(), s)
+        })
+        .collect();
+    let now = stored[stored.len() - 1].0;
+    let analysis = Analysis {
+        base: Currency::EUR,
+        today: history.table(now.date_naive()).cloned(),
+        history,
+        ledger,
+        snapshots: vec![("degiro".to_owned(), stored[stored.len() - 1].2.clone())],
+        now,
+    };
+    (analysis, stored)
+}
+
+fn bench(c: &mut Criterion) {
+    let (analysis, stored) = inputs();
+    let report = Report::build(&analysis, &stored, Vec::new(), Locale::default());
+    eprintln!(
+        "report of {ENTRIES} entries and {SYNCS} syncs: {} bytes of HTML",
+        report.html().len()
+    );
+    let mut g = c.benchmark_group("report_10k");
+    g.sample_size(20);
+    g.bench_function("build", |b| {
+        b.iter(|| Report::build(&analysis, &stored, Vec::new(), Locale::default()))
+    });
+    g.bench_function("html", |b| b.iter(|| report.html()));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
