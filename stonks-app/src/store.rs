@@ -9,7 +9,7 @@
 //! every write take SQLite's write lock up front (`BEGIN IMMEDIATE`), so
 //! concurrent runs wait for each other instead of failing half-way.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -68,6 +68,8 @@ const MIGRATIONS: &[&str] = &[
 /// An open store.
 pub struct Store {
     conn: Connection,
+    /// As given to [`Store::open`], for messages.
+    path: PathBuf,
 }
 
 /// How long a run waits for another one's write to finish.
@@ -163,7 +165,23 @@ impl Store {
             tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
         }
         tx.commit().map_err(busy)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Refuses a write up front when SQLite could open the file for reading
+    /// only (its mode, a read-only mount): this names the file, SQLite's
+    /// own "attempt to write a readonly database" does not.
+    fn writable(&self) -> Result<()> {
+        if self.conn.is_readonly(rusqlite::MAIN_DB).map_err(err)? {
+            return Err(Error::Store(format!(
+                "store: cannot write {}: it is read-only",
+                self.path.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Where `broker`'s last complete sync reached.
@@ -193,6 +211,7 @@ impl Store {
         entries: &[LedgerEntry],
         until: DateTime<Utc>,
     ) -> Result<usize> {
+        self.writable()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -244,7 +263,7 @@ impl Store {
         )
         .map_err(err)?;
         tx.commit().map_err(busy)?;
-        tracing::info!(broker, entries = entries.len(), new = added, until = %until, "store: ledger committed");
+        tracing::debug!(broker, entries = entries.len(), new = added, until = %until, "store: ledger committed");
         Ok(added)
     }
 
@@ -278,6 +297,7 @@ impl Store {
         snapshot: &PortfolioSnapshot,
         taken_at: DateTime<Utc>,
     ) -> Result<()> {
+        self.writable()?;
         let json = serde_json::to_string(snapshot).map_err(err)?;
         let at = taken_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
@@ -379,6 +399,7 @@ impl Store {
 
     /// Caches a day's rates.
     pub fn save_rates(&self, table: &RateTable) -> Result<()> {
+        self.writable()?;
         let json = serde_json::to_string(table).map_err(err)?;
         self.conn
             .execute(
@@ -391,6 +412,7 @@ impl Store {
 
     /// Caches many days' rates in one transaction.
     pub fn save_rate_tables(&self, tables: &[RateTable]) -> Result<()> {
+        self.writable()?;
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(busy)?;
         {
@@ -563,6 +585,35 @@ mod tests {
         std::fs::write(&junk, vec![0x5a_u8; 4096]).unwrap();
         let err = Store::open(&junk).err().unwrap().to_string();
         assert!(err.contains("not a stonks store"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_store_refuses_a_write_and_names_its_path() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let until = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        Store::open(&path)
+            .unwrap()
+            .commit_sync("b", &[entry("1", 1)], until)
+            .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        // Root (as CI may run) writes through any mode: nothing to test then.
+        if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+            return;
+        }
+        let mut s = Store::open(&path).unwrap();
+        let err = s.commit_sync("b", &[entry("2", 2)], until).err().unwrap();
+        let Error::Store(message) = &err else {
+            panic!("not a store error: {err:?}");
+        };
+        assert_eq!(
+            message,
+            &format!("store: cannot write {}: it is read-only", path.display())
+        );
+        // Nothing was written, and what was stored can still be read.
+        assert_eq!(s.ledger(None).unwrap().len(), 1);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The `stonks` binary under faults and bad input, as a new user and as an
 //! attacker would try it: a hanging broker against its budget, concurrent
 //! syncs on one store, an unusable store, an empty config, a malformed
-//! TOTP secret, health after failures, and a full sync at trace level that
-//! must not show one secret.
+//! TOTP secret, health after failures, a full sync at trace level that
+//! must not show one secret, and what `-v`, `-vv` and `RUST_LOG` log.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -463,4 +463,112 @@ async fn a_sandbox_sync_at_trace_level_shows_no_secret() {
     ] {
         assert!(!shown.contains(secret), "{secret} appeared in the output");
     }
+}
+
+/// A `sync` of a fresh MockAlpaca with `args` and `envs`: the run and the
+/// requests the mock received (method, and path with query).
+async fn alpaca_sync(args: &[&str], envs: &[(&str, &str)]) -> (Run, Vec<(String, String)>) {
+    let alpaca = MockAlpaca::start().await;
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path(), &[("alpaca", alpaca.config())], Some(&ecb));
+    let mut all = vec!["sync", "--config", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let r = stonks(&all, envs).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    let requests = alpaca
+        .received_requests()
+        .await
+        .into_iter()
+        .map(|req| {
+            let path = match req.url.query() {
+                Some(q) => format!("{}?{q}", req.url.path()),
+                None => req.url.path().to_owned(),
+            };
+            (req.method.to_string(), path)
+        })
+        .collect();
+    (r, requests)
+}
+
+/// The stderr lines that log a request (`-vv`, or `RUST_LOG` at debug).
+fn request_lines(err: &str) -> Vec<&str> {
+    err.lines()
+        .filter(|l| l.contains(" http plugin="))
+        .collect()
+}
+
+/// Whether `err` has the line of this request: method, URL (the mock's,
+/// with this path and query) and status.
+fn logs_request(err: &str, (method, path): &(String, String)) -> bool {
+    let method = format!(" method=\"{method}\" url=http://127.0.0.1:");
+    let path = format!("{path} status=200 ");
+    request_lines(err)
+        .iter()
+        .any(|l| l.contains(&method) && l.contains(&path))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_and_store_commits_are_logged_at_vv_not_at_v() {
+    let (v, requests) = alpaca_sync(&["-v"], &[]).await;
+    assert_eq!(
+        requests.len(),
+        5,
+        "account, 2 activity pages, account, positions"
+    );
+    assert_eq!(request_lines(&v.err), Vec::<&str>::new(), "{}", v.err);
+    assert!(!v.err.contains(" DEBUG "), "{}", v.err);
+    // A store commit is a -vv line too (logging.rs, README).
+    assert!(!v.err.contains("store: ledger committed"), "{}", v.err);
+
+    let (vv, requests) = alpaca_sync(&["-vv"], &[]).await;
+    let alpaca_lines: Vec<&str> = request_lines(&vv.err)
+        .into_iter()
+        .filter(|l| l.contains("plugin=alpaca"))
+        .collect();
+    assert_eq!(alpaca_lines.len(), requests.len(), "{}", vv.err);
+    for request in &requests {
+        assert!(
+            logs_request(&vv.err, request),
+            "{request:?} not logged: {}",
+            vv.err
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|(_, path)| path.starts_with("/v2/account/activities?")),
+        "a page was asked for, so a query was matched too: {requests:?}"
+    );
+    let commits: Vec<&str> = vv
+        .err
+        .lines()
+        .filter(|l| l.contains("store: ledger committed"))
+        .collect();
+    assert_eq!(commits.len(), 1, "{}", vv.err);
+    assert!(
+        commits[0].contains(r#"broker="alpaca" entries=135 new=135"#),
+        "{}",
+        commits[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rust_log_alone_turns_on_the_request_lines() {
+    let (r, requests) = alpaca_sync(&[], &[("RUST_LOG", "stonks_core=debug")]).await;
+    let alpaca_lines = request_lines(&r.err)
+        .into_iter()
+        .filter(|l| l.contains("plugin=alpaca"))
+        .count();
+    assert_eq!(alpaca_lines, requests.len(), "{}", r.err);
+    for request in &requests {
+        assert!(
+            logs_request(&r.err, request),
+            "{request:?} not logged: {}",
+            r.err
+        );
+    }
+    // RUST_LOG replaces the level: stonks_core's debug lines only, not the
+    // app's store commit.
+    assert!(!r.err.contains("store: ledger committed"), "{}", r.err);
 }

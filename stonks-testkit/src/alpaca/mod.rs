@@ -316,6 +316,17 @@ mod tests {
 
     /// Status, body and rate-limit headers of `GET target` with `keys`.
     async fn get(mock: &MockAlpaca, target: &str, keys: (&str, &str)) -> (u16, Value, [i64; 3]) {
+        let headers = [("APCA-API-KEY-ID", keys.0), ("APCA-API-SECRET-KEY", keys.1)];
+        get_with(mock, target, &headers).await
+    }
+
+    /// Status, body and rate-limit headers of `GET target` with exactly
+    /// `headers`.
+    async fn get_with(
+        mock: &MockAlpaca,
+        target: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value, [i64; 3]) {
         use stonks_core::http::{HttpClient, Request, Response};
         let client = HttpClient::builder("test")
             .base_url(&mock.base_url())
@@ -323,9 +334,10 @@ mod tests {
             .classifier(|_: &Response| None)
             .build()
             .unwrap();
-        let req = Request::get(target)
-            .header("APCA-API-KEY-ID", keys.0)
-            .header("APCA-API-SECRET-KEY", keys.1);
+        let mut req = Request::get(target);
+        for (name, value) in headers {
+            req = req.header(name, *value);
+        }
         let answer = client.send(req).await.unwrap();
         let limits = [
             "x-ratelimit-limit",
@@ -428,6 +440,42 @@ mod tests {
         )
         .await;
         assert_eq!(fills.as_array().unwrap().len(), 74);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_or_missing_key_id_is_refused_with_alpacas_error() {
+        let mock = MockAlpaca::start().await;
+        let refused = json!({"code": 40110000, "message": "request is not authorized"});
+        let cases: [(&str, &[(&str, &str)]); 3] = [
+            (
+                "wrong key id",
+                &[
+                    ("APCA-API-KEY-ID", "PKWRONG0000000000000"),
+                    ("APCA-API-SECRET-KEY", SECRET_KEY),
+                ],
+            ),
+            // The right key id in another header is no key id.
+            (
+                "missing key id",
+                &[
+                    ("APCA-API-KEY", KEY_ID),
+                    ("APCA-API-SECRET-KEY", SECRET_KEY),
+                ],
+            ),
+            ("no keys at all", &[]),
+        ];
+        for (case, headers) in cases {
+            for target in ["/v2/account", "/v2/positions", "/v2/account/activities"] {
+                let (status, body, _) = get_with(&mock, target, headers).await;
+                assert_eq!((status, &body), (401, &refused), "{case}: {target}");
+            }
+        }
+        // The same call with the key id is served.
+        let (status, account, _) = get(&mock, "/v2/account", (KEY_ID, SECRET_KEY)).await;
+        assert_eq!(
+            (status, account["account_number"].as_str()),
+            (200, Some(ACCOUNT_NUMBER))
+        );
     }
 
     #[test]

@@ -294,6 +294,93 @@ fn dividends_and_withholding_on_one_page_are_linked() {
 }
 
 #[test]
+fn capital_gain_and_tax_exempt_distributions_are_dividends() {
+    let p = page(
+        r#"[{"id":"20211220000000000::e1","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"DIVCGL",
+             "date":"2021-12-20","net_amount":"12.34","symbol":"VOO","qty":"10","per_share_amount":"1.234","description":"LT Cap Gain Distribution"},
+            {"id":"20211220000000000::e2","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"DIVCGS",
+             "date":"2021-12-20","net_amount":"0.56","symbol":"SCHD","qty":"8","per_share_amount":"0.07","description":"ST Cap Gain Distribution"},
+            {"id":"20211220000000000::e4","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"DIVNRA",
+             "date":"2021-12-20","net_amount":"-0.17","symbol":"SCHD","qty":"8","description":"NRA Withheld"},
+            {"id":"20211221000000000::e3","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"DIVTXEX",
+             "date":"2021-12-21","net_amount":"3.10","symbol":"MUB","qty":"20","per_share_amount":"0.155","description":""}]"#,
+        100,
+    );
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    let got: Vec<(&str, &str, Decimal, &str, Option<&str>)> = p
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.id.as_str(),
+                e.kind.as_str(),
+                e.amount.amount,
+                e.amount.currency.as_str(),
+                e.instrument.as_ref().map(|i| i.broker_id.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "20211220000000000::e1",
+                "dividend",
+                d("12.34"),
+                "USD",
+                Some("VOO")
+            ),
+            (
+                "20211220000000000::e2",
+                "dividend",
+                d("0.56"),
+                "USD",
+                Some("SCHD")
+            ),
+            (
+                "20211220000000000::e4",
+                "tax",
+                d("-0.17"),
+                "USD",
+                Some("SCHD")
+            ),
+            (
+                "20211221000000000::e3",
+                "dividend",
+                d("3.10"),
+                "USD",
+                Some("MUB")
+            ),
+        ]
+    );
+    // Dividends like any other: shares and rate, and the withholding of
+    // the short-term gain is linked to it.
+    let units: Vec<(Option<Decimal>, Option<Decimal>)> = p
+        .entries
+        .iter()
+        .map(|e| (e.quantity, e.price.as_ref().map(|m| m.amount)))
+        .collect();
+    assert_eq!(
+        units,
+        vec![
+            (Some(d("10")), Some(d("1.234"))),
+            (Some(d("8")), Some(d("0.07"))),
+            (Some(d("8")), None),
+            (Some(d("20")), Some(d("0.155"))),
+        ]
+    );
+    assert_eq!(
+        p.entries[2].belongs_to.as_deref(),
+        Some("20211220000000000::e2")
+    );
+    assert_eq!(
+        p.entries[0].description.as_deref(),
+        Some("DIVCGL: LT Cap Gain Distribution")
+    );
+    assert_eq!(p.entries[3].description.as_deref(), Some("DIVTXEX"));
+}
+
+#[test]
 fn every_withholding_code_is_a_tax_and_a_dividend_fee_a_fee() {
     let kinds: Vec<(&str, String)> = [
         "DIVNRA", "DIVFT", "DIVTW", "DIVWH", "INTNRA", "INTTW", "WH", "DIVFEE", "CGD",

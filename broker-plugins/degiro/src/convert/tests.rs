@@ -171,6 +171,41 @@ fn transfers_and_corporate_actions_move_no_cash() {
 }
 
 #[test]
+fn fusions_and_product_changes_are_mergers_and_a_delisting_a_sell() {
+    let trades = r#"{"data":[
+        {"id":11,"productId":4586985,"date":"2024-02-12T09:00:00+01:00","buysell":"S","price":0,"quantity":-40,"total":0,"transfered":false,"transactionTypeId":108},
+        {"id":12,"productId":331868,"date":"2024-02-12T09:00:00+01:00","buysell":"B","price":0,"quantity":24,"total":0,"transfered":false,"transactionTypeId":108},
+        {"id":13,"productId":331868,"date":"2024-04-02T09:00:00+02:00","buysell":"S","price":0,"quantity":-24,"total":0,"transfered":false,"transactionTypeId":204},
+        {"id":14,"productId":4586985,"date":"2024-04-02T09:00:00+02:00","buysell":"B","price":0,"quantity":24,"total":0,"transfered":false,"transactionTypeId":204},
+        {"id":15,"productId":331868,"date":"2024-09-30T09:00:00+02:00","buysell":"S","price":0.35,"quantity":-10,"total":3.5,"transfered":false,"transactionTypeId":112}
+    ]}"#;
+    let (entries, problems) = window(trades, r#"{"data":{}}"#);
+    assert!(problems.is_empty(), "{problems:?}");
+    let got: Vec<(&str, LedgerKind, Option<Decimal>, Decimal)> = entries
+        .iter()
+        .map(|e| (e.id.as_str(), e.kind.clone(), e.quantity, e.amount.amount))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            // Both legs of each merger stay, signed, and move no cash.
+            ("trade-11", LedgerKind::Merger, Some(d("-40")), d("0")),
+            ("trade-12", LedgerKind::Merger, Some(d("24")), d("0")),
+            ("trade-13", LedgerKind::Merger, Some(d("-24")), d("0")),
+            ("trade-14", LedgerKind::Merger, Some(d("24")), d("0")),
+            // A delisting is a sell for what it paid.
+            ("trade-15", LedgerKind::Sell, Some(d("10")), d("3.5")),
+        ]
+    );
+    assert_eq!(entries[0].description.as_deref(), Some("merger (out 40)"));
+    assert_eq!(entries[3].description.as_deref(), Some("merger (in 24)"));
+    let delisted = &entries[4];
+    assert_eq!(delisted.amount.currency, Currency::USD);
+    assert_eq!(delisted.price.as_ref().unwrap().amount, d("0.35"));
+    assert_eq!(delisted.instrument.as_ref().unwrap().broker_id, "331868");
+}
+
+#[test]
 fn dividend_tax_belongs_to_its_dividend() {
     let cash = r#"{"data":{"cashMovements":[
         {"id":11,"date":"2024-05-16T07:00:00+02:00","description":"Dividend","productId":331868,"currency":"USD","change":3.75,"type":"CASH_TRANSACTION"},
