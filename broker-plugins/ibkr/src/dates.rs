@@ -6,11 +6,12 @@
 //! US form and is read as US, as ibflex does). Date-times: a date, a
 //! separator (`;`, `,`, `, `, a space or `T`) and a time (`HHmmss`,
 //! `HH:mm:ss`, or either without seconds); a bare date in a date-time field
-//! is midnight. Flex times carry no zone: they are US Eastern time, with its
-//! daylight saving rules since 1967; a time that does carry an offset (`Z`,
-//! `+01:00`, `-0500`) keeps it.
+//! is midnight. Flex times carry no zone: they are New York time, with its
+//! daylight saving history from the IANA database (`chrono-tz`); a time
+//! that does carry an offset (`Z`, `+01:00`, `-0500`) keeps it.
 
-use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::America::New_York;
 
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -140,45 +141,22 @@ pub fn date_time(text: &str) -> Result<DateTime<Utc>, String> {
     }
 }
 
-/// The `n`-th Sunday (1-based) of `month`, or the last when `n` is 0.
-fn sunday(year: i32, month: u32, n: u64) -> Option<NaiveDate> {
-    if n == 0 {
-        let next = if month == 12 {
-            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
-        } else {
-            NaiveDate::from_ymd_opt(year, month + 1, 1)?
-        };
-        let last = next.pred_opt()?;
-        let back = u64::from(last.weekday().num_days_from_sunday());
-        return last.checked_sub_days(Days::new(back));
-    }
-    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-    let to_sunday = u64::from((7 - first.weekday().num_days_from_sunday()) % 7);
-    first.checked_add_days(Days::new(to_sunday + 7 * (n - 1)))
-}
-
-/// Whether New York keeps daylight time at local time `t` (from 2:00 on
-/// the first day to 2:00 on the last; the repeated hour in the autumn is
-/// read as daylight time).
-fn daylight(t: NaiveDateTime) -> bool {
-    let y = t.year();
-    let (start, end) = match y {
-        2007.. => (sunday(y, 3, 2), sunday(y, 11, 1)),
-        1987..=2006 => (sunday(y, 4, 1), sunday(y, 10, 0)),
-        1967..=1986 => (sunday(y, 4, 0), sunday(y, 10, 0)),
-        _ => return false,
-    };
-    let two = NaiveTime::from_hms_opt(2, 0, 0).unwrap_or(NaiveTime::MIN);
-    match (start, end) {
-        (Some(s), Some(e)) => t >= s.and_time(two) && t < e.and_time(two),
-        _ => false,
-    }
-}
-
-/// A New York local time as UTC.
+/// A New York local time as UTC, by the IANA rules (chrono-tz). The
+/// repeated hour in the autumn is read as daylight time (the first of the
+/// two); an hour skipped in the spring, which no clock there showed, as if
+/// the clock had already moved.
 pub fn new_york_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
-    let behind = if daylight(local) { 4 } else { 5 };
-    (local + chrono::TimeDelta::hours(behind)).and_utc()
+    let hour = chrono::TimeDelta::hours(1);
+    New_York
+        .from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            New_York
+                .from_local_datetime(&(local + hour))
+                .earliest()
+                .map(|t| t - hour)
+        })
+        .map_or_else(|| local.and_utc(), |t| t.to_utc())
 }
 
 /// The end of `day` in New York (the next midnight there), as UTC.
@@ -284,6 +262,11 @@ mod tests {
         assert_eq!(ny("2005-04-02 12:00"), utc("2005-04-02T17:00:00Z"));
         assert_eq!(ny("2005-04-04 12:00"), utc("2005-04-04T16:00:00Z"));
         assert_eq!(ny("2005-10-31 12:00"), utc("2005-10-31T17:00:00Z"));
+        // The hour that did not exist, and 1975's daylight time from
+        // 23 February (the energy crisis), which no rule of thumb knows.
+        assert_eq!(ny("2024-03-10 02:30"), utc("2024-03-10T06:30:00Z"));
+        assert_eq!(ny("1975-03-01 12:00"), utc("1975-03-01T16:00:00Z"));
+        assert_eq!(ny("1975-02-22 12:00"), utc("1975-02-22T17:00:00Z"));
         assert_eq!(
             end_of_day(NaiveDate::from_ymd_opt(2024, 10, 30).unwrap()),
             utc("2024-10-31T04:00:00Z")

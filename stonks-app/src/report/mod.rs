@@ -88,6 +88,8 @@ pub struct Headline {
     pub previous_sync_at: Option<DateTime<Utc>>,
     /// Money-weighted return a year of everything (XIRR).
     pub money_weighted_return: Option<Decimal>,
+    /// Why there is no return, when there is none.
+    pub return_missing: Option<String>,
     /// Cash deposited minus withdrawn, at each flow's date.
     pub net_invested_base: Decimal,
 }
@@ -247,6 +249,9 @@ impl Report {
             change_base: previous.map(|p| total_base - p.value_base),
             previous_sync_at: previous.map(|p| p.at),
             money_weighted_return: total.and_then(|t| t.money_weighted_return),
+            return_missing: total
+                .filter(|t| t.money_weighted_return.is_none())
+                .map(|t| t.notes.join("; ")),
             net_invested_base: invested
                 .last()
                 .map_or(Decimal::ZERO, |p| p.net_invested_base),

@@ -105,6 +105,9 @@ pub(super) fn render(r: &Report) -> String {
                                     None => "—",
                                 }
                             }
+                            @if let Some(why) = &h.return_missing {
+                                span.label { (why) }
+                            }
                         }
                         div.card #invested {
                             span.label { "Net invested" }

@@ -225,6 +225,7 @@ fn the_headline_is_the_portfolio_total_and_its_change() {
     let steps: Vec<Decimal> = r.invested.iter().map(|p| p.net_invested_base).collect();
     assert_eq!(steps, [d("5000.00"), d("6600.00"), d("6100.00")]);
     assert!(r.headline.money_weighted_return.is_some());
+    assert_eq!(r.headline.return_missing, None);
 }
 
 #[test]

@@ -380,6 +380,7 @@ impl HttpClient {
             e.with_operation(endpoint.clone())
                 .with_plugin(self.shared.plugin.clone())
         };
+        let mut waits = policy.schedule();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -415,10 +416,13 @@ impl HttpClient {
                     (context(error), None)
                 }
             };
-            if !error.is_retryable() || attempt >= policy.max_attempts {
+            if !error.is_retryable() {
                 return Err(error);
             }
-            let wait = policy.backoff(attempt, retry_after);
+            let Some(backoff) = waits.next() else {
+                return Err(error);
+            };
+            let wait = retry_after.map_or(backoff, RetryPolicy::server_wait);
             if Instant::now() + wait > budget_end {
                 return Err(error);
             }

@@ -1,75 +1,115 @@
-//! The gate every request of a client passes: a token bucket fed by the
-//! manifest's `network.rate_limit`, and a hold set when the server says its
-//! budget is spent (rate-limit headers, `Retry-After`). A request never
-//! waits longer than its caller's budget: it is refused at once with the
-//! time to wait instead.
+//! The gate every request of a client passes: the manifest's
+//! `network.rate_limit` as a GCRA rate limiter (`governor`), and a hold set
+//! when the server says its budget is spent (rate-limit headers,
+//! `Retry-After`). A request never waits longer than its caller's budget:
+//! it is refused at once with the time to wait instead.
 
+use std::num::NonZeroU32;
+use std::ops::Add;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use governor::Quota;
+use governor::clock::{Clock, Reference};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::{InMemoryState, NotKeyed};
 use tokio::time::Instant;
 
 use crate::manifest::RateLimit;
 
-/// Spaces requests to stay within a budget, and holds them while the server
-/// asked for a pause.
-#[derive(Debug)]
-pub struct RateLimiter {
-    /// `(capacity, tokens per second)`; `None` when the plugin declares no limit.
-    bucket: Option<(f64, f64)>,
-    state: Mutex<Bucket>,
+/// tokio's clock as governor's: the gate sleeps on tokio's timer, so it
+/// must read tokio's time (a paused test clock then pauses both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct TokioInstant(Instant);
+
+impl Add<Nanos> for TokioInstant {
+    type Output = Self;
+
+    fn add(self, n: Nanos) -> Self {
+        TokioInstant(self.0 + Duration::from(n))
+    }
 }
 
-#[derive(Debug)]
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-    hold_until: Option<Instant>,
+impl Reference for TokioInstant {
+    fn duration_since(&self, earlier: Self) -> Nanos {
+        self.0.saturating_duration_since(earlier.0).into()
+    }
+
+    fn saturating_sub(&self, d: Nanos) -> Self {
+        TokioInstant(self.0.checked_sub(d.into()).unwrap_or(self.0))
+    }
+}
+
+/// See [`TokioInstant`].
+#[derive(Debug, Clone, Copy, Default)]
+struct TokioClock;
+
+impl Clock for TokioClock {
+    type Instant = TokioInstant;
+
+    fn now(&self) -> TokioInstant {
+        TokioInstant(Instant::now())
+    }
+}
+
+type Gcra =
+    governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
+
+/// Spaces requests to stay within a budget, and holds them while the server
+/// asked for a pause.
+pub struct RateLimiter {
+    /// `None` when the plugin declares no limit.
+    limiter: Option<Gcra>,
+    hold_until: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("limited", &self.limiter.is_some())
+            .field("hold_until", &self.hold_until)
+            .finish()
+    }
 }
 
 impl RateLimiter {
-    /// A gate for `limit` (bursts of up to `limit.requests` are allowed), or
-    /// one that only holds when told to.
+    /// A gate for `limit` (bursts of up to `limit.requests`, then one
+    /// request every `per_seconds / requests`), or one that only holds when
+    /// told to.
     pub fn new(limit: Option<RateLimit>) -> Self {
-        let bucket = limit.map(|l| {
-            let capacity = f64::from(l.requests.max(1));
-            (capacity, capacity / f64::from(l.per_seconds.max(1)))
+        let limiter = limit.map(|l| {
+            let burst = NonZeroU32::new(l.requests).unwrap_or(NonZeroU32::MIN);
+            let period = Duration::from_secs(u64::from(l.per_seconds.max(1))) / burst.get();
+            let quota = Quota::with_period(period)
+                .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
+                .allow_burst(burst);
+            Gcra::direct_with_clock(quota, TokioClock)
         });
         RateLimiter {
-            bucket,
-            state: Mutex::new(Bucket {
-                tokens: bucket.map_or(0.0, |b| b.0),
-                last: Instant::now(),
-                hold_until: None,
-            }),
+            limiter,
+            hold_until: Mutex::new(None),
         }
     }
 
-    /// How long until a request may go, taking its token when it may go now.
+    /// How long until a request may go, taking its place when it may go now.
     fn try_take(&self) -> Duration {
-        let mut b = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        if let Some(until) = b.hold_until {
-            if until > now {
-                return until - now;
+        {
+            let mut hold = self.hold_until.lock().unwrap_or_else(|p| p.into_inner());
+            match *hold {
+                Some(until) if until > now => return until - now,
+                Some(_) => *hold = None,
+                None => {}
             }
-            b.hold_until = None;
         }
-        let Some((capacity, per_second)) = self.bucket else {
-            return Duration::ZERO;
-        };
-        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * per_second).min(capacity);
-        b.last = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64((1.0 - b.tokens) / per_second)
+        match self.limiter.as_ref().map(Gcra::check) {
+            None | Some(Ok(())) => Duration::ZERO,
+            Some(Err(not_until)) => not_until.wait_time_from(TokioClock.now()),
         }
     }
 
-    /// Waits until a request may be sent, then takes its token.
+    /// Waits until a request may be sent, then takes its place.
     pub async fn acquire(&self) {
         loop {
             let wait = self.try_take();
@@ -97,9 +137,9 @@ impl RateLimiter {
 
     /// Sends nothing before `until` (a server said its window resets then).
     pub fn hold_until(&self, until: Instant) {
-        let mut b = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if b.hold_until.is_none_or(|h| h < until) {
-            b.hold_until = Some(until);
+        let mut hold = self.hold_until.lock().unwrap_or_else(|p| p.into_inner());
+        if hold.is_none_or(|h| h < until) {
+            *hold = Some(until);
         }
     }
 }

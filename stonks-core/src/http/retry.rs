@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
+use backon::BackoffBuilder;
+
 use chrono::{DateTime, Utc};
 
-/// Retry with exponential backoff and full jitter, bounded in attempts and
-/// in total time.
+/// Retry with exponential backoff and jitter (the schedule is `backon`'s),
+/// bounded in attempts and in total time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -58,21 +60,24 @@ impl RetryPolicy {
         self
     }
 
-    /// The wait before attempt `attempt + 1` (`attempt` counts from 1): a
-    /// random duration up to `base * 2^(attempt-1)`, capped. A server's
-    /// `Retry-After` overrides it (plus up to 10 % jitter so clients that were
-    /// told the same time do not return together).
-    pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(ra) = retry_after {
-            let jitter = ra.mul_f64(fastrand::f64() * 0.1);
-            return ra + jitter;
-        }
-        let exp = self.base_delay.saturating_mul(
-            1u32.checked_shl(attempt.saturating_sub(1))
-                .unwrap_or(u32::MAX),
-        );
-        let ceiling = exp.min(self.max_delay);
-        ceiling.mul_f64(fastrand::f64())
+    /// The waits between attempts, from `backon`: exponential from
+    /// `base_delay` (doubling, capped at `max_delay`), each plus a random
+    /// jitter of up to itself; one fewer than `max_attempts`. The loop stops when it runs out, or when the
+    /// next wait would pass `max_elapsed` or the caller's deadline.
+    pub fn schedule(&self) -> impl Iterator<Item = Duration> + use<> {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(self.base_delay)
+            .with_max_delay(self.max_delay)
+            .with_factor(2.0)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+            .with_jitter()
+            .build()
+    }
+
+    /// The wait a server asked for with `Retry-After` (or its error), plus
+    /// up to 10 % so that clients told the same time do not return together.
+    pub fn server_wait(retry_after: Duration) -> Duration {
+        retry_after + retry_after.mul_f64(fastrand::f64() * 0.1)
     }
 }
 
@@ -112,15 +117,20 @@ mod tests {
     }
 
     #[test]
-    fn backoff_is_bounded_and_grows() {
-        let p = RetryPolicy::default().delays(Duration::from_millis(100), Duration::from_secs(1));
-        for attempt in 1..40 {
-            let ceiling = Duration::from_millis(100)
-                .saturating_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX))
-                .min(Duration::from_secs(1));
-            assert!(p.backoff(attempt, None) <= ceiling);
+    fn the_schedule_grows_is_capped_and_ends() {
+        let p = RetryPolicy::default()
+            .attempts(6)
+            .delays(Duration::from_millis(100), Duration::from_secs(1));
+        let waits: Vec<Duration> = p.schedule().collect();
+        assert_eq!(waits.len(), 5, "one wait between each two of six attempts");
+        // 100, 200, 400, 800, then capped at 1000 ms; jitter adds up to as
+        // much again.
+        for (wait, floor) in waits.iter().zip([100, 200, 400, 800, 1000]) {
+            let floor = Duration::from_millis(floor);
+            assert!(*wait >= floor && *wait <= floor * 2, "{wait:?}");
         }
-        let ra = p.backoff(1, Some(Duration::from_secs(2)));
+        assert_eq!(RetryPolicy::none().schedule().count(), 0);
+        let ra = RetryPolicy::server_wait(Duration::from_secs(2));
         assert!(ra >= Duration::from_secs(2) && ra <= Duration::from_millis(2200));
     }
 }
