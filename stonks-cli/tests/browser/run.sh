@@ -10,7 +10,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root=""
   [ "$(id -u)" -ne 0 ] && as_root="sudo"
   $as_root apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q --no-install-recommends chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q chromium >/dev/null
 fi
 venv="${STONKS_BROWSER_VENV:-target/browser-venv}"
 if [ ! -x "$venv/bin/python" ]; then
