@@ -572,3 +572,137 @@ async fn rust_log_alone_turns_on_the_request_lines() {
     // app's store commit.
     assert!(!r.err.contains("store: ledger committed"), "{}", r.err);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_that_cannot_be_read_is_left_out_and_said_in_every_format() {
+    // A file broker: deterministic, one bad position row beside a good one.
+    let ecb = MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(
+        &ledger,
+        "timestamp,kind,symbol,isin,quantity,price,amount,currency,fees,description\n\
+         2024-01-05,deposit,,,,,3000,EUR,,\n\
+         2024-01-05T12:00:00Z,buy,VWRL,IE00B3RBWM25,10,100,-1000,EUR,,\n",
+    )
+    .unwrap();
+    let positions = dir.path().join("positions.csv");
+    std::fs::write(
+        &positions,
+        "symbol,isin,name,quantity,price,currency\n\
+         VWRL,IE00B3RBWM25,Vanguard FTSE All-World,10,115,EUR\n\
+         ASML,NL0010273215,ASML Holding,lots,650.2,EUR\n",
+    )
+    .unwrap();
+    let settings = serde_json::json!({
+        "plugin": "file",
+        "path": ledger.display().to_string(),
+        "positions": positions.display().to_string(),
+        "account": "joint",
+    });
+    let path = config(dir.path(), &[("alice", settings)], Some(&ecb));
+    let path = path.to_str().unwrap();
+
+    let table = stonks(&["portfolio", "--config", path], &[]).await;
+    assert_eq!(
+        table.code,
+        0,
+        "a left-out row is not a failure: {}",
+        table.all()
+    );
+    assert!(
+        table.out.contains(
+            "1 row was left out: a broker sent something that could not be read (-v shows each)"
+        ),
+        "{}",
+        table.out
+    );
+    assert!(
+        table.out.contains("Total EUR: positions 1150 + cash 2000"),
+        "{}",
+        table.out
+    );
+
+    let each = stonks(&["portfolio", "-v", "--config", path], &[]).await;
+    let line = each
+        .out
+        .lines()
+        .find(|l| l.starts_with("left out: alice: "))
+        .unwrap_or_else(|| panic!("{}", each.out));
+    // The row's place in the file, the key and the bad value.
+    assert!(
+        line.starts_with("left out: alice: file positions.csv, field [1]: quantity: \"lots\" is not an exact decimal"),
+        "{line}"
+    );
+
+    let json = stonks(&["portfolio", "--format", "json", "--config", path], &[]).await;
+    assert_eq!(json.code, 0, "{}", json.all());
+    let v: Value = serde_json::from_str(&json.out).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{}", json.out);
+    assert_eq!(problems[0]["broker"], "alice");
+    assert_eq!(problems[0]["endpoint"], "file positions.csv");
+    assert_eq!(problems[0]["field"], "[1]");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("quantity: \"lots\"")
+    );
+    let held = v["positions"].as_array().unwrap();
+    assert_eq!(held.len(), 1, "the good row stands");
+    assert_eq!(held[0]["account"], "joint", "positions name their account");
+    assert_eq!(held[0]["market_value_base"], "1150");
+    assert_eq!(v["cash"][0]["account"], "joint");
+
+    let csv = stonks(&["portfolio", "--format", "csv", "--config", path], &[]).await;
+    assert_eq!(csv.code, 0, "{}", csv.all());
+    let mut rows = csv.out.lines();
+    assert_eq!(
+        rows.next(),
+        Some(
+            "broker,account,symbol,isin,name,asset_class,quantity,currency,price,market_value,market_value_base"
+        )
+    );
+    assert!(
+        rows.any(|r| r.starts_with("alice,joint,VWRL,IE00B3RBWM25,")),
+        "{}",
+        csv.out
+    );
+    assert!(
+        csv.err.contains(
+            "1 row was left out: a broker sent something that could not be read (-v shows each)"
+        ),
+        "CSV keeps its rows clean and says it on stderr: {}",
+        csv.err
+    );
+
+    // The ledger: a bad row is counted on stderr; JSON stays a list.
+    let mut text = std::fs::read_to_string(&ledger).unwrap();
+    text.push_str("2024-02-01,deposit,,,,,much,EUR,,\n");
+    std::fs::write(&ledger, text).unwrap();
+    let listed = stonks(&["transactions", "--config", path], &[]).await;
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    assert!(listed.out.ends_with("2 entries\n"), "{}", listed.out);
+    assert!(
+        listed.err.contains(
+            "1 row was left out: a broker sent something that could not be read (-v shows each)"
+        ),
+        "{}",
+        listed.err
+    );
+    let listed = stonks(
+        &["transactions", "-v", "--format", "json", "--config", path],
+        &[],
+    )
+    .await;
+    let entries: Value = serde_json::from_str(&listed.out).unwrap();
+    assert_eq!(entries.as_array().map(Vec::len), Some(2));
+    assert!(
+        listed
+            .err
+            .contains("alice: left out: file ledger.csv, field [2]: amount: \"much\""),
+        "{}",
+        listed.err
+    );
+}

@@ -331,11 +331,13 @@ impl<'de, T> Rows<'de, T> {
                         serde_json::Value::Number(n) => Some(n.to_string()),
                         _ => None,
                     });
-                let mut p = ReadProblem::new(endpoint, b.message.clone())
+                // The id and the message come from the row too: a server
+                // may echo a secret into any of them.
+                let mut p = ReadProblem::new(endpoint, redactor.redact(&b.message).into_owned())
                     .field(format!("[{}]", b.index))
                     .excerpt(&redactor.redact(b.raw));
                 if let Some(id) = id {
-                    p = p.item(id);
+                    p = p.item(redactor.redact(&id).into_owned());
                 }
                 p
             })
@@ -544,6 +546,33 @@ mod tests {
         let err = ConvertError::new("no rows").error("GET /balance");
         assert_eq!(err.kind(), &crate::ErrorKind::Protocol);
         assert_eq!(err.protocol_details().unwrap().endpoint, "GET /balance");
+    }
+
+    #[test]
+    fn a_bad_rows_excerpt_never_shows_a_secret() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Account<'a> {
+            iban: &'a str,
+            amount: Lenient<rust_decimal::Decimal>,
+        }
+        // A server that echoes the session id into a row it then breaks:
+        // as the row's id, and as the bad value itself.
+        let body = r#"[{"iban":"NL91","amount":"1"},{"iban":"sess-7f3a9c2e","amount":"x"},
+                       {"iban":"NL92","amount":"sess-7f3a9c2e"}]"#;
+        let rows: Rows<'_, Account<'_>> = serde_json::from_str(body).unwrap();
+        let mut redactor = crate::http::Redactor::new();
+        redactor.add("sess-7f3a9c2e");
+        let problems = rows.problems("GET /account", "iban", &redactor);
+        assert_eq!(problems.len(), 2);
+        let shown = format!(
+            "{} {:?} {} {:?}",
+            problems[0], problems[0], problems[1], problems[1]
+        );
+        assert!(!shown.contains("sess-7f3a9c2e"), "{shown}");
+        assert_eq!(problems[0].item.as_deref(), Some("[REDACTED]"));
+        assert_eq!(problems[1].item.as_deref(), Some("NL92"));
+        assert!(problems[1].message.contains("[REDACTED]"), "{shown}");
     }
 
     #[test]
