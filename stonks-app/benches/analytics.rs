@@ -2,12 +2,8 @@
 //! 100 ms each), with rates for every day of the ledger so that every cost
 //! and proceed is also converted to the base currency.
 
-use std::collections::BTreeMap;
-
-use chrono::{NaiveDate, TimeDelta};
 use criterion::{Criterion, criterion_group, criterion_main};
-use stonks::fx::RateTable;
-use stonks::{Currency, Decimal};
+use stonks::Currency;
 use stonks_app::analytics::{Analysis, Method, RateHistory, Scope};
 
 const ENTRIES: usize = 100_000;
@@ -19,15 +15,7 @@ fn analysis() -> Analysis {
         .collect();
     let first = ledger[0].1.timestamp.date_naive();
     let last = ledger[ledger.len() - 1].1.timestamp.date_naive();
-    let days = (last - first).num_days();
-    let tables = (0..=days).map(|d| {
-        let date: NaiveDate = first + TimeDelta::days(d);
-        RateTable {
-            base: Currency::EUR,
-            date,
-            rates: BTreeMap::from([(Currency::USD, Decimal::new(10_800 + d % 400, 4))]),
-        }
-    });
+    let tables = stonks_testkit::synthetic::daily_rates(first, (last - first).num_days());
     let history = RateHistory::new(tables);
     Analysis {
         base: Currency::EUR,

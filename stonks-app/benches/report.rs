@@ -1,11 +1,8 @@
 //! The report of a 10,000-entry ledger with a year of daily syncs (target:
 //! under a second to build and render, under 2 MB of HTML).
 
-use std::collections::BTreeMap;
-
-use chrono::{NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 use criterion::{Criterion, criterion_group, criterion_main};
-use stonks::fx::RateTable;
 use stonks::v2::{CashBalance, PortfolioSnapshot};
 use stonks::{Currency, Decimal, Money};
 use stonks_app::analytics::{Analysis, RateHistory};
@@ -21,15 +18,7 @@ fn inputs() -> (Analysis, Vec<StoredSnapshot>) {
         .collect();
     let first = ledger[0].1.timestamp.date_naive();
     let last = ledger[ledger.len() - 1].1.timestamp.date_naive();
-    let days = (last - first).num_days() + SYNCS;
-    let tables = (0..=days).map(|d| {
-        let date: NaiveDate = first + TimeDelta::days(d);
-        RateTable {
-            base: Currency::EUR,
-            date,
-            rates: BTreeMap::from([(Currency::USD, Decimal::new(10_800 + d % 400, 4))]),
-        }
-    });
+    let tables = stonks_testkit::synthetic::daily_rates(first, (last - first).num_days() + SYNCS);
     let history = RateHistory::new(tables);
     let start = ledger[ledger.len() - 1].1.timestamp;
     let stored: Vec<StoredSnapshot> = (0..SYNCS)

@@ -3,11 +3,29 @@
 //! * [`ledger`]: ledger entries shaped like a DEGIRO account's (trades with
 //!   fees in EUR and USD, dividends with their withholding, deposits);
 //! * [`flex_statement`]: an IBKR Activity Flex statement with every
-//!   attribute a real row carries, written to any `Write`.
+//!   attribute a real row carries, written to any `Write`;
+//! * [`daily_rates`]: EUR rate tables for every day of a span.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use stonks_core::fx::RateTable;
 use stonks_core::v2::{LedgerEntry, LedgerKind};
 use stonks_core::{AssetClass, Currency, Decimal, Instrument, Isin, Money};
+
+/// A EUR rate table for each day from `first` for `days` more days, USD
+/// moving between 1.0800 and 1.1199, so that every amount of a generated
+/// ledger converts at its own date's rate.
+pub fn daily_rates(first: NaiveDate, days: i64) -> Vec<RateTable> {
+    (0..=days)
+        .map(|d| RateTable {
+            base: Currency::EUR,
+            date: first + TimeDelta::days(d),
+            rates: std::collections::BTreeMap::from([(
+                Currency::USD,
+                Decimal::new(10_800 + d % 400, 4),
+            )]),
+        })
+        .collect()
+}
 
 /// Real ISINs (valid check digits) the generated entries cycle through.
 const ISINS: [&str; 8] = [
