@@ -706,3 +706,59 @@ async fn a_row_that_cannot_be_read_is_left_out_and_said_in_every_format() {
         listed.err
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_portfolio_that_hangs_is_cut_and_the_others_still_shown() {
+    let bitvavo = MockBitvavo::start().await;
+    let alpaca = MockAlpaca::start().await;
+    let ecb = MockEcb::start().await;
+    bitvavo.slow_endpoint("/balance", Duration::from_secs(120));
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &[
+            (
+                "bitvavo",
+                with(bitvavo.config(), serde_json::json!({"timeout_secs": 3})),
+            ),
+            ("alpaca", alpaca.config()),
+        ],
+        Some(&ecb),
+    );
+    let started = Instant::now();
+    let r = stonks(
+        &[
+            "portfolio",
+            "--format",
+            "json",
+            "--config",
+            path.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "cut at its budget"
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    let v: Value = serde_json::from_str(&r.out).unwrap();
+    let brokers = v["brokers"].as_array().unwrap();
+    let bitvavo_line = brokers.iter().find(|b| b["id"] == "bitvavo").unwrap();
+    assert_eq!(bitvavo_line["status"], "error");
+    let why = bitvavo_line["error"].as_str().unwrap();
+    assert!(
+        why.contains("timed out after 3 s reading the portfolio") && why.contains("GET /balance"),
+        "{why}"
+    );
+    let alpaca_line = brokers.iter().find(|b| b["id"] == "alpaca").unwrap();
+    assert_eq!(alpaca_line["status"], "ok");
+    assert!(
+        v["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["broker"] == "alpaca")
+            && !v["positions"].as_array().unwrap().is_empty()
+    );
+}
