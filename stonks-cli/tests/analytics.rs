@@ -267,3 +267,48 @@ fn every_analysis_runs_in_the_sandbox() {
         "sales at every sandbox broker: {brokers:?}"
     );
 }
+
+/// The sandbox's brokers are accounts a real broker could report: what each
+/// one's ledger adds up to is what it says it holds, so the holdings report
+/// finds no difference at any of them (MockBitvavo's balances and
+/// MockDegiro's positions are derived from their histories, as MockAlpaca's
+/// and MockIbkr's are).
+#[test]
+fn the_sandbox_ledgers_add_up_to_the_brokers_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sqlite");
+    let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
+    let h = json(&stonks(
+        &["holdings", "--sandbox", "--format", "json"],
+        &env,
+    ));
+    let brokers = ["alpaca", "bitvavo", "degiro", "ibkr"];
+    let held: std::collections::BTreeSet<&str> = h["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["broker"].as_str())
+        .collect();
+    assert_eq!(
+        held,
+        brokers.into_iter().collect(),
+        "every broker synced and reconciled"
+    );
+    for broker in brokers {
+        let theirs: Vec<&Value> = h["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["broker"] == broker)
+            .collect();
+        assert!(theirs.is_empty(), "{broker}: {theirs:#?}");
+    }
+    // Nor is anything sold or sent that was not held.
+    let problems = h["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .all(|p| !p.as_str().unwrap().contains("were held")),
+        "{problems:#?}"
+    );
+}

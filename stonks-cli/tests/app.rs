@@ -131,33 +131,41 @@ async fn sandbox_portfolio_json_contract() {
         .iter()
         .find(|p| p["isin"] == "NL0010273215")
         .unwrap();
+    // DEGIRO's row: bought 2 and 2, a third of them sold.
     assert_eq!(
         (asml["quantity"].as_str(), asml["market_value"].as_str()),
-        (Some("12.0"), Some("7827.6"))
+        (Some("3.0"), Some("1956.9"))
     );
     let aapl = positions
         .iter()
         .find(|p| p["isin"] == "US0378331005")
         .unwrap();
     // DEGIRO values a USD position in the base currency itself
-    // (25 x 229.87 USD at its 0.9240 EUR per USD): no second conversion.
+    // (7 x 229.87 USD at its 0.9240 EUR per USD): no second conversion.
     assert_eq!(
         (aapl["currency"].as_str(), aapl["price"].as_str()),
         (Some("USD"), Some("229.87"))
     );
-    assert_eq!(aapl["market_value_base"], "5310.0");
-    let usd_cash = v["cash"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["currency"] == "USD" && c["broker"] == "degiro")
-        .unwrap();
-    assert_eq!(
+    assert_eq!(aapl["market_value_base"], "1486.8");
+    let usd_cash = |broker: &str| {
+        let c = v["cash"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["currency"] == "USD" && c["broker"] == broker)
+            .unwrap();
         (
-            usd_cash["amount"].as_str(),
-            usd_cash["amount_base"].as_str()
-        ),
-        (Some("412.08"), Some("390.89"))
+            c["amount"].as_str().unwrap().to_owned(),
+            c["amount_base"].as_str().unwrap().to_owned(),
+        )
+    };
+    // DEGIRO's AutoFX converts every USD amount its movements book: its USD
+    // row is there, and empty.
+    assert_eq!(usd_cash("degiro"), ("0.0".to_owned(), "0".to_owned()));
+    // USD cash is valued at the day's rate.
+    assert_eq!(
+        usd_cash("ibkr"),
+        ("23213.98".to_owned(), "22020.47".to_owned())
     );
     let totals = &v["totals"];
     assert!(totals["total_base"].is_string() && totals["unvalued"] == 2);
@@ -301,6 +309,8 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
         "staking_reward",
         "transfer",
         "fx_conversion",
+        // NVIDIA's 10-for-1 split at DEGIRO.
+        "split",
         "other",
     ];
     assert!(kinds.iter().all(|k| allowed.contains(k)), "{kinds:?}");
@@ -351,8 +361,11 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
         .iter()
         .find(|c| c["currency"] == "USD")
         .unwrap();
+    // DEGIRO's USD row is empty (AutoFX converts every USD amount), but
+    // valuing it still takes the day's USD rate: without it, `null`.
     assert_eq!(
-        usd["amount_base"], "390.89",
+        (&usd["amount"], &usd["amount_base"]),
+        (&Value::from("0.0"), &Value::from("0")),
         "the day's rates were cached in the store"
     );
 }

@@ -159,8 +159,8 @@ async fn start_and_end_keep_the_transfers_inside_the_window() {
     };
     let (y2024, y2025) = (ms(2024), ms(2025));
     // The account: 24 monthly EUR deposits from 2024-01-01, 13 of them in
-    // 2024; 5 withdrawals, 2 of them in 2024.
-    for (path, all, in_2024) in [("/depositHistory", 24, 13), ("/withdrawalHistory", 5, 2)] {
+    // 2024, and one of XNO in May 2024; 5 withdrawals, 2 of them in 2024.
+    for (path, all, in_2024) in [("/depositHistory", 25, 14), ("/withdrawalHistory", 5, 2)] {
         assert_eq!(transfer_times(&mock, path).await.len(), all, "{path}");
         let window = format!("{path}?start={y2024}&end={}", y2025 - 1);
         let inside = transfer_times(&mock, &window).await;

@@ -10,7 +10,7 @@ use stonks_core::v2::{
 use stonks_core::wire::{ConvertError, Rows, parse_decimal};
 use stonks_core::{AssetClass, Currency, Instrument, Isin, Money, ReadProblem, Result};
 
-use crate::descriptions::{CashKind, classify_cash_movement};
+use crate::descriptions::{CashKind, classify_cash_movement, stated_units};
 use crate::wire;
 
 /// The asset class of a DEGIRO `productType`.
@@ -559,6 +559,19 @@ pub fn window_entries(
             .and_then(|p| ctx.instruments.get(&p.0))
             .cloned();
         e.description = Some(m.description.to_string());
+        // A fund conversion moves the fund's units, which DEGIRO states in
+        // its description only: in at the stated price (their basis), or out.
+        if class == Some(CashKind::FundConversion)
+            && let Some((units, price)) = stated_units(&m.description)
+        {
+            e.quantity = Some(units);
+            e.price = Some(Money::new(price, m.currency));
+            e.cost_basis = units
+                .is_sign_positive()
+                .then(|| units.checked_mul(price))
+                .flatten()
+                .map(|c| Money::new(c, m.currency));
+        }
         match class {
             Some(CashKind::Dividend) => dividends.push((
                 m.product_id.map(|p| p.0),

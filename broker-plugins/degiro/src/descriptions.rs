@@ -1,6 +1,8 @@
 //! What a DEGIRO cash movement is, from its `type` and its localised
 //! description: tables per language, most specific first.
 
+use rust_decimal::Decimal;
+
 /// What a cash movement is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CashKind {
@@ -210,6 +212,47 @@ const TRADE_WORDS: &[&str] = &[
     "acquisto", "vendita", "venda",
 ];
 
+/// The words of a buy among [`TRADE_WORDS`]; the others are a sale's.
+const BUY_WORDS: &[&str] = &["koop", "buy", "kauf", "achat", "compra", "acquisto"];
+
+/// A number as DEGIRO writes it in a description: `9.940,12` in the
+/// languages that write a decimal comma, `9,940.12` in English.
+fn described_number(text: &str, decimal_comma: bool) -> Option<Decimal> {
+    let (group, point) = if decimal_comma {
+        ('.', ',')
+    } else {
+        (',', '.')
+    };
+    let plain: String = text
+        .chars()
+        .filter(|c| *c != group)
+        .map(|c| if c == point { '.' } else { c })
+        .collect();
+    stonks_core::wire::parse_decimal(&plain).ok()
+}
+
+/// The units and price a description states (`Conversie geldmarktfonds:
+/// Koop 0,0251 @ 9.940,12 EUR`, `Buy 20 @ 52.39 USD`): units signed, in
+/// positive, out negative; `None` when it states none.
+pub fn stated_units(description: &str) -> Option<(Decimal, Decimal)> {
+    let words: Vec<&str> = description.split_whitespace().collect();
+    words.windows(4).find_map(|w| {
+        let verb = w[0].to_lowercase();
+        if !TRADE_WORDS.contains(&verb.as_str()) || w[2] != "@" {
+            return None;
+        }
+        let decimal_comma = !matches!(verb.as_str(), "buy" | "sell");
+        let units = described_number(w[1], decimal_comma)?;
+        let price = described_number(w[3], decimal_comma)?;
+        let sign = if BUY_WORDS.contains(&verb.as_str()) {
+            Decimal::ONE
+        } else {
+            Decimal::NEGATIVE_ONE
+        };
+        Some((sign * units, price))
+    })
+}
+
 /// Classifies a cash movement by its `type` and localised `description`;
 /// `None` when no table knows it (the caller keeps it as `other`).
 pub fn classify_cash_movement(kind: Option<&str>, description: &str) -> Option<CashKind> {
@@ -334,6 +377,33 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_fund_conversion_states_its_units_and_price() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            stated_units("Conversie geldmarktfonds: Koop 0,0251 @ 9.940,12 EUR"),
+            Some((d("0.0251"), d("9940.12")))
+        );
+        assert_eq!(
+            stated_units("Conversie geldmarktfonds: Verkoop 12,49 @ 1,0045 EUR"),
+            Some((d("-12.49"), d("1.0045")))
+        );
+        assert_eq!(
+            stated_units("Money Market fund conversion: Buy 1,000.5 @ 9,951.3411 EUR"),
+            Some((d("1000.5"), d("9951.3411"))),
+            "English writes a decimal point"
+        );
+        assert_eq!(
+            stated_units("Geldmarktfonds Umwandlung: Verkauf 2 @ 1.000,5 EUR"),
+            Some((d("-2"), d("1000.5")))
+        );
+        assert_eq!(stated_units("Koersverandering geldmarktfonds (EUR)"), None);
+        assert_eq!(
+            stated_units("Conversie geldmarktfonds: Koop veel @ 1 EUR"),
+            None
+        );
+    }
+
     mod never_panics {
         use super::super::*;
         use proptest::prelude::*;
@@ -343,6 +413,7 @@ mod tests {
             #[test]
             fn any_description(kind in proptest::option::of(any::<String>()), desc in any::<String>()) {
                 let _ = classify_cash_movement(kind.as_deref(), &desc);
+                let _ = stated_units(&desc);
             }
         }
     }

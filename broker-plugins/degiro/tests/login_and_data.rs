@@ -112,28 +112,31 @@ async fn plain_login_then_config_client_and_portfolio() {
     );
     assert_eq!(asml.instrument.broker_id, "331868");
     assert_eq!(asml.instrument.exchange.as_deref(), Some("200"));
-    assert_eq!(asml.quantity, d("12"));
+    // Bought 2 + 2, a third of the 4 sold: 3 left, at a break-even of
+    // 529.36 (what they cost with fees).
+    assert_eq!(asml.quantity, d("3"));
     assert_eq!(asml.price.as_ref().unwrap().amount, d("652.3"));
-    assert_eq!(asml.market_value.as_ref().unwrap().amount, d("7827.6"));
-    assert_eq!(asml.cost_basis.as_ref().unwrap().amount, d("6481.80"));
-    assert_eq!(asml.unrealized_pnl.as_ref().unwrap().amount, d("1345.80"));
+    assert_eq!(asml.market_value.as_ref().unwrap().amount, d("1956.9"));
+    assert_eq!(asml.cost_basis.as_ref().unwrap().amount, d("1588.08"));
+    assert_eq!(asml.unrealized_pnl.as_ref().unwrap().amount, d("368.82"));
     let aapl = snap
         .positions
         .iter()
         .find(|p| p.instrument.symbol.as_deref() == Some("AAPL"))
         .unwrap();
-    // DEGIRO sends a USD position's value in EUR: 25 x 229.87 USD x 0.9240.
+    // DEGIRO sends a USD position's value in EUR: 7 x 229.87 USD x 0.9240.
     assert_eq!(
         aapl.market_value,
         Some(stonks_core::Money::new(
-            d("5310.00"),
+            d("1486.80"),
             stonks_core::Currency::EUR
         ))
     );
+    // 7 x the break-even of 200.8758 USD: the buy, its fees at its rate.
     assert_eq!(
         aapl.cost_basis,
         Some(stonks_core::Money::new(
-            d("3758.25"),
+            d("1406.1306"),
             stonks_core::Currency::USD
         ))
     );
@@ -155,9 +158,11 @@ async fn plain_login_then_config_client_and_portfolio() {
         .iter()
         .map(|c| (c.amount.currency.to_string(), c.amount.amount))
         .collect();
+    // What the cash movements add up to: 7931.33 at DEGIRO and 2250 swept
+    // to flatex; no USD, as AutoFX converts every USD amount.
     assert_eq!(
         cash,
-        BTreeMap::from([("EUR".into(), d("1514.87")), ("USD".into(), d("412.08"))])
+        BTreeMap::from([("EUR".into(), d("10181.33")), ("USD".into(), d("0"))])
     );
 
     let all = r
@@ -301,13 +306,15 @@ async fn ledger_merges_trades_and_cash_movements() {
         *kinds.entry(e.kind.as_str().to_owned()).or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = [
-        ("buy", 67),
-        ("sell", 5),
+        ("buy", 43),
+        ("sell", 4),
+        ("split", 1),
         ("deposit", 36),
         ("withdrawal", 1),
         ("dividend", 12),
         ("tax", 12),
-        ("fx_conversion", 24),
+        // Two legs for each dividend and for each USD trade (AutoFX).
+        ("fx_conversion", 48),
         ("transfer", 19),
         ("fee", 3),
         ("interest", 7),
@@ -322,7 +329,9 @@ async fn ledger_merges_trades_and_cash_movements() {
         "each trade once, its cash leg and fee not again"
     );
 
-    let (trades, _) = mock.history_size();
+    // Every row of v4/transactions but NVIDIA's two split rows is a trade.
+    let (rows, _) = mock.history_size();
+    let trades = rows - 2;
     assert_eq!(entries.iter().filter(|e| e.kind.is_trade()).count(), trades);
     let trade_fees: Vec<&stonks_core::Money> = entries
         .iter()
@@ -331,6 +340,24 @@ async fn ledger_merges_trades_and_cash_movements() {
         .collect();
     assert_eq!(trade_fees.len(), trades, "every trade carries its fee");
     assert!(trade_fees.iter().all(|f| f.currency.as_str() == "EUR"));
+    let split = entries
+        .iter()
+        .find(|e| e.kind == LedgerKind::Split)
+        .unwrap();
+    assert_eq!(
+        split.instrument.as_ref().unwrap().symbol.as_deref(),
+        Some("NVDA")
+    );
+    assert_eq!(split.quantity, Some(d("9")), "1 share became 10");
+    let fund = entries
+        .iter()
+        .find(|e| e.kind == LedgerKind::Transfer && e.quantity.is_some())
+        .unwrap();
+    assert_eq!(
+        (fund.quantity, fund.cost_basis.map(|c| c.amount)),
+        (Some(d("0.0251")), Some(d("249.497012"))),
+        "the fund's units, from its conversion's description"
+    );
     let first = entries.iter().find(|e| e.kind == LedgerKind::Buy).unwrap();
     assert!(first.id.starts_with("trade-"));
     assert!(first.instrument.as_ref().unwrap().isin.is_some());

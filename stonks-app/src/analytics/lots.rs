@@ -9,7 +9,8 @@
 //! lots beside the parent's, with the stated fraction of its cost);
 //! mergers (the old lots become lots of the new instrument, dates and cost
 //! kept); staking rewards (lots at zero cost); crypto moved as the asset
-//! itself (a Bitvavo deposit, withdrawal or reward in BTC; a fee taken in
+//! itself (a Bitvavo deposit, withdrawal, transfer or reward in BTC, or an
+//! entry of a kind the contracts do not name paid in a coin; a fee taken in
 //! the coin). Fees enter the cost of a buy and reduce the proceeds of a
 //! sell. Nothing here panics or goes negative: a sell beyond the holding
 //! realizes what was held and reports the rest.
@@ -841,10 +842,22 @@ impl Replayer<'_> {
     /// take the stated basis, else a matching out-leg's lots, else an
     /// unknown cost.
     fn transfer(&mut self, broker: &str, e: &LedgerEntry) {
-        let (Some(i), Some(q)) = (&e.instrument, e.quantity.filter(|q| !q.is_zero())) else {
-            return; // cash between accounts: no units
-        };
-        self.units_moved(broker, e, &i.clone(), q);
+        // Cash between accounts moves no units.
+        if let Some((i, q)) = Self::units_of(e) {
+            self.units_moved(broker, e, &i, q);
+        }
+    }
+
+    /// The instrument and signed units an entry moves: its own, else a
+    /// coin's when its amount is in one (a coin moved as itself).
+    fn units_of(e: &LedgerEntry) -> Option<(Instrument, Decimal)> {
+        match (&e.instrument, e.quantity.filter(|q| !q.is_zero())) {
+            (Some(i), Some(q)) => Some((i.clone(), q)),
+            (None, _) if is_asset_currency(e.amount.currency) && !e.amount.amount.is_zero() => {
+                Some((coin(e.amount.currency), e.amount.amount))
+            }
+            _ => None,
+        }
     }
 
     fn units_moved(&mut self, broker: &str, e: &LedgerEntry, i: &Instrument, q: Decimal) {
@@ -976,10 +989,11 @@ impl Replayer<'_> {
     }
 
     /// A kind the contracts do not name, moving units of an instrument
-    /// (a corporate action a broker spells its own way): the units move,
-    /// with an unknown cost when they come in.
+    /// (a corporate action a broker spells its own way) or of a coin (a
+    /// crypto broker's type newer than its plugin, paid in the coin): the
+    /// units move, with an unknown cost when they come in.
     fn other(&mut self, broker: &str, e: &LedgerEntry) {
-        if let (Some(i), Some(q)) = (&e.instrument, e.quantity.filter(|q| !q.is_zero())) {
+        if let Some((i, q)) = Self::units_of(e) {
             if q > Decimal::ZERO {
                 self.problem(
                     broker,
@@ -987,11 +1001,11 @@ impl Replayer<'_> {
                     format!(
                         "{} brings {q} {} in with no cost basis: cost unknown",
                         e.kind,
-                        identity(i)
+                        identity(&i)
                     ),
                 );
             }
-            self.units_moved(broker, e, &i.clone(), q);
+            self.units_moved(broker, e, &i, q);
         }
     }
 }

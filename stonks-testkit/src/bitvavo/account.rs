@@ -1,16 +1,25 @@
 //! The realistic account `MockBitvavo` serves, built in code so every number
 //! a test asserts can be traced back here.
 //!
-//! * 24 assets; 23 balances, among them EUR cash, dust (DOGE, ALGO), a zero
-//!   balance (LTC), an asset whose EUR market has no price (FET) and one with
-//!   no EUR market at all (XNO);
+//! * 24 assets; 23 balances, among them EUR cash (part of it held back by
+//!   an open order, `inOrder`), dust (DOGE, ALGO), a zero balance (LTC), an
+//!   asset whose EUR market has no price (FET) and one with no EUR market at
+//!   all (XNO, deposited from a wallet);
 //! * staked ETH and SOL, kept apart from `/balance` as Bitvavo does;
-//! * 2 years of history: monthly EUR deposits, weekly buys, sells, weekly
-//!   staking rewards, crypto withdrawals, an affiliate payout, an internal
-//!   transfer and a type newer than this code (`launchpool_reward`).
+//! * 2 years of history: monthly EUR deposits, weekly buys of every asset
+//!   held in turn, sells (LTC sold out, DOGE and ALGO down to dust), weekly
+//!   staking rewards, crypto withdrawals, a crypto deposit, an affiliate
+//!   payout, an internal transfer of USDC and a type newer than this code
+//!   (`launchpool_reward`).
+//!
+//! No balance is written down: `/balance` and `/stakingBalance` are what the
+//! history adds up to ([`totals`]), split by what open orders hold back
+//! ([`IN_ORDER`]) and what is staked ([`STAKED_PRINCIPAL`] and the rewards),
+//! so the account stays one a real exchange could report. No asset goes
+//! below zero at any point of the history.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
 /// One asset: symbol, name, decimals, EUR price (None: market has no price),
@@ -72,41 +81,34 @@ pub(crate) const ASSETS: &[AssetRow] = &[
     asset("XNO", "Nano", 8, None, false),
 ];
 
-/// `(symbol, available, inOrder)` as `/balance` sends them.
-pub(crate) const BALANCES: &[(&str, &str, &str)] = &[
-    ("EUR", "1523.47", "250.00"),
-    ("BTC", "0.04812345", "0.01000000"),
-    ("ETH", "1.57", "0"),
-    ("SOL", "12.5", "0"),
-    ("ADA", "1520.123456", "0"),
-    ("DOT", "40.1", "0"),
-    ("XRP", "300", "0"),
-    ("LTC", "0", "0"),
-    ("LINK", "25.5", "0"),
-    ("POL", "1000", "0"),
-    ("AVAX", "3.2", "0"),
-    ("ATOM", "10", "0"),
-    ("DOGE", "0.00000012", "0"),
-    ("SHIB", "12500000", "0"),
-    ("UNI", "7.77", "0"),
-    ("AAVE", "0.25", "0"),
-    ("XLM", "500", "0"),
-    ("ALGO", "0.000001", "0"),
-    ("NEAR", "15", "0"),
-    ("1INCH", "100", "0"),
-    ("USDC", "50.25", "0"),
-    ("FET", "20", "0"),
-    ("XNO", "3", "0"),
-];
+/// What open limit orders hold back, `(symbol, inOrder)`: part of the
+/// balance, not available.
+pub(crate) const IN_ORDER: &[(&str, &str)] = &[("EUR", "250.00"), ("BTC", "0.005")];
 
-/// `(symbol, amount)` as `/stakingBalance` sends them.
-pub(crate) const STAKING: &[(&str, &str)] = &[("ETH", "1.25"), ("SOL", "30")];
+/// What was moved into staking before the history begins, `(symbol,
+/// amount)`; every staking reward is staked again, so `/stakingBalance`
+/// is this plus the rewards and `/balance` holds the rest. Bitvavo's
+/// history records no move into or out of staking.
+pub(crate) const STAKED_PRINCIPAL: &[(&str, &str)] = &[("ETH", "0.05"), ("SOL", "0.5")];
+
+/// A Nano wallet, which the XNO (no EUR market: it can only be deposited)
+/// came from.
+const NANO_WALLET: &str = "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3";
+
+/// The dust left after selling all but crumbs: `(symbol, units)`.
+const DUST: &[(&str, &str)] = &[("DOGE", "0.00000012"), ("ALGO", "0.000001")];
 
 /// The account holder's bank account, which EUR deposits come from.
 pub(crate) const IBAN: &str = "NL91ABNA0417164300";
 
-/// Assets bought in the weekly buys, in rotation.
-const BOUGHT: &[&str] = &["BTC", "ETH", "SOL", "ADA", "DOT", "LINK", "AVAX", "ATOM"];
+/// Assets bought in the weekly buys, in rotation (four rounds in two
+/// years): every asset the account holds except XNO, which has no EUR
+/// market and came in as a deposit; bitcoin most often.
+const BOUGHT: &[&str] = &[
+    "ETH", "SOL", "BTC", "ADA", "DOT", "XRP", "LINK", "BTC", "USDC", "AVAX", "ATOM", "POL", "BTC",
+    "DOGE", "SHIB", "UNI", "AAVE", "BTC", "XLM", "ALGO", "NEAR", "1INCH", "BTC", "LTC", "FET",
+    "ETH",
+];
 
 pub(crate) fn assets_json() -> Value {
     Value::Array(
@@ -155,20 +157,106 @@ pub(crate) fn prices_json() -> Value {
     Value::Array(out)
 }
 
-pub(crate) fn balances_json() -> Value {
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap_or_default()
+}
+
+fn amount(item: &Value, field: &str) -> Decimal {
+    item[field].as_str().map(dec).unwrap_or_default()
+}
+
+fn lookup(table: &[(&str, &str)], symbol: &str) -> Decimal {
+    table
+        .iter()
+        .find(|(s, _)| *s == symbol)
+        .map_or(Decimal::ZERO, |(_, a)| dec(a))
+}
+
+/// What the history adds up to, per asset: every asset it ever moved (a
+/// sold-out one at zero), oldest entry first. What an entry received comes
+/// in and what it sent goes out; a trade's fee is charged beside its
+/// amounts, in the fee's currency (EUR here: on top of a buy's `sentAmount`,
+/// out of a sell's `receivedAmount`), while a deposit's or withdrawal's
+/// amount is what moved on the account, its fee within it (Bitvavo takes a
+/// withdrawal's network fee out of the amount unless asked to add it).
+/// Staking rewards come in as any receipt; `/balance` and
+/// `/stakingBalance` split the total between them.
+pub(crate) fn totals(history: &[Value]) -> Vec<(String, Decimal)> {
+    let mut totals: std::collections::HashMap<String, Decimal> = Default::default();
+    for item in history.iter().rev() {
+        if let Some(c) = item["receivedCurrency"].as_str() {
+            *totals.entry(c.to_owned()).or_default() += amount(item, "receivedAmount");
+        }
+        if let Some(c) = item["sentCurrency"].as_str() {
+            *totals.entry(c.to_owned()).or_default() -= amount(item, "sentAmount");
+        }
+        if matches!(item["type"].as_str(), Some("buy" | "sell"))
+            && let Some(c) = item["feesCurrency"].as_str()
+        {
+            *totals.entry(c.to_owned()).or_default() -= amount(item, "feesAmount");
+        }
+    }
+    // In the order of `/assets`; an asset never moved has no balance.
+    ASSETS
+        .iter()
+        .filter_map(|a| Some((a.symbol.to_owned(), *totals.get(a.symbol)?)))
+        .collect()
+}
+
+/// The staked amount of `symbol`: its principal and every reward since.
+fn staked(history: &[Value], symbol: &str) -> Decimal {
+    let rewards: Decimal = history
+        .iter()
+        .filter(|i| i["type"] == "staking" && i["receivedCurrency"] == symbol)
+        .map(|i| amount(i, "receivedAmount"))
+        .sum();
+    lookup(STAKED_PRINCIPAL, symbol) + rewards
+}
+
+/// Text as Bitvavo sends a balance: EUR in cents, a coin without trailing
+/// zeros.
+fn shown(symbol: &str, amount: Decimal) -> String {
+    if symbol == "EUR" {
+        format!("{:.2}", amount)
+    } else {
+        amount.normalize().to_string()
+    }
+}
+
+/// `(symbol, available, inOrder)` as `/balance` sends them: what the
+/// history adds up to, less what is staked, split into what open orders
+/// hold back and the rest.
+pub(crate) fn balances(history: &[Value]) -> Vec<(String, String, String)> {
+    totals(history)
+        .into_iter()
+        .map(|(symbol, total)| {
+            let available = total - staked(history, &symbol) - lookup(IN_ORDER, &symbol);
+            let in_order = IN_ORDER
+                .iter()
+                .find(|(s, _)| *s == symbol)
+                .map_or("0", |(_, text)| text)
+                .to_owned();
+            (symbol.clone(), shown(&symbol, available), in_order)
+        })
+        .collect()
+}
+
+pub(crate) fn balances_json(history: &[Value]) -> Value {
     Value::Array(
-        BALANCES
-            .iter()
+        balances(history)
+            .into_iter()
             .map(|(s, a, o)| json!({"symbol": s, "available": a, "inOrder": o}))
             .collect(),
     )
 }
 
-pub(crate) fn staking_json() -> Value {
+pub(crate) fn staking_json(history: &[Value]) -> Value {
     Value::Array(
-        STAKING
+        STAKED_PRINCIPAL
             .iter()
-            .map(|(s, a)| json!({"symbol": s, "amount": a}))
+            .map(
+                |(s, _)| json!({"symbol": s, "amount": staked(history, s).normalize().to_string()}),
+            )
             .collect(),
     )
 }
@@ -196,6 +284,31 @@ fn price_of(symbol: &str, week: i64) -> Decimal {
     // Prices wander by up to +-20 % over the weeks.
     let wobble = Decimal::new(80 + (week * 37 % 41), 2);
     (base * wobble).round_dp(base.scale().max(2))
+}
+
+/// The decimals Bitvavo keeps of an asset.
+fn decimals(symbol: &str) -> u32 {
+    ASSETS
+        .iter()
+        .find(|a| a.symbol == symbol)
+        .map_or(8, |a| a.decimals)
+}
+
+/// A sale of `qty` units of `symbol` for EUR at the week's price, its fee
+/// out of the proceeds.
+fn sell(at: DateTime<Utc>, symbol: &str, qty: Decimal, week: i64) -> Item {
+    let price = price_of(symbol, week);
+    let eur = (qty * price).round_dp(2);
+    Item {
+        at,
+        kind: "sell",
+        fields: json!({
+            "priceCurrency": "EUR", "priceAmount": price.to_string(),
+            "sentCurrency": symbol, "sentAmount": qty.to_string(),
+            "receivedCurrency": "EUR", "receivedAmount": eur.to_string(),
+            "feesCurrency": "EUR", "feesAmount": (eur * Decimal::new(25, 4)).round_dp(2).to_string()
+        }),
+    }
 }
 
 /// One history item in Bitvavo's shape; absent fields are left out, as the
@@ -226,13 +339,16 @@ pub(crate) fn history() -> Vec<Value> {
                            "address": IBAN}),
         });
     }
+    // What the buys and sells so far leave of each asset, to sell out of.
+    let mut held: std::collections::HashMap<&str, Decimal> = Default::default();
     for week in 0..104i64 {
         let at = start + Duration::days(week * 7 + 2) + Duration::minutes(week * 13 % 600);
         let symbol = BOUGHT[(week as usize) % BOUGHT.len()];
         let price = price_of(symbol, week);
-        let eur = Decimal::new(100 + week % 5 * 25, 0);
-        let qty = (eur / price).round_dp(8);
+        let eur = Decimal::new(50 + week % 5 * 25, 0);
+        let qty = (eur / price).round_dp_with_strategy(decimals(symbol), RoundingStrategy::ToZero);
         let fee = (eur * Decimal::new(25, 4)).round_dp(2);
+        *held.entry(symbol).or_default() += qty;
         items.push(Item {
             at,
             kind: "buy",
@@ -243,34 +359,28 @@ pub(crate) fn history() -> Vec<Value> {
                 "feesCurrency": "EUR", "feesAmount": fee.to_string()
             }),
         });
-        // Weekly staking rewards on ETH and SOL.
+        // Weekly staking rewards on ETH, every other week on SOL (each
+        // after its first buy).
         let reward_at = at + Duration::days(3);
         items.push(Item {
             at: reward_at,
             kind: "staking",
             fields: json!({"receivedCurrency": "ETH", "receivedAmount": Decimal::new(51 + week % 7, 6).to_string()}),
         });
-        if week % 2 == 0 {
+        if week % 2 == 1 {
             items.push(Item {
                 at: reward_at + Duration::hours(1),
                 kind: "staking",
                 fields: json!({"receivedCurrency": "SOL", "receivedAmount": Decimal::new(2_300 + week * 3, 5).to_string()}),
             });
         }
-        if week % 13 == 6 {
-            let price = price_of("BTC", week);
-            let qty = Decimal::new(150, 5);
-            let eur = (qty * price).round_dp(2);
-            items.push(Item {
-                at: at + Duration::hours(5),
-                kind: "sell",
-                fields: json!({
-                    "priceCurrency": "EUR", "priceAmount": price.to_string(),
-                    "sentCurrency": "BTC", "sentAmount": qty.to_string(),
-                    "receivedCurrency": "EUR", "receivedAmount": eur.to_string(),
-                    "feesCurrency": "EUR", "feesAmount": (eur * Decimal::new(25, 4)).round_dp(2).to_string()
-                }),
-            });
+        if week % 26 == 24 {
+            items.push(sell(
+                at + Duration::hours(5),
+                "BTC",
+                Decimal::new(1, 3),
+                week,
+            ));
         }
         if week % 26 == 20 {
             items.push(Item {
@@ -284,11 +394,25 @@ pub(crate) fn history() -> Vec<Value> {
             });
         }
     }
+    // After the last buys: LTC sold out (a zero balance), DOGE and ALGO
+    // sold down to dust.
+    let end = start + Duration::days(104 * 7);
+    for (n, symbol) in ["LTC", "DOGE", "ALGO"].into_iter().enumerate() {
+        let all = held.get(symbol).copied().unwrap_or_default();
+        let qty = all - lookup(DUST, symbol);
+        items.push(sell(end + Duration::hours(n as i64 + 1), symbol, qty, 104));
+    }
     let odd = [
         (
             start + Duration::days(45),
             "affiliate",
             json!({"receivedCurrency": "EUR", "receivedAmount": "10"}),
+        ),
+        (
+            start + Duration::days(150) + Duration::hours(7),
+            "deposit",
+            json!({"receivedCurrency": "XNO", "receivedAmount": "3", "feesCurrency": "XNO", "feesAmount": "0",
+                   "address": NANO_WALLET}),
         ),
         (
             start + Duration::days(200),

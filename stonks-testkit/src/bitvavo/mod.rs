@@ -3,8 +3,10 @@
 //! It checks key, timestamp window and HMAC-SHA256 signature of every
 //! private call, exactly as Bitvavo does, and answers 403 with Bitvavo's
 //! error body when they are wrong. It sends Bitvavo's rate-limit headers on
-//! every answer, pages `/account/history`, and serves the account in
-//! account described in `account.rs` (24 assets, 300 history entries).
+//! every answer, pages `/account/history`, and serves the account
+//! described in `account.rs` (24 assets, 300 history entries), whose
+//! balances are what its history adds up to (entries added to the history,
+//! such as late bookings, count too).
 //! Fault switches come from [`Faults`].
 
 mod account;
@@ -371,7 +373,7 @@ impl Responder {
                 json!({"tier": "0", "volume": "1543.21", "taker": "0.0025", "maker": "0.0015"}).to_string(),
             ),
             ("GET", "/balance") => {
-                let all = account::balances_json();
+                let all = account::balances_json(&lock(&self.state.history));
                 match query("symbol") {
                     None => (200, all.to_string()),
                     // Filtered by symbol: still a list, of one.
@@ -384,7 +386,10 @@ impl Responder {
                     }
                 }
             }
-            ("GET", "/stakingBalance") => (200, account::staking_json().to_string()),
+            ("GET", "/stakingBalance") => (
+                200,
+                account::staking_json(&lock(&self.state.history)).to_string(),
+            ),
             ("GET", "/account/history") => self.history_page(&query),
             ("GET", "/depositHistory") => self.transfers("deposit", &query),
             ("GET", "/withdrawalHistory") => self.transfers("withdrawal", &query),
@@ -635,5 +640,59 @@ mod tests {
         }
         // Newest first.
         assert!(account::executed_ms(&h[0]) > account::executed_ms(&h[h.len() - 1]));
+    }
+
+    /// Every balance is what the history adds up to, and no asset ever
+    /// went below zero on the way: a real account's history.
+    #[test]
+    fn balances_are_what_the_history_adds_up_to() {
+        let h = account::history();
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+        let mut running: std::collections::HashMap<String, rust_decimal::Decimal> =
+            Default::default();
+        for (n, item) in h.iter().enumerate().rev() {
+            // The running totals after this entry are the totals of the
+            // history up to it.
+            let upto = account::totals(&h[n..]);
+            for (symbol, total) in &upto {
+                assert!(
+                    !total.is_sign_negative() || total.is_zero(),
+                    "{symbol} at {total} after {item}"
+                );
+                running.insert(symbol.clone(), *total);
+            }
+        }
+        let balances = account::balances(&h);
+        assert_eq!(
+            balances.len(),
+            23,
+            "every asset but TRX, which was never held"
+        );
+        let by: std::collections::HashMap<&str, (&str, &str)> = balances
+            .iter()
+            .map(|(s, a, o)| (s.as_str(), (a.as_str(), o.as_str())))
+            .collect();
+        assert_eq!(by["LTC"], ("0", "0"), "sold out");
+        assert_eq!(by["DOGE"], ("0.00000012", "0"), "dust");
+        assert_eq!(by["ALGO"], ("0.000001", "0"), "dust");
+        assert_eq!(by["XNO"], ("3", "0"), "deposited: XNO has no EUR market");
+        assert_eq!(by["EUR"].1, "250.00", "an open order holds EUR back");
+        assert!(!by.contains_key("TRX"));
+        for (symbol, available, in_order) in &balances {
+            assert!(d(available) >= rust_decimal::Decimal::ZERO, "{symbol}");
+            let staked = account::staking_json(&h)
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["symbol"] == symbol.as_str())
+                .map_or(rust_decimal::Decimal::ZERO, |s| {
+                    d(s["amount"].as_str().unwrap())
+                });
+            assert_eq!(
+                d(available) + d(in_order) + staked,
+                running[symbol],
+                "{symbol}: available + in order + staked is the history's total"
+            );
+        }
     }
 }

@@ -303,12 +303,11 @@ impl Responder {
         for (prefix, answer) in [
             (
                 "/trading/secure/v5/update/",
-                account::update_json as fn() -> Value,
+                account::update_json as fn(&account::Booked) -> Value,
             ),
-            (
-                "/trading/secure/v5/account/info/",
-                account::account_info_json,
-            ),
+            ("/trading/secure/v5/account/info/", |_: &account::Booked| {
+                account::account_info_json()
+            }),
         ] {
             if let Some(rest) = path.strip_prefix(prefix) {
                 let Some((account, session)) = rest.split_once(";jsessionid=") else {
@@ -320,7 +319,7 @@ impl Responder {
                 if account != INT_ACCOUNT.to_string() {
                     return (404, json!({"errors": [{"text": "Unknown account"}]}));
                 }
-                return (200, answer());
+                return (200, answer(&self.state.history));
             }
         }
         if !self.session_ok(query(req, "sessionId").as_deref()) {

@@ -238,6 +238,26 @@ fn money_market_fund_movements_are_transfers_and_income() {
             ("failed payment", "0".into()),
         ]
     );
+    // The conversion moves the fund's units its description states, at
+    // their price.
+    let conversion = &entries[0];
+    assert_eq!(conversion.quantity, Some(d("0.000001")));
+    assert_eq!(
+        conversion.price,
+        Some(Money::new(d("9951.3411"), Currency::EUR))
+    );
+    assert_eq!(
+        conversion.cost_basis,
+        Some(Money::new(d("0.0099513411"), Currency::EUR))
+    );
+    assert_eq!(
+        conversion.instrument.as_ref().unwrap().broker_id,
+        "15694498"
+    );
+    let out = cash.replace("Koop 0,000001", "Verkoop 0,000001");
+    let (entries, _) = window(r#"{"data":[]}"#, &out);
+    assert_eq!(entries[0].quantity, Some(d("-0.000001")));
+    assert_eq!(entries[0].cost_basis, None, "units out state no basis");
 }
 
 #[test]
