@@ -11,6 +11,11 @@ use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr};
 use crate::app::App;
 use crate::config::{AppConfig, BrokerConfig, FxConfig};
 
+/// The default sandbox store's file: named after the mocks' accounts, so a
+/// store synced from an earlier version of them (other ids, other
+/// holdings) is not mixed with today's. Bump it when their data changes.
+const SANDBOX_STORE: &str = "stonks-2.sqlite";
+
 /// The mock brokers of the sandbox, alive as long as the app.
 pub(crate) struct Sandbox {
     _alpaca: MockAlpaca,
@@ -51,7 +56,7 @@ impl App {
             .unwrap_or_else(|| {
                 std::env::temp_dir()
                     .join("stonks-sandbox")
-                    .join("stonks.sqlite")
+                    .join(SANDBOX_STORE)
             });
         let config = AppConfig {
             base_currency: Currency::EUR,
