@@ -580,6 +580,27 @@ async fn self_fees(registry: &Registry, id: &str) -> Result<bool, Error> {
         .any(|e| !e.fees.is_empty()))
 }
 
+/// Every page of the ledger up to now with a page size of `limit` (the
+/// broker's own when `None`), as its entry ids sorted and the number of
+/// pages: the two reads of a "one page costs one page" test.
+pub async fn ids_and_pages<S: stonks_core::v2::TransactionService>(
+    ledger: &S,
+    limit: Option<u32>,
+) -> Result<(Vec<String>, usize), Error> {
+    use futures::StreamExt;
+    use stonks_core::v2::TransactionServiceExt;
+    let mut query = TransactionQuery::new().until(chrono::Utc::now());
+    query.limit = limit;
+    let mut pages = ledger.pages(query);
+    let (mut ids, mut n) = (Vec::new(), 0usize);
+    while let Some(page) = pages.next().await {
+        n += 1;
+        ids.extend(page?.items.into_iter().map(|e| e.id));
+    }
+    ids.sort();
+    Ok((ids, n))
+}
+
 /// Every entry of `query`, through the stream helper.
 pub async fn read_all(
     registry: &Registry,

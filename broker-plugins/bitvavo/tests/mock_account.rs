@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use futures::StreamExt;
-use stonks_core::v2::{PortfolioQuery, TransactionQuery, TransactionServiceExt, collect_ledger};
+use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockBitvavo;
+use stonks_testkit::conformance::ids_and_pages;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -195,19 +195,7 @@ async fn one_page_costs_one_page_of_requests() {
     let ledger = r.transactions_v2("bitvavo").unwrap();
     let read = |limit: Option<u32>| {
         let ledger = ledger.clone();
-        async move {
-            let mut q = TransactionQuery::new().until(chrono::Utc::now());
-            q.limit = limit;
-            let mut pages = ledger.pages(q);
-            let mut ids = Vec::new();
-            let mut n = 0;
-            while let Some(page) = pages.next().await {
-                n += 1;
-                ids.extend(page.unwrap().items.into_iter().map(|e| e.id));
-            }
-            ids.sort();
-            (ids, n)
-        }
+        async move { ids_and_pages(&ledger, limit).await.unwrap() }
     };
     let before = history_requests(&mock).await;
     let (small, small_pages) = read(Some(10)).await;

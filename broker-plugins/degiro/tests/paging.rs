@@ -1,10 +1,9 @@
 //! One page costs one page: the ledger pages by reporting window, and each
 //! page asks DEGIRO for that window only, whatever the caller's page size.
 
-use futures::StreamExt;
 use stonks_core::Registry;
-use stonks_core::v2::{TransactionQuery, TransactionServiceExt};
 use stonks_testkit::MockDegiro;
+use stonks_testkit::conformance::ids_and_pages;
 
 /// The reporting requests the mock received: (transactions, account overview).
 async fn reporting_requests(mock: &MockDegiro) -> (usize, usize) {
@@ -23,18 +22,7 @@ async fn each_page_asks_for_its_own_window_once() {
     let ledger = r.transactions_v2("degiro").unwrap();
     let read = |limit: Option<u32>| {
         let ledger = ledger.clone();
-        async move {
-            let mut q = TransactionQuery::new().until(chrono::Utc::now());
-            q.limit = limit;
-            let mut pages = ledger.pages(q);
-            let (mut ids, mut n) = (Vec::new(), 0usize);
-            while let Some(page) = pages.next().await {
-                n += 1;
-                ids.extend(page.unwrap().items.into_iter().map(|e| e.id));
-            }
-            ids.sort();
-            (ids, n)
-        }
+        async move { ids_and_pages(&ledger, limit).await.unwrap() }
     };
     let before = reporting_requests(&mock).await;
     let (small, small_pages) = read(Some(10)).await;
