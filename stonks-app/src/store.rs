@@ -63,6 +63,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX portfolio_history_time ON portfolio_history (taken_at);
     INSERT INTO portfolio_history (broker, taken_at, snapshot)
         SELECT broker, fetched_at, snapshot FROM portfolio;",
+    // A broker's latest snapshot is the newest of its history: no copy.
+    "DROP TABLE portfolio;",
 ];
 
 /// An open store.
@@ -290,7 +292,7 @@ impl Store {
 
     /// Keeps `broker`'s portfolio as read by the run of `taken_at` (every
     /// broker of one run shares it, so a run is one point of the value
-    /// over time): the latest one for `--offline`, and one of the history.
+    /// over time); the newest is what `--offline` answers.
     pub fn record_portfolio(
         &self,
         broker: &str,
@@ -300,20 +302,12 @@ impl Store {
         self.writable()?;
         let json = serde_json::to_string(snapshot).map_err(err)?;
         let at = taken_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        tx.execute(
-            "INSERT INTO portfolio (broker, fetched_at, snapshot) VALUES (?1, ?2, ?3)
-             ON CONFLICT (broker) DO UPDATE SET fetched_at = excluded.fetched_at, snapshot = excluded.snapshot",
-            params![broker, at, json],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO portfolio_history (broker, taken_at, snapshot) VALUES (?1, ?2, ?3)",
-            params![broker, at, json],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(busy)?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO portfolio_history (broker, taken_at, snapshot) VALUES (?1, ?2, ?3)",
+                params![broker, at, json],
+            )
+            .map_err(err)?;
         Ok(())
     }
 
@@ -322,7 +316,7 @@ impl Store {
         let text: Option<String> = self
             .conn
             .query_row(
-                "SELECT fetched_at FROM portfolio WHERE broker = ?1",
+                "SELECT taken_at FROM portfolio_history WHERE broker = ?1 ORDER BY taken_at DESC LIMIT 1",
                 params![broker],
                 |r| r.get(0),
             )
@@ -381,7 +375,7 @@ impl Store {
         let json: Option<String> = self
             .conn
             .query_row(
-                "SELECT snapshot FROM portfolio WHERE broker = ?1",
+                "SELECT snapshot FROM portfolio_history WHERE broker = ?1 ORDER BY taken_at DESC LIMIT 1",
                 params![broker],
                 |r| r.get(0),
             )

@@ -1,6 +1,6 @@
 //! The Bitvavo plugin against `MockBitvavo`: no account, no network.
 //!
-//! `cargo run -p stonks-broker-bitvavo --example mock_portfolio`
+//! `cargo run -p stonks-broker-bitvavo --example bitvavo_mock`
 
 use stonks_core::Registry;
 use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};

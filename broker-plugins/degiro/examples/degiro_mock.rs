@@ -1,7 +1,7 @@
 //! The DEGIRO plugin against `MockDegiro` with a TOTP login: no account, no
 //! network.
 //!
-//! `cargo run -p stonks-broker-degiro --example mock_portfolio`
+//! `cargo run -p stonks-broker-degiro --example degiro_mock`
 
 use stonks_core::Registry;
 use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};

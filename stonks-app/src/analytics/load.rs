@@ -15,6 +15,16 @@ impl Analysis {
     /// reads what the analyses need from it. The sync's outcomes say what
     /// failed; the analysis still covers what the store holds.
     pub async fn load(app: &App, offline: bool) -> Result<(Analysis, Vec<SyncOutcome>)> {
+        let (analysis, outcomes, _) = Self::load_with_store(app, offline).await?;
+        Ok((analysis, outcomes))
+    }
+
+    /// [`Analysis::load`], keeping the store open for what else the caller
+    /// reads from it (the report's portfolio history).
+    pub(crate) async fn load_with_store(
+        app: &App,
+        offline: bool,
+    ) -> Result<(Analysis, Vec<SyncOutcome>, Store)> {
         let mut store = app.open_store()?;
         let outcomes = if offline {
             Vec::new()
@@ -22,7 +32,7 @@ impl Analysis {
             ledger::sync(app, &mut store, &|_, _| {}).await
         };
         let analysis = Self::from_store(app, &store, offline).await?;
-        Ok((analysis, outcomes))
+        Ok((analysis, outcomes, store))
     }
 
     /// What the store holds for the configured brokers, with rates.

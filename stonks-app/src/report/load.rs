@@ -5,7 +5,7 @@ use super::{BrokerLine, Locale, Report};
 use crate::analytics::Analysis;
 use crate::app::App;
 use crate::error::Result;
-use crate::ledger::{self, SyncOutcome};
+use crate::ledger::SyncOutcome;
 
 /// A report and what the sync before it did (empty when offline).
 pub type Loaded = (Report, Vec<SyncOutcome>);
@@ -15,13 +15,7 @@ impl Report {
     /// of what the store holds. A broker that failed is in the report's
     /// broker lines with its error; the rest of the report stands.
     pub async fn load(app: &App, offline: bool, locale: Locale) -> Result<Loaded> {
-        let mut store = app.open_store()?;
-        let outcomes = if offline {
-            Vec::new()
-        } else {
-            ledger::sync(app, &mut store, &|_, _| {}).await
-        };
-        let analysis = Analysis::from_store(app, &store, offline).await?;
+        let (analysis, outcomes, store) = Analysis::load_with_store(app, offline).await?;
         let ids: Vec<String> = app.config.enabled().map(|(id, _)| id.clone()).collect();
         let (history, unreadable) = store.portfolio_history(&ids)?;
         let mut brokers = Vec::with_capacity(ids.len());

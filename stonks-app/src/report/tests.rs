@@ -363,8 +363,8 @@ fn many_syncs_are_thinned_to_one_point_a_day_and_keep_the_newest() {
     let kept = thin(points);
     assert!(kept.len() <= MAX_POINTS, "{}", kept.len());
     assert_eq!(kept.last().unwrap().value_base, Decimal::from(19_999));
-    // Weekly: 20,000 hours is 834 days, more than MAX_POINTS days? No:
-    // 834 days fit, so one point a day, each the day's last.
+    // 20,000 hours span 834 days, fewer than MAX_POINTS: one point a
+    // day, each the day's last.
     assert_eq!(kept.len(), 834);
     assert_eq!(kept[0].value_base, Decimal::from(23));
 }

@@ -1,7 +1,9 @@
 //! What the analysis commands share: the app, a sync unless `--offline`
 //! (its failures said on stderr), and the stored answers.
 
+use stonks_app::App;
 use stonks_app::analytics::Analysis;
+use stonks_app::ledger::SyncOutcome;
 
 use super::Flags;
 
@@ -12,16 +14,27 @@ pub async fn load(
     offline: bool,
 ) -> Result<(Analysis, bool), Box<dyn std::error::Error>> {
     let app = super::start(flags).await?;
+    say_unstarted(&app);
+    let (analysis, outcomes) = Analysis::load(&app, offline).await?;
+    Ok((analysis, say_failures(&app, &outcomes)))
+}
+
+/// Says on stderr which brokers could not be started.
+pub fn say_unstarted(app: &App) {
     for (_, why) in &app.failed {
         eprintln!("{}", crate::render::table::text(why, 400));
     }
-    let (analysis, outcomes) = Analysis::load(&app, offline).await?;
+}
+
+/// Says on stderr which brokers' syncs failed; whether any broker could not
+/// be started or synced.
+pub fn say_failures(app: &App, outcomes: &[SyncOutcome]) -> bool {
     let mut failed = !app.failed.is_empty();
     for o in outcomes.iter().filter(|o| o.failed()) {
         eprintln!("{}", crate::render::table::text(&o.summary(), 400));
         failed = true;
     }
-    Ok((analysis, failed))
+    failed
 }
 
 /// Writes `problems` under a table: a count, or each with `-v`.

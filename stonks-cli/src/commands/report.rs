@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use stonks_app::report::{Locale, Report};
 
-use super::{Flags, Outcome, exit};
+use super::{Flags, Outcome, analysis, exit};
 
 /// Where `stonks report` writes unless told: the current directory.
 pub const DEFAULT_OUTPUT: &str = "stonks-report.html";
@@ -23,15 +23,9 @@ pub async fn run(
 ) -> Outcome {
     let locale: Locale = locale.parse()?;
     let app = super::start(flags).await?;
-    for (_, why) in &app.failed {
-        eprintln!("{}", crate::render::table::text(why, 400));
-    }
+    analysis::say_unstarted(&app);
     let (report, outcomes) = Report::load(&app, offline, locale).await?;
-    let mut failed = !app.failed.is_empty();
-    for o in outcomes.iter().filter(|o| o.failed()) {
-        eprintln!("{}", crate::render::table::text(&o.summary(), 400));
-        failed = true;
-    }
+    let failed = analysis::say_failures(&app, &outcomes);
     let html = report.html();
     if output == Path::new("-") {
         out.write_all(html.as_bytes())?;
