@@ -420,6 +420,8 @@ impl Replayer<'_> {
             };
             self.holdings.insert(key.clone(), h);
         }
+        // ok: inserted just above when missing; `entry` would clone the key
+        // on every call of this hot path.
         self.holdings
             .get_mut(key)
             .expect("inserted above when missing")
