@@ -2,9 +2,9 @@
 //! environment (`"env:VAR_NAME"`).
 //!
 //! Every problem names the file, the key and the line, and none shows a
-//! secret: a syntax error's line is shown with the value of a secret key
-//! (any field a plugin's manifest marks secret) or of an unterminated string
-//! masked.
+//! secret: a syntax error's line is shown with every string and comment
+//! masked, and the value of a secret key (any field a plugin's manifest
+//! marks secret) too, whatever TOML shape it is written in.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -150,43 +150,145 @@ fn syntax_error(text: &str, e: &toml::de::Error, secrets: &BTreeSet<String>) -> 
     let Some(span) = e.span() else {
         return message.to_owned();
     };
-    let start = span.start.min(text.len());
+    let start = floor_char_boundary(text, span.start);
     let line_no = text[..start].matches('\n').count() + 1;
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..start].chars().count() + 1;
-    let line = text[line_start..].lines().next().unwrap_or_default();
     format!(
         "line {line_no}, column {column}: {message}\n  {line_no} | {}",
-        masked_line(line, secrets)
+        masked_line(text, line_start, secrets)
     )
 }
 
-/// `line` as it may be shown: the value of a key that is secret, or of a
-/// string that never ends, replaced by `[REDACTED]`.
-fn masked_line(line: &str, secrets: &BTreeSet<String>) -> String {
-    const MASK: &str = "[REDACTED]";
-    let Some((key, value)) = line.split_once('=') else {
-        // No `key =`: only an unterminated string can be a secret here.
-        return if line.matches('"').count() % 2 == 1 || line.matches('\'').count() % 2 == 1 {
-            MASK.to_owned()
-        } else {
-            line.to_owned()
-        };
-    };
-    let name = key
-        .trim()
-        .trim_matches('"')
-        .rsplit('.')
-        .next()
-        .unwrap_or_default();
-    let value = value.trim();
-    let unterminated = (value.starts_with('"') && (value.len() < 2 || !value[1..].contains('"')))
-        || (value.starts_with('\'') && (value.len() < 2 || !value[1..].contains('\'')));
-    if secrets.contains(name) || unterminated {
-        format!("{} = {MASK}", key.trim_end())
-    } else {
-        line.to_owned()
+/// The largest char boundary of `text` at or before `i`.
+fn floor_char_boundary(text: &str, i: usize) -> usize {
+    (0..=i.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+const MASK: &str = "[REDACTED]";
+
+/// The line at `line_start` as it may be shown. Rather safe than helpful:
+/// every string and comment is masked; so is the whole line when it
+/// continues a value begun above (a multi-line string, array or inline
+/// table), when it is neither a table header nor `key = value`, and
+/// everything after its `=` when it names a secret key (any case, or
+/// spelled with escapes). What is left is keys, structure and bare words
+/// such as `username = jane` (a forgotten quote).
+fn masked_line(text: &str, line_start: usize, secrets: &BTreeSet<String>) -> String {
+    let mut lexer = Lexer::default();
+    lexer.mask(&text[..line_start]);
+    if lexer.quote.is_some() || lexer.depth > 0 {
+        return MASK.to_owned();
     }
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    let masked = lexer.mask(line);
+    let lower = line.to_lowercase();
+    let names_secret =
+        line.contains('\\') || secrets.iter().any(|s| lower.contains(&s.to_lowercase()));
+    let code = masked.split('#').next().unwrap_or_default().trim();
+    match masked.split_once('=') {
+        Some((key, _)) if names_secret => format!("{} = {MASK}", key.trim_end()),
+        Some(_) => masked,
+        None if code.is_empty() || (code.starts_with('[') && code.ends_with(']')) => masked,
+        None => MASK.to_owned(),
+    }
+}
+
+/// String delimiters, longest first.
+const QUOTES: [&str; 4] = ["\"\"\"", "'''", "\"", "'"];
+
+/// Just enough of TOML's lexical structure to know what is a string or a
+/// comment, and whether a line continues a value begun above.
+#[derive(Default)]
+struct Lexer {
+    /// The delimiter of the string the text is in.
+    quote: Option<&'static str>,
+    /// Open `[` and `{` of values (not of table headers).
+    depth: usize,
+    /// Whether this line has had its `=` (a `[` after it opens an array).
+    after_eq: bool,
+}
+
+impl Lexer {
+    /// `text` with each string's content and each comment replaced by
+    /// [`MASK`]; the lexer ends in the state after it.
+    fn mask(&mut self, text: &str) -> String {
+        let mut out = String::new();
+        let mut i = 0;
+        while i < text.len() {
+            let rest = &text[i..];
+            if let Some(q) = self.quote {
+                let (len, closed) = string_body(rest, q);
+                if len > 0 {
+                    out.push_str(MASK);
+                }
+                i += len;
+                // A one-line string ends at its line even when unterminated.
+                if closed || q.len() == 1 {
+                    self.quote = None;
+                }
+                if closed {
+                    out.push_str(q);
+                    i += q.len();
+                }
+                continue;
+            }
+            if let Some(q) = QUOTES.into_iter().find(|q| rest.starts_with(q)) {
+                out.push_str(q);
+                self.quote = Some(q);
+                i += q.len();
+                continue;
+            }
+            let Some(c) = rest.chars().next() else { break };
+            match c {
+                '#' => {
+                    out.push_str("# ");
+                    out.push_str(MASK);
+                    i += rest.find('\n').unwrap_or(rest.len());
+                    continue;
+                }
+                '\n' if self.depth == 0 => self.after_eq = false,
+                '=' => self.after_eq = true,
+                '[' | '{' if self.depth > 0 || self.after_eq => self.depth += 1,
+                ']' | '}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+            out.push(c);
+            i += c.len_utf8();
+        }
+        out
+    }
+}
+
+/// The length of a string's content at the start of `rest`, and whether its
+/// closing delimiter `q` follows (else it runs to the line's end, or the
+/// text's end for a multi-line string).
+fn string_body(rest: &str, q: &str) -> (usize, bool) {
+    let escapes = q.starts_with('"');
+    let multi_line = q.len() == 3;
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if rest[i..].starts_with(q) {
+            // `""""` closes after one quote of content (up to two).
+            let extra = rest[i + q.len()..]
+                .chars()
+                .take(2)
+                .take_while(|&x| multi_line && q.starts_with(x))
+                .count();
+            return (i + extra, true);
+        }
+        match c {
+            '\\' if escapes => {
+                chars.next();
+            }
+            '\n' if !multi_line => return (i, false),
+            _ => {}
+        }
+    }
+    (rest.len(), false)
 }
 
 fn bad(path: &str, why: impl std::fmt::Display) -> String {
@@ -487,6 +589,124 @@ mod tests {
         // A line with no secret is shown as it is, to help the user.
         let err = AppConfig::parse("[brokers.degiro]\nusername = jane\n", &secrets()).unwrap_err();
         assert!(err.contains("username = jane"), "{err}");
+    }
+
+    /// Every shape TOML gives a secret, each with a syntax error on the
+    /// secret's line or inside it: the error names the line, and the
+    /// secret is never in it.
+    #[test]
+    fn syntax_errors_never_show_a_secret_in_any_toml_shape() {
+        const S: &str = "s3cr3t-XYZ";
+        for (shape, text, line) in [
+            (
+                "inline table",
+                "[brokers]\nbitvavo = { api_key = \"k\", api_secret = \"s3cr3t-XYZ\" oops }\n",
+                2,
+            ),
+            (
+                "multi-line inline table",
+                "[brokers]\nbitvavo = {\n  api_key = \"k\",\n  api_secret = \"s3cr3t-XYZ\" oops\n}\n",
+                4,
+            ),
+            (
+                "dotted key",
+                "[brokers]\nbitvavo.api_secret = \"s3cr3t-XYZ\" oops\n",
+                2,
+            ),
+            (
+                "quoted key",
+                "[brokers.bitvavo]\n\"api_secret\" = \"s3cr3t-XYZ\" oops\n",
+                2,
+            ),
+            (
+                "spaces around =",
+                "[brokers.bitvavo]\napi_secret   =   \"s3cr3t-XYZ\"   oops\n",
+                2,
+            ),
+            (
+                "literal string",
+                "[brokers.bitvavo]\napi_secret = 's3cr3t-XYZ' oops\n",
+                2,
+            ),
+            (
+                "unterminated literal",
+                "[brokers.bitvavo]\napi_secret = 's3cr3t-XYZ\n",
+                2,
+            ),
+            (
+                "bare value",
+                "[brokers.bitvavo]\napi_secret = s3cr3t-XYZ\n",
+                2,
+            ),
+            (
+                "two pairs on a line",
+                "[brokers.bitvavo]\napi_key = \"k\" api_secret = \"s3cr3t-XYZ\"\n",
+                2,
+            ),
+            (
+                "secret under another key",
+                "[brokers.bitvavo]\nnote = \"s3cr3t-XYZ\" oops\n",
+                2,
+            ),
+            (
+                "array",
+                "[brokers.bitvavo]\napi_secret = [\"s3cr3t-XYZ\" oops]\n",
+                2,
+            ),
+            (
+                "multi-line array",
+                "[brokers.bitvavo]\napi_secret = [\n  \"s3cr3t-XYZ\" oops\n]\n",
+                3,
+            ),
+            (
+                "multi-line array, bare",
+                "[brokers.bitvavo]\napi_secret = [\n  s3cr3t-XYZ\n]\n",
+                3,
+            ),
+            (
+                "multi-line basic string, bad escape",
+                "[brokers.bitvavo]\napi_secret = \"\"\"\ns3cr3t-XYZ \\q\n\"\"\"\n",
+                3,
+            ),
+            (
+                "multi-line basic string, after it",
+                "[brokers.bitvavo]\napi_secret = \"\"\"\ns3cr3t-XYZ\n\"\"\" oops\n",
+                4,
+            ),
+            (
+                "multi-line literal string, after it",
+                "[brokers.bitvavo]\napi_secret = '''\ns3cr3t-XYZ\n''' oops\n",
+                4,
+            ),
+            (
+                "multi-line basic string on one line",
+                "[brokers.bitvavo]\napi_secret = \"\"\"s3cr3t-XYZ\"\"\" oops\n",
+                2,
+            ),
+            (
+                "commented-out secret",
+                "[brokers.bitvavo]\napi_key = oops # api_secret = \"s3cr3t-XYZ\"\n",
+                2,
+            ),
+            (
+                "pasted on its own line",
+                "[brokers.bitvavo]\ns3cr3t-XYZ\n",
+                2,
+            ),
+            ("after a header", "[brokers.bitvavo] s3cr3t-XYZ\n", 1),
+            (
+                "uppercase key",
+                "[brokers.bitvavo]\nAPI_SECRET = s3cr3t-XYZ\n",
+                2,
+            ),
+        ] {
+            let err = AppConfig::parse(text, &secrets()).unwrap_err();
+            assert!(!err.contains(S), "{shape}: {err}");
+            assert!(
+                err.starts_with(&format!("line {line}, column ")),
+                "{shape}: {err}"
+            );
+        }
     }
 
     #[test]
