@@ -246,6 +246,10 @@ pub struct SyncOutcome {
     pub new: Option<usize>,
     /// Rows the broker sent that could not be read, and were left out.
     pub problems: Vec<String>,
+    /// Whether the cursor stayed where it was because rows were left out:
+    /// the next sync reads the same range again, so a row the broker
+    /// corrects is picked up then.
+    pub cursor_held: bool,
     /// Whether its portfolio snapshot was stored.
     pub portfolio_stored: bool,
     /// What failed, if anything.
@@ -269,7 +273,14 @@ impl SyncOutcome {
         if !self.problems.is_empty() {
             let n = self.problems.len();
             let rows = if n == 1 { "row" } else { "rows" };
-            parts.push(format!("{n} unreadable {rows} left out (-v lists them)"));
+            let again = if self.cursor_held {
+                ", read again next sync"
+            } else {
+                ""
+            };
+            parts.push(format!(
+                "{n} unreadable {rows} left out{again} (-v lists them)"
+            ));
         }
         parts.push(if self.portfolio_stored {
             "portfolio stored".to_owned()
@@ -375,6 +386,7 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
         read: None,
         new: None,
         problems: Vec::new(),
+        cursor_held: false,
         portfolio_stored: false,
         error: None,
     };
@@ -385,7 +397,12 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
         Some(Ok((entries, problems))) => {
             out.read = Some(entries.len());
             out.problems = problems.iter().map(ToString::to_string).collect();
-            match store.commit_sync(id, &entries, read.started) {
+            // The cursor only moves over what was stored: with rows left
+            // out, what was read is stored and the cursor stays, so the
+            // next sync reads the range again (and the corrected row).
+            out.cursor_held = !problems.is_empty();
+            let until = (!out.cursor_held).then_some(read.started);
+            match store.commit_sync(id, &entries, until) {
                 Ok(new) => out.new = Some(new),
                 Err(e) => errors.push(format!("ledger not stored: {e}")),
             }
@@ -425,6 +442,7 @@ mod tests {
             read,
             new,
             problems: Vec::new(),
+            cursor_held: false,
             portfolio_stored: portfolio,
             error: error.map(str::to_owned),
         }
@@ -461,5 +479,10 @@ mod tests {
             "bitvavo: 300 entries read, 2 new, 1 unreadable row left out (-v lists them), portfolio stored"
         );
         assert!(!partial.failed());
+        partial.cursor_held = true;
+        assert_eq!(
+            partial.summary(),
+            "bitvavo: 300 entries read, 2 new, 1 unreadable row left out, read again next sync (-v lists them), portfolio stored"
+        );
     }
 }

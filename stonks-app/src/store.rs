@@ -205,14 +205,17 @@ impl Store {
         .transpose()
     }
 
-    /// Stores `entries` and moves the cursor to `until`, all or nothing.
+    /// Stores `entries` and moves the cursor to `until`, all or nothing;
+    /// with `until` `None` the entries are stored and the cursor stays where
+    /// it was (a read that left rows out: the next sync reads them again).
     /// Returns how many entries were new. Waits for another run's write.
     pub fn commit_sync(
         &mut self,
         broker: &str,
         entries: &[LedgerEntry],
-        until: DateTime<Utc>,
+        until: impl Into<Option<DateTime<Utc>>>,
     ) -> Result<usize> {
+        let until = until.into();
         self.writable()?;
         let tx = self
             .conn
@@ -258,14 +261,16 @@ impl Store {
                     .map_err(err)?;
             }
         }
-        tx.execute(
-            "INSERT INTO sync_cursor (broker, account, synced_until) VALUES (?1, ?2, ?3)
-             ON CONFLICT (broker, account) DO UPDATE SET synced_until = excluded.synced_until",
-            params![broker, DEFAULT_ACCOUNT, until.to_rfc3339()],
-        )
-        .map_err(err)?;
+        if let Some(until) = until {
+            tx.execute(
+                "INSERT INTO sync_cursor (broker, account, synced_until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (broker, account) DO UPDATE SET synced_until = excluded.synced_until",
+                params![broker, DEFAULT_ACCOUNT, until.to_rfc3339()],
+            )
+            .map_err(err)?;
+        }
         tx.commit().map_err(busy)?;
-        tracing::debug!(broker, entries = entries.len(), new = added, until = %until, "store: ledger committed");
+        tracing::debug!(broker, entries = entries.len(), new = added, until = ?until, "store: ledger committed");
         Ok(added)
     }
 

@@ -144,8 +144,8 @@ impl PluginContext {
     }
 
     /// An HTTP client builder set up from the manifest and configuration:
-    /// base URL (`base_url` setting, else `default_base_url`), allowed hosts
-    /// and rate limit from `network`, every secret setting redacted, and
+    /// base URL (`base_url` setting, else `default_base_url`), allowed hosts,
+    /// rate limit and largest answer from `network`, every secret setting redacted, and
     /// metrics that feed `Registry::health`.
     pub fn http_client_builder(&self, default_base_url: &str) -> Result<HttpClientBuilder> {
         let mut b = HttpClient::builder(self.manifest.id()).metrics(self.metrics.clone());
@@ -159,6 +159,9 @@ impl PluginContext {
             }
             if let Some(rl) = net.rate_limit {
                 b = b.rate_limit(rl);
+            }
+            if let Some(max) = net.max_answer_bytes {
+                b = b.max_answer_bytes(max);
             }
         }
         for secret in self.config.secret_texts() {

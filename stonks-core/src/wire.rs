@@ -291,8 +291,18 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
 
 /// A JSON list read row by row: rows that fit `T` are kept, the others
 /// left out and kept as [`BadRow`]s to report, so one bad row never sinks
-/// the whole answer. A single object where a list was expected (Bitvavo
-/// answers `?symbol=` queries with one object) is read as a list of one.
+/// the whole answer.
+///
+/// Anything but a list is an error of the whole answer, never a list of
+/// one unreadable row: a broker that answers `200` with an error object
+/// (`{"code": 50010, "message": "service in maintenance"}`) has not said
+/// that its ledger is empty, and a sync that took it for one bad row would
+/// move its cursor past everything it never read. The error quotes the
+/// object, so the broker's own words are shown.
+///
+/// While [`row_cap`] is in force, a list longer than the cap is an error
+/// too, found as soon as the row past the cap is reached (a page of a
+/// million rows where a hundred were asked is never read whole).
 #[derive(Debug)]
 pub struct Rows<'de, T> {
     /// The rows that were read.
@@ -384,16 +394,16 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
             ok: Vec::new(),
             bad: Vec::new(),
         };
-        let items: Vec<&'de RawValue> = if text.starts_with('[') {
-            serde_json::from_str(raw.get()).map_err(D::Error::custom)?
-        } else if text.starts_with('{') {
-            vec![raw]
-        } else {
-            return Err(D::Error::custom(format!(
-                "expected a list of rows, found {}",
-                excerpt(text)
-            )));
-        };
+        if !text.starts_with('[') {
+            return Err(D::Error::custom(not_a_list(text)));
+        }
+        let items: Vec<&'de RawValue> =
+            serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+        if let Some(cap) = ROW_CAP.get()
+            && items.len() > cap
+        {
+            return Err(D::Error::custom(too_many_rows(cap)));
+        }
         rows.ok.reserve(items.len());
         for (index, item) in items.into_iter().enumerate() {
             match serde_json::from_str::<T>(item.get()) {
@@ -420,8 +430,12 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> serde::de::Visitor<'de> for FastRows<'a, 
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut ok = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let cap = ROW_CAP.get().unwrap_or(usize::MAX);
+        let mut ok = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096).min(cap));
         while let Some(row) = seq.next_element::<T>()? {
+            if ok.len() == cap {
+                return Err(A::Error::custom(too_many_rows(cap)));
+            }
             ok.push(row);
         }
         Ok(Rows {
@@ -429,14 +443,45 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> serde::de::Visitor<'de> for FastRows<'a, 
             bad: Vec::new(),
         })
     }
+}
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let row = T::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        Ok(Rows {
-            ok: vec![row],
-            bad: Vec::new(),
-        })
+/// Why `text` (the start of a value where a list of rows belongs) is not
+/// read: with the value quoted, so an error object's words are shown.
+fn not_a_list(text: &str) -> String {
+    let found = if text.starts_with('{') {
+        "an object"
+    } else {
+        "no list"
+    };
+    format!(
+        "expected a list of rows, found {found}: {}",
+        crate::error::excerpt_of(text, 160)
+    )
+}
+
+fn too_many_rows(cap: usize) -> String {
+    format!("the list holds more than {cap} rows, more than were asked for: not read")
+}
+
+thread_local! {
+    /// The most rows one [`Rows`] may hold while [`row_cap`] runs.
+    static ROW_CAP: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `parse` with every [`Rows`] it reads limited to `cap` rows: a
+/// longer list is an error, found at the row past the cap. For a page
+/// asked with a page size: a broker that sends far more than it was asked
+/// for is not trusted with the memory it would take. Deserialising is
+/// synchronous, so the cap cannot leak to another parse.
+pub fn row_cap<R>(cap: usize, parse: impl FnOnce() -> R) -> R {
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ROW_CAP.set(self.0);
+        }
     }
+    let _restore = Restore(ROW_CAP.replace(Some(cap)));
+    parse()
 }
 
 /// `text` trimmed, or `None` when it is empty or the word `null` (some
@@ -596,18 +641,64 @@ mod tests {
             "{:?}",
             problems[1]
         );
-        let one: Rows<'_, Asset<'_>> =
-            serde_json::from_str(r#"{"symbol":"BTC","decimals":8}"#).unwrap();
         // The one-pass read gives the same rows, and falls back when a row
         // is bad.
         let fast: Rows<'_, Asset<'_>> = parse_json(br#"[{"symbol":"BTC","decimals":8}]"#).unwrap();
         assert_eq!((fast.ok.len(), fast.bad.len()), (1, 0));
         let mixed: Rows<'_, Asset<'_>> = parse_json(body.as_bytes()).unwrap();
         assert_eq!((mixed.ok.len(), mixed.bad.len()), (2, 2));
-        let single: Rows<'_, Asset<'_>> = parse_json(br#"{"symbol":"BTC","decimals":8}"#).unwrap();
-        assert_eq!(single.ok.len(), 1);
-        assert_eq!(one.ok.len(), 1, "a single object is a list of one");
         assert!(serde_json::from_str::<Rows<'_, Asset<'_>>>("42").is_err());
+    }
+
+    #[test]
+    fn an_error_object_where_rows_belong_is_an_error_quoting_it() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Activity<'a> {
+            id: &'a str,
+        }
+        // Alpaca in maintenance answers 200 with an object: not one bad row.
+        let body = br#"{"code": 50010, "message": "service in maintenance"}"#;
+        let e = parse_json::<Rows<'_, Activity<'_>>>(body).unwrap_err();
+        assert!(e.to_string().contains("found an object"), "{e}");
+        assert!(e.to_string().contains("service in maintenance"), "{e}");
+        // Even an object that would fit the row.
+        assert!(parse_json::<Rows<'_, Activity<'_>>>(br#"{"id":"1"}"#).is_err());
+        let err =
+            from_json::<Rows<'_, Activity<'_>>>("GET /v2/account/activities", body).unwrap_err();
+        assert_eq!(err.kind(), &crate::ErrorKind::Protocol);
+        assert!(err.to_string().contains("service in maintenance"), "{err}");
+    }
+
+    #[test]
+    fn a_list_longer_than_the_cap_is_refused_at_the_row_past_it() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Row {
+            n: u32,
+        }
+        let list = |n: usize| {
+            let rows: Vec<String> = (0..n).map(|i| format!(r#"{{"n":{i}}}"#)).collect();
+            format!("[{}]", rows.join(","))
+        };
+        let three = list(3);
+        let ok: Rows<'_, Row> = row_cap(3, || parse_json(three.as_bytes())).unwrap();
+        assert_eq!(ok.ok.len(), 3);
+        let four = list(4);
+        let e = row_cap(3, || parse_json::<Rows<'_, Row>>(four.as_bytes())).unwrap_err();
+        assert!(e.to_string().contains("more than 3 rows"), "{e}");
+        // With a bad row the slow path counts too.
+        let mixed = r#"[{"n":1},{"n":"x"},{"n":2},{"n":3}]"#;
+        let e = row_cap(3, || parse_json::<Rows<'_, Row>>(mixed.as_bytes())).unwrap_err();
+        assert!(e.to_string().contains("more than 3 rows"), "{e}");
+        // The cap ends with its call.
+        assert_eq!(
+            parse_json::<Rows<'_, Row>>(four.as_bytes())
+                .unwrap()
+                .ok
+                .len(),
+            4
+        );
     }
 
     #[test]

@@ -677,3 +677,135 @@ async fn a_truncated_body_keeps_its_cause() {
         "says the body was cut off, not only that something failed: {shown}"
     );
 }
+
+#[tokio::test]
+async fn an_answer_announced_over_the_limit_is_refused_unread() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/activities"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(2048)))
+        // Once refused (never retried), once read by a client that allows it.
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = HttpClient::builder("test-broker")
+        .base_url(&format!("{}/v2", server.uri()))
+        .unwrap()
+        .retry(fast_retry())
+        .max_answer_bytes(1024)
+        .build()
+        .unwrap();
+    let e = c.send(Request::get("/activities")).await.unwrap_err();
+    // Not retried: the same answer would be as large the second time.
+    assert_eq!(e.kind(), &ErrorKind::Protocol, "{e}");
+    let shown = e.to_string();
+    assert!(
+        shown.contains("announced as 2048 bytes, over the 1024 bytes"),
+        "{shown}"
+    );
+    assert!(shown.contains("network.max_answer_bytes"), "{shown}");
+    // Within the limit, the same answer is read.
+    let c = HttpClient::builder("test-broker")
+        .base_url(&format!("{}/v2", server.uri()))
+        .unwrap()
+        .max_answer_bytes(2048)
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.send(Request::get("/activities"))
+            .await
+            .unwrap()
+            .body()
+            .len(),
+        2048
+    );
+}
+
+/// A server that streams a chunked body of `chunks` chunks of 1 MiB with no
+/// length, and counts the bytes it managed to send before the reader left.
+async fn endless_body(chunks: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        let Ok((mut sock, _)) = listener.accept().await else {
+            return;
+        };
+        let mut req = [0u8; 4096];
+        let _ = sock.read(&mut req).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        if sock.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..chunks {
+            let frame = format!("{:x}\r\n", chunk.len());
+            let wrote = async {
+                sock.write_all(frame.as_bytes()).await?;
+                sock.write_all(&chunk).await?;
+                sock.write_all(b"\r\n").await
+            }
+            .await;
+            if wrote.is_err() {
+                return;
+            }
+            counter.fetch_add(chunk.len(), Ordering::SeqCst);
+        }
+        let _ = sock.write_all(b"0\r\n\r\n").await;
+    });
+    (format!("http://{addr}"), sent)
+}
+
+#[tokio::test]
+async fn a_streamed_answer_is_cut_at_the_limit_not_read_whole() {
+    // 200 MiB offered without a length; the client reads at most 4 MiB.
+    let (base, sent) = endless_body(200).await;
+    let c = HttpClient::builder("test-broker")
+        .base_url(&base)
+        .unwrap()
+        .retry(fast_retry())
+        .max_answer_bytes(4 << 20)
+        .build()
+        .unwrap();
+    let e = c.send(Request::get("/activities")).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Protocol, "{e}");
+    assert!(
+        e.to_string().contains("is longer, over the 4194304 bytes"),
+        "{e}"
+    );
+    // Let the server notice the reader is gone.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = sent.load(Ordering::SeqCst);
+    assert!(
+        sent < 64 << 20,
+        "the server sent {sent} bytes before the client left"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_error_naming_where_it_pointed_without_its_query() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/account"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("https://login.example.com/sso?token={SECRET}").as_str(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .send(Request::get("/account"))
+        .await
+        .unwrap_err();
+    let shown = e.to_string();
+    assert_eq!(e.kind(), &ErrorKind::Protocol, "{shown}");
+    assert!(
+        shown.contains("redirected (HTTP 302) to https://login.example.com/sso;"),
+        "{shown}"
+    );
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(!shown.contains("EOF"), "{shown}");
+}

@@ -25,7 +25,14 @@ struct State {
     /// Requests to answer normally before the malformed ones start.
     malformed_after: u32,
     corrupt_rows: u32,
+    error_objects: u32,
+    /// Requests to answer normally before the error objects start.
+    error_objects_after: u32,
 }
+
+/// What a broker in maintenance may answer with status 200 where a list
+/// belongs (seen from Alpaca).
+pub const MAINTENANCE_OBJECT: &str = r#"{"code": 50010, "message": "service in maintenance"}"#;
 
 /// What a mock should do with the request it is answering.
 #[derive(Debug)]
@@ -89,6 +96,18 @@ impl Faults {
         self
     }
 
+    /// After `ok` more good answers, `n` requests get status 200 with an
+    /// error object ([`MAINTENANCE_OBJECT`]) instead of their body: not a
+    /// list of rows, and not an empty one. A plugin must fail the call,
+    /// quoting it, never read it as a list.
+    pub fn error_objects_after(&self, ok: u32, n: u32) -> &Self {
+        self.with(|s| {
+            s.error_objects_after = ok;
+            s.error_objects = n;
+        });
+        self
+    }
+
     /// The next `n` requests get their real body cut in half.
     pub fn truncated_bodies(&self, n: u32) -> &Self {
         self.with(|s| s.truncated = n);
@@ -136,6 +155,16 @@ impl Faults {
                 s.malformed -= 1;
                 return Fault::Replace(
                     ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
+                );
+            }
+            if s.error_objects > 0 && s.error_objects_after > 0 {
+                s.error_objects_after -= 1;
+            } else if s.error_objects > 0 {
+                s.error_objects -= 1;
+                return Fault::Replace(
+                    ResponseTemplate::new(200)
+                        .insert_header("content-type", "application/json")
+                        .set_body_string(MAINTENANCE_OBJECT),
                 );
             }
             if s.truncated > 0 {

@@ -47,3 +47,5 @@ pub use degiro::MockDegiro;
 pub use ecb::MockEcb;
 pub use faults::{Fault, Faults};
 pub use ibkr::MockIbkr;
+/// The mock servers' HTTP library, for reading what a mock received.
+pub use wiremock;

@@ -227,7 +227,9 @@ impl TransactionService for Bitvavo {
             .client
             .history_page(from_ms, cursor.to_ms, cursor.page)
             .await?;
-        let page: wire::HistoryPage<'_> = answer.json()?;
+        // Twice the page size asked: a page far longer is refused unread.
+        let page: wire::HistoryPage<'_> =
+            answer.json_at_most(2 * crate::client::HISTORY_PAGE_SIZE as usize)?;
         let read: Vec<(String, i64)> = page
             .items
             .ok

@@ -30,7 +30,13 @@ pub struct HttpClientBuilder {
     classifier: Arc<dyn Classify>,
     budget: Option<(BudgetReader, u64)>,
     insecure_origin: Option<Origin>,
+    max_answer_bytes: u64,
 }
+
+/// The largest answer body a client reads unless its plugin's manifest
+/// says otherwise (`network.max_answer_bytes`): far above any page a JSON
+/// broker sends, far below what would hurt the host.
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 
 impl HttpClientBuilder {
     /// The base URL requests are joined to. Its origin is allowed.
@@ -122,6 +128,15 @@ impl HttpClientBuilder {
         self
     }
 
+    /// The largest answer body read, in bytes (default
+    /// [`DEFAULT_MAX_ANSWER_BYTES`]). A longer answer is refused while it
+    /// streams in: with a `Content-Length` beyond it before any byte is
+    /// read, else at the chunk that passes it; never held whole.
+    pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
+        self.max_answer_bytes = bytes.max(1);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<HttpClient> {
         let reqwest_client = |accept_invalid_certs: bool| {
@@ -158,6 +173,7 @@ impl HttpClientBuilder {
                 metrics: self.metrics.unwrap_or_default(),
                 classifier: self.classifier,
                 budget: self.budget,
+                max_answer_bytes: self.max_answer_bytes,
             }),
         })
     }
@@ -185,6 +201,7 @@ struct Shared {
     metrics: Arc<Metrics>,
     classifier: Arc<dyn Classify>,
     budget: Option<(BudgetReader, u64)>,
+    max_answer_bytes: u64,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -197,6 +214,70 @@ impl std::fmt::Debug for HttpClient {
             )
             .finish_non_exhaustive()
     }
+}
+
+/// An answer whose body is longer than the client reads.
+struct TooLarge {
+    /// What the `Content-Length` header announced, when it was over.
+    announced: Option<u64>,
+}
+
+/// The answer's headers and body, read chunk by chunk and never past
+/// `max` bytes.
+async fn read_bounded(
+    mut resp: reqwest::Response,
+    max: u64,
+) -> std::result::Result<std::result::Result<(HeaderMap, bytes::Bytes), TooLarge>, reqwest::Error> {
+    let headers = resp.headers().clone();
+    let announced = resp.content_length();
+    if let Some(len) = announced.filter(|&len| len > max) {
+        return Ok(Err(TooLarge {
+            announced: Some(len),
+        }));
+    }
+    // The whole body in one chunk (the common case) is kept as it came.
+    let Some(first) = resp.chunk().await? else {
+        return Ok(Ok((headers, bytes::Bytes::new())));
+    };
+    let mut body = match resp.chunk().await? {
+        None if first.len() as u64 <= max => return Ok(Ok((headers, first))),
+        None => return Ok(Err(TooLarge { announced: None })),
+        Some(second) => {
+            let hint = announced.unwrap_or(0).min(max) as usize;
+            let mut body = bytes::BytesMut::with_capacity(hint.max(first.len() + second.len()));
+            body.extend_from_slice(&first);
+            body.extend_from_slice(&second);
+            body
+        }
+    };
+    loop {
+        if body.len() as u64 > max {
+            return Ok(Err(TooLarge { announced: None }));
+        }
+        match resp.chunk().await? {
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => return Ok(Ok((headers, body.freeze()))),
+        }
+    }
+}
+
+/// The error for a redirect: never followed (it could lead a request
+/// and its credentials off the allowlist), said with where it pointed,
+/// without its query (which may hold a secret).
+fn redirected(resp: &Response) -> Error {
+    let target = resp.header("location").map_or_else(
+        || "nowhere".to_owned(),
+        |l| {
+            let l = l.split(['?', '#']).next().unwrap_or_default();
+            resp.redactor()
+                .redact(&crate::error::excerpt_of(l, 120))
+                .into_owned()
+        },
+    );
+    resp.protocol_error(format!(
+        "the server redirected (HTTP {}) to {target}; redirects are not followed: point base_url at the final address",
+        resp.status()
+    ))
 }
 
 /// What one attempt came to.
@@ -231,6 +312,7 @@ impl HttpClient {
             classifier: Arc::new(classify_status),
             budget: None,
             insecure_origin: None,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 
@@ -399,6 +481,9 @@ impl HttpClient {
             let (error, retry_after) = match self.attempt(&req, &url, &endpoint, attempt).await? {
                 Attempt::Answer(resp) => {
                     self.observe_budget(&resp);
+                    if (300..400).contains(&resp.status()) {
+                        return Err(context(redirected(&resp)));
+                    }
                     let Some(error) = classifier.classify(&resp) else {
                         return Ok(resp);
                     };
@@ -503,19 +588,36 @@ impl HttpClient {
         let t0 = Instant::now();
         let _on_the_wire = self.shared.metrics.begin(endpoint);
         let mut received_status = None;
+        let max = self.shared.max_answer_bytes;
         let result = async {
             let resp = builder.send().await?;
             received_status = Some(resp.status().as_u16());
-            let headers = resp.headers().clone();
-            let body = resp.bytes().await?;
-            Ok::<_, reqwest::Error>((headers, body))
+            read_bounded(resp, max).await
         }
         .await;
         let latency = t0.elapsed();
         let shown = self.loggable(url, req, &redactor);
         let retry = attempt > 1;
         let error = match result {
-            Ok((headers, body)) => {
+            Ok(Err(TooLarge { announced })) => {
+                let status = received_status.unwrap_or_default();
+                self.shared.metrics.record(latency, false, retry, false);
+                let size = announced.map_or_else(
+                    || "longer".to_owned(),
+                    |n| format!("announced as {n} bytes"),
+                );
+                let message = format!(
+                    "the answer (HTTP {status}) is {size}, over the {max} bytes this plugin reads (network.max_answer_bytes): refused unread"
+                );
+                tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, status, latency_ms = millis(latency), attempt, "http answer too large");
+                // The server answered: the request was received, and an
+                // answer this large will not be smaller on a second try.
+                return Ok(Attempt::Failed {
+                    error: Error::protocol(endpoint, Some(status), message, ""),
+                    connected: true,
+                });
+            }
+            Ok(Ok((headers, body))) => {
                 let status = received_status.unwrap_or_default();
                 self.shared
                     .metrics

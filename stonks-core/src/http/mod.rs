@@ -59,7 +59,7 @@ mod sign;
 use std::sync::Arc;
 
 pub use classify::{Budget, BudgetReader, Classify, classify_status};
-pub use client::{HttpClient, HttpClientBuilder};
+pub use client::{DEFAULT_MAX_ANSWER_BYTES, HttpClient, HttpClientBuilder};
 pub use deadline::{deadline, with_deadline};
 pub use metrics::{InFlight, LatencySummary, Metrics, MetricsSnapshot};
 pub use origin::Origin;

@@ -102,6 +102,15 @@ impl Response {
         }
     }
 
+    /// [`Response::json`] for a page asked with a page size: every
+    /// [`crate::wire::Rows`] in it may hold at most `max_rows` rows, and a
+    /// longer list is a [`crate::ErrorKind::Protocol`] error found at the row
+    /// past the cap (see [`crate::wire::row_cap`]), so a broker that sends a
+    /// million rows where a hundred were asked is never read whole.
+    pub fn json_at_most<'a, T: serde::Deserialize<'a>>(&'a self, max_rows: usize) -> Result<T> {
+        crate::wire::row_cap(max_rows, || self.json())
+    }
+
     fn explain_json_error<'a, T: serde::Deserialize<'a>>(
         &'a self,
         plain: &serde_json::Error,

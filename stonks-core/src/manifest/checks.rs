@@ -199,6 +199,12 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                 );
             }
         }
+        if net.max_answer_bytes == Some(0) {
+            problem(
+                "network.max_answer_bytes".into(),
+                "must be at least 1 (leave it out for the default)".into(),
+            );
+        }
         match fields.iter().find(|f| f.name.as_str() == "base_url") {
             None => problem(
                 "configuration.fields".into(),

@@ -459,6 +459,11 @@ pub struct Network {
     /// The broker's documented request budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimit>,
+    /// The largest answer body the plugin's client reads, in bytes; longer
+    /// answers are refused while they stream in. Absent: the client's
+    /// default ([`crate::http::DEFAULT_MAX_ANSWER_BYTES`], 32 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_answer_bytes: Option<u64>,
 }
 
 /// A request budget: `requests` per `per_seconds`.
