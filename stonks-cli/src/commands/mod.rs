@@ -51,7 +51,7 @@ pub fn exit(any_failed: bool) -> ExitCode {
 /// The app the flags ask for: the sandbox, or the configuration's brokers.
 pub async fn start(flags: &Flags<'_>) -> Result<App, stonks_app::Error> {
     if flags.sandbox {
-        Ok(App::sandbox().await)
+        App::sandbox().await
     } else {
         App::start(&stonks_app::config::config_path(flags.config)).await
     }
