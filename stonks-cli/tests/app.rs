@@ -490,6 +490,37 @@ async fn init_writes_a_template_that_names_every_broker_field() {
     assert_eq!(again.code, 1, "an existing file is not overwritten");
 }
 
+/// The config may hold literal secrets: only its owner may read it, also
+/// when `--force` overwrites a file that was readable by all.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn init_writes_the_config_for_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conf").join("stonks.toml");
+    let init = |force: bool| {
+        let mut list = vec!["init", "--config", path.to_str().unwrap()];
+        if force {
+            list.push("--force");
+        }
+        stonks(args(&list), vec![])
+    };
+    let r = init(false).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = init(true).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(mode(&path), 0o600, "--force makes it private too");
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("[brokers.bitvavo]")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn table_output_snapshot() {
     let dir = tempfile::tempdir().unwrap();
