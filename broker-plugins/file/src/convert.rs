@@ -148,6 +148,48 @@ fn entry(
 /// Parsed rows (or why not) with their place in the file.
 type Parsed<'a> = Vec<(usize, std::result::Result<Row<'a>, String>)>;
 
+/// The header and the records of a CSV file, a record that cannot be read
+/// kept as its reason.
+///
+/// A quote that is never closed makes the `csv` crate read the rest of the
+/// file as one field of one last record, without an error: that record is
+/// told apart by its odd number of quotes (a closed quoted field, `""`
+/// escapes included, always has an even number) and left out as a problem
+/// naming the line where the quote opened.
+fn csv_table(
+    bytes: &[u8],
+    source: &str,
+) -> Result<(
+    csv::StringRecord,
+    Vec<std::result::Result<csv::StringRecord, String>>,
+)> {
+    let not_csv =
+        |e: csv::Error| stonks_core::Error::protocol(source, None, format!("not CSV: {e}"), "");
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader.headers().map_err(not_csv)?.clone();
+    let mut records: Vec<std::result::Result<csv::StringRecord, String>> = Vec::new();
+    let mut last_start = None;
+    for r in reader.records() {
+        last_start = r.as_ref().ok().and_then(|r| r.position()).cloned();
+        records.push(r.map_err(|e| e.to_string()));
+    }
+    if let Some(pos) = last_start {
+        let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
+        let rest = bytes.get(start..).unwrap_or_default();
+        if rest.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
+            let lines = rest.iter().filter(|&&b| b == b'\n').count();
+            if let Some(last) = records.last_mut() {
+                *last = Err(format!(
+                    "line {}: a quote opened on this line is never closed, so the {} line(s) after it would be one value: left out (close the quote)",
+                    pos.line(),
+                    lines.saturating_sub(1)
+                ));
+            }
+        }
+    }
+    Ok((header, records))
+}
+
 /// The entries of a ledger file of `account`, oldest first, and a problem
 /// for each row left out. A file that is not a list of rows at all (or
 /// not CSV) is an error.
@@ -172,15 +214,7 @@ pub fn ledger(
             Ok((entries, problems))
         }
         Format::Csv => {
-            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-            let header = reader
-                .headers()
-                .map_err(|e| stonks_core::Error::bad_body(source, format!("not CSV: {e}")))?
-                .clone();
-            let records: Vec<std::result::Result<csv::StringRecord, String>> = reader
-                .records()
-                .map(|r| r.map_err(|e| e.to_string()))
-                .collect();
+            let (header, records) = csv_table(bytes, source)?;
             let parsed: Parsed<'_> = records
                 .iter()
                 .enumerate()
@@ -285,15 +319,7 @@ pub fn positions(
             rows.extend(parsed.ok.into_iter().enumerate().map(|(i, r)| (i, Ok(r))));
         }
         Format::Csv => {
-            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-            header = reader
-                .headers()
-                .map_err(|e| stonks_core::Error::bad_body(source, format!("not CSV: {e}")))?
-                .clone();
-            records = reader
-                .records()
-                .map(|r| r.map_err(|e| e.to_string()))
-                .collect();
+            (header, records) = csv_table(bytes, source)?;
             rows.extend(records.iter().enumerate().map(|(i, r)| {
                 (
                     i,

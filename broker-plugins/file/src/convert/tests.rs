@@ -132,10 +132,9 @@ fn a_repeated_id_keeps_the_first_row() {
 fn a_file_that_is_no_list_is_an_error() {
     assert!(ledger(b"", Format::Json, "a", "f").is_err());
     assert!(ledger(b"[{\"kind\": ", Format::Json, "a", "f").is_err());
-    // One object is read as a list of one (as for broker answers): here a
-    // row that is not a ledger row, reported.
-    let (entries, problems) = ledger(b"{\"not\": \"a row\"}", Format::Json, "a", "f").unwrap();
-    assert_eq!((entries.len(), problems.len()), (0, 1));
+    // One object is not a list of one: the file is refused, quoting it.
+    let e = ledger(b"{\"not\": \"a row\"}", Format::Json, "a", "f").unwrap_err();
+    assert!(e.to_string().contains("found an object"), "{e}");
 }
 
 #[test]
@@ -153,4 +152,45 @@ fn positions_in_both_formats() {
     let json = r#"[{"symbol":"ASML","isin":"NL0010273215","name":"ASML Holding","quantity":"10","price":650.2,"currency":"EUR"}]"#;
     let snap2 = positions(json.as_bytes(), Format::Json, "joint", "file p.json", as_of).unwrap();
     assert_eq!(snap2.positions[0], snap.positions[0]);
+}
+
+#[test]
+fn an_unterminated_quote_is_a_problem_naming_its_line_not_a_swallowed_file() {
+    // Line 3 opens a quote it never closes: the csv crate reads lines 3 to
+    // 5 as one record whose description holds the two rows after it.
+    let csv = "timestamp,kind,symbol,isin,quantity,price,amount,currency,fees,description\n\
+               2024-01-05,deposit,,,,,3000,EUR,,\n\
+               2024-01-06,deposit,,,,,10,EUR,,\"forgot to close\n\
+               2024-01-07,deposit,,,,,20,EUR,,\n\
+               2024-01-08,deposit,,,,,30,EUR,,\n";
+    let (entries, problems) = ledger(csv.as_bytes(), Format::Csv, "joint", "file l.csv").unwrap();
+    assert_eq!(
+        entries.len(),
+        1,
+        "only the row before the quote: {entries:?}"
+    );
+    assert_eq!(entries[0].amount.amount, d("3000"));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let shown = problems[0].to_string();
+    assert!(
+        shown.contains(
+            "line 3: a quote opened on this line is never closed, so the 2 line(s) after it"
+        ),
+        "{shown}"
+    );
+    // A closed quoted field over two lines, with an escaped quote, is fine.
+    let csv = "timestamp,kind,symbol,isin,quantity,price,amount,currency,fees,description\n\
+               2024-01-06,deposit,,,,,10,EUR,,\"two\n\"\"lines\"\"\"\n\
+               2024-01-07,deposit,,,,,20,EUR,,\n";
+    let (entries, problems) = ledger(csv.as_bytes(), Format::Csv, "joint", "file l.csv").unwrap();
+    assert_eq!((entries.len(), problems.len()), (2, 0), "{problems:?}");
+    assert_eq!(entries[0].description.as_deref(), Some("two\n\"lines\""));
+}
+
+#[test]
+fn a_file_that_is_not_csv_names_the_file_and_no_http_status() {
+    // A header that is not UTF-8.
+    let e = ledger(b"\xff\xfe,a\n1,2\n", Format::Csv, "joint", "file l.csv").unwrap_err();
+    assert!(!e.to_string().contains("status"), "{e}");
+    assert!(e.to_string().contains("file l.csv"), "{e}");
 }
