@@ -3,19 +3,23 @@
 //! A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
 //! would be read as a formula by a spreadsheet: such a cell gets a leading
 //! `'`, as OWASP's advice on CSV injection and spreadsheet-safe writers do;
-//! a number (`-12.50`) is left as it is.
+//! a number (`-12.50`) is left as it is. Control characters become spaces,
+//! as in tables: a terminal showing the CSV runs no escape sequence.
 
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
-/// `cell` as a spreadsheet may read it: a formula-looking text neutralised.
+/// `cell` as a spreadsheet and a terminal may read it: a formula-looking
+/// text neutralised, control characters made spaces
+/// ([`printable`](super::printable)).
 pub fn safe(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let shown = super::printable(cell);
     if risky && cell.parse::<Decimal>().is_err() {
-        std::borrow::Cow::Owned(format!("'{cell}"))
+        std::borrow::Cow::Owned(format!("'{shown}"))
     } else {
-        std::borrow::Cow::Borrowed(cell)
+        shown
     }
 }
 
@@ -61,5 +65,31 @@ mod tests {
         );
         assert_eq!(safe("+1"), "+1", "a signed number stays a number");
         assert_eq!(safe("-cmd"), "'-cmd");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let every_control: String = ('\0'..='\u{1f}').chain('\u{7f}'..='\u{9f}').collect();
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            &["description", "other"],
+            [vec![
+                "title \u{1b}]0;x\u{7} clear \u{1b}[2J".to_owned(),
+                format!("\t{every_control}=1"),
+            ]],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text.split_terminator('\n').collect();
+        assert_eq!(rows.len(), 2, "{text:?}");
+        for row in rows {
+            assert!(!row.contains(char::is_control), "{row:?}");
+        }
+        assert!(text.contains("title  ]0;x  clear  [2J"), "{text:?}");
+        assert!(
+            text.contains(",' "),
+            "a cell starting with a tab stays neutralised: {text:?}"
+        );
     }
 }

@@ -21,6 +21,22 @@ pub enum Format {
     Csv,
 }
 
+/// Text that came from outside, safe for a terminal: every control
+/// character (C0, DEL, C1: escape, bell, carriage return, ...) becomes a
+/// space, so a broker's escape sequence cannot rewrite the terminal. Tables
+/// and CSV both show text through this.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(char::is_control) {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A decimal as the broker sent it, or empty.
 pub fn dec(d: Option<Decimal>) -> String {
     d.map_or(String::new(), |d| d.to_string())

@@ -9,17 +9,13 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use rust_decimal::Decimal;
 
-/// Text that came from outside, safe for a terminal: control characters
-/// (escape, carriage return, ...) become spaces, and it is cut to `max`
-/// characters.
+/// Text that came from outside, safe for a terminal
+/// ([`printable`](super::printable)), cut to `max` characters.
 pub fn text(s: &str, max: usize) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = super::printable(s);
     match clean.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &clean[..cut]),
-        None => clean,
+        None => clean.into_owned(),
     }
 }
 
