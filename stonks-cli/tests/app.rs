@@ -490,6 +490,38 @@ async fn init_writes_a_template_that_names_every_broker_field() {
     assert_eq!(again.code, 1, "an existing file is not overwritten");
 }
 
+/// A filter that can match nothing is a mistake said in one line, with
+/// exit 1, not an empty list.
+#[tokio::test(flavor = "multi_thread")]
+async fn transactions_refuses_a_filter_that_can_match_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![(
+        "STONKS_SANDBOX_STORE".to_owned(),
+        dir.path().join("s.sqlite").display().to_string(),
+    )];
+    for (list, says) in [
+        (
+            &["--since", "2024-02-01", "--until", "2024-01-01"][..],
+            "--since 2024-02-01 00:00:00 UTC is not before --until 2024-01-01 00:00:00 UTC",
+        ),
+        (
+            &["--broker", "nosuch"][..],
+            "--broker \"nosuch\": no such broker is enabled (alpaca, bitvavo, degiro, ibkr are)",
+        ),
+        (
+            &["--broker", "nosuch", "--offline"][..],
+            "--broker \"nosuch\": no such broker is configured (alpaca, bitvavo, degiro, ibkr are)",
+        ),
+    ] {
+        let mut a = vec!["--sandbox", "transactions"];
+        a.extend_from_slice(list);
+        let r = stonks(args(&a), env.clone()).await;
+        assert_eq!(r.code, 1, "{list:?}: {}{}", r.out, r.err);
+        assert_eq!(r.err, format!("stonks: {says}\n"), "{list:?}");
+        assert_eq!(r.out, "", "{list:?}");
+    }
+}
+
 /// The config may hold literal secrets: only its owner may read it, also
 /// when `--force` overwrites a file that was readable by all.
 #[cfg(unix)]

@@ -19,13 +19,9 @@ pub fn parse_time(text: &str, what: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("--{what} {text:?}: expected YYYY-MM-DD or an RFC 3339 time"))
 }
 
-/// Lists the ledger, live or `offline` from the store.
-pub async fn run(
-    out: &mut impl Write,
-    flags: &Flags<'_>,
-    filter: Filter,
-    offline: bool,
-) -> Outcome {
+/// A filter that could only ever match nothing is a mistake: this says
+/// which part of it, before anything is read.
+fn check(filter: &Filter) -> Result<(), String> {
     if let Some(bad) = filter
         .kinds
         .iter()
@@ -34,15 +30,60 @@ pub async fn run(
         return Err(format!(
             "--kind {bad:?}: expected one of {}",
             CONTRACT_KINDS.join(", ")
-        )
-        .into());
+        ));
     }
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since >= until
+    {
+        return Err(format!("--since {since} is not before --until {until}"));
+    }
+    Ok(())
+}
+
+/// `--broker` must name one of the `known` brokers (`what` they are:
+/// enabled, configured).
+fn check_broker<'a>(
+    filter: &Filter,
+    known: impl Iterator<Item = &'a String>,
+    what: &str,
+) -> Result<(), String> {
+    let Some(broker) = filter.broker.as_deref() else {
+        return Ok(());
+    };
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    if known.contains(&broker) {
+        return Ok(());
+    }
+    let which = match known.as_slice() {
+        [] => "none is".to_owned(),
+        [one] => format!("{one} is"),
+        many => format!("{} are", many.join(", ")),
+    };
+    Err(format!(
+        "--broker {broker:?}: no such broker is {what} ({which})"
+    ))
+}
+
+/// Lists the ledger, live or `offline` from the store.
+pub async fn run(
+    out: &mut impl Write,
+    flags: &Flags<'_>,
+    filter: Filter,
+    offline: bool,
+) -> Outcome {
+    check(&filter)?;
     let app = super::start(flags).await?;
     let mut failed: Vec<(String, String)> = app.failed.clone();
     let mut problems: Vec<(String, String)> = Vec::new();
     let entries = if offline {
-        ledger::stored(&app.open_store()?, &filter)?
+        let entries = ledger::stored(&app.open_store()?, &filter)?;
+        // A broker taken out of the config may still have its history stored.
+        if entries.is_empty() {
+            check_broker(&filter, app.config.brokers.keys(), "configured")?;
+        }
+        entries
     } else {
+        check_broker(&filter, app.config.enabled().map(|(id, _)| id), "enabled")?;
         let mut all = Vec::new();
         for (id, r) in ledger::fetch_all(&app, &filter).await {
             match r {
