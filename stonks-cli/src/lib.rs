@@ -278,6 +278,9 @@ where
             Command::Health => commands::health::run(&mut out, &flags).await,
         }
     });
+    // A read still running on a blocking thread (a budget ran out while a
+    // file was read) must not keep the process alive: it is left behind.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(250));
     let flushed = out.flush();
     let broken_pipe = |e: &(dyn std::error::Error + 'static)| {
         e.downcast_ref::<std::io::Error>()

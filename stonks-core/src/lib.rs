@@ -33,6 +33,7 @@ pub mod error;
 pub mod fx;
 pub mod http;
 pub mod lifecycle;
+pub mod local;
 pub mod manifest;
 pub mod model;
 mod plugin;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use stonks_core::{Error, ErrorKind, Result};
+use stonks_core::{Error, Result};
 
 /// A file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,12 +32,12 @@ pub fn read(path: &Path) -> Result<(Vec<u8>, Format)> {
             )));
         }
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::new(
-            ErrorKind::Config,
-            format!("cannot read {}: {e}", path.display()),
-        )
-    })?;
+    // A FIFO, a device or a runaway file is refused, not read.
+    let bytes = stonks_core::local::read(
+        path,
+        &path.display().to_string(),
+        stonks_core::local::DEFAULT_MAX_FILE_BYTES,
+    )?;
     Ok((bytes, format))
 }
 

@@ -116,15 +116,23 @@ impl Inner {
             }
         }
         for path in &self.files {
-            let path = path.clone();
+            let shown = path.display().to_string();
+            // Opened here, where the caller's deadline is known: the file
+            // carries it to the blocking thread, so the read there ends with
+            // the budget. A FIFO or a device is refused unopened, a file over
+            // the limit unread.
+            let mut file = stonks_core::local::open(
+                path,
+                &format!("flex_files: {shown}"),
+                stonks_core::local::DEFAULT_MAX_FILE_BYTES,
+            )?;
             collected = blocking(move || {
-                let shown = path.display().to_string();
-                let file = std::fs::File::open(&path)
-                    .map_err(|e| Error::config(format!("flex_files: cannot read {shown}: {e}")))?;
                 let source = format!("file {shown}");
-                let input = BufReader::with_capacity(64 * 1024, file);
-                flex::read(input, &source, &Redactor::new(), &mut collected)
-                    .map_err(|why| Error::protocol(source, None, why, ""))?;
+                let input = BufReader::with_capacity(64 * 1024, &mut file);
+                flex::read(input, &source, &Redactor::new(), &mut collected).map_err(|why| {
+                    file.stopped()
+                        .unwrap_or_else(|| Error::protocol(source, None, why, ""))
+                })?;
                 Ok(collected)
             })
             .await?;

@@ -1,0 +1,112 @@
+//! Paths in a config that name something other than a modest regular file:
+//! a FIFO (opening it blocks until someone writes), a device that never
+//! ends, a sparse file of 2 GB. Each is refused up front with a sentence
+//! naming it, and the process exits promptly instead of hanging or
+//! reading gigabytes.
+
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `stonks args`, killing it (and failing) after `limit`.
+fn run_within(args: &[&str], limit: Duration) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stonks"))
+        .args(args)
+        .env_remove("STONKS_CONFIG")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            let shown = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return (status.code().unwrap_or(-1), shown);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("stonks {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn config(dir: &Path, broker: &str) -> PathBuf {
+    let text = format!(
+        "base_currency = \"EUR\"\nstore = {:?}\n\n{broker}\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+        dir.join("store.sqlite").display().to_string(),
+    );
+    let path = dir.join("stonks.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn mkfifo(path: &Path) -> bool {
+    Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_fifo_a_device_and_a_huge_sparse_file_are_refused_and_the_process_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("statement.xml");
+    assert!(mkfifo(&fifo), "mkfifo is part of coreutils");
+    let sparse = dir.path().join("huge.xml");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let cases = [
+        (
+            fifo.display().to_string(),
+            "a FIFO (named pipe), not a regular file",
+        ),
+        ("/dev/zero".to_owned(), "a device, not a regular file"),
+        (
+            sparse.display().to_string(),
+            "it is 2147483648 bytes, over the 268435456 bytes",
+        ),
+    ];
+    for (path, why) in cases {
+        let broker = format!("[brokers.ibkr]\nflex_files = [{path:?}]\ntimeout_secs = 5");
+        let cfg = config(dir.path(), &broker);
+        let (code, shown) = run_within(
+            &["sync", "--config", cfg.to_str().unwrap()],
+            Duration::from_secs(20),
+        );
+        assert_ne!(code, 0, "{path}: {shown}");
+        assert!(shown.contains(why), "{path}: {shown}");
+        assert!(shown.contains(&path), "the path is named: {shown}");
+    }
+}
+
+#[test]
+fn a_fifo_as_a_file_broker_ledger_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ledger.csv");
+    assert!(mkfifo(&fifo));
+    let broker = format!(
+        "[brokers.alice]\nplugin = \"file\"\naccount = \"joint\"\npath = {:?}",
+        fifo.display().to_string()
+    );
+    let cfg = config(dir.path(), &broker);
+    let (code, shown) = run_within(
+        &["transactions", "--config", cfg.to_str().unwrap()],
+        Duration::from_secs(20),
+    );
+    assert_ne!(code, 0, "{shown}");
+    assert!(
+        shown.contains("a FIFO (named pipe), not a regular file"),
+        "{shown}"
+    );
+}
