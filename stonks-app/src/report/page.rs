@@ -12,9 +12,23 @@ use super::charts::{self, amount};
 const CSS: &str = include_str!("page.css");
 const JS: &str = include_str!("page.js");
 
-/// No request of any kind: no network, no file, no font. Inline style and
-/// script only.
-const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+/// The page's script as a browser hashes it: parsing HTML turns CR LF and
+/// CR into LF first (a checkout may have CR LF line ends).
+fn script() -> String {
+    JS.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// No request of any kind: no network, no file, no font. Inline style, and
+/// of inline script only `script`, the page's own, allowed by its hash: a
+/// script that got into the page some other way does not run.
+fn policy(script: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:; base-uri 'none'; form-action 'none'"
+    )
+}
 
 fn time(t: Option<DateTime<Utc>>) -> Markup {
     match t {
@@ -54,12 +68,13 @@ fn percent(r: Decimal) -> Markup {
 pub(super) fn render(r: &Report) -> String {
     let h = &r.headline;
     let failed = r.brokers.iter().filter(|b| b.error.is_some()).count();
+    let js = script();
     let page = html! {
         (DOCTYPE)
         html lang=(r.locale.as_str()) data-currency=(r.base_currency.as_str()) {
             head {
                 meta charset="utf-8";
-                meta http-equiv="Content-Security-Policy" content=(POLICY);
+                meta http-equiv="Content-Security-Policy" content=(policy(&js));
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { "Portfolio report" }
@@ -258,7 +273,7 @@ pub(super) fn render(r: &Report) -> String {
                         "Made by stonks from its local store. This file loads nothing and sends nothing."
                     }
                 }
-                script { (PreEscaped(JS)) }
+                script { (PreEscaped(&js)) }
             }
         }
     };

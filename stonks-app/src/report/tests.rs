@@ -338,6 +338,34 @@ fn text_from_a_broker_cannot_become_markup() {
     );
 }
 
+/// The page's one script runs under a policy that allows no other inline
+/// script: it is allowed by the hash of its exact text.
+#[test]
+fn only_the_page_s_own_script_may_run() {
+    use base64::Engine;
+    use sha2::Digest;
+    let html = report("ASML Holding N.V.").html();
+    let policy = html
+        .split(r#"http-equiv="Content-Security-Policy" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let script_src = policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src "))
+        .unwrap();
+    assert!(!policy.contains("script-src 'unsafe-inline'"), "{policy}");
+    assert!(!script_src.contains("'unsafe-inline'"), "{script_src}");
+    let script = html
+        .split("<script>")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    assert_eq!(script_src, format!("script-src 'sha256-{hash}'"));
+}
+
 #[test]
 fn locales_are_tags_and_nothing_else() {
     for ok in ["en", "de", "fr-CH", "pt_BR", "zh-Hant-TW", "nl"] {
