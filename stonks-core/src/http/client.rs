@@ -602,13 +602,14 @@ impl HttpClient {
             Ok(Err(TooLarge { announced })) => {
                 let status = received_status.unwrap_or_default();
                 self.shared.metrics.record(latency, false, retry, false);
-                let size = announced.map_or_else(
-                    || "longer".to_owned(),
-                    |n| format!("announced as {n} bytes"),
-                );
-                let message = format!(
-                    "the answer (HTTP {status}) is {size}, over the {max} bytes this plugin reads (network.max_answer_bytes): refused unread"
-                );
+                let message = match announced {
+                    Some(n) => format!(
+                        "the answer (HTTP {status}) announces {n} bytes, over the {max} bytes this plugin reads (network.max_answer_bytes): refused unread"
+                    ),
+                    None => format!(
+                        "the answer (HTTP {status}) runs past the {max} bytes this plugin reads (network.max_answer_bytes): read no further"
+                    ),
+                };
                 tracing::debug!(plugin = %self.shared.plugin, method = req.method.as_str(), url = %shown, status, latency_ms = millis(latency), attempt, "http answer too large");
                 // The server answered: the request was received, and an
                 // answer this large will not be smaller on a second try.
