@@ -39,7 +39,7 @@ fn manifest_check_reports_every_problem_with_its_path() {
         "  plugin.version: invalid semver version \"x\"",
         "  api: missing required key \"interfaces\"",
         "  capabilities.services[0]: unknown service \"portfolo\"; expected one of portfolio",
-        "  network.bogus: unknown key; expected one of hosts, rate_limit",
+        "  network.bogus: unknown key; expected one of hosts, max_answer_bytes, rate_limit",
     ] {
         assert!(out.contains(line), "missing {line:?} in\n{out}");
     }
