@@ -197,6 +197,9 @@ fn masked_line(text: &str, line_start: usize, secrets: &BTreeSet<String>) -> Str
     }
 }
 
+/// The largest config file read: thousands of brokers' settings fit.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// String delimiters, longest first.
 const QUOTES: [&str; 4] = ["\"\"\"", "'''", "\"", "'"];
 
@@ -300,10 +303,16 @@ impl AppConfig {
     /// `secrets` are the keys whose values may never be shown
     /// ([`secret_keys`]).
     pub fn load(path: &Path, secrets: &BTreeSet<String>) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        // Through core's local files: a FIFO or a device named as the
+        // config is refused rather than waited on, a runaway file unread.
+        let shown = format!("config {}", path.display());
+        let bytes = stonks::local::read(path, &shown, MAX_CONFIG_BYTES).map_err(|e| {
+            Error::Config(format!("{} (create one with `stonks init`)", e.message()))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
             Error::Config(format!(
-                "cannot read config {}: {e} (create one with `stonks init`)",
-                path.display()
+                "{shown}: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
             ))
         })?;
         Self::parse(&text, secrets).map_err(|e| Error::Config(format!("{}: {e}", path.display())))

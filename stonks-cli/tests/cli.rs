@@ -68,7 +68,7 @@ fn manifest_check_survives_every_invalid_fixture_and_missing_files() {
     let (code, out, err) = stonks(&args);
     assert_eq!(code, 1);
     assert!(
-        out.contains("/definitely/not/here.json: cannot read"),
+        out.contains("cannot read /definitely/not/here.json: "),
         "{out}"
     );
     assert!(

@@ -110,3 +110,22 @@ fn a_fifo_as_a_file_broker_ledger_is_refused() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_fifo_as_the_config_or_a_manifest_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("stonks.toml");
+    assert!(mkfifo(&fifo));
+    let (code, shown) = run_within(
+        &["portfolio", "--config", fifo.to_str().unwrap()],
+        Duration::from_secs(20),
+    );
+    assert_ne!(code, 0, "{shown}");
+    assert!(
+        shown.contains("a FIFO (named pipe), not a regular file"),
+        "{shown}"
+    );
+    let (code, shown) = run_within(&["manifest", "check", "/dev/zero"], Duration::from_secs(20));
+    assert_ne!(code, 0, "{shown}");
+    assert!(shown.contains("/dev/zero: it is a device"), "{shown}");
+}

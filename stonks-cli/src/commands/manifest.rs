@@ -14,11 +14,12 @@ pub fn check(out: &mut impl Write, files: &[PathBuf]) -> Outcome {
     let mut invalid = 0;
     for file in files {
         let shown = file.display();
-        let text = match std::fs::read(file) {
+        // A manifest is small: a FIFO, a device or a huge file is refused.
+        let text = match stonks::local::read(file, &shown.to_string(), 1024 * 1024) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
                 invalid += 1;
-                writeln!(out, "{shown}: cannot read: {e}")?;
+                writeln!(out, "{}", e.message())?;
                 continue;
             }
         };
