@@ -5,49 +5,14 @@
 //! must not show one secret, and what `-v`, `-vv` and `RUST_LOG` log.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use stonks_testkit::degiro::LoginMode;
 use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.out, self.err)
-    }
-}
-
-async fn stonks(args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let envs: Vec<(String, String)> = envs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
-        cmd.args(&args)
-            .env_remove("STONKS_CONFIG")
-            .env_remove("RUST_LOG");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let o = cmd.output().unwrap();
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            out: String::from_utf8_lossy(&o.stdout).into_owned(),
-            err: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
+mod common;
+use common::{Run, stonks};
 
 /// A TOML value for a JSON one (strings, numbers, booleans).
 fn toml_value(v: &Value) -> String {

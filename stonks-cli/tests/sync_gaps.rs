@@ -6,41 +6,16 @@
 //! mock that met no fault: every entry must be there in the end.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use stonks_testkit::faults::MAINTENANCE_OBJECT;
 use stonks_testkit::{Faults, MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr};
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.out, self.err)
-    }
-}
+mod common;
+use common::Run;
 
 async fn stonks(args: &[&str]) -> Run {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let o = Command::new(env!("CARGO_BIN_EXE_stonks"))
-            .args(&args)
-            .env_remove("STONKS_CONFIG")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap();
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            out: String::from_utf8_lossy(&o.stdout).into_owned(),
-            err: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    common::stonks(args, &[]).await
 }
 
 /// A config in `dir` (its own store) with one broker and the ECB mock.

@@ -1,0 +1,54 @@
+//! Running the `stonks` binary as a user would, shared by the CLI's
+//! integration tests.
+
+#![allow(dead_code)] // each test crate uses what it needs
+
+use std::process::Command;
+
+/// What one run of `stonks` did.
+pub struct Run {
+    pub code: i32,
+    pub out: String,
+    pub err: String,
+}
+
+impl Run {
+    /// Stdout then stderr, for assertions and their messages.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.out, self.err)
+    }
+}
+
+/// `stonks args` with `envs` set, without the user's `STONKS_CONFIG` and
+/// `RUST_LOG`.
+pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
+    cmd.args(args)
+        .env_remove("STONKS_CONFIG")
+        .env_remove("RUST_LOG");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// [`run`] on a blocking thread, for tests whose mocks run on the runtime.
+pub async fn stonks(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let envs: Vec<(String, String)> = envs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run(&args, &envs)
+    })
+    .await
+    .unwrap()
+}
