@@ -4,7 +4,6 @@
 //! TOTP secret, health after failures, a full sync at trace level that
 //! must not show one secret, and what `-v`, `-vv` and `RUST_LOG` log.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -12,41 +11,7 @@ use stonks_testkit::degiro::LoginMode;
 use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb};
 
 mod common;
-use common::{Run, stonks};
-
-/// A TOML value for a JSON one (strings, numbers, booleans).
-fn toml_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => serde_json::to_string(s).unwrap(),
-        other => other.to_string(),
-    }
-}
-
-/// A config file in `dir` with one section per broker, extra keys merged
-/// into each, the store in `dir`, and the ECB mock as the rate source.
-fn config(dir: &Path, brokers: &[(&str, Value)], ecb: Option<&MockEcb>) -> PathBuf {
-    let mut text = format!(
-        "base_currency = \"EUR\"\nstore = {}\n",
-        toml_value(&Value::String(
-            dir.join("store.sqlite").display().to_string()
-        ))
-    );
-    for (id, settings) in brokers {
-        text.push_str(&format!("\n[brokers.{id}]\n"));
-        for (k, v) in settings.as_object().unwrap() {
-            text.push_str(&format!("{k} = {}\n", toml_value(v)));
-        }
-    }
-    if let Some(ecb) = ecb {
-        text.push_str(&format!(
-            "\n[fx]\nbase_url = {}\n",
-            toml_value(&ecb.config()["base_url"])
-        ));
-    }
-    let path = dir.join("stonks.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use common::{Run, config, stonks};
 
 fn with(mut settings: Value, extra: Value) -> Value {
     for (k, v) in extra.as_object().unwrap() {

@@ -14,40 +14,12 @@ use stonks_testkit::{Faults, MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockI
 mod common;
 use common::Run;
 
-async fn stonks(args: &[&str]) -> Run {
-    common::stonks(args, &[]).await
+fn config(dir: &Path, id: &str, settings: &Value, ecb: &MockEcb) -> PathBuf {
+    common::config(dir, &[(id, settings.clone())], Some(ecb))
 }
 
-/// A config in `dir` (its own store) with one broker and the ECB mock.
-fn config(dir: &Path, id: &str, settings: &Value, ecb: &MockEcb) -> PathBuf {
-    let toml = |v: &Value| match v {
-        Value::String(s) => serde_json::to_string(s).unwrap(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|i| serde_json::to_string(i).unwrap())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
-    };
-    let mut text = format!(
-        "base_currency = \"EUR\"\nstore = {}\n\n[brokers.{id}]\n",
-        toml(&Value::String(
-            dir.join("store.sqlite").display().to_string()
-        ))
-    );
-    for (k, v) in settings.as_object().unwrap() {
-        text.push_str(&format!("{k} = {}\n", toml(v)));
-    }
-    text.push_str(&format!(
-        "\n[fx]\nbase_url = {}\n",
-        toml(&ecb.config()["base_url"])
-    ));
-    let path = dir.join("stonks.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+async fn stonks(args: &[&str]) -> Run {
+    common::stonks(args, &[]).await
 }
 
 /// The ids of every stored entry.

@@ -3,7 +3,11 @@
 
 #![allow(dead_code)] // each test crate uses what it needs
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use serde_json::Value;
+use stonks_testkit::MockEcb;
 
 /// What one run of `stonks` did.
 pub struct Run {
@@ -51,4 +55,42 @@ pub async fn stonks(args: &[&str], envs: &[(&str, &str)]) -> Run {
     })
     .await
     .unwrap()
+}
+
+/// A TOML value for a JSON one (strings, numbers, booleans, lists).
+pub fn toml_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => serde_json::to_string(s).unwrap(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_value).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A config file in `dir` with one section per broker, extra keys merged
+/// into each, the store in `dir`, and the ECB mock as the rate source.
+pub fn config(dir: &Path, brokers: &[(&str, Value)], ecb: Option<&MockEcb>) -> PathBuf {
+    let mut text = format!(
+        "base_currency = \"EUR\"\nstore = {}\n",
+        toml_value(&Value::String(
+            dir.join("store.sqlite").display().to_string()
+        ))
+    );
+    for (id, settings) in brokers {
+        text.push_str(&format!("\n[brokers.{id}]\n"));
+        for (k, v) in settings.as_object().unwrap() {
+            text.push_str(&format!("{k} = {}\n", toml_value(v)));
+        }
+    }
+    if let Some(ecb) = ecb {
+        text.push_str(&format!(
+            "\n[fx]\nbase_url = {}\n",
+            toml_value(&ecb.config()["base_url"])
+        ));
+    }
+    let path = dir.join("stonks.toml");
+    std::fs::write(&path, text).unwrap();
+    path
 }
