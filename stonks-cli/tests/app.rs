@@ -551,6 +551,15 @@ async fn init_writes_the_config_for_its_owner_only() {
             .unwrap()
             .contains("[brokers.bitvavo]")
     );
+    // A planted link is not written through, even with --force.
+    let target = dir.path().join("victim");
+    std::fs::write(&target, "precious").unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let r = init(true).await;
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(r.err.contains("is a symbolic link; refusing"), "{}", r.err);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
 }
 
 #[tokio::test(flavor = "multi_thread")]

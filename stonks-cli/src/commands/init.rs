@@ -19,6 +19,15 @@ pub fn run(out: &mut impl Write, flags: &Flags<'_>, force: bool) -> Outcome {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir)?;
     }
+    // A link planted where the config goes would have the template (and
+    // later the user's secrets) written over whatever it points to.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "{} is a symbolic link; refusing to write through it (remove it, or give --config the real path)",
+            path.display()
+        )
+        .into());
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if force {
