@@ -419,7 +419,8 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
     }
 }
 
-/// One pass over a list (or a single object) of rows that must all read.
+/// One pass over a list of rows that must all read (anything else fails the
+/// pass, and the second, row-by-row pass says why).
 struct FastRows<'a, T>(PhantomData<(&'a (), T)>);
 
 impl<'de: 'a, 'a, T: Deserialize<'de>> serde::de::Visitor<'de> for FastRows<'a, T> {
