@@ -1,14 +1,18 @@
 //! Holdings and FIFO gains over a 100,000-entry ledger (target: under
 //! 100 ms each), with rates for every day of the ledger so that every cost
-//! and proceed is also converted to the base currency.
+//! and proceed is also converted to the base currency. Each report starts
+//! from a fresh analysis (its replay included); `replay_*` is the replay
+//! alone.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use stonks::Currency;
-use stonks_app::analytics::{Analysis, Method, RateHistory, Scope};
+use stonks_app::analytics::{
+    Analysis, GainsOptions, GainsReport, HoldingsReport, Inputs, Method, RateHistory, Scope, lots,
+};
 
 const ENTRIES: usize = 100_000;
 
-fn analysis() -> Analysis {
+fn inputs() -> Inputs {
     let ledger: Vec<_> = stonks_testkit::synthetic::ledger(ENTRIES)
         .into_iter()
         .map(|e| ("degiro".to_owned(), e))
@@ -17,7 +21,7 @@ fn analysis() -> Analysis {
     let last = ledger[ledger.len() - 1].1.timestamp.date_naive();
     let tables = stonks_testkit::synthetic::daily_rates(first, (last - first).num_days());
     let history = RateHistory::new(tables);
-    Analysis {
+    Inputs {
         base: Currency::EUR,
         today: history.table(last).cloned(),
         history,
@@ -28,28 +32,50 @@ fn analysis() -> Analysis {
 }
 
 fn bench(c: &mut Criterion) {
-    let a = analysis();
+    let inputs = inputs();
     let mut g = c.benchmark_group("analytics_100k");
     g.sample_size(20);
-    g.bench_function("holdings", |b| b.iter(|| a.holdings()));
-    g.bench_function("gains_fifo", |b| {
-        b.iter(|| a.gains(Method::Fifo, Scope::Account, None))
+    let fresh = || Analysis::new(inputs.clone());
+    g.bench_function("holdings", |b| {
+        b.iter_batched(fresh, |a| HoldingsReport::build(&a), BatchSize::LargeInput)
     });
-    g.bench_function("replay_fifo_pooled", |b| {
-        b.iter(|| a.replay(Method::Fifo, Scope::Pooled))
-    });
-    g.bench_function("replay_fifo", |b| {
-        b.iter(|| a.replay(Method::Fifo, Scope::Account))
-    });
-    g.bench_function("gains_average", |b| {
-        b.iter(|| a.gains(Method::Average, Scope::Account, None))
-    });
-    g.bench_function("gains_fifo_pooled", |b| {
-        b.iter(|| a.gains(Method::Fifo, Scope::Pooled, None))
-    });
-    g.bench_function("gains_average_pooled", |b| {
-        b.iter(|| a.gains(Method::Average, Scope::Pooled, None))
-    });
+    for (name, method, scope) in [
+        ("gains_fifo", Method::Fifo, Scope::Account),
+        ("gains_average", Method::Average, Scope::Account),
+        ("gains_fifo_pooled", Method::Fifo, Scope::Pooled),
+        ("gains_average_pooled", Method::Average, Scope::Pooled),
+    ] {
+        let options = GainsOptions {
+            method,
+            scope,
+            year: None,
+        };
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                fresh,
+                |a| GainsReport::build(&a, &options),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    for (name, scope) in [
+        ("replay_fifo", Scope::Account),
+        ("replay_fifo_pooled", Scope::Pooled),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                lots::replay(
+                    &inputs.ledger,
+                    lots::Options {
+                        method: Method::Fifo,
+                        scope,
+                        base: inputs.base,
+                        rates: &inputs.history,
+                    },
+                )
+            })
+        });
+    }
     g.finish();
 }
 

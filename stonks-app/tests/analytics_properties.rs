@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use stonks::v2::{LedgerEntry, LedgerKind};
 use stonks::{AssetClass, Currency, Instrument, Money};
-use stonks_app::analytics::{Analysis, Method, RateHistory, Scope};
+use stonks_app::analytics::{
+    Analysis, GainsOptions, GainsReport, Inputs, Method, RateHistory, Scope,
+};
 
 /// One generated trade: instrument index, buy or sell, units, price in cents.
 type Trade = (usize, bool, u32, u32);
@@ -60,14 +62,14 @@ fn ledger(trades: &[Trade], sell_all: bool) -> Vec<(String, LedgerEntry)> {
 }
 
 fn analysis(ledger: Vec<(String, LedgerEntry)>) -> Analysis {
-    Analysis {
+    Analysis::new(Inputs {
         base: Currency::EUR,
         ledger,
         snapshots: Vec::new(),
         today: None,
         history: RateHistory::default(),
         now: "2025-01-01T00:00:00Z".parse().unwrap(),
-    }
+    })
 }
 
 fn trades() -> impl Strategy<Value = Vec<Trade>> {
@@ -80,7 +82,8 @@ proptest! {
         let l = ledger(&trades, false);
         let a = analysis(l.clone());
         for method in [Method::Fifo, Method::Lifo, Method::Average] {
-            let r = a.replay(method, Scope::Account);
+            let replayed = a.replayed(method, Scope::Account);
+            let r = &replayed.replay;
             prop_assert!(r.problems.is_empty(), "{:?}", r.problems);
             for i in 0..3 {
                 let symbol = format!("I{i}");
@@ -112,12 +115,12 @@ proptest! {
         let a = analysis(ledger(&trades, true));
         let totals: Vec<Decimal> = [Method::Fifo, Method::Lifo, Method::Average]
             .into_iter()
-            .map(|m| a.replay(m, Scope::Account).sales.iter().map(|s| s.gain().unwrap()).sum())
+            .map(|m| a.replayed(m, Scope::Account).replay.sales.iter().map(|s| s.gain().unwrap()).sum())
             .collect();
         prop_assert_eq!(totals[0], totals[1]);
         prop_assert_eq!(totals[0], totals[2]);
         // And pooling changes nothing when there is one account.
-        let pooled: Decimal = a.replay(Method::Fifo, Scope::Pooled).sales.iter().map(|s| s.gain().unwrap()).sum();
+        let pooled: Decimal = a.replayed(Method::Fifo, Scope::Pooled).replay.sales.iter().map(|s| s.gain().unwrap()).sum();
         prop_assert_eq!(totals[0], pooled);
     }
 
@@ -125,7 +128,7 @@ proptest! {
     fn rows_add_up_to_the_totals(trades in trades()) {
         let a = analysis(ledger(&trades, false));
         for method in [Method::Fifo, Method::Lifo, Method::Average] {
-            let g = a.gains(method, Scope::Account, None);
+            let g = GainsReport::build(&a, &GainsOptions { method, ..Default::default() });
             let rows: Decimal = g.realized.iter().filter_map(|r| r.gain_base).sum();
             prop_assert_eq!(rows, g.totals.realized_base);
             let years: Decimal = g.by_year.iter().map(|y| y.realized_base).sum();

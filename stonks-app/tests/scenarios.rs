@@ -22,7 +22,10 @@ use serde_json::Value;
 use stonks::fx::RateTable;
 use stonks::v2::{CorporateAction, LedgerEntry, LedgerKind, PortfolioSnapshot, Position, Ratio};
 use stonks::{AssetClass, Currency, Instrument, Isin, Money};
-use stonks_app::analytics::{Analysis, GroupBy, Method, RateHistory, Scope};
+use stonks_app::analytics::{
+    Analysis, DividendOptions, DividendReport, GainsOptions, GainsReport, GroupBy, HoldingsReport,
+    Inputs, Method, PerformanceReport, RateHistory, Scope,
+};
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -219,18 +222,18 @@ fn run(path: &Path) -> Result<(), String> {
         .unwrap();
     let tables = rates(&v, base);
     let today = tables.iter().max_by_key(|t| t.date).cloned();
-    let analysis = Analysis {
+    let analysis = Analysis::new(Inputs {
         base,
         ledger: v["ledger"].as_array().unwrap().iter().map(entry).collect(),
         snapshots: snapshots(&v, now),
         today,
         history: RateHistory::new(tables),
         now,
-    };
+    });
     for (i, case) in v["cases"].as_array().unwrap().iter().enumerate() {
         let year = case.get("year").and_then(Value::as_i64).map(|y| y as i32);
         let report = match text(case, "report").unwrap_or("gains") {
-            "holdings" => serde_json::to_value(analysis.holdings()),
+            "holdings" => serde_json::to_value(HoldingsReport::build(&analysis)),
             "gains" => {
                 let method: Method = text(case, "method").unwrap_or("fifo").parse()?;
                 let scope = if case.get("pooled") == Some(&Value::Bool(true)) {
@@ -238,13 +241,23 @@ fn run(path: &Path) -> Result<(), String> {
                 } else {
                     Scope::Account
                 };
-                serde_json::to_value(analysis.gains(method, scope, year))
+                serde_json::to_value(GainsReport::build(
+                    &analysis,
+                    &GainsOptions {
+                        method,
+                        scope,
+                        year,
+                    },
+                ))
             }
             "dividends" => {
                 let by: GroupBy = text(case, "by").unwrap_or("year").parse()?;
-                serde_json::to_value(analysis.dividends(by, year))
+                serde_json::to_value(DividendReport::build(
+                    &analysis,
+                    &DividendOptions { by, year },
+                ))
             }
-            "performance" => serde_json::to_value(analysis.performance()),
+            "performance" => serde_json::to_value(PerformanceReport::build(&analysis)),
             other => return Err(format!("unknown report {other:?}")),
         }
         .map_err(|e| e.to_string())?;

@@ -9,8 +9,8 @@ use serde::Serialize;
 use stonks::{Currency, Isin};
 
 use super::holdings::HoldingRow;
-use super::lots::{Method, Replay, Sale};
-use super::{base_figure, figure};
+use super::lots::{Method, Replay, Sale, Scope};
+use super::{Analysis, base_figure, figure};
 
 /// A lot a sale consumed.
 #[derive(Debug, Clone, Serialize)]
@@ -183,10 +183,38 @@ pub struct GainsReport {
     pub problems: Vec<String>,
 }
 
+/// What a gains report is asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GainsOptions {
+    /// Which lots a sale consumes.
+    pub method: Method,
+    /// Per account, or pooled.
+    pub scope: Scope,
+    /// Realized rows of this year only, when given.
+    pub year: Option<i32>,
+}
+
 impl GainsReport {
+    /// Realized and unrealized gains of `analysis` as `options` ask, from
+    /// its replay of that method and scope.
+    pub fn build(analysis: &Analysis, options: &GainsOptions) -> Self {
+        let r = analysis.replayed(options.method, options.scope);
+        let mut report = Self::from_replay(
+            analysis.base,
+            options.method,
+            options.scope == Scope::Pooled,
+            &r.replay,
+            &r.open,
+            options.year,
+        );
+        report.problems = r.replay.problems.iter().map(ToString::to_string).collect();
+        report.problems.extend(r.replay.rate_notes.lines());
+        report
+    }
+
     /// The report of `replay` with its open holdings `open`; realized rows
     /// of `year` only when given.
-    pub fn build(
+    pub fn from_replay(
         base: Currency,
         method: Method,
         pooled: bool,

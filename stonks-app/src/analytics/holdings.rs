@@ -12,7 +12,7 @@ use stonks::v2::{LedgerEntry, PortfolioSnapshot};
 use stonks::{AssetClass, Currency, Isin, Money};
 
 use super::lots::{Holding, HoldingKey, NO_ACCOUNT, POOLED, Replay, identity};
-use super::{base_figure, figure};
+use super::{Analysis, base_figure, figure};
 
 /// One open holding as the ledger rebuilds it.
 #[derive(Debug, Clone, Serialize)]
@@ -274,6 +274,25 @@ pub struct HoldingTotals {
     pub value_base: Decimal,
     /// Holdings with an unknown cost or value, left out of the sums.
     pub incomplete: usize,
+}
+
+impl HoldingsReport {
+    /// Open holdings of `analysis` (its FIFO replay, per account) and where
+    /// they differ from the brokers' positions.
+    pub fn build(analysis: &Analysis) -> Self {
+        let r = analysis.fifo();
+        let rows = r.open.clone();
+        let differences = reconcile(&r.replay, &analysis.ledger, &analysis.snapshots);
+        let mut problems: Vec<String> = r.replay.problems.iter().map(ToString::to_string).collect();
+        problems.extend(r.replay.rate_notes.lines());
+        HoldingsReport {
+            base_currency: analysis.base,
+            totals: HoldingTotals::of(&rows),
+            holdings: rows,
+            differences,
+            problems,
+        }
+    }
 }
 
 impl HoldingTotals {

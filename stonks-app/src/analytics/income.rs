@@ -13,10 +13,10 @@ use serde::Serialize;
 use stonks::v2::{LedgerEntry, LedgerKind};
 use stonks::{Currency, Isin};
 
-use super::fx::RateHistory;
+use super::fx::{RateCounter, RateHistory, RateNotes};
 use super::holdings::HoldingRow;
 use super::lots::{NO_ACCOUNT, identity};
-use super::{base_figure, figure};
+use super::{Analysis, base_figure, figure};
 
 /// How dividends and income lines are grouped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -168,6 +168,33 @@ pub struct DividendReport {
     pub problems: Vec<String>,
 }
 
+/// What a dividends report is asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DividendOptions {
+    /// How groups and income are grouped.
+    pub by: GroupBy,
+    /// Payments of this year only, when given.
+    pub year: Option<i32>,
+}
+
+impl DividendReport {
+    /// Dividends and income of `analysis` as `options` ask; yield on cost
+    /// from its FIFO replay's open holdings, whose rate notes it repeats.
+    pub fn build(analysis: &Analysis, options: &DividendOptions) -> Self {
+        let r = analysis.fifo();
+        report(
+            &analysis.ledger,
+            &analysis.history,
+            analysis.base,
+            options.by,
+            options.year,
+            &r.open,
+            analysis.now,
+            r.replay.rate_notes,
+        )
+    }
+}
+
 /// Where an entry belongs for linking: broker, account, instrument.
 type Holder = (String, String, String);
 
@@ -185,6 +212,8 @@ const TAX_WINDOW_DAYS: i64 = 7;
 struct Builder<'a> {
     base: Currency,
     rates: &'a RateHistory,
+    /// What this report's conversions had to do.
+    rates_used: RateCounter,
     rows: Vec<DividendRow>,
     by_id: HashMap<(String, String), usize>,
     by_holder: HashMap<Holder, Vec<usize>>,
@@ -193,8 +222,13 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn to_base(&self, amount: Decimal, currency: Currency, at: DateTime<Utc>) -> Option<Decimal> {
-        self.rates
-            .convert(amount, currency, self.base, at.date_naive())
+        self.rates.convert(
+            amount,
+            currency,
+            self.base,
+            at.date_naive(),
+            &self.rates_used,
+        )
     }
 
     fn dividend(&mut self, broker: &str, e: &LedgerEntry) {
@@ -260,6 +294,7 @@ impl Builder<'_> {
                 e.amount.currency,
                 row_currency,
                 e.timestamp.date_naive(),
+                &self.rates_used,
             )
         };
         let Some(amount) = amount else {
@@ -331,12 +366,14 @@ pub fn report(
     year: Option<i32>,
     open: &[HoldingRow],
     now: DateTime<Utc>,
+    prior: RateNotes,
 ) -> DividendReport {
     let mut order: Vec<&(String, LedgerEntry)> = ledger.iter().collect();
     order.sort_by(|a, b| (a.1.timestamp, &a.0, &a.1.id).cmp(&(b.1.timestamp, &b.0, &b.1.id)));
     let mut b = Builder {
         base,
         rates,
+        rates_used: RateCounter::new(),
         rows: Vec::new(),
         by_id: HashMap::new(),
         by_holder: HashMap::new(),
@@ -400,6 +437,7 @@ pub fn report(
                 e.amount.currency,
                 base,
                 e.timestamp.date_naive(),
+                &b.rates_used,
             )
         });
         match base_figure(value.flatten()) {
@@ -455,7 +493,7 @@ pub fn report(
     }
     let yield_on_cost = yields(&rows, open, now);
     let mut problems = b.problems;
-    problems.extend(rates.notes());
+    problems.extend((prior + b.rates_used.notes()).lines());
     DividendReport {
         base_currency: base,
         by,

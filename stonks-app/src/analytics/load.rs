@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 
-use super::{Analysis, RateHistory};
+use super::{Analysis, Inputs, RateHistory};
 use crate::app::App;
 use crate::error::Result;
 use crate::ledger::{self, SyncOutcome};
@@ -53,13 +53,13 @@ impl Analysis {
             None => Vec::new(),
         };
         tables.extend(today.clone());
-        Ok(Analysis {
+        Ok(Analysis::new(Inputs {
             base: app.config.base_currency,
             ledger,
             snapshots,
             today,
             history: RateHistory::new(tables),
             now: Utc::now(),
-        })
+        }))
     }
 }

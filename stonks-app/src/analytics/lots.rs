@@ -26,7 +26,7 @@ use serde::Serialize;
 use stonks::v2::{LedgerEntry, LedgerKind, Ratio};
 use stonks::{AssetClass, Currency, Instrument, Money};
 
-use super::fx::RateHistory;
+use super::fx::{RateCounter, RateHistory, RateNotes};
 
 /// Which lots a sale consumes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -302,6 +302,8 @@ pub struct Replay {
     pub sales: Vec<Sale>,
     /// What could not be replayed as it stands.
     pub problems: Vec<ReplayProblem>,
+    /// What the replay's conversions had to do (earlier days' rates, none).
+    pub rate_notes: RateNotes,
 }
 
 /// Lots sent out of one account and not yet received by another.
@@ -323,6 +325,8 @@ struct Replayer<'a> {
     owed: HashMap<HoldingKey, Decimal>,
     in_transit: InTransit,
     exchanged: Exchanged,
+    /// What this replay's conversions had to do.
+    rates_used: RateCounter,
 }
 
 /// In what order entries of the same second are replayed: what brings
@@ -357,6 +361,7 @@ pub fn replay(ledger: &[(String, LedgerEntry)], opts: Options<'_>) -> Replay {
         owed: HashMap::new(),
         in_transit: HashMap::new(),
         exchanged: HashMap::new(),
+        rates_used: RateCounter::new(),
     };
     for i in order {
         let (broker, e) = &ledger[i];
@@ -364,6 +369,7 @@ pub fn replay(ledger: &[(String, LedgerEntry)], opts: Options<'_>) -> Replay {
         r.entry(broker, e);
     }
     r.out.holdings = r.holdings.into_iter().collect();
+    r.out.rate_notes = r.rates_used.notes();
     r.out
 }
 
@@ -433,7 +439,9 @@ impl Replayer<'_> {
 
     /// `m` in `to` on `day`.
     fn conv(&self, m: Money, to: Currency, day: NaiveDate) -> Option<Decimal> {
-        self.opts.rates.convert(m.amount, m.currency, to, day)
+        self.opts
+            .rates
+            .convert(m.amount, m.currency, to, day, &self.rates_used)
     }
 
     /// The fees of `e` in `to` on its date, each converted.

@@ -5,8 +5,10 @@
 //!
 //! Everything here is a pure function of the ledger (broker, entry), the
 //! brokers' latest snapshots and exchange rates by date, so it is tested
-//! with scenario files and needs no network. [`Analysis`] gathers those
-//! inputs for an [`App`](crate::App), from the store.
+//! with scenario files and needs no network. [`Analysis`] holds those
+//! inputs (gathered for an [`App`](crate::App) from the store) and what is
+//! computed from them once for every report: the replay and the merged
+//! portfolio. Every report is built one way, `XReport::build(&analysis, ..)`.
 
 pub mod fx;
 pub mod gains;
@@ -17,16 +19,18 @@ pub mod lots;
 pub mod performance;
 pub mod xirr;
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use stonks::Currency;
 use stonks::fx::RateTable;
 use stonks::v2::{LedgerEntry, PortfolioSnapshot};
 
-pub use fx::RateHistory;
-pub use gains::GainsReport;
+pub use fx::{RateCounter, RateHistory, RateNotes};
+pub use gains::{GainsOptions, GainsReport};
 pub use holdings::HoldingsReport;
-pub use income::{DividendReport, GroupBy};
+pub use income::{DividendOptions, DividendReport, GroupBy};
 pub use lots::{Method, Scope};
 pub use performance::PerformanceReport;
 
@@ -45,8 +49,8 @@ pub(crate) fn base_figure(d: Option<Decimal>) -> Option<Decimal> {
 
 /// What every analysis reads: the stored ledger, each broker's latest
 /// snapshot, today's rates and the rates by date.
-#[derive(Debug)]
-pub struct Analysis {
+#[derive(Debug, Clone)]
+pub struct Inputs {
     /// The currency of every `_base` figure.
     pub base: Currency,
     /// Every stored entry with its broker.
@@ -61,11 +65,61 @@ pub struct Analysis {
     pub now: DateTime<Utc>,
 }
 
+/// One replay of the ledger and what every report reads of it: the lots
+/// and sales, the open holdings valued at today's rates, and (inside the
+/// replay) the rate notes it met.
+#[derive(Debug)]
+pub struct Replayed {
+    /// Which lots a sale consumed.
+    pub method: Method,
+    /// Per account, or pooled.
+    pub scope: Scope,
+    /// Holdings, sales, problems and rate notes.
+    pub replay: lots::Replay,
+    /// The open holdings, valued.
+    pub open: Vec<holdings::HoldingRow>,
+}
+
+/// The inputs and what is computed from them, each once: every report
+/// (holdings, gains, dividends, performance, the page) reads the same
+/// replay and the same merged portfolio, whichever asks first.
+///
+/// An analysis reads as its [`Inputs`] (`analysis.ledger`), read-only:
+/// what was computed depends on them.
+#[derive(Debug)]
+pub struct Analysis {
+    inputs: Inputs,
+    /// The replays asked for so far (one per method and scope).
+    replays: Mutex<Vec<Arc<Replayed>>>,
+    portfolio: OnceLock<PortfolioReport>,
+}
+
+impl std::ops::Deref for Analysis {
+    type Target = Inputs;
+
+    fn deref(&self) -> &Inputs {
+        &self.inputs
+    }
+}
+
 impl Analysis {
-    /// The replay of the ledger by `method` and `scope`.
-    pub fn replay(&self, method: Method, scope: Scope) -> lots::Replay {
-        self.history.reset_notes();
-        lots::replay(
+    /// An analysis of `inputs`; nothing is computed until asked.
+    pub fn new(inputs: Inputs) -> Self {
+        Analysis {
+            inputs,
+            replays: Mutex::new(Vec::new()),
+            portfolio: OnceLock::new(),
+        }
+    }
+
+    /// The replay by `method` and `scope`, computed on first use and
+    /// shared after.
+    pub fn replayed(&self, method: Method, scope: Scope) -> Arc<Replayed> {
+        let mut done = self.replays.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = done.iter().find(|r| r.method == method && r.scope == scope) {
+            return r.clone();
+        }
+        let replay = lots::replay(
             &self.ledger,
             lots::Options {
                 method,
@@ -73,81 +127,32 @@ impl Analysis {
                 base: self.base,
                 rates: &self.history,
             },
-        )
-    }
-
-    /// The merged portfolio of the snapshots.
-    pub fn portfolio(&self) -> PortfolioReport {
-        let results: Vec<BrokerResult> = self
-            .snapshots
-            .iter()
-            .map(|(b, s)| (b.clone(), Ok(s.clone())))
-            .collect();
-        PortfolioReport::build(self.base, &results, self.today.as_ref())
-    }
-
-    /// Open holdings (FIFO, per account) and where they differ from the
-    /// brokers' positions.
-    pub fn holdings(&self) -> HoldingsReport {
-        let replay = self.replay(Method::Fifo, Scope::Account);
-        let rows = holdings::rows(&replay, &self.snapshots, self.today.as_ref(), self.base);
-        let differences = holdings::reconcile(&replay, &self.ledger, &self.snapshots);
-        let mut problems: Vec<String> = replay.problems.iter().map(ToString::to_string).collect();
-        problems.extend(self.history.notes());
-        HoldingsReport {
-            base_currency: self.base,
-            totals: holdings::HoldingTotals::of(&rows),
-            holdings: rows,
-            differences,
-            problems,
-        }
-    }
-
-    /// Realized and unrealized gains by `method`, per account or pooled;
-    /// realized ones of `year` only when given.
-    pub fn gains(&self, method: Method, scope: Scope, year: Option<i32>) -> GainsReport {
-        let replay = self.replay(method, scope);
-        let open = holdings::rows(&replay, &self.snapshots, self.today.as_ref(), self.base);
-        let mut report = GainsReport::build(
-            self.base,
-            method,
-            scope == Scope::Pooled,
-            &replay,
-            &open,
-            year,
         );
-        report.problems = replay.problems.iter().map(ToString::to_string).collect();
-        report.problems.extend(self.history.notes());
-        report
+        let open = holdings::rows(&replay, &self.snapshots, self.today.as_ref(), self.base);
+        let r = Arc::new(Replayed {
+            method,
+            scope,
+            replay,
+            open,
+        });
+        done.push(r.clone());
+        r
     }
 
-    /// Dividends and income grouped `by`, of `year` only when given.
-    pub fn dividends(&self, by: GroupBy, year: Option<i32>) -> DividendReport {
-        let replay = self.replay(Method::Fifo, Scope::Account);
-        let open = holdings::rows(&replay, &self.snapshots, self.today.as_ref(), self.base);
-        income::report(
-            &self.ledger,
-            &self.history,
-            self.base,
-            by,
-            year,
-            &open,
-            self.now,
-        )
+    /// The replay every report shares: FIFO, per account.
+    pub fn fifo(&self) -> Arc<Replayed> {
+        self.replayed(Method::Fifo, Scope::Account)
     }
 
-    /// Performance per account, broker and in total.
-    pub fn performance(&self) -> PerformanceReport {
-        let replay = self.replay(Method::Fifo, Scope::Account);
-        let open = holdings::rows(&replay, &self.snapshots, self.today.as_ref(), self.base);
-        let portfolio = self.portfolio();
-        performance::report(
-            &self.ledger,
-            &replay,
-            &open,
-            &portfolio,
-            &self.history,
-            self.base,
-        )
+    /// The merged portfolio of the snapshots, at today's rates.
+    pub fn portfolio(&self) -> &PortfolioReport {
+        self.portfolio.get_or_init(|| {
+            let results: Vec<BrokerResult> = self
+                .snapshots
+                .iter()
+                .map(|(b, s)| (b.clone(), Ok(s.clone())))
+                .collect();
+            PortfolioReport::build(self.base, &results, self.today.as_ref())
+        })
     }
 }

@@ -13,11 +13,11 @@ use serde::Serialize;
 use stonks::Currency;
 use stonks::v2::{LedgerEntry, LedgerKind};
 
-use super::base_figure;
-use super::fx::RateHistory;
+use super::fx::{RateCounter, RateHistory, RateNotes};
 use super::holdings::HoldingRow;
 use super::lots::{NO_ACCOUNT, Replay};
 use super::xirr::xirr;
+use super::{Analysis, base_figure};
 use crate::portfolio::PortfolioReport;
 
 /// Figures of one account, one broker, or everything.
@@ -88,6 +88,23 @@ pub struct PerformanceReport {
     pub problems: Vec<String>,
 }
 
+impl PerformanceReport {
+    /// Performance of `analysis` per account, broker and in total, from its
+    /// FIFO replay and its merged portfolio.
+    pub fn build(analysis: &Analysis) -> Self {
+        let r = analysis.fifo();
+        report(
+            &analysis.ledger,
+            &r.replay,
+            &r.open,
+            analysis.portfolio(),
+            &analysis.history,
+            analysis.base,
+            r.replay.rate_notes,
+        )
+    }
+}
+
 /// One account's sums, and its external flows for the return.
 struct Acc {
     row: PerformanceRow,
@@ -118,7 +135,9 @@ pub fn report(
     portfolio: &PortfolioReport,
     rates: &RateHistory,
     base: Currency,
+    prior: RateNotes,
 ) -> PerformanceReport {
+    let rates_used = RateCounter::new();
     let mut accounts: BTreeMap<(String, String), Acc> = BTreeMap::new();
     fn acc<'m>(
         accounts: &'m mut BTreeMap<(String, String), Acc>,
@@ -137,7 +156,7 @@ pub fn report(
             if !m.currency.is_fiat() {
                 return None;
             }
-            let v = base_figure(rates.convert(m.amount, m.currency, base, day));
+            let v = base_figure(rates.convert(m.amount, m.currency, base, day, &rates_used));
             if v.is_none() {
                 unknown += 1;
             }
@@ -225,7 +244,7 @@ pub fn report(
     }
     rows.extend(brokers.into_values().map(|b| finish(b, as_of)));
     rows.push(finish(total, as_of));
-    let mut problems = rates.notes();
+    let mut problems = (prior + rates_used.notes()).lines();
     if unknown > 0 {
         problems.push(format!(
             "{unknown} amounts have no rate to {base} on their date and are left out of the sums"

@@ -1,7 +1,7 @@
 //! The report for a running app: a sync first (unless offline), then the
 //! analyses, the store's portfolio history and each broker's last read.
 
-use super::{BrokerLine, Locale, Report};
+use super::{BrokerLine, Locale, Report, ReportOptions};
 use crate::analytics::Analysis;
 use crate::app::App;
 use crate::error::Result;
@@ -38,7 +38,12 @@ impl Report {
                 error,
             });
         }
-        let mut report = Report::build(&analysis, &history, brokers, locale);
+        let options = ReportOptions {
+            history: &history,
+            brokers,
+            locale,
+        };
+        let mut report = Report::build(&analysis, options);
         report.problems.extend(unreadable);
         Ok((report, outcomes))
     }

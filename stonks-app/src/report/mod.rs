@@ -22,7 +22,10 @@ use stonks::v2::{LedgerKind, PortfolioSnapshot};
 
 use crate::analytics::gains::YearRow;
 use crate::analytics::holdings::Difference;
-use crate::analytics::{Analysis, GroupBy, Method, Scope, base_figure};
+use crate::analytics::{
+    Analysis, DividendOptions, DividendReport, GainsOptions, GainsReport, GroupBy, HoldingsReport,
+    PerformanceReport, RateCounter, base_figure,
+};
 use crate::portfolio::Totals;
 
 pub use load::Loaded;
@@ -220,21 +223,38 @@ pub struct Report {
 /// A stored snapshot: when, which broker, what.
 pub type StoredSnapshot = (DateTime<Utc>, String, PortfolioSnapshot);
 
+/// What the page shows besides the analysis.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions<'a> {
+    /// The store's portfolio history, oldest first.
+    pub history: &'a [StoredSnapshot],
+    /// Every configured broker's line.
+    pub brokers: Vec<BrokerLine>,
+    /// How numbers are formatted.
+    pub locale: Locale,
+}
+
 impl Report {
-    /// The report of `analysis`, with the store's portfolio `history`
-    /// (oldest first) and the `brokers`' lines.
-    pub fn build(
-        analysis: &Analysis,
-        history: &[StoredSnapshot],
-        brokers: Vec<BrokerLine>,
-        locale: Locale,
-    ) -> Report {
+    /// The page of `analysis`: every figure from its one replay and its
+    /// merged portfolio, with the `options`' history and broker lines.
+    pub fn build(analysis: &Analysis, options: ReportOptions<'_>) -> Report {
+        let ReportOptions {
+            history,
+            brokers,
+            locale,
+        } = options;
         let base = analysis.base;
         let portfolio = analysis.portfolio();
-        let holdings = analysis.holdings();
-        let gains = analysis.gains(Method::Fifo, Scope::Account, None);
-        let dividends = analysis.dividends(GroupBy::Month, None);
-        let performance = analysis.performance();
+        let holdings = HoldingsReport::build(analysis);
+        let gains = GainsReport::build(analysis, &GainsOptions::default());
+        let dividends = DividendReport::build(
+            analysis,
+            &DividendOptions {
+                by: GroupBy::Month,
+                year: None,
+            },
+        );
+        let performance = PerformanceReport::build(analysis);
         let total = performance.rows.last();
 
         let value_over_time = value_over_time(history, analysis);
@@ -422,6 +442,8 @@ fn thin(mut points: Vec<ValuePoint>) -> Vec<ValuePoint> {
 fn invested(analysis: &Analysis) -> Vec<InvestedPoint> {
     let mut net = Decimal::ZERO;
     let mut out: Vec<InvestedPoint> = Vec::new();
+    // The same flows' rates are noted by the performance report already.
+    let unnoted = RateCounter::new();
     for (_, e) in &analysis.ledger {
         let sign = match e.kind {
             LedgerKind::Deposit => Decimal::ONE,
@@ -437,6 +459,7 @@ fn invested(analysis: &Analysis) -> Vec<InvestedPoint> {
             e.amount.currency,
             analysis.base,
             day,
+            &unnoted,
         )) else {
             continue;
         };

@@ -9,7 +9,7 @@ use stonks::v2::{CashBalance, LedgerEntry, LedgerKind, PortfolioSnapshot, Positi
 use stonks::{AssetClass, Currency, Instrument, Money};
 
 use super::*;
-use crate::analytics::{Analysis, RateHistory};
+use crate::analytics::{Analysis, Inputs, RateHistory};
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -75,7 +75,7 @@ fn snapshot(
 
 /// Two brokers: `degiro` with ASML (EUR) and cash, `alpaca` with AAPL
 /// (USD); two syncs stored; a dividend with withholding in March 2026.
-fn fixture(name: &str) -> (Analysis, Vec<StoredSnapshot>) {
+fn fixture(name: &str) -> (Inputs, Vec<StoredSnapshot>) {
     let asml = instrument("ASML", name, Currency::EUR);
     let aapl = instrument("AAPL", "Apple Inc.", Currency::USD);
     let mut dividend = entry(
@@ -172,7 +172,7 @@ fn fixture(name: &str) -> (Analysis, Vec<StoredSnapshot>) {
         ("alpaca".to_owned(), stored[0].2.clone()),
         ("degiro".to_owned(), stored[2].2.clone()),
     ];
-    let analysis = Analysis {
+    let inputs = Inputs {
         base: Currency::EUR,
         today: history
             .table(t("2026-11-20T00:00:00Z").date_naive())
@@ -182,7 +182,7 @@ fn fixture(name: &str) -> (Analysis, Vec<StoredSnapshot>) {
         snapshots,
         now: t("2026-11-21T10:00:00Z"),
     };
-    (analysis, stored)
+    (inputs, stored)
 }
 
 fn brokers() -> Vec<BrokerLine> {
@@ -206,8 +206,17 @@ fn brokers() -> Vec<BrokerLine> {
 }
 
 fn report(name: &str) -> Report {
-    let (analysis, stored) = fixture(name);
-    Report::build(&analysis, &stored, brokers(), Locale::default())
+    let (inputs, stored) = fixture(name);
+    build(inputs, &stored)
+}
+
+fn build(inputs: Inputs, stored: &[StoredSnapshot]) -> Report {
+    let options = ReportOptions {
+        history: stored,
+        brokers: brokers(),
+        locale: Locale::default(),
+    };
+    Report::build(&Analysis::new(inputs), options)
 }
 
 #[test]
@@ -399,12 +408,12 @@ fn many_syncs_are_thinned_to_one_point_a_day_and_keep_the_newest() {
 
 #[test]
 fn a_ten_thousand_entry_ledger_makes_a_page_under_two_megabytes() {
-    let (mut analysis, stored) = fixture("ASML Holding N.V.");
-    analysis.ledger = stonks_testkit::synthetic::ledger(10_000)
+    let (mut inputs, stored) = fixture("ASML Holding N.V.");
+    inputs.ledger = stonks_testkit::synthetic::ledger(10_000)
         .into_iter()
         .map(|e| ("degiro".to_owned(), e))
         .collect();
-    let r = Report::build(&analysis, &stored, brokers(), Locale::default());
+    let r = build(inputs, &stored);
     let html = r.html();
     assert!(html.len() < 2_000_000, "{} bytes", html.len());
     assert_eq!(

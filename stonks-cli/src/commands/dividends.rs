@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use stonks_app::analytics::{DividendReport, GroupBy};
+use stonks_app::analytics::{DividendOptions, DividendReport, GroupBy};
 
 use super::{Flags, Outcome, analysis, exit};
 use crate::render::{Format, csv, dec, json, table};
@@ -17,7 +17,7 @@ pub async fn run(
     offline: bool,
 ) -> Outcome {
     let (a, failed) = analysis::load(flags, offline).await?;
-    let report = a.dividends(by, year);
+    let report = DividendReport::build(&a, &DividendOptions { by, year });
     render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(failed))
 }

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use stonks_app::analytics::{GainsReport, Method, Scope};
+use stonks_app::analytics::{GainsOptions, GainsReport, Method, Scope};
 
 use super::{Flags, Outcome, analysis, exit};
 use crate::render::{Format, csv, dec, json, table};
@@ -29,7 +29,12 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, ask: Ask) -> Outcome {
     } else {
         Scope::Account
     };
-    let report = a.gains(ask.method, scope, ask.year);
+    let options = GainsOptions {
+        method: ask.method,
+        scope,
+        year: ask.year,
+    };
+    let report = GainsReport::build(&a, &options);
     render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(failed))
 }

@@ -11,7 +11,7 @@ use crate::render::{Format, csv, dec, json, table};
 /// Rebuilds, values and reconciles the holdings.
 pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outcome {
     let (a, failed) = analysis::load(flags, offline).await?;
-    let report = a.holdings();
+    let report = HoldingsReport::build(&a);
     render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(failed))
 }
