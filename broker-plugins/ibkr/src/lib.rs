@@ -3,14 +3,9 @@
 
 mod client;
 mod config;
-mod convert;
-mod dates;
 pub mod flex;
-mod ledger;
 mod portal;
 mod services;
-mod statements;
-mod wire;
 
 stonks_core::register_plugin! {
     pub const RECORD = manifest: include_str!("../manifest.json"), factory: services::build,
@@ -21,7 +16,7 @@ pub use client::{
     error_kind,
 };
 pub use config::{Config, FLEX_URL, GATEWAY_URL};
-pub use convert::{Rate, asset_class, cash_kind, corporate_action_kind, terms};
-pub use ledger::{DividendKey, Ledger, Link};
+pub use flex::convert::{Rate, asset_class, cash_kind, corporate_action_kind, terms};
+pub use flex::ledger::{DividendKey, Ledger, Link};
+pub use flex::statements::{Collected, Holdings, RATE_DECIMALS};
 pub use portal::{PAGE_SIZE, SMALLEST_PAGE, has_next_page};
-pub use statements::{Collected, Holdings, RATE_DECIMALS};

@@ -10,9 +10,9 @@ use stonks_core::fx::RateTable;
 use stonks_core::v2::{CashBalance, LedgerEntry, PortfolioSnapshot, Position};
 use stonks_core::{Currency, Decimal, ReadProblem};
 
-use crate::convert::Rate;
-use crate::flex::{StatementInfo, Visitor, Wanted};
-use crate::ledger::{Ledger, Link};
+use super::convert::Rate;
+use super::ledger::{Ledger, Link};
+use super::{StatementInfo, Visitor, Wanted};
 
 /// Decimals kept of an inverted rate (IBKR states 5 or 6).
 pub const RATE_DECIMALS: u32 = 10;

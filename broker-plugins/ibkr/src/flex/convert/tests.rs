@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use stonks_core::http::Redactor;
 
 use super::*;
+use crate::flex::statements::Collected;
 use crate::flex::{self, Wanted};
-use crate::statements::Collected;
 
-const FIXTURE: &str = include_str!("../../tests/fixtures/statement.xml");
+const FIXTURE: &str = include_str!("../../../tests/fixtures/statement.xml");
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -566,7 +566,7 @@ fn client_portal_rows_with_mixed_number_types() {
 
 #[test]
 fn every_attribute_read_is_in_the_readme() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     for (element, attributes) in flex::ATTRIBUTES_READ {
         assert!(
             readme.contains(&format!("`{element}`")),

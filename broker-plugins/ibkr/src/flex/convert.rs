@@ -18,9 +18,9 @@ use stonks_core::v2::{CashBalance, CorporateAction, LedgerEntry, LedgerKind, Pos
 use stonks_core::wire::{ConvertError, parse_decimal};
 use stonks_core::{AssetClass, Currency, Decimal, Instrument, Isin, Money};
 
-use crate::dates;
-use crate::ledger::{DividendKey, Link};
-use crate::wire;
+use super::dates;
+use super::ledger::{DividendKey, Link};
+use super::wire;
 
 /// What a row needs from its statement.
 #[derive(Debug, Clone, Copy)]
