@@ -18,7 +18,7 @@ use stonks_core::secrecy::{ExposeSecret, SecretString};
 use stonks_core::{Error, ErrorKind, PluginContext, Result};
 
 use crate::config::{Config, FLEX_URL};
-use crate::flex::wire::FlexStatementResponse;
+use crate::wire::FlexStatementResponse;
 
 /// The User-Agent sent: IBKR's legacy docs accept `Java` (or `Blackberry`)
 /// for programmatic access, and ibflex sends `Java`.

@@ -3,9 +3,11 @@
 
 mod client;
 mod config;
+mod convert;
 pub mod flex;
 mod portal;
 mod services;
+mod wire;
 
 stonks_core::register_plugin! {
     pub const RECORD = manifest: include_str!("../manifest.json"), factory: services::build,

@@ -37,8 +37,9 @@ use tokio::sync::Mutex;
 use crate::client::FlexClient;
 use crate::config::Config;
 use crate::flex::statements::Collected;
-use crate::flex::{self, Wanted, convert, wire};
+use crate::flex::{self, Wanted};
 use crate::portal::{self, PortalClient};
+use crate::{convert, wire};
 
 /// How long the Client Portal's account list is reused (IBKR allows one
 /// `/portfolio/accounts` call every 5 seconds).

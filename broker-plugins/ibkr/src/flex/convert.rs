@@ -1,16 +1,14 @@
-//! IBKR's rows to stonks-core models: pure functions.
+//! Flex rows to stonks-core models: pure functions.
 //!
 //! Flex rows ([`wire`]'s elements) become ledger entries, positions, cash
-//! balances and rates; Client Portal rows become positions and cash. A row
-//! that cannot be read is a [`ConvertError`] naming the attribute; the
-//! parser reports it and goes on.
+//! balances and rates. A row that cannot be read is a [`ConvertError`]
+//! naming the attribute; the parser reports it and goes on.
 //!
 //! Units: a position's and an entry's `price` is per unit held: per
 //! contract for options, futures and warrants (IBKR's price times the
 //! multiplier), in percent of the face value for bonds (as IBKR quotes
 //! them), so that quantity times price is the value. The instrument's name
 //! carries the multiplier (`AAPL 17JAN25 150 C (x100)`).
-
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -649,81 +647,6 @@ pub fn item<'r>(
         .as_deref()
         .or(conid.as_deref())
         .or(symbol.as_deref())
-}
-
-/// The local symbol in a contract's description: `AAPL  250117C00200000`
-/// of `AAPL JAN2025 200 C [AAPL  250117C00200000 100]`.
-fn local_symbol(description: &str) -> Option<&str> {
-    let inner = description.split_once('[')?.1.split_once(']')?.0;
-    let symbol = inner.rsplit_once(' ').map_or(inner, |(s, _)| s).trim();
-    (!symbol.is_empty()).then_some(symbol)
-}
-
-/// A Client Portal position: price per unit held (IBKR's price times the
-/// multiplier, bonds in percent), value and P/L as the gateway states them.
-pub fn portal_position(p: &wire::PortalPosition<'_>, account_id: &str) -> Position {
-    let class = asset_class(p.asset_class.as_deref(), None);
-    let multiplier = p
-        .multiplier
-        .map(|m| m.0)
-        .filter(|m| !m.is_zero() && class != AssetClass::Bond)
-        .unwrap_or(Decimal::ONE);
-    // A derivative's `ticker` is its underlying's: its own symbol is the
-    // local symbol in its description (`AAPL JAN2025 200 C [AAPL
-    // 250117C00200000 100]`), as Flex statements name it.
-    let stock_like = matches!(
-        class,
-        AssetClass::Stock | AssetClass::Etf | AssetClass::Fund
-    );
-    let symbol = if stock_like {
-        p.ticker.as_deref().or(p.contract_desc.as_deref())
-    } else {
-        p.contract_desc
-            .as_deref()
-            .map(|d| local_symbol(d).unwrap_or(d))
-            .or(p.ticker.as_deref())
-    }
-    .map(str::to_owned);
-    let mut name = p
-        .full_name
-        .as_deref()
-        .or(p.contract_desc.as_deref())
-        .or(p.name.as_deref())
-        .map(str::to_owned)
-        .unwrap_or_else(|| p.conid.0.to_string());
-    if multiplier != Decimal::ONE {
-        name = format!("{name} (x{})", multiplier.normalize());
-    }
-    let mut i = Instrument::new(p.conid.0.to_string(), name, class);
-    i.symbol = symbol;
-    i.isin = p.isin.as_deref().and_then(|s| Isin::new(s).ok());
-    i.currency = p.currency;
-    i.exchange = p.listing_exchange.as_deref().map(str::to_owned);
-    let cur = p.currency;
-    let money = |d: Option<Decimal>| Some(Money::new(d?, cur?));
-    let mut out = Position::new(i, p.position.0);
-    out.account = Some(p.acct_id.as_deref().unwrap_or(account_id).to_owned());
-    out.price = money(p.mkt_price.and_then(|m| m.0.checked_mul(multiplier)));
-    out.market_value = money(p.mkt_value.map(|v| v.0));
-    out.cost_basis = money(p.avg_cost.and_then(|c| c.0.checked_mul(p.position.0)));
-    out.unrealized_pnl = money(p.unrealized_pnl.map(|v| v.0));
-    out
-}
-
-/// A Client Portal ledger row's cash; `None` for the `BASE` row.
-pub fn portal_cash(
-    key: &str,
-    row: &wire::PortalLedger<'_>,
-    account_id: &str,
-) -> Result<Option<CashBalance>, ConvertError> {
-    if key.eq_ignore_ascii_case("BASE") {
-        return Ok(None);
-    }
-    let code = row.currency.as_deref().unwrap_or(key);
-    let cur = stonks_core::wire::currency(code, "currency")?;
-    let mut c = CashBalance::new(Money::new(row.cashbalance.0, cur));
-    c.account = Some(row.acctcode.as_deref().unwrap_or(account_id).to_owned());
-    Ok(Some(c))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub(crate) mod convert;
 mod dates;
 pub(crate) mod ledger;
 pub(crate) mod statements;
-pub(crate) mod wire;
+mod wire;
 
 use std::collections::HashMap;
 use std::io::BufRead;
