@@ -119,6 +119,8 @@ pub trait Visitor {
     fn problem(&mut self, _problem: ReadProblem) {}
 }
 
+// Public as the reader's contract (the module docs name it); its only reader
+// is the README test in `convert/tests.rs`.
 /// Every element read, with the attributes read of it, as IBKR spells
 /// them; every other attribute is skipped.
 pub const ATTRIBUTES_READ: &[(&str, &[&str])] = wire::READ;

@@ -462,7 +462,7 @@ fn documents_that_are_not_statements_are_refused() {
     let c = read(
         "<FlexQueryResponse queryName=\"q\" type=\"AF\"><FlexStatements count=\"0\"></FlexStatements></FlexQueryResponse>",
     );
-    assert!(c.ledger.is_empty());
+    assert!(c.into_ledger().0.is_empty());
 }
 
 #[test]
