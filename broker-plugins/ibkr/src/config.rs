@@ -11,10 +11,6 @@ use stonks_core::{Error, Result};
 /// The Flex Web Service's base: `SendRequest` is appended to it.
 pub const FLEX_URL: &str = "https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService";
 
-/// The Client Portal gateway's usual base URL (the gateway on its default
-/// port, serving a self-signed certificate).
-pub const GATEWAY_URL: &str = "https://localhost:5000/v1/api";
-
 /// IBKR's settings. `base_url` (the Flex Web Service) is applied by core's
 /// HTTP client builder.
 #[derive(Clone, Deserialize)]
@@ -81,11 +77,6 @@ impl Config {
             })
             .transpose()
     }
-
-    /// Whether any Flex statement is configured (the ledger needs one).
-    pub fn has_statements(&self) -> bool {
-        (self.token.is_some() && !self.query_ids.is_empty()) || !self.flex_files.is_empty()
-    }
 }
 
 impl fmt::Debug for Config {
@@ -127,7 +118,7 @@ mod tests {
             serde_json::json!({"token": "tok-123456", "query_ids": ["987654"],
             "portal_url": "https://localhost:5000/v1/api", "portal_token": "bearer-xyz"}),
         );
-        assert!(both.check().is_ok() && both.has_statements());
+        assert!(both.check().is_ok());
         let shown = format!("{both:?}");
         assert!(
             !shown.contains("tok-123456") && !shown.contains("bearer-xyz"),
@@ -136,9 +127,9 @@ mod tests {
         assert!(shown.contains("987654"), "{shown}");
 
         let files = read(serde_json::json!({"flex_files": ["/tmp/a.xml"]}));
-        assert!(files.check().is_ok() && files.has_statements());
+        assert!(files.check().is_ok());
         let portal = read(serde_json::json!({"portal_url": "https://localhost:5000/v1/api"}));
-        assert!(portal.check().is_ok() && !portal.has_statements());
+        assert!(portal.check().is_ok());
 
         for (bad, says) in [
             (serde_json::json!({}), "nothing to read"),

@@ -4,24 +4,24 @@
 mod client;
 mod config;
 mod convert;
-mod dates;
 pub mod flex;
-mod ledger;
 mod portal;
 mod services;
-mod statements;
 mod wire;
 
 stonks_core::register_plugin! {
     pub const RECORD = manifest: include_str!("../manifest.json"), factory: services::build,
 }
 
-pub use client::{
-    GET_STATEMENT, MAX_POLLS, POLL_BUDGET, SEND_REQUEST, THROTTLED_FOR, USER_AGENT, classify,
-    error_kind,
-};
-pub use config::{Config, FLEX_URL, GATEWAY_URL};
-pub use convert::{Rate, asset_class, cash_kind, corporate_action_kind, terms};
-pub use ledger::{DividendKey, Ledger, Link};
-pub use portal::{PAGE_SIZE, SMALLEST_PAGE, has_next_page};
-pub use statements::{Collected, Holdings, RATE_DECIMALS};
+// Public: the plugin's record, the Flex reader (`flex`) and what the
+// crate's tests, benches and examples name.
+
+// `tests/wiremock.rs` counts the polls; `tests/mock_account.rs` checks a
+// 1018's `retry_after`.
+pub use client::{MAX_POLLS, THROTTLED_FOR};
+// The reader's types, for readers of statements without the services
+// (`benches/flex_parse.rs`, `examples/flex_memory.rs`); `DividendKey` is
+// what `Link`'s variants carry and `Rate` what `flex::Visitor::rate` takes.
+pub use flex::convert::Rate;
+pub use flex::ledger::{DividendKey, Link};
+pub use flex::statements::Collected;

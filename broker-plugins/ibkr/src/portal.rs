@@ -17,11 +17,8 @@ use stonks_core::{Error, ErrorKind, PluginContext, Result};
 
 use crate::config::Config;
 
-/// Rows per `/portfolio/{accountId}/positions/{pageId}` page, as IBKR's
-/// docs state it now.
-pub const PAGE_SIZE: usize = 100;
-
-/// The smallest page size IBKR has used (older docs: 30). A page with at
+/// The smallest page size of `/portfolio/{accountId}/positions/{pageId}`
+/// IBKR has used (older docs: 30; its docs now state 100). A page with at
 /// least this many rows, and as many as the first page, may have a next.
 pub const SMALLEST_PAGE: usize = 30;
 

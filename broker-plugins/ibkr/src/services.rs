@@ -36,11 +36,10 @@ use tokio::sync::Mutex;
 
 use crate::client::FlexClient;
 use crate::config::Config;
-use crate::convert;
+use crate::flex::statements::Collected;
 use crate::flex::{self, Wanted};
 use crate::portal::{self, PortalClient};
-use crate::statements::Collected;
-use crate::wire;
+use crate::{convert, wire};
 
 /// How long the Client Portal's account list is reused (IBKR allows one
 /// `/portfolio/accounts` call every 5 seconds).

@@ -23,6 +23,12 @@
 //! a document that is not a Flex statement, or that ends before its root
 //! closes, is an error.
 
+pub(crate) mod convert;
+mod dates;
+pub(crate) mod ledger;
+pub(crate) mod statements;
+mod wire;
+
 use std::collections::HashMap;
 use std::io::BufRead;
 
@@ -35,10 +41,9 @@ use stonks_core::v2::{CashBalance, LedgerEntry, Position};
 use stonks_core::wire::ConvertError;
 use stonks_core::{Currency, ReadProblem};
 
-use crate::convert::{self, Context, Rate};
-use crate::dates;
-use crate::ledger::Link;
-use crate::wire::{self, Element};
+use self::convert::{Context, Rate};
+use self::ledger::Link;
+use self::wire::Element;
 
 /// The parts of a statement a reader asks for; the other sections are
 /// skipped unread.
@@ -114,6 +119,8 @@ pub trait Visitor {
     fn problem(&mut self, _problem: ReadProblem) {}
 }
 
+// Public as the reader's contract (the module docs name it); its only reader
+// is the README test in `convert/tests.rs`.
 /// Every element read, with the attributes read of it, as IBKR spells
 /// them; every other attribute is skipped.
 pub const ATTRIBUTES_READ: &[(&str, &[&str])] = wire::READ;

@@ -10,9 +10,9 @@ use stonks_core::fx::RateTable;
 use stonks_core::v2::{CashBalance, LedgerEntry, PortfolioSnapshot, Position};
 use stonks_core::{Currency, Decimal, ReadProblem};
 
-use crate::convert::Rate;
-use crate::flex::{StatementInfo, Visitor, Wanted};
-use crate::ledger::{Ledger, Link};
+use super::convert::Rate;
+use super::ledger::{Ledger, Link};
+use super::{StatementInfo, Visitor, Wanted};
 
 /// Decimals kept of an inverted rate (IBKR states 5 or 6).
 pub const RATE_DECIMALS: u32 = 10;
@@ -34,13 +34,13 @@ pub struct Holdings {
 pub struct Collected {
     wanted: Wanted,
     /// Every entry, once.
-    pub ledger: Ledger,
+    pub(crate) ledger: Ledger,
     /// The rows that could not be read.
-    pub problems: Vec<ReadProblem>,
+    pub(crate) problems: Vec<ReadProblem>,
     /// Each account's latest holdings.
-    pub holdings: BTreeMap<String, Holdings>,
+    pub(crate) holdings: BTreeMap<String, Holdings>,
     /// The latest rate of each `(to, from)` pair, with its day.
-    pub rates: BTreeMap<(Currency, Currency), (NaiveDate, Decimal)>,
+    pub(crate) rates: BTreeMap<(Currency, Currency), (NaiveDate, Decimal)>,
     positions: Vec<Position>,
     cash: Vec<CashBalance>,
     base_summary: Option<CashBalance>,
@@ -86,8 +86,8 @@ impl Collected {
 
     /// The newest rates against one base currency (the one with the most
     /// recent day): units of each currency per one unit of the base, that
-    /// is one over IBKR's rate, to [`RATE_DECIMALS`](crate::RATE_DECIMALS) decimals.
-    pub fn rate_table(&self) -> Option<RateTable> {
+    /// is one over IBKR's rate, to [`RATE_DECIMALS`] decimals.
+    pub(crate) fn rate_table(&self) -> Option<RateTable> {
         let (base, date) = self
             .rates
             .iter()

@@ -1,16 +1,15 @@
 //! The reader and converters on statements shaped like IBKR's (the
-//! fixture has the awkward parts: see its header), and on Client Portal
-//! rows.
+//! fixture has the awkward parts: see its header).
 
 use std::collections::BTreeMap;
 
 use stonks_core::http::Redactor;
 
 use super::*;
+use crate::flex::statements::Collected;
 use crate::flex::{self, Wanted};
-use crate::statements::Collected;
 
-const FIXTURE: &str = include_str!("../../tests/fixtures/statement.xml");
+const FIXTURE: &str = include_str!("../../../tests/fixtures/statement.xml");
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -463,7 +462,7 @@ fn documents_that_are_not_statements_are_refused() {
     let c = read(
         "<FlexQueryResponse queryName=\"q\" type=\"AF\"><FlexStatements count=\"0\"></FlexStatements></FlexQueryResponse>",
     );
-    assert!(c.ledger.is_empty());
+    assert!(c.into_ledger().0.is_empty());
 }
 
 #[test]
@@ -516,57 +515,8 @@ fn terms_kinds_and_classes() {
 }
 
 #[test]
-fn client_portal_rows_with_mixed_number_types() {
-    let rows: Vec<wire::PortalPosition<'_>> = serde_json::from_str(
-        r#"[{"acctId":"U0000001","conid":222,"contractDesc":"XYZ","position":-3.0,"mktPrice":21.05,"mktValue":-63.15,"currency":"USD","avgCost":20.0,"avgPrice":20.0,"realizedPnl":0.0,"unrealizedPnl":-3.15,"assetClass":"STK","expiry":null,"putOrCall":null,"multiplier":null,"strike":0.0,"undConid":0,"model":"","ticker":"XYZ","fullName":"XYZ CORP","listingExchange":"NASDAQ"},
-            {"acctId":"U0000001","conid":"677201921","contractDesc":"AAPL MAR2024 190 C [AAPL  240315C00190000 100]","position":2,"mktPrice":"5.3","mktValue":1060,"currency":"USD","avgCost":450.65,"unrealizedPnl":158.7,"assetClass":"OPT","multiplier":100,"strike":"190"}]"#,
-    )
-    .unwrap();
-    let xyz = portal_position(&rows[0], "U0000001");
-    assert_eq!(
-        (xyz.quantity, xyz.price.map(|p| p.amount)),
-        (d("-3.0"), Some(d("21.05")))
-    );
-    assert_eq!(xyz.cost_basis.map(|c| c.amount), Some(d("-60.00")));
-    assert_eq!(xyz.instrument.name, "XYZ CORP");
-    let option = portal_position(&rows[1], "U0000001");
-    assert_eq!(
-        option.price.map(|p| p.amount),
-        Some(d("530.0")),
-        "per contract"
-    );
-    assert_eq!(option.instrument.asset_class, AssetClass::Option);
-    assert!(option.instrument.name.ends_with("(x100)"));
-    assert_eq!(
-        option.instrument.symbol.as_deref(),
-        Some("AAPL  240315C00190000"),
-        "the local symbol, as in statements; not the underlying's ticker"
-    );
-    let ledger: BTreeMap<String, wire::PortalLedger<'_>> = serde_json::from_str(
-        r#"{"USD":{"currency":"USD","acctcode":"U0000001","cashbalance":-120.5,"timestamp":1706745600,"key":"LedgerList"},
-            "BASE":{"currency":"BASE","acctcode":"U0000001","cashbalance":"689.63","timestamp":1706745600}}"#,
-    )
-    .unwrap();
-    let usd = portal_cash("USD", &ledger["USD"], "U0000001")
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (usd.amount.amount, usd.account.as_deref()),
-        (d("-120.5"), Some("U0000001"))
-    );
-    assert_eq!(
-        portal_cash("BASE", &ledger["BASE"], "U0000001").unwrap(),
-        None
-    );
-    assert_eq!(
-        ledger["USD"].timestamp.unwrap().0,
-        utc("2024-02-01T00:00:00Z")
-    );
-}
-
-#[test]
 fn every_attribute_read_is_in_the_readme() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     for (element, attributes) in flex::ATTRIBUTES_READ {
         assert!(
             readme.contains(&format!("`{element}`")),

@@ -105,16 +105,6 @@ impl Ledger {
         true
     }
 
-    /// How many entries are in.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether no entry is in.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entries, linked, in time order (then by id).
     pub fn finish(mut self) -> Vec<LedgerEntry> {
         self.link();
