@@ -30,9 +30,9 @@ pub struct App {
     pub registry: Registry,
     /// Brokers that could not be activated, with one sentence saying why.
     pub failed: Vec<(String, String)>,
-    /// Keeps the sandbox's mock brokers alive as long as the app.
-    #[cfg(feature = "sandbox")]
-    pub(crate) _sandbox: Option<crate::sandbox::Sandbox>,
+    /// What must live as long as the app (the sandbox keeps its mock
+    /// brokers here).
+    pub(crate) _held: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for App {
@@ -107,8 +107,7 @@ impl App {
             config,
             registry,
             failed,
-            #[cfg(feature = "sandbox")]
-            _sandbox: None,
+            _held: Vec::new(),
         }
     }
 

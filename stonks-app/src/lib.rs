@@ -15,6 +15,11 @@
 //! Every broker works within its own budget ([`budget`]): a broker that
 //! hangs delays none of the others, and a timeout says where it was stuck.
 //!
+//! The feature `sandbox` (off by default) adds `App::sandbox()`: the whole
+//! app against the testkit's mock brokers, in-process, with no account and
+//! no network. Without it the library links nothing from the testkit (no
+//! mock servers, no wiremock).
+//!
 //! ```no_run
 //! # async fn demo() -> stonks_app::Result<()> {
 //! let app = stonks_app::App::start(&stonks_app::config::config_path(None)).await?;

@@ -1,5 +1,6 @@
-//! `App::sandbox()`: the whole app against the testkit's mock brokers,
-//! in-process, with no account and no network.
+//! `App::sandbox()` (feature `sandbox`): the whole app against the
+//! testkit's mock brokers, in-process, with no account and no network.
+//! It builds on [`App`] like any other caller; the app knows nothing of it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use crate::error::{Error, Result};
 const SANDBOX_STORE: &str = "stonks-2.sqlite";
 
 /// The mock brokers of the sandbox, alive as long as the app.
-pub(crate) struct Sandbox {
+struct Mocks {
     _alpaca: MockAlpaca,
     _bitvavo: MockBitvavo,
     _degiro: MockDegiro,
@@ -35,6 +36,9 @@ impl App {
     /// platform's cache directory) unless `STONKS_SANDBOX_STORE` names a
     /// file; a directory or store file someone else could have planted is
     /// refused ([`Error::Store`] names it and why).
+    ///
+    /// Only with the `sandbox` feature (off by default: it links the
+    /// testkit's mock servers and wiremock).
     pub async fn sandbox() -> Result<App> {
         let store = match std::env::var_os("STONKS_SANDBOX_STORE") {
             Some(file) => PathBuf::from(file),
@@ -74,13 +78,13 @@ impl App {
             },
         };
         let mut app = App::with(config, Registry::discover());
-        app._sandbox = Some(Sandbox {
+        app._held.push(Box::new(Mocks {
             _alpaca: alpaca,
             _bitvavo: bitvavo,
             _degiro: degiro,
             _ibkr: ibkr,
             _ecb: ecb,
-        });
+        }));
         Ok(app)
     }
 }

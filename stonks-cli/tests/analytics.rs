@@ -235,6 +235,7 @@ async fn two_file_instances_answer_every_analysis() {
     );
 }
 
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[test]
 fn every_analysis_runs_in_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,6 +274,7 @@ fn every_analysis_runs_in_the_sandbox() {
 /// finds no difference at any of them (MockBitvavo's balances and
 /// MockDegiro's positions are derived from their histories, as MockAlpaca's
 /// and MockIbkr's are).
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[test]
 fn the_sandbox_ledgers_add_up_to_the_brokers_positions() {
     let dir = tempfile::tempdir().unwrap();

@@ -79,6 +79,7 @@ fn pw_env() -> Vec<(String, String)> {
     )]
 }
 
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_portfolio_json_contract() {
     let dir = tempfile::tempdir().unwrap();
@@ -492,6 +493,7 @@ async fn init_writes_a_template_that_names_every_broker_field() {
 
 /// A filter that can match nothing is a mistake said in one line, with
 /// exit 1, not an empty list.
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[tokio::test(flavor = "multi_thread")]
 async fn transactions_refuses_a_filter_that_can_match_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -562,6 +564,7 @@ async fn init_writes_the_config_for_its_owner_only() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
 }
 
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[tokio::test(flavor = "multi_thread")]
 async fn table_output_snapshot() {
     let dir = tempfile::tempdir().unwrap();

@@ -365,6 +365,7 @@ async fn a_full_sync_at_trace_level_shows_no_secret() {
     }
 }
 
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sandbox_sync_at_trace_level_shows_no_secret() {
     let dir = tempfile::tempdir().unwrap();

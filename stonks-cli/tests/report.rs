@@ -36,6 +36,7 @@ fn attribute<'h>(html: &'h str, id: &str, attribute: &str) -> &'h str {
     &rest[start..end]
 }
 
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[test]
 fn the_sandbox_report_shows_the_portfolio_total_and_every_part() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +129,7 @@ fn the_sandbox_report_shows_the_portfolio_total_and_every_part() {
     assert!(r.out.contains("data-signed=\"1\""), "a change is shown");
 }
 
+#[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[test]
 fn a_bad_locale_or_output_says_why_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -49,12 +49,30 @@ pub fn exit(any_failed: bool) -> ExitCode {
 }
 
 /// The app the flags ask for: the sandbox, or the configuration's brokers.
-pub async fn start(flags: &Flags<'_>) -> Result<App, stonks_app::Error> {
+pub async fn start(flags: &Flags<'_>) -> Result<App, Box<dyn std::error::Error>> {
     if flags.sandbox {
-        App::sandbox().await
+        sandbox().await
     } else {
-        App::start(&stonks_app::config::config_path(flags.config)).await
+        Ok(App::start(&stonks_app::config::config_path(flags.config)).await?)
     }
+}
+
+/// The app against the testkit's mock brokers.
+#[cfg(feature = "sandbox")]
+async fn sandbox() -> Result<App, Box<dyn std::error::Error>> {
+    Ok(App::sandbox().await?)
+}
+
+/// A build without the `sandbox` feature has no mock brokers to start:
+/// `--sandbox` is one line saying so (exit code 1, like any command that
+/// could not run).
+#[cfg(not(feature = "sandbox"))]
+async fn sandbox() -> Result<App, Box<dyn std::error::Error>> {
+    Err(
+        "this build has no sandbox (stonks-cli was built without its `sandbox` feature): \
+         run without --sandbox, or build with `--features sandbox`"
+            .into(),
+    )
 }
 
 /// Says on stderr how many rows a broker sent that could not be read, and

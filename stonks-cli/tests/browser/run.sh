@@ -18,7 +18,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   -r stonks-cli/tests/browser/requirements.txt
-cargo build --quiet -p stonks-cli --bin stonks
+cargo build --quiet -p stonks-cli --features sandbox --bin stonks
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export STONKS_SANDBOX_STORE="$work/store.sqlite"
