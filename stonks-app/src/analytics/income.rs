@@ -16,7 +16,7 @@ use stonks::{Currency, Isin};
 use super::fx::{RateCounter, RateHistory, RateNotes};
 use super::holdings::HoldingRow;
 use super::lots::{NO_ACCOUNT, identity};
-use super::{Analysis, base_figure, figure};
+use super::{Analysis, Inputs, base_figure, figure};
 
 /// How dividends and income lines are grouped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -182,16 +182,7 @@ impl DividendReport {
     /// from its FIFO replay's open holdings, whose rate notes it repeats.
     pub fn build(analysis: &Analysis, options: &DividendOptions) -> Self {
         let r = analysis.fifo();
-        report(
-            &analysis.ledger,
-            &analysis.history,
-            analysis.base,
-            options.by,
-            options.year,
-            &r.open,
-            analysis.now,
-            r.replay.rate_notes,
-        )
+        report(analysis, options, &r.open, r.replay.rate_notes)
     }
 }
 
@@ -358,16 +349,21 @@ fn group_key(
 /// The report of `ledger` (broker, entry; any order) grouped `by`, the
 /// payments of `year` only when given; yields against `open` holdings as of
 /// `now`.
-pub fn report(
-    ledger: &[(String, LedgerEntry)],
-    rates: &RateHistory,
-    base: Currency,
-    by: GroupBy,
-    year: Option<i32>,
+fn report(
+    inputs: &Inputs,
+    options: &DividendOptions,
     open: &[HoldingRow],
-    now: DateTime<Utc>,
     prior: RateNotes,
 ) -> DividendReport {
+    let Inputs {
+        ledger,
+        history: rates,
+        base,
+        now,
+        ..
+    } = inputs;
+    let (base, now) = (*base, *now);
+    let DividendOptions { by, year } = *options;
     let mut order: Vec<&(String, LedgerEntry)> = ledger.iter().collect();
     order.sort_by(|a, b| (a.1.timestamp, &a.0, &a.1.id).cmp(&(b.1.timestamp, &b.0, &b.1.id)));
     let mut b = Builder {
