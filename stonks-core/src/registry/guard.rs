@@ -4,15 +4,17 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 
+use super::entry::Entry;
 use super::{Registry, panic_text};
 use crate::error::{Error, Result};
 use crate::http::Redactor;
-use crate::manifest::Service;
+use crate::manifest::{Manifest, Service};
 use crate::problem::ReadProblem;
 use crate::v2::{LedgerEntry, Page, PortfolioQuery, PortfolioSnapshot, TransactionQuery};
 use crate::{v1, v2};
@@ -24,40 +26,41 @@ pub(super) struct Guarded<S> {
     inner: S,
     /// The instance generation this handle belongs to.
     generation: u64,
-    /// Declared services, for checking ledger queries.
-    declared: Vec<Service>,
-    /// `capabilities.transaction_history.max_days`, enforced on ledger queries.
-    history_days: Option<u32>,
+    /// The plugin's manifest: its declared services, for checking ledger
+    /// queries, and `capabilities.transaction_history.max_days`, enforced
+    /// on them.
+    manifest: Option<Arc<Manifest>>,
 }
 
 impl<S> Guarded<S> {
-    pub(super) fn new(registry: &Registry, id: &str, handle: super::Handle<S>) -> Self {
+    /// `service`, picked from the running instance of `entry`.
+    pub(super) fn new(registry: &Registry, entry: &Entry, service: S) -> Self {
         Guarded {
             registry: registry.clone(),
-            id: id.to_owned(),
-            redactor: handle.redactor,
-            inner: handle.service,
-            generation: handle.generation,
-            declared: Vec::new(),
-            history_days: None,
+            id: entry.id.clone(),
+            redactor: entry.redactor.clone(),
+            inner: service,
+            generation: entry.generation,
+            manifest: entry.manifest.clone(),
         }
     }
 
-    pub(super) fn with_declared(
-        mut self,
-        declared: Vec<Service>,
-        history_days: Option<u32>,
-    ) -> Self {
-        self.declared = declared;
-        self.history_days = history_days;
-        self
+    /// `capabilities.transaction_history.max_days`, if the manifest says.
+    fn history_days(&self) -> Option<u32> {
+        let history = self
+            .manifest
+            .as_ref()?
+            .capabilities
+            .transaction_history
+            .as_ref()?;
+        history.max_days
     }
 
     /// The first day the broker still answers for, when its manifest says
     /// it keeps only `max_days` (a whole UTC day, so that it stays the same
     /// while a caller pages).
     fn history_start(&self) -> Option<DateTime<Utc>> {
-        let days = self.history_days?;
+        let days = self.history_days()?;
         let day = Utc::now().date_naive() - chrono::Days::new(u64::from(days));
         Some(day.and_time(chrono::NaiveTime::MIN).and_utc())
     }
@@ -101,7 +104,7 @@ impl<S> Guarded<S> {
                 .iter()
                 .find(|s| s.ledger_kinds().contains(kind));
             if let Some(service) = owner
-                && !self.declared.contains(service)
+                && !self.manifest.as_ref().is_some_and(|m| m.declares(*service))
             {
                 return Err(Error::unsupported(format!(
                         "ledger kind {kind} needs service {service}, which the manifest does not declare"
@@ -115,21 +118,21 @@ impl<S> Guarded<S> {
 }
 
 #[async_trait]
-impl v1::PortfolioService for Guarded<std::sync::Arc<dyn v1::PortfolioService>> {
+impl v1::PortfolioService for Guarded<Arc<dyn v1::PortfolioService>> {
     async fn portfolio(&self) -> Result<Vec<v1::PortfolioEntry>> {
         self.call("portfolio_v1", self.inner.portfolio()).await
     }
 }
 
 #[async_trait]
-impl v2::PortfolioService for Guarded<std::sync::Arc<dyn v2::PortfolioService>> {
+impl v2::PortfolioService for Guarded<Arc<dyn v2::PortfolioService>> {
     async fn snapshot(&self, query: &PortfolioQuery) -> Result<PortfolioSnapshot> {
         self.call("portfolio_v2", self.inner.snapshot(query)).await
     }
 }
 
 #[async_trait]
-impl v1::TransactionService for Guarded<std::sync::Arc<dyn v1::TransactionService>> {
+impl v1::TransactionService for Guarded<Arc<dyn v1::TransactionService>> {
     async fn transactions(&self) -> Result<Vec<v1::Transaction>> {
         self.call("transactions_v1", self.inner.transactions())
             .await
@@ -137,7 +140,7 @@ impl v1::TransactionService for Guarded<std::sync::Arc<dyn v1::TransactionServic
 }
 
 #[async_trait]
-impl crate::fx::RateService for Guarded<std::sync::Arc<dyn crate::fx::RateService>> {
+impl crate::fx::RateService for Guarded<Arc<dyn crate::fx::RateService>> {
     async fn rates(&self) -> Result<crate::fx::RateTable> {
         self.call("fx_rates", self.inner.rates()).await
     }
@@ -152,7 +155,7 @@ impl crate::fx::RateService for Guarded<std::sync::Arc<dyn crate::fx::RateServic
 }
 
 #[async_trait]
-impl v2::TransactionService for Guarded<std::sync::Arc<dyn v2::TransactionService>> {
+impl v2::TransactionService for Guarded<Arc<dyn v2::TransactionService>> {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
         self.check_kinds(query)?;
         let Some(start) = self
@@ -176,7 +179,7 @@ impl v2::TransactionService for Guarded<std::sync::Arc<dyn v2::TransactionServic
                 format!(
                     "{} keeps {} days of history: entries before {} cannot be read from it",
                     self.id,
-                    self.history_days.unwrap_or_default(),
+                    self.history_days().unwrap_or_default(),
                     start.date_naive()
                 ),
             )])

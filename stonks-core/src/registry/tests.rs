@@ -9,8 +9,12 @@ use serde_json::json;
 
 use super::*;
 use crate::ErrorKind;
+use crate::config::PluginConfig;
+use crate::lifecycle::PluginState;
+use crate::manifest::{Manifest, Service};
 use crate::model::{AssetClass, Currency, Instrument, Money};
-use crate::plugin::PluginRecord;
+use crate::plugin::{PluginContext, PluginRecord, Services};
+use crate::v2;
 use crate::v2::{LedgerKind, TransactionQuery};
 
 /// A manifest with the given id, version, API range, interfaces, services and
