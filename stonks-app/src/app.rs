@@ -12,11 +12,13 @@ use stonks::{Currency, ErrorKind, PluginType, Registry};
 use crate::config::{self, AppConfig, FxConfig};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::sync::Budget;
 
 /// The id of the fx plugin the app uses.
 pub const FX_PLUGIN: &str = "fx-ecb";
 
-/// How long the exchange rates may take.
+/// How long the exchange rates may take: the fx plugin's [`Budget`], which
+/// its every request sees, as a broker's does.
 const FX_BUDGET: Duration = Duration::from_secs(15);
 
 /// How long the rate history may take (the whole history is a few MB).
@@ -136,8 +138,12 @@ impl App {
             return cached;
         }
         if !offline && let Ok(service) = self.registry.fx_rates(FX_PLUGIN) {
-            match tokio::time::timeout(FX_BUDGET, service.rates()).await {
-                Ok(Ok(table)) => {
+            let budget = Budget::start(FX_PLUGIN, FX_BUDGET);
+            match budget
+                .run(&self.registry, "reading today's rates", service.rates())
+                .await
+            {
+                Ok(table) => {
                     if let Some(s) = store
                         && let Err(e) = s.save_rates(&table)
                     {
@@ -145,11 +151,7 @@ impl App {
                     }
                     return Some(table);
                 }
-                Ok(Err(e)) => tracing::warn!("no exchange rates from {FX_PLUGIN}: {e}"),
-                Err(_) => tracing::warn!(
-                    "no exchange rates from {FX_PLUGIN} within {} s",
-                    FX_BUDGET.as_secs()
-                ),
+                Err(e) => tracing::warn!("no exchange rates from {FX_PLUGIN}: {e}"),
             }
         }
         cached.or_else(|| fallback(&self.config.base_currency, &self.config.fx))
@@ -183,23 +185,21 @@ impl App {
         let Ok(service) = self.registry.fx_rates(FX_PLUGIN) else {
             return cached;
         };
-        match tokio::time::timeout(FX_HISTORY_BUDGET, service.history(from, today)).await {
-            Ok(Ok(tables)) if !tables.is_empty() => {
+        let budget = Budget::start(FX_PLUGIN, FX_HISTORY_BUDGET);
+        let read = service.history(from, today);
+        match budget
+            .run(&self.registry, "reading the rate history", read)
+            .await
+        {
+            Ok(tables) if !tables.is_empty() => {
                 if let Err(e) = store.save_rate_tables(&tables) {
                     tracing::warn!("rates not cached: {e}");
                 }
                 tables
             }
-            Ok(Ok(_)) => cached,
-            Ok(Err(e)) => {
+            Ok(_) => cached,
+            Err(e) => {
                 tracing::warn!("no rate history from {FX_PLUGIN}: {e}");
-                cached
-            }
-            Err(_) => {
-                tracing::warn!(
-                    "no rate history from {FX_PLUGIN} within {} s",
-                    FX_HISTORY_BUDGET.as_secs()
-                );
                 cached
             }
         }

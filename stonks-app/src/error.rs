@@ -13,6 +13,9 @@ pub enum Error {
     NothingConfigured(String),
     /// The local store cannot be opened, read or written.
     Store(String),
+    /// What was asked cannot be answered as asked (a filter that matches
+    /// nothing by construction, a broker that is not configured).
+    Request(String),
     /// A broker, fx source or plugin failed.
     Broker(stonks::Error),
 }
@@ -23,7 +26,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config(m) | Error::NothingConfigured(m) | Error::Store(m) => f.write_str(m),
+            Error::Config(m)
+            | Error::NothingConfigured(m)
+            | Error::Store(m)
+            | Error::Request(m) => f.write_str(m),
             Error::Broker(e) => fmt::Display::fmt(e, f),
         }
     }

@@ -8,12 +8,14 @@
 //!   exchange rates (the ECB's, cached, or the configuration's fallback);
 //! * [`portfolio`]: one portfolio across brokers in a base currency,
 //!   [`portfolio::PortfolioReport`];
-//! * [`ledger`]: the merged ledger, live or stored, and the incremental
-//!   sync into the [`store`];
+//! * [`ledger`]: the merged ledger, live or stored;
+//! * [`sync`]: live reads of every broker, each within its [`sync::Budget`],
+//!   and the incremental sync into the [`store`];
 //! * [`health`]: each broker's state, figures and last error.
 //!
-//! Every broker works within its own budget ([`budget`]): a broker that
-//! hangs delays none of the others, and a timeout says where it was stuck.
+//! Every broker works within its own budget ([`sync::Budget`]): a broker
+//! that hangs delays none of the others, and a timeout says where it was
+//! stuck.
 //!
 //! The feature `sandbox` (off by default) adds `App::sandbox()`: the whole
 //! app against the testkit's mock brokers, in-process, with no account and
@@ -23,12 +25,8 @@
 //! ```no_run
 //! # async fn demo() -> stonks_app::Result<()> {
 //! let app = stonks_app::App::start(&stonks_app::config::config_path(None)).await?;
-//! let results = stonks_app::portfolio::fetch_all(&app).await;
-//! let store = app.open_store().ok();
-//! let rates = app.rates(store.as_ref(), false).await;
-//! let report =
-//!     stonks_app::portfolio::PortfolioReport::build(app.config.base_currency, &results, rates.as_ref());
-//! println!("{}", report.totals.total_base);
+//! let loaded = stonks_app::portfolio::load(&app, false).await?;
+//! println!("{}", loaded.report.totals.total_base);
 //! # Ok(()) }
 //! ```
 
@@ -36,7 +34,6 @@
 
 pub mod analytics;
 pub mod app;
-pub mod budget;
 pub mod config;
 pub mod error;
 pub mod health;
@@ -46,6 +43,7 @@ pub mod report;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 pub mod store;
+pub mod sync;
 
 pub use app::App;
 pub use config::AppConfig;

@@ -1,36 +1,80 @@
-//! One portfolio across brokers: every broker at once, each under its own
-//! budget; positions with their value in the base currency; cash per
+//! One portfolio across brokers ([`load`]): every broker at once, each
+//! under its own budget; positions with their value in the base currency; cash per
 //! currency; totals; what each broker left out. [`PortfolioReport`]
 //! serialises as the `portfolio` JSON contract of the README.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 use stonks::fx::RateTable;
-use stonks::v2::{PortfolioQuery, PortfolioSnapshot};
+use stonks::v2::PortfolioSnapshot;
 use stonks::{AssetClass, Currency, Isin, Money};
 
 use crate::app::App;
-use crate::budget;
+use crate::error::{Error, Result};
 
 /// One broker's answer: its snapshot, or why there is none.
 pub type BrokerResult = (String, Result<PortfolioSnapshot, String>);
 
-/// Asks every active broker at once; each within its own budget, and a
-/// failure stays its own.
-pub async fn fetch_all(app: &App) -> Vec<BrokerResult> {
-    let calls = app
-        .active_brokers()
-        .into_iter()
-        .map(|(id, budget)| async move {
-            let call = async {
-                let service = app.registry.portfolio_v2(&id)?;
-                service.snapshot(&PortfolioQuery::new()).await
+/// What [`load`] read: the merged report, and what was shown but could
+/// not be stored (each one sentence).
+#[derive(Debug)]
+pub struct Loaded {
+    /// Every broker's answer, merged.
+    pub report: PortfolioReport,
+    /// Snapshots shown but not stored (`--offline` will not have them).
+    pub not_stored: Vec<String>,
+}
+
+/// The portfolio of every active broker: live, each within its budget and
+/// each answer kept in the store (one point of value over time), or
+/// `offline` from the store. A broker that failed is in the report with
+/// its error; the others stand.
+pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
+    let store = app.open_store();
+    let mut not_stored = Vec::new();
+    let mut results: Vec<BrokerResult> = app
+        .failed
+        .iter()
+        .map(|(id, why)| (id.clone(), Err(why.clone())))
+        .collect();
+    if offline {
+        let store = store
+            .as_ref()
+            .map_err(|e| Error::Store(format!("--offline answers from the store: {e}")))?;
+        for (id, _) in app.active_brokers() {
+            let r = match store.portfolio(&id) {
+                Ok(Some(s)) => Ok(s),
+                Ok(None) => Err("nothing stored yet: run `stonks sync`".to_owned()),
+                Err(e) => Err(e.to_string()),
             };
-            let result =
-                budget::within(&app.registry, &id, budget, "reading the portfolio", call).await;
-            (id, result)
-        });
-    futures::future::join_all(calls).await
+            results.push((id, r));
+        }
+    } else {
+        let live = crate::sync::portfolios(app).await;
+        match &store {
+            Ok(s) => {
+                // One read of every broker: one point of value over time.
+                let read_at = chrono::Utc::now();
+                for (id, r) in &live {
+                    if let Ok(snap) = r
+                        && let Err(e) = s.record_portfolio(id, snap, read_at)
+                    {
+                        not_stored
+                            .push(format!("{id}: the portfolio was shown but not stored: {e}"));
+                    }
+                }
+            }
+            Err(e) => not_stored.push(format!(
+                "the portfolio is shown but not stored (`--offline` will not have it): {e}"
+            )),
+        }
+        results.extend(live);
+    }
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    results.dedup_by(|a, b| a.0 == b.0);
+    let rates = app.rates(store.as_ref().ok(), offline).await;
+    let report = PortfolioReport::build(app.config.base_currency, &results, rates.as_ref());
+    Ok(Loaded { report, not_stored })
 }
 
 /// Whether a broker answered.

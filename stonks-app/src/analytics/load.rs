@@ -7,8 +7,8 @@ use chrono::{NaiveDate, Utc};
 use super::{Analysis, Inputs, RateHistory};
 use crate::app::App;
 use crate::error::Result;
-use crate::ledger::{self, SyncOutcome};
 use crate::store::Store;
+use crate::sync::{self, SyncOutcome};
 
 impl Analysis {
     /// Syncs every active broker into the store (unless `offline`), then
@@ -29,7 +29,7 @@ impl Analysis {
         let outcomes = if offline {
             Vec::new()
         } else {
-            ledger::sync(app, &mut store, &|_, _| {}).await
+            sync::run(app, &mut store, &|_, _| {}).await
         };
         let analysis = Self::from_store(app, &store, offline).await?;
         Ok((analysis, outcomes, store))

@@ -5,7 +5,7 @@ use super::{BrokerLine, Locale, Report, ReportOptions};
 use crate::analytics::Analysis;
 use crate::app::App;
 use crate::error::Result;
-use crate::ledger::SyncOutcome;
+use crate::sync::SyncOutcome;
 
 /// A report and what the sync before it did (empty when offline).
 pub type Loaded = (Report, Vec<SyncOutcome>);

@@ -3,7 +3,7 @@
 
 use stonks_app::App;
 use stonks_app::analytics::Analysis;
-use stonks_app::ledger::SyncOutcome;
+use stonks_app::sync::SyncOutcome;
 
 use super::Flags;
 

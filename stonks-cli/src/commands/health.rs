@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use stonks_app::{health, portfolio};
+use stonks_app::{health, sync};
 
 use super::{Flags, Outcome, exit};
 use crate::render::{Format, csv, json, table};
@@ -11,7 +11,7 @@ use crate::render::{Format, csv, json, table};
 /// Calls each broker once and shows its health.
 pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
     let app = super::start(flags).await?;
-    let results = portfolio::fetch_all(&app).await;
+    let results = sync::portfolios(&app).await;
     let rows = health::rows(&app);
     let opt_u = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();

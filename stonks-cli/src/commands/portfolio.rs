@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use rust_decimal::Decimal;
-use stonks_app::portfolio::{self, BrokerResult, PortfolioReport, PositionRow, Status};
+use stonks_app::portfolio::{self, PortfolioReport, PositionRow, Status};
 
 use super::{Flags, Outcome, exit};
 use crate::render::{Format, csv, dec, json, table};
@@ -12,55 +12,14 @@ use crate::render::{Format, csv, dec, json, table};
 /// Live (saving each broker's answer in the store) or `offline` from it.
 pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outcome {
     let app = super::start(flags).await?;
-    let store = app.open_store();
-    let mut store_failed = false;
-    let mut results: Vec<BrokerResult> = app
-        .failed
-        .iter()
-        .map(|(id, why)| (id.clone(), Err(why.clone())))
-        .collect();
-    if offline {
-        let store = store
-            .as_ref()
-            .map_err(|e| format!("--offline answers from the store: {e}"))?;
-        for (id, _) in app.active_brokers() {
-            let r = match store.portfolio(&id) {
-                Ok(Some(s)) => Ok(s),
-                Ok(None) => Err("nothing stored yet: run `stonks sync`".to_owned()),
-                Err(e) => Err(e.to_string()),
-            };
-            results.push((id, r));
-        }
-    } else {
-        let live = portfolio::fetch_all(&app).await;
-        match &store {
-            Ok(s) => {
-                // One read of every broker: one point of value over time.
-                let read_at = chrono::Utc::now();
-                for (id, r) in &live {
-                    if let Ok(snap) = r
-                        && let Err(e) = s.record_portfolio(id, snap, read_at)
-                    {
-                        store_failed = true;
-                        eprintln!("{id}: the portfolio was shown but not stored: {e}");
-                    }
-                }
-            }
-            Err(e) => {
-                store_failed = true;
-                eprintln!(
-                    "the portfolio is shown but not stored (`--offline` will not have it): {e}"
-                );
-            }
-        }
-        results.extend(live);
+    let loaded = portfolio::load(&app, offline).await?;
+    for line in &loaded.not_stored {
+        eprintln!("{line}");
     }
-    results.sort_by(|a, b| a.0.cmp(&b.0));
-    results.dedup_by(|a, b| a.0 == b.0);
-    let rates = app.rates(store.as_ref().ok(), offline).await;
-    let report = PortfolioReport::build(app.config.base_currency, &results, rates.as_ref());
-    render(out, &report, flags.format, flags.verbose)?;
-    Ok(exit(report.any_failed() || store_failed))
+    render(out, &loaded.report, flags.format, flags.verbose)?;
+    Ok(exit(
+        loaded.report.any_failed() || !loaded.not_stored.is_empty(),
+    ))
 }
 
 const CSV_COLUMNS: &[&str] = &[

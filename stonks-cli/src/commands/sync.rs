@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use stonks_app::ledger;
+use stonks_app::sync;
 
 use super::{Flags, Outcome, exit};
 
@@ -32,7 +32,7 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
             bar.inc(n as u64);
         }
     };
-    let outcomes = ledger::sync(&app, &mut store, &on_page).await;
+    let outcomes = sync::run(&app, &mut store, &on_page).await;
     for (_, bar) in &spinners {
         bar.finish_and_clear();
     }

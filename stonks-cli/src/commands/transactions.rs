@@ -4,7 +4,7 @@ use std::io::Write;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use stonks::v2::LedgerEntry;
-use stonks_app::ledger::{self, CONTRACT_KINDS, Filter, LedgerRow};
+use stonks_app::ledger::{self, Filter, LedgerRow};
 
 use super::{Flags, Outcome, exit};
 use crate::render::{Format, csv, dec, table};
@@ -19,51 +19,6 @@ pub fn parse_time(text: &str, what: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("--{what} {text:?}: expected YYYY-MM-DD or an RFC 3339 time"))
 }
 
-/// A filter that could only ever match nothing is a mistake: this says
-/// which part of it, before anything is read.
-fn check(filter: &Filter) -> Result<(), String> {
-    if let Some(bad) = filter
-        .kinds
-        .iter()
-        .find(|k| !CONTRACT_KINDS.contains(&k.as_str()))
-    {
-        return Err(format!(
-            "--kind {bad:?}: expected one of {}",
-            CONTRACT_KINDS.join(", ")
-        ));
-    }
-    if let (Some(since), Some(until)) = (filter.since, filter.until)
-        && since >= until
-    {
-        return Err(format!("--since {since} is not before --until {until}"));
-    }
-    Ok(())
-}
-
-/// `--broker` must name one of the `known` brokers (`what` they are:
-/// enabled, configured).
-fn check_broker<'a>(
-    filter: &Filter,
-    known: impl Iterator<Item = &'a String>,
-    what: &str,
-) -> Result<(), String> {
-    let Some(broker) = filter.broker.as_deref() else {
-        return Ok(());
-    };
-    let known: Vec<&str> = known.map(String::as_str).collect();
-    if known.contains(&broker) {
-        return Ok(());
-    }
-    let which = match known.as_slice() {
-        [] => "none is".to_owned(),
-        [one] => format!("{one} is"),
-        many => format!("{} are", many.join(", ")),
-    };
-    Err(format!(
-        "--broker {broker:?}: no such broker is {what} ({which})"
-    ))
-}
-
 /// Lists the ledger, live or `offline` from the store.
 pub async fn run(
     out: &mut impl Write,
@@ -71,39 +26,18 @@ pub async fn run(
     filter: Filter,
     offline: bool,
 ) -> Outcome {
-    check(&filter)?;
+    // A filter that can match nothing is refused before the app starts.
+    filter.check()?;
     let app = super::start(flags).await?;
-    let mut failed: Vec<(String, String)> = app.failed.clone();
-    let mut problems: Vec<(String, String)> = Vec::new();
-    let entries = if offline {
-        let entries = ledger::stored(&app.open_store()?, &filter)?;
-        // A broker taken out of the config may still have its history stored.
-        if entries.is_empty() {
-            check_broker(&filter, app.config.brokers.keys(), "configured")?;
-        }
-        entries
-    } else {
-        check_broker(&filter, app.config.enabled().map(|(id, _)| id), "enabled")?;
-        let mut all = Vec::new();
-        for (id, r) in ledger::fetch_all(&app, &filter).await {
-            match r {
-                Ok((entries, found)) => {
-                    all.extend(entries.into_iter().map(|e| (id.clone(), e)));
-                    problems.extend(found.into_iter().map(|p| (id.clone(), p.to_string())));
-                }
-                Err(why) => failed.push((id, why)),
-            }
-        }
-        ledger::merged(all, &filter)
-    };
-    render(out, &entries, flags.format)?;
+    let loaded = ledger::load(&app, &filter, offline).await?;
+    render(out, &loaded.entries, flags.format)?;
     // The JSON of `transactions` is a list (its stable contract): the rows
     // left out are said on stderr, as for tables.
-    super::report_problems(&problems, flags.verbose);
-    for (id, why) in &failed {
+    super::report_problems(&loaded.problems, flags.verbose);
+    for (id, why) in &loaded.failed {
         eprintln!("{id}: FAILED: {}", table::text(why, 400));
     }
-    Ok(exit(!failed.is_empty()))
+    Ok(exit(!loaded.failed.is_empty()))
 }
 
 const CSV_COLUMNS: &[&str] = &[
