@@ -18,6 +18,8 @@ pub async fn run(
 ) -> Outcome {
     let (a, failed) = analysis::load(flags, offline).await?;
     let report = DividendReport::build(&a, &DividendOptions { by, year });
+    // The replay and the ledger are not needed to render: freed first.
+    drop(a);
     render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(failed))
 }

@@ -35,6 +35,8 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, ask: Ask) -> Outcome {
         year: ask.year,
     };
     let report = GainsReport::build(&a, &options);
+    // The replay and the ledger are not needed to render: freed first.
+    drop(a);
     render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(failed))
 }

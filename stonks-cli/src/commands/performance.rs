@@ -12,6 +12,8 @@ use crate::render::{Format, csv, dec, json, table};
 pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outcome {
     let (a, failed) = analysis::load(flags, offline).await?;
     let report = PerformanceReport::build(&a);
+    // The replay and the ledger are not needed to render: freed first.
+    drop(a);
     render(out, &report, flags.format, flags.verbose)?;
     Ok(exit(failed))
 }
