@@ -11,57 +11,47 @@ use stonks::{Currency, Isin};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Select, Store};
 
-/// The kinds the JSON contract names; everything else is `other`.
-pub fn contract_kind(kind: &LedgerKind) -> &'static str {
+/// The contract's name for kinds it does not name.
+pub const OTHER: &str = "other";
+
+/// The kind as the JSON contract names it: [`LedgerKind`]'s own name,
+/// and `other` for a kind the model does not name.
+pub fn contract_kind(kind: &LedgerKind) -> &str {
     match kind {
-        LedgerKind::Buy => "buy",
-        LedgerKind::Sell => "sell",
-        LedgerKind::Deposit => "deposit",
-        LedgerKind::Withdrawal => "withdrawal",
-        LedgerKind::Dividend => "dividend",
-        LedgerKind::Tax => "tax",
-        LedgerKind::Interest => "interest",
-        LedgerKind::Fee => "fee",
-        LedgerKind::StakingReward => "staking_reward",
-        LedgerKind::Transfer => "transfer",
-        LedgerKind::FxConversion => "fx_conversion",
-        LedgerKind::Split => "split",
-        LedgerKind::ReverseSplit => "reverse_split",
-        LedgerKind::SpinOff => "spin_off",
-        LedgerKind::Merger => "merger",
-        _ => "other",
+        LedgerKind::Other(_) => OTHER,
+        named => named.as_str(),
     }
 }
 
-/// The kinds `stonks transactions --kind` takes.
-pub const CONTRACT_KINDS: &[&str] = &[
-    "buy",
-    "sell",
-    "deposit",
-    "withdrawal",
-    "dividend",
-    "tax",
-    "interest",
-    "fee",
-    "staking_reward",
-    "transfer",
-    "fx_conversion",
-    "split",
-    "reverse_split",
-    "spin_off",
-    "merger",
-    "other",
-];
+static NAMED: [LedgerKind; 15] = LedgerKind::NAMED;
 
-/// One fee of a row.
+/// The kinds `stonks transactions --kind` takes: every named kind, then
+/// `other`.
+pub fn contract_kinds() -> impl Iterator<Item = &'static str> {
+    NAMED.iter().map(LedgerKind::as_str).chain([OTHER])
+}
+
+/// An amount of a row: a fee (positive), a transfer's cost basis.
 #[derive(Debug, Serialize)]
-pub struct FeeRow {
-    /// Positive.
+pub struct MoneyRow {
+    /// The amount.
     pub amount: Decimal,
     /// Its currency.
     pub currency: Currency,
+}
+
+/// One fee of a row (positive).
+pub type FeeRow = MoneyRow;
+
+impl From<&stonks::Money> for MoneyRow {
+    fn from(m: &stonks::Money) -> Self {
+        MoneyRow {
+            amount: m.amount,
+            currency: m.currency,
+        }
+    }
 }
 
 fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -81,8 +71,8 @@ pub struct LedgerRow<'a> {
     /// When (RFC 3339, UTC).
     #[serde(serialize_with = "rfc3339")]
     pub timestamp: DateTime<Utc>,
-    /// What it is (one of [`CONTRACT_KINDS`]).
-    pub kind: &'static str,
+    /// What it is (one of [`contract_kinds`]).
+    pub kind: &'a str,
     /// Ticker or asset code of the instrument, when there is one.
     pub symbol: Option<&'a str>,
     /// Its ISIN.
@@ -100,6 +90,21 @@ pub struct LedgerRow<'a> {
     /// The broker's words, or the broker's name for a kind the contract
     /// does not have.
     pub description: Option<&'a str>,
+    /// The id of the entry this one belongs to: a withholding's dividend,
+    /// a fee's trade, what a reversal reverses.
+    pub belongs_to: Option<&'a str>,
+    /// The cost basis units transferred in carry, when the source states it.
+    pub cost_basis: Option<MoneyRow>,
+    /// A corporate action's ratio, `new:old` (a 4-for-1 split is `4:1`).
+    pub ratio: Option<String>,
+    /// What a spin-off or merger gives: its ticker or asset code.
+    pub new_symbol: Option<&'a str>,
+    /// Its ISIN.
+    pub new_isin: Option<&'a Isin>,
+    /// Units of it received.
+    pub new_quantity: Option<Decimal>,
+    /// The share of the parent's cost basis that moves to it (0 to 1).
+    pub cost_fraction: Option<Decimal>,
 }
 
 impl<'a> LedgerRow<'a> {
@@ -110,30 +115,34 @@ impl<'a> LedgerRow<'a> {
             (LedgerKind::Other(name), None) => Some(name.as_str()),
             _ => None,
         };
+        let action = e.action.as_deref();
         LedgerRow {
             broker,
             account: e.account.as_deref(),
             id: &e.id,
             timestamp: e.timestamp,
             kind: contract_kind(&e.kind),
-            symbol: e
-                .instrument
-                .as_ref()
-                .map(|i| i.symbol.as_deref().unwrap_or(&i.broker_id)),
+            symbol: e.instrument.as_ref().map(|i| i.label()),
             isin: e.instrument.as_ref().and_then(|i| i.isin.as_ref()),
             quantity: e.quantity,
             price: e.price.map(|p| p.amount),
             amount: e.amount.amount,
             currency: e.amount.currency,
-            fees: e
-                .fees
-                .iter()
-                .map(|f| FeeRow {
-                    amount: f.amount,
-                    currency: f.currency,
-                })
-                .collect(),
+            fees: e.fees.iter().map(MoneyRow::from).collect(),
             description,
+            belongs_to: e.belongs_to.as_deref(),
+            cost_basis: e.cost_basis.as_ref().map(MoneyRow::from),
+            ratio: action
+                .and_then(|a| a.ratio)
+                .map(|r| format!("{}:{}", r.new, r.old)),
+            new_symbol: action
+                .and_then(|a| a.new_instrument.as_ref())
+                .map(|i| i.label()),
+            new_isin: action
+                .and_then(|a| a.new_instrument.as_ref())
+                .and_then(|i| i.isin.as_ref()),
+            new_quantity: action.and_then(|a| a.new_quantity),
+            cost_fraction: action.and_then(|a| a.cost_basis_fraction),
         }
     }
 }
@@ -158,11 +167,11 @@ impl Filter {
         if let Some(bad) = self
             .kinds
             .iter()
-            .find(|k| !CONTRACT_KINDS.contains(&k.as_str()))
+            .find(|k| !contract_kinds().any(|c| c == k.as_str()))
         {
             return Err(Error::Request(format!(
                 "--kind {bad:?}: expected one of {}",
-                CONTRACT_KINDS.join(", ")
+                contract_kinds().collect::<Vec<_>>().join(", ")
             )));
         }
         if let (Some(since), Some(until)) = (self.since, self.until)
@@ -221,7 +230,13 @@ pub fn merged(
 
 /// The stored ledger of `filter.broker` (or every broker), merged.
 pub fn stored(store: &Store, filter: &Filter) -> Result<Vec<(String, LedgerEntry)>> {
-    Ok(merged(store.ledger(filter.broker.as_deref())?, filter))
+    let select = Select {
+        broker: filter.broker.as_deref(),
+        since: filter.since,
+        until: filter.until,
+        kinds: &filter.kinds,
+    };
+    Ok(merged(store.ledger_where(&select)?, filter))
 }
 
 /// What [`load`] read: the entries the filter keeps, newest first, the

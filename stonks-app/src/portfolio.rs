@@ -287,11 +287,7 @@ impl PortfolioReport {
                 report.positions.push(PositionRow {
                     broker: id.clone(),
                     account: p.account.clone(),
-                    symbol: p
-                        .instrument
-                        .symbol
-                        .clone()
-                        .unwrap_or_else(|| p.instrument.broker_id.clone()),
+                    symbol: p.instrument.label().to_owned(),
                     isin: p.instrument.isin,
                     name: p.instrument.name.clone(),
                     asset_class: p.instrument.asset_class.clone(),

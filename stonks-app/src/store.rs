@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use stonks::fx::RateTable;
-use stonks::v2::{LedgerEntry, PortfolioSnapshot};
+use stonks::v2::{LedgerEntry, LedgerKind, PortfolioSnapshot};
 
 use crate::error::{Error, Result};
 
@@ -66,6 +66,20 @@ const MIGRATIONS: &[&str] = &[
     // A broker's latest snapshot is the newest of its history: no copy.
     "DROP TABLE portfolio;",
 ];
+
+/// Which stored entries [`Store::ledger_where`] reads; empty fields
+/// choose everything.
+#[derive(Debug, Clone, Default)]
+pub struct Select<'a> {
+    /// One broker.
+    pub broker: Option<&'a str>,
+    /// At or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// Contract kinds (`buy`, ..., `other`); empty chooses every kind.
+    pub kinds: &'a [String],
+}
 
 /// An open store.
 pub struct Store {
@@ -276,12 +290,59 @@ impl Store {
 
     /// Every stored entry of `broker` (or all brokers), with its broker.
     pub fn ledger(&self, broker: Option<&str>) -> Result<Vec<(String, LedgerEntry)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT broker, entry FROM ledger WHERE ?1 IS NULL OR broker = ?1 ORDER BY timestamp, broker, id")
-            .map_err(err)?;
+        self.ledger_where(&Select {
+            broker,
+            ..Select::default()
+        })
+    }
+
+    /// The stored entries `select` asks for, with their broker, oldest
+    /// first. Broker, kind and time are chosen in SQL, so the rows left out
+    /// are never read; the time bounds are a second wider than asked (the
+    /// stored text's precision varies), the caller's filter is exact.
+    pub fn ledger_where(&self, select: &Select<'_>) -> Result<Vec<(String, LedgerEntry)>> {
+        let mut sql =
+            String::from("SELECT broker, entry FROM ledger WHERE (?1 IS NULL OR broker = ?1)");
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> =
+            vec![Box::new(select.broker.map(str::to_owned))];
+        let wide = chrono::Duration::seconds(1);
+        if let Some(since) = select.since.and_then(|t| t.checked_sub_signed(wide)) {
+            args.push(Box::new(since.to_rfc3339()));
+            sql.push_str(&format!(" AND timestamp >= ?{}", args.len()));
+        }
+        if let Some(until) = select.until.and_then(|t| t.checked_add_signed(wide)) {
+            args.push(Box::new(until.to_rfc3339()));
+            sql.push_str(&format!(" AND timestamp < ?{}", args.len()));
+        }
+        if !select.kinds.is_empty() {
+            // The `kind` column holds LedgerKind's name: a named kind is
+            // itself, `other` is every name the model does not have.
+            let named: Vec<String> = LedgerKind::NAMED
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect();
+            let mut any = Vec::new();
+            for k in select.kinds {
+                if k == crate::ledger::OTHER {
+                    let list: Vec<String> = named
+                        .iter()
+                        .map(|n| {
+                            args.push(Box::new(n.clone()));
+                            format!("?{}", args.len())
+                        })
+                        .collect();
+                    any.push(format!("kind NOT IN ({})", list.join(", ")));
+                } else {
+                    args.push(Box::new(k.clone()));
+                    any.push(format!("kind = ?{}", args.len()));
+                }
+            }
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        sql.push_str(" ORDER BY timestamp, broker, id");
+        let mut stmt = self.conn.prepare(&sql).map_err(err)?;
         let rows = stmt
-            .query_map(params![broker], |r| {
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })
             .map_err(err)?;
@@ -479,6 +540,56 @@ mod tests {
             LedgerKind::Deposit,
             Money::new("10.10".parse().unwrap(), Currency::new("EUR").unwrap()),
         )
+    }
+
+    #[test]
+    fn broker_kind_and_time_are_chosen_in_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("s.sqlite")).unwrap();
+        let mut airdrop = entry("3", 30);
+        airdrop.kind = LedgerKind::Other("airdrop".to_owned());
+        let mut fee = entry("4", 40);
+        fee.kind = LedgerKind::Fee;
+        let until = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        s.commit_sync("a", &[entry("1", 10), entry("2", 20), airdrop, fee], until)
+            .unwrap();
+        s.commit_sync("b", &[entry("9", 10)], until).unwrap();
+        let ids = |select: Select<'_>| -> Vec<String> {
+            let rows = s.ledger_where(&select).unwrap();
+            rows.iter().map(|(b, e)| format!("{b}/{}", e.id)).collect()
+        };
+        let at = |secs: i64| Some(Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap());
+        assert_eq!(ids(Select::default()), ["a/1", "b/9", "a/2", "a/3", "a/4"]);
+        let broker = Select {
+            broker: Some("b"),
+            ..Select::default()
+        };
+        assert_eq!(ids(broker), ["b/9"]);
+        let other = ["other".to_owned()];
+        let select = Select {
+            kinds: &other,
+            ..Select::default()
+        };
+        assert_eq!(ids(select), ["a/3"], "`other` is every unnamed kind");
+        let two = ["fee".to_owned(), "other".to_owned()];
+        let select = Select {
+            kinds: &two,
+            ..Select::default()
+        };
+        assert_eq!(ids(select), ["a/3", "a/4"]);
+        // A second wider than asked: the caller's filter is the exact one.
+        let window = Select {
+            since: at(20),
+            until: at(30),
+            ..Select::default()
+        };
+        assert_eq!(ids(window), ["a/2", "a/3"]);
+        let narrow = Select {
+            since: at(25),
+            until: at(28),
+            ..Select::default()
+        };
+        assert!(ids(narrow).is_empty());
     }
 
     #[test]

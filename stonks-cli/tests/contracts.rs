@@ -98,3 +98,92 @@ fn every_commands_json_is_what_it_was() {
         "JSON contracts changed (if intended: STONKS_BLESS=1, then read the diff): {changed:#?}"
     );
 }
+
+/// A `transactions` export, JSON or CSV, reads back as a file broker's
+/// ledger: every row, none left out, with its links and terms.
+#[test]
+fn a_transactions_export_reads_back_as_a_file_ledger() {
+    let snapshot =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/contracts/transactions.json");
+    let exported: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&snapshot).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], config: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_stonks"))
+            .args(args)
+            .arg("--config")
+            .arg(config)
+            .env_remove("STONKS_CONFIG")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let config = |name: &str, ledger: &Path| {
+        let path = dir.path().join(format!("{name}.toml"));
+        let text = format!(
+            "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.all]\nplugin = \"file\"\naccount = \"joint\"\npath = {:?}\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+            dir.path()
+                .join(format!("{name}.sqlite"))
+                .display()
+                .to_string(),
+            ledger.display().to_string()
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // JSON, as exported.
+    let from_json = run(
+        &["transactions", "--format", "json"],
+        &config("json", &snapshot),
+    );
+    assert!(from_json.status.success());
+    assert!(
+        from_json.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&from_json.stderr)
+    );
+    let read: Vec<serde_json::Value> = serde_json::from_slice(&from_json.stdout).unwrap();
+    assert_eq!(read.len(), exported.len());
+    let key = |r: &serde_json::Value| {
+        [
+            "id",
+            "kind",
+            "amount",
+            "currency",
+            "belongs_to",
+            "ratio",
+            "new_isin",
+        ]
+        .map(|k| r[k].to_string())
+        .join("|")
+    };
+    let mut want: Vec<String> = exported.iter().map(key).collect();
+    let mut got: Vec<String> = read.iter().map(key).collect();
+    want.sort();
+    got.sort();
+    let lost: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+    assert!(
+        lost.is_empty(),
+        "ids, kinds, amounts, links and terms survive: {lost:?}"
+    );
+    // CSV, exported from that file broker and read back again.
+    let csv = run(
+        &["transactions", "--format", "csv"],
+        &config("json", &snapshot),
+    );
+    let csv_path = dir.path().join("ledger.csv");
+    std::fs::write(&csv_path, &csv.stdout).unwrap();
+    let from_csv = run(
+        &["transactions", "--format", "json"],
+        &config("csv", &csv_path),
+    );
+    assert!(
+        from_csv.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&from_csv.stderr)
+    );
+    let again: Vec<serde_json::Value> = serde_json::from_slice(&from_csv.stdout).unwrap();
+    let got: Vec<String> = again.iter().map(key).collect();
+    let lost: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+    assert!(lost.is_empty(), "the same through CSV: {lost:?}");
+}

@@ -187,11 +187,7 @@ fn position_to_v1(p: &v2::Position) -> Option<v1::PortfolioEntry> {
         .and_then(|c| c.checked_div(p.quantity));
     Some(v1::PortfolioEntry {
         name: p.instrument.name.clone(),
-        symbol: p
-            .instrument
-            .symbol
-            .clone()
-            .unwrap_or_else(|| p.instrument.broker_id.clone()),
+        symbol: p.instrument.label().to_owned(),
         isin: p.instrument.isin,
         shares: p.quantity,
         price: in_currency(&p.price),
@@ -269,7 +265,7 @@ fn entry_to_v1_trade(e: &LedgerEntry) -> Result<v1::Transaction> {
     let symbol = e
         .instrument
         .as_ref()
-        .map(|i| i.symbol.clone().unwrap_or_else(|| i.broker_id.clone()))
+        .map(|i| i.label().to_owned())
         .unwrap_or_default();
     Ok(v1::Transaction {
         date: e.timestamp,

@@ -404,6 +404,12 @@ pub struct Instrument {
 }
 
 impl Instrument {
+    /// What people call it in one word: its ticker or asset code, else the
+    /// broker's own id (never empty: every instrument has a broker id).
+    pub fn label(&self) -> &str {
+        self.symbol.as_deref().unwrap_or(&self.broker_id)
+    }
+
     /// An instrument with only the fields every broker has; the rest empty.
     pub fn new(
         broker_id: impl Into<String>,

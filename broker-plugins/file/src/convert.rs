@@ -140,6 +140,8 @@ fn entry(
     if let (Some(new), Some(q)) = (received, row.new_quantity) {
         let mut action = CorporateAction::receive(new, q.0);
         action.cost_basis_fraction = row.cost_fraction.map(|f| f.0);
+        // A spin-off or merger may state its ratio too (IBKR's do).
+        action.ratio = e.action.as_ref().and_then(|a| a.ratio);
         e.action = Some(Box::new(action));
     }
     Ok(e)

@@ -62,11 +62,7 @@ impl RealizedRow {
         RealizedRow {
             broker: s.broker.clone(),
             account: s.account.clone(),
-            symbol: s
-                .instrument
-                .symbol
-                .clone()
-                .unwrap_or_else(|| s.instrument.broker_id.clone()),
+            symbol: s.instrument.label().to_owned(),
             isin: s.instrument.isin,
             sold_at: s.sold_at,
             quantity: s.quantity,

@@ -175,11 +175,7 @@ fn row(
     HoldingRow {
         broker: keyed(&h.key.broker),
         account: keyed(&h.key.account),
-        symbol: h
-            .instrument
-            .symbol
-            .clone()
-            .unwrap_or_else(|| h.instrument.broker_id.clone()),
+        symbol: h.instrument.label().to_owned(),
         isin: h.instrument.isin,
         name: h.instrument.name.clone(),
         asset_class: h.instrument.asset_class.clone(),

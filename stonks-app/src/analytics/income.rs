@@ -228,10 +228,7 @@ impl Builder<'_> {
             broker: broker.to_owned(),
             account: e.account.clone().unwrap_or_else(|| NO_ACCOUNT.to_owned()),
             id: e.id.clone(),
-            symbol: e
-                .instrument
-                .as_ref()
-                .map(|i| i.symbol.clone().unwrap_or_else(|| i.broker_id.clone())),
+            symbol: e.instrument.as_ref().map(|i| i.label().to_owned()),
             isin: e.instrument.as_ref().and_then(|i| i.isin),
             paid_at: e.timestamp,
             currency: e.amount.currency,

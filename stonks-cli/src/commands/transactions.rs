@@ -54,6 +54,13 @@ const CSV_COLUMNS: &[&str] = &[
     "currency",
     "fees",
     "description",
+    "belongs_to",
+    "cost_basis",
+    "ratio",
+    "new_symbol",
+    "new_isin",
+    "new_quantity",
+    "cost_fraction",
 ];
 
 /// Writes `entries` (already merged and sorted).
@@ -97,6 +104,16 @@ pub fn render(
                     r.currency.to_string(),
                     fees.join(" + "),
                     r.description.unwrap_or_default().to_owned(),
+                    r.belongs_to.unwrap_or_default().to_owned(),
+                    r.cost_basis
+                        .as_ref()
+                        .map(|c| format!("{} {}", c.amount, c.currency))
+                        .unwrap_or_default(),
+                    r.ratio.clone().unwrap_or_default(),
+                    r.new_symbol.unwrap_or_default().to_owned(),
+                    r.new_isin.map(|i| i.to_string()).unwrap_or_default(),
+                    dec(r.new_quantity),
+                    dec(r.cost_fraction),
                 ]
             }),
         ),
