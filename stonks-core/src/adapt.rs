@@ -75,6 +75,7 @@ fn v1_entry_to_position(e: v1::PortfolioEntry) -> v2::Position {
             asset_class: e.product_type,
             currency: Some(currency),
             exchange: None,
+            ids: Default::default(),
         },
         e.shares,
     );

@@ -32,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod fx;
 pub mod http;
+pub mod identity;
 pub mod lifecycle;
 pub mod local;
 pub mod manifest;

@@ -401,6 +401,13 @@ pub struct Instrument {
     pub currency: Option<Currency>,
     /// The exchange's MIC or the broker's exchange name, when known.
     pub exchange: Option<String>,
+    /// Every other identifier the broker (or a resolver) knows: CUSIP,
+    /// FIGI, share-class FIGI, listing MIC. See [`crate::identity`].
+    #[serde(
+        default,
+        skip_serializing_if = "crate::identity::Identifiers::is_empty"
+    )]
+    pub ids: crate::identity::Identifiers,
 }
 
 impl Instrument {
@@ -424,7 +431,14 @@ impl Instrument {
             asset_class,
             currency: None,
             exchange: None,
+            ids: Default::default(),
         }
+    }
+
+    /// The key it is grouped by, held at `broker` (see
+    /// [`crate::identity::instrument_key`]).
+    pub fn key(&self, broker: &str) -> String {
+        crate::identity::instrument_key(broker, self)
     }
 }
 

@@ -278,6 +278,7 @@ fn instrument() -> Instrument {
         asset_class: AssetClass::Stock,
         currency: Some(Currency::new("USD").unwrap()),
         exchange: Some("XNAS".into()),
+        ids: Default::default(),
     }
 }
 
