@@ -11,10 +11,7 @@ use serde_json::Value;
 use stonks::Decimal;
 use stonks_testkit::MockIbkr;
 use stonks_testkit::ibkr::{ACCOUNT_EUR, ACCOUNT_USD};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 /// The statements as files (the mock serves them; no server is used by
 /// the binary), and a config naming them: the newest first, then all of

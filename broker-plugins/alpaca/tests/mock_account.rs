@@ -8,10 +8,7 @@ use stonks_core::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery,
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockAlpaca;
 use stonks_testkit::alpaca::ACCOUNT_NUMBER;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 async fn setup() -> (MockAlpaca, Registry) {
     let mock = MockAlpaca::start().await;

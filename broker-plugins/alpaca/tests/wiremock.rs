@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use stonks_broker_alpaca::RECORD;
 use stonks_core::v2::{LedgerKind, PortfolioQuery, Ratio, TransactionQuery, collect_ledger};
 use stonks_core::{AssetClass, Decimal, ErrorKind, Registry};
+use stonks_testkit::support::d;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -22,10 +23,6 @@ fn fixture(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
 }
 
 async fn mount(server: &MockServer, p: &str, body: String) {

@@ -8,10 +8,7 @@ use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockBitvavo;
 use stonks_testkit::conformance::ids_and_pages;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 async fn setup() -> (MockBitvavo, Registry) {
     let mock = MockBitvavo::start().await;

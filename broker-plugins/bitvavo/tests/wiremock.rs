@@ -9,6 +9,7 @@ use serde_json::json;
 use stonks_broker_bitvavo::{RECORD, signature};
 use stonks_core::v2::{LedgerKind, PortfolioQuery, TransactionQuery};
 use stonks_core::{Decimal, ErrorKind, Registry};
+use stonks_testkit::support::d;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -21,10 +22,6 @@ fn fixture(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
 }
 
 async fn mount(server: &MockServer, p: &str, body: String) {

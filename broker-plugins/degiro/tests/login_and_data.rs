@@ -9,10 +9,7 @@ use stonks_core::v2::{LedgerKind, PortfolioQuery, TransactionQuery, collect_ledg
 use stonks_core::{Decimal, ErrorKind, NoticeKind, Registry};
 use stonks_testkit::MockDegiro;
 use stonks_testkit::degiro::{INT_ACCOUNT, LoginMode, PASSWORD, TOTP_SECRET, USERNAME};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 async fn setup(mode: LoginMode) -> (MockDegiro, Registry) {
     let mock = MockDegiro::start().await;
