@@ -4,7 +4,8 @@
 #![allow(dead_code)] // each test crate uses what it needs
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use stonks_testkit::MockEcb;
@@ -23,9 +24,9 @@ impl Run {
     }
 }
 
-/// `stonks args` with `envs` set, without the user's `STONKS_CONFIG` and
-/// `RUST_LOG`.
-pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
+/// The `stonks` command with `args` and `envs`, without the user's
+/// `STONKS_CONFIG` and `RUST_LOG`.
+fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
     cmd.args(args)
         .env_remove("STONKS_CONFIG")
@@ -33,11 +34,41 @@ pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let o = cmd.output().unwrap();
+    cmd
+}
+
+fn finished(o: Output) -> Run {
     Run {
         code: o.status.code().unwrap_or(-1),
         out: String::from_utf8_lossy(&o.stdout).into_owned(),
         err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// `stonks args` with `envs` set, without the user's `STONKS_CONFIG` and
+/// `RUST_LOG`.
+pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    finished(command(args, envs).output().unwrap())
+}
+
+/// [`run`], killing the process (and failing) when it still runs after
+/// `limit`: for input that could make it hang.
+pub fn run_within(args: &[&str], limit: Duration) -> Run {
+    let mut child = command(args, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return finished(child.wait_with_output().unwrap());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("stonks {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
