@@ -284,24 +284,20 @@ impl Suite {
     /// Makes the next reads meet `broken`: the mock's switch, or the
     /// plugin reloaded with a config that reads broken data.
     fn break_data(&mut self, registry: &Registry, id: &str, broken: Broken) -> Check {
-        match (&self.reach, broken) {
+        let config = match (&self.reach, broken) {
             (Reach::Server { faults, .. }, Broken::Malformed) => {
                 faults.malformed_bodies(1);
-                Ok(())
+                return Ok(());
             }
             (Reach::Server { faults, .. }, Broken::Row) => {
                 faults.corrupt_rows(1);
-                Ok(())
+                return Ok(());
             }
-            (Reach::Local { malformed, .. }, Broken::Malformed) => {
-                let r = registry.reload(id, malformed);
-                self.keep(r)
-            }
-            (Reach::Local { broken_row, .. }, Broken::Row) => {
-                let r = registry.reload(id, broken_row);
-                self.keep(r)
-            }
-        }
+            (Reach::Local { malformed, .. }, Broken::Malformed) => malformed.clone(),
+            (Reach::Local { broken_row, .. }, Broken::Row) => broken_row.clone(),
+        };
+        let r = registry.reload(id, &config);
+        self.keep(r)
     }
 
     /// Undoes [`Suite::break_data`].
@@ -687,23 +683,19 @@ impl Suite {
         let result = match self.break_data(registry, id, Broken::Row) {
             Err(e) => Err(format!("could not break the data: {e}")),
             Ok(()) => {
-                let outcome = if ledger {
-                    match registry.transactions_v2(id) {
-                        Ok(t) => t
-                            .transactions(&TransactionQuery::new())
-                            .await
-                            .map(|p| p.problems.len()),
-                        Err(e) => Err(e),
-                    }
-                } else {
-                    match registry.portfolio_v2(id) {
-                        Ok(p) => p
-                            .snapshot(&PortfolioQuery::new())
-                            .await
-                            .map(|s| s.problems.len()),
-                        Err(e) => Err(e),
-                    }
-                };
+                let outcome: Result<usize, Error> = async {
+                    Ok(if ledger {
+                        let t = registry.transactions_v2(id)?;
+                        t.transactions(&TransactionQuery::new())
+                            .await?
+                            .problems
+                            .len()
+                    } else {
+                        let p = registry.portfolio_v2(id)?;
+                        p.snapshot(&PortfolioQuery::new()).await?.problems.len()
+                    })
+                }
+                .await;
                 let mended = self.mend(registry, id);
                 match outcome {
                     Ok(0) => Err("a broken row was dropped without a reported problem".to_owned()),

@@ -18,6 +18,13 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const KEY: &str = "PKTEST0123456789ABCD";
 const SECRET: &str = "test-secret-abcdefghijklmnopqrstuvwxyz0123";
 
+/// `GET` of each path answered with its file in `tests/fixtures`.
+async fn mount_fixtures(server: &MockServer, answers: &[(&str, &str)]) {
+    for (at, file) in answers {
+        mount_get(server, at, fixture!("tests/fixtures/{file}")).await;
+    }
+}
+
 /// A registry with the plugin on `server`; `paper` is set, and `base_url`
 /// still wins over it.
 fn registry(server: &MockServer) -> Registry {
@@ -40,16 +47,12 @@ fn query(req: &Request) -> BTreeMap<String, String> {
 #[tokio::test]
 async fn portfolio_from_fixtures() {
     let server = MockServer::start().await;
-    mount_get(
+    mount_fixtures(
         &server,
-        "/v2/account",
-        fixture!("tests/fixtures/account.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/positions",
-        fixture!("tests/fixtures/positions.json"),
+        &[
+            ("/v2/account", "account.json"),
+            ("/v2/positions", "positions.json"),
+        ],
     )
     .await;
     let snap = registry(&server)
@@ -155,16 +158,12 @@ async fn portfolio_from_fixtures() {
 #[tokio::test]
 async fn an_activity_page_turns_into_these_entries() {
     let server = MockServer::start().await;
-    mount_get(
+    mount_fixtures(
         &server,
-        "/v2/account",
-        fixture!("tests/fixtures/account.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/account/activities",
-        fixture!("tests/fixtures/activities.json"),
+        &[
+            ("/v2/account", "account.json"),
+            ("/v2/account/activities", "activities.json"),
+        ],
     )
     .await;
     let r = registry(&server);

@@ -24,6 +24,21 @@ fn registry(server: &MockServer) -> Registry {
     )
 }
 
+/// The portfolio's endpoints, but those in `except`, answered with their
+/// fixtures.
+async fn mount_portfolio(server: &MockServer, except: &[&str]) {
+    for (at, file) in [
+        ("/v2/balance", "balance.json"),
+        ("/v2/stakingBalance", "staking_balance.json"),
+        ("/v2/assets", "assets.json"),
+        ("/v2/ticker/price", "ticker_price.json"),
+    ] {
+        if !except.contains(&at) {
+            mount_get(server, at, fixture!("tests/fixtures/{file}")).await;
+        }
+    }
+}
+
 /// Recomputes the signature of a received request and checks every header.
 fn assert_signed(req: &Request) {
     let h = |n: &str| {
@@ -51,30 +66,7 @@ fn assert_signed(req: &Request) {
 #[tokio::test]
 async fn portfolio_from_fixtures() {
     let server = MockServer::start().await;
-    mount_get(
-        &server,
-        "/v2/balance",
-        fixture!("tests/fixtures/balance.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/stakingBalance",
-        fixture!("tests/fixtures/staking_balance.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/assets",
-        fixture!("tests/fixtures/assets.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/ticker/price",
-        fixture!("tests/fixtures/ticker_price.json"),
-    )
-    .await;
+    mount_portfolio(&server, &[]).await;
     let r = registry(&server);
     let snap = r
         .portfolio_v2("bitvavo")
@@ -469,24 +461,7 @@ async fn slows_down_before_the_budget_runs_out() {
 #[tokio::test]
 async fn staking_endpoint_missing_is_no_staking() {
     let server = MockServer::start().await;
-    mount_get(
-        &server,
-        "/v2/balance",
-        fixture!("tests/fixtures/balance.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/assets",
-        fixture!("tests/fixtures/assets.json"),
-    )
-    .await;
-    mount_get(
-        &server,
-        "/v2/ticker/price",
-        fixture!("tests/fixtures/ticker_price.json"),
-    )
-    .await;
+    mount_portfolio(&server, &["/v2/stakingBalance"]).await;
     Mock::given(path("/v2/stakingBalance"))
         .respond_with(
             ResponseTemplate::new(404)
