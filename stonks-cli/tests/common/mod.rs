@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test crate uses what it needs
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +28,21 @@ impl Run {
 /// The `stonks` command with `args` and `envs`, without the user's
 /// `STONKS_CONFIG` and `RUST_LOG`.
 fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
+    command_under(None, args, envs)
+}
+
+/// [`command`], run by `wrapper` (a program and its arguments, which take
+/// the `stonks` binary as their next argument) when there is one.
+fn command_under(wrapper: Option<&[&OsStr]>, args: &[&str], envs: &[(&str, &str)]) -> Command {
+    let stonks = env!("CARGO_BIN_EXE_stonks");
+    let mut cmd = match wrapper {
+        Some([program, wrapper_args @ ..]) => {
+            let mut cmd = Command::new(program);
+            cmd.args(wrapper_args).arg(stonks);
+            cmd
+        }
+        _ => Command::new(stonks),
+    };
     cmd.args(args)
         .env_remove("STONKS_CONFIG")
         .env_remove("RUST_LOG");
@@ -70,6 +85,13 @@ pub fn run_within(args: &[&str], limit: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// [`run`] under libfaketime's `faketime` (its path), the clock starting at
+/// `at` (`faketime -f` syntax, e.g. `@2026-12-01 12:00:00`).
+pub fn run_at(faketime: &Path, at: &str, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let wrapper = [faketime.as_os_str(), OsStr::new("-f"), OsStr::new(at)];
+    finished(command_under(Some(&wrapper), args, envs).output().unwrap())
 }
 
 /// [`run`] on a blocking thread, for tests whose mocks run on the runtime.
