@@ -26,21 +26,17 @@ use stonks_app::analytics::{
     Analysis, DividendOptions, DividendReport, GainsOptions, GainsReport, GroupBy, HoldingsReport,
     Inputs, Method, PerformanceReport, RateHistory, Scope,
 };
+use stonks_testkit::support::d;
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
-}
-
-fn dec(s: &str) -> Decimal {
-    s.parse()
-        .unwrap_or_else(|_| panic!("{s:?} is not a decimal"))
 }
 
 fn money(s: &str) -> Money {
     let (amount, ccy) = s
         .split_once(' ')
         .unwrap_or_else(|| panic!("{s:?}: want \"12.5 EUR\""));
-    Money::new(dec(amount), Currency::new(ccy).unwrap())
+    Money::new(d(amount), Currency::new(ccy).unwrap())
 }
 
 fn instrument(row: &Value, symbol_key: &str, isin_key: &str) -> Option<Instrument> {
@@ -62,7 +58,7 @@ fn entry(row: &Value) -> (String, LedgerEntry) {
         .parse()
         .expect("at is RFC 3339");
     let ccy = Currency::new(text(row, "ccy").unwrap_or("EUR")).unwrap();
-    let amount = Money::new(dec(text(row, "amount").unwrap_or("0")), ccy);
+    let amount = Money::new(d(text(row, "amount").unwrap_or("0")), ccy);
     let mut e = LedgerEntry::new(
         text(row, "id").expect("id"),
         at,
@@ -71,8 +67,8 @@ fn entry(row: &Value) -> (String, LedgerEntry) {
     );
     e.account = Some(text(row, "account").unwrap_or("main").to_owned());
     e.instrument = instrument(row, "symbol", "isin");
-    e.quantity = text(row, "qty").map(dec);
-    e.price = text(row, "price").map(|p| Money::new(dec(p), ccy));
+    e.quantity = text(row, "qty").map(d);
+    e.price = text(row, "price").map(|p| Money::new(d(p), ccy));
     e.fees = row
         .get("fees")
         .and_then(Value::as_array)
@@ -83,17 +79,14 @@ fn entry(row: &Value) -> (String, LedgerEntry) {
     e.description = text(row, "description").map(str::to_owned);
     if let Some(r) = text(row, "ratio") {
         let (new, old) = r.split_once(':').unwrap();
-        e.action = Some(Box::new(CorporateAction::split(Ratio::new(
-            dec(new),
-            dec(old),
-        ))));
+        e.action = Some(Box::new(CorporateAction::split(Ratio::new(d(new), d(old)))));
     }
     if let (Some(new), Some(q)) = (
         instrument(row, "new_symbol", "new_isin"),
         text(row, "new_qty"),
     ) {
-        let mut action = CorporateAction::receive(new, dec(q));
-        action.cost_basis_fraction = text(row, "fraction").map(dec);
+        let mut action = CorporateAction::receive(new, d(q));
+        action.cost_basis_fraction = text(row, "fraction").map(d);
         e.action = Some(Box::new(action));
     }
     (text(row, "broker").unwrap_or("demo").to_owned(), e)
@@ -110,9 +103,9 @@ fn snapshots(v: &Value, now: DateTime<Utc>) -> Vec<(String, PortfolioSnapshot)> 
         let broker = text(p, "broker").unwrap_or("demo").to_owned();
         let i = instrument(p, "symbol", "isin").expect("a position's symbol");
         let ccy = Currency::new(text(p, "ccy").unwrap_or("EUR")).unwrap();
-        let mut pos = Position::new(i, dec(text(p, "qty").expect("qty")));
+        let mut pos = Position::new(i, d(text(p, "qty").expect("qty")));
         pos.account = Some(text(p, "account").unwrap_or("main").to_owned());
-        pos.price = text(p, "price").map(|x| Money::new(dec(x), ccy));
+        pos.price = text(p, "price").map(|x| Money::new(d(x), ccy));
         pos.market_value = pos.price.map(|x| Money::new(x.amount * pos.quantity, ccy));
         let i = match out.iter().position(|(b, _)| *b == broker) {
             Some(i) => i,
@@ -156,7 +149,7 @@ fn rates(v: &Value, base: Currency) -> Vec<RateTable> {
                 .as_object()
                 .unwrap()
                 .iter()
-                .map(|(c, r)| (Currency::new(c).unwrap(), dec(r.as_str().unwrap())))
+                .map(|(c, r)| (Currency::new(c).unwrap(), d(r.as_str().unwrap())))
                 .collect(),
         })
         .collect()

@@ -5,40 +5,12 @@
 //! command against the sandbox.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
-use stonks_testkit::MockEcb;
+use stonks_testkit::{MockEcb, fixture_path};
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-fn stonks(args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
-    cmd.args(args)
-        .env_remove("STONKS_CONFIG")
-        .env_remove("RUST_LOG");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let o = cmd.output().unwrap();
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/files")
-        .join(name)
-        .display()
-        .to_string()
-}
+mod common;
+use common::Run;
 
 fn config(dir: &Path, ecb: &MockEcb) -> PathBuf {
     let text = format!(
@@ -60,9 +32,9 @@ positions = "{positions}"
 base_url = "{ecb}"
 "#,
         store = dir.join("store.sqlite").display(),
-        alice = fixture("alice.json"),
-        bob = fixture("bob.csv"),
-        positions = fixture("bob-positions.csv"),
+        alice = fixture_path!("tests/fixtures/files/alice.json").display(),
+        bob = fixture_path!("tests/fixtures/files/bob.csv").display(),
+        positions = fixture_path!("tests/fixtures/files/bob-positions.csv").display(),
         ecb = ecb.config()["base_url"].as_str().unwrap(),
     );
     let path = dir.join("stonks.toml");
@@ -91,13 +63,9 @@ async fn two_file_instances_answer_every_analysis() {
     let run = move |args: Vec<&'static str>| {
         let cfg = cfg.clone();
         async move {
-            tokio::task::spawn_blocking(move || {
-                let mut a: Vec<&str> = args.clone();
-                a.extend(["--config", cfg.as_str()]);
-                stonks(&a, &[])
-            })
-            .await
-            .unwrap()
+            let mut a: Vec<&str> = args.clone();
+            a.extend(["--config", cfg.as_str()]);
+            common::stonks(&a, &[]).await
         }
     };
 
@@ -241,10 +209,10 @@ fn every_analysis_runs_in_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sqlite");
     let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
-    let sync = stonks(&["sync", "--sandbox"], &env);
+    let sync = common::run(&["sync", "--sandbox"], &env);
     assert_eq!(sync.code, 0, "{}{}", sync.out, sync.err);
     for command in ["holdings", "gains", "dividends", "performance"] {
-        let r = stonks(
+        let r = common::run(
             &[command, "--sandbox", "--offline", "--format", "json"],
             &env,
         );
@@ -252,7 +220,7 @@ fn every_analysis_runs_in_the_sandbox() {
         assert!(v["base_currency"] == "EUR", "{command}: {v}");
         assert!(!r.err.contains("panicked"), "{}", r.err);
     }
-    let g = json(&stonks(
+    let g = json(&common::run(
         &["gains", "--sandbox", "--offline", "--format", "json"],
         &env,
     ));
@@ -280,7 +248,7 @@ fn the_sandbox_ledgers_add_up_to_the_brokers_positions() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sqlite");
     let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
-    let h = json(&stonks(
+    let h = json(&common::run(
         &["holdings", "--sandbox", "--format", "json"],
         &env,
     ));

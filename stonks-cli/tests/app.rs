@@ -4,38 +4,12 @@
 //! survives an interruption.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use stonks_testkit::{MockBitvavo, MockDegiro, MockEcb};
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-async fn stonks(args: Vec<String>, envs: Vec<(String, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
-        cmd.args(&args).env_remove("STONKS_CONFIG");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let o = cmd.output().unwrap();
-        Run {
-            code: o.status.code().unwrap_or(-1),
-            out: String::from_utf8_lossy(&o.stdout).into_owned(),
-            err: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
+mod common;
+use common::stonks;
 
 /// A config for the given mocks; degiro's password comes from the environment.
 fn write_config(dir: &Path, bitvavo: &MockBitvavo, degiro_url: &str, ecb: &MockEcb) -> String {
@@ -72,22 +46,16 @@ base_url = "{ecb}"
     path.display().to_string()
 }
 
-fn pw_env() -> Vec<(String, String)> {
-    vec![(
-        "TEST_DEGIRO_PASSWORD".into(),
-        stonks_testkit::degiro::PASSWORD.into(),
-    )]
-}
+/// Degiro's password, where the config says `env:TEST_DEGIRO_PASSWORD`.
+const PW_ENV: &[(&str, &str)] = &[("TEST_DEGIRO_PASSWORD", stonks_testkit::degiro::PASSWORD)];
 
 #[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_portfolio_json_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let env = vec![(
-        "STONKS_SANDBOX_STORE".to_owned(),
-        dir.path().join("s.sqlite").display().to_string(),
-    )];
-    let r = stonks(args(&["portfolio", "--sandbox", "--format", "json"]), env).await;
+    let store = dir.path().join("s.sqlite");
+    let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
+    let r = stonks(&["portfolio", "--sandbox", "--format", "json"], &env).await;
     assert_eq!(r.code, 0, "{}", r.err);
     let v: Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(v["base_currency"], "EUR");
@@ -187,8 +155,8 @@ async fn a_failing_broker_is_listed_and_exits_2() {
     );
     let config = write_config(dir.path(), &bitvavo, &closed, &ecb);
     let r = stonks(
-        args(&["portfolio", "--config", &config, "--format", "json"]),
-        pw_env(),
+        &["portfolio", "--config", &config, "--format", "json"],
+        PW_ENV,
     )
     .await;
     assert_eq!(r.code, 2, "{}{}", r.out, r.err);
@@ -221,7 +189,7 @@ async fn a_failing_broker_is_listed_and_exits_2() {
     );
 
     // The table says so too.
-    let r = stonks(args(&["portfolio", "--config", &config]), pw_env()).await;
+    let r = stonks(&["portfolio", "--config", &config], PW_ENV).await;
     assert_eq!(r.code, 2);
     assert!(r.out.contains("degiro: FAILED"), "{}", r.out);
 }
@@ -234,7 +202,7 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
         let degiro = MockDegiro::start().await;
         let ecb = MockEcb::start().await;
         let config = write_config(dir.path(), &bitvavo, &degiro.base_url(), &ecb);
-        let r = stonks(args(&["sync", "--config", &config]), pw_env()).await;
+        let r = stonks(&["sync", "--config", &config], PW_ENV).await;
         assert_eq!(r.code, 0, "{}{}", r.out, r.err);
         assert!(
             r.err.contains("bitvavo: 300 entries read, 300 new"),
@@ -246,7 +214,7 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
             "{}",
             r.err
         );
-        let again = stonks(args(&["sync", "--config", &config]), pw_env()).await;
+        let again = stonks(&["sync", "--config", &config], PW_ENV).await;
         assert!(
             again
                 .err
@@ -261,15 +229,15 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
         // Every mock stops here: what follows has no broker to talk to.
     };
     let r = stonks(
-        args(&[
+        &[
             "transactions",
             "--offline",
             "--config",
             &config,
             "--format",
             "json",
-        ]),
-        pw_env(),
+        ],
+        PW_ENV,
     )
     .await;
     assert_eq!(r.code, 0, "{}", r.err);
@@ -317,7 +285,7 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
     assert!(kinds.iter().all(|k| allowed.contains(k)), "{kinds:?}");
 
     let r = stonks(
-        args(&[
+        &[
             "transactions",
             "--offline",
             "--config",
@@ -330,8 +298,8 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
             "2025-01-01",
             "--format",
             "json",
-        ]),
-        pw_env(),
+        ],
+        PW_ENV,
     )
     .await;
     let rows: Vec<Value> = serde_json::from_str(&r.out).unwrap();
@@ -342,15 +310,15 @@ async fn offline_answers_come_from_the_store_after_a_sync() {
     );
 
     let r = stonks(
-        args(&[
+        &[
             "portfolio",
             "--offline",
             "--config",
             &config,
             "--format",
             "json",
-        ]),
-        pw_env(),
+        ],
+        PW_ENV,
     )
     .await;
     assert_eq!(r.code, 0, "{}", r.err);
@@ -383,7 +351,7 @@ async fn an_interrupted_sync_loses_nothing() {
 
     // Bitvavo's third history page comes back broken: its sync fails half-way.
     bitvavo.faults().malformed_after(2, 4);
-    let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
+    let r = stonks(&["sync", "--config", &broken], PW_ENV).await;
     assert_eq!(r.code, 2, "{}{}", r.out, r.err);
     assert!(
         r.out
@@ -392,22 +360,22 @@ async fn an_interrupted_sync_loses_nothing() {
         r.out
     );
     bitvavo.faults().clear();
-    let r = stonks(args(&["sync", "--config", &broken]), pw_env()).await;
+    let r = stonks(&["sync", "--config", &broken], PW_ENV).await;
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
-    let r = stonks(args(&["sync", "--config", &clean]), pw_env()).await;
+    let r = stonks(&["sync", "--config", &clean], PW_ENV).await;
     assert_eq!(r.code, 0, "{}{}", r.out, r.err);
 
     let ledger = |config: String| async move {
         stonks(
-            args(&[
+            &[
                 "transactions",
                 "--offline",
                 "--config",
                 &config,
                 "--format",
                 "json",
-            ]),
-            pw_env(),
+            ],
+            PW_ENV,
         )
         .await
         .out
@@ -426,21 +394,13 @@ async fn broken_configs_say_where() {
         "base_currency = \"EUR\"\n[brokers.bitvavo]\napi_key = \"k\"\napi_secret = \n",
     )
     .unwrap();
-    let r = stonks(
-        args(&["portfolio", "--config", path.to_str().unwrap()]),
-        vec![],
-    )
-    .await;
+    let r = stonks(&["portfolio", "--config", path.to_str().unwrap()], &[]).await;
     assert_eq!(r.code, 1);
     assert!(r.err.contains("line 4"), "{}", r.err);
     assert!(!r.err.contains("panicked"));
 
     std::fs::write(&path, "[brokers.degiro]\nusername = \"jane\"\npassword = \"env:STONKS_TEST_UNSET_PASSWORD\"\ntotp_secret = \"JBSWY3DPEHPK3PXP\"\n").unwrap();
-    let r = stonks(
-        args(&["portfolio", "--config", path.to_str().unwrap()]),
-        vec![],
-    )
-    .await;
+    let r = stonks(&["portfolio", "--config", path.to_str().unwrap()], &[]).await;
     assert_eq!(r.code, 1);
     assert!(
         r.err.contains(
@@ -455,12 +415,12 @@ async fn broken_configs_say_where() {
     );
 
     let r = stonks(
-        args(&[
+        &[
             "portfolio",
             "--config",
             dir.path().join("missing.toml").to_str().unwrap(),
-        ]),
-        vec![],
+        ],
+        &[],
     )
     .await;
     assert_eq!(r.code, 1);
@@ -471,7 +431,7 @@ async fn broken_configs_say_where() {
 async fn init_writes_a_template_that_names_every_broker_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("conf").join("stonks.toml");
-    let r = stonks(args(&["init", "--config", path.to_str().unwrap()]), vec![]).await;
+    let r = stonks(&["init", "--config", path.to_str().unwrap()], &[]).await;
     assert_eq!(r.code, 0, "{}", r.err);
     let text = std::fs::read_to_string(&path).unwrap();
     for needle in [
@@ -487,7 +447,7 @@ async fn init_writes_a_template_that_names_every_broker_field() {
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
-    let again = stonks(args(&["init", "--config", path.to_str().unwrap()]), vec![]).await;
+    let again = stonks(&["init", "--config", path.to_str().unwrap()], &[]).await;
     assert_eq!(again.code, 1, "an existing file is not overwritten");
 }
 
@@ -497,10 +457,8 @@ async fn init_writes_a_template_that_names_every_broker_field() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transactions_refuses_a_filter_that_can_match_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let env = vec![(
-        "STONKS_SANDBOX_STORE".to_owned(),
-        dir.path().join("s.sqlite").display().to_string(),
-    )];
+    let store = dir.path().join("s.sqlite");
+    let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
     for (list, says) in [
         (
             &["--since", "2024-02-01", "--until", "2024-01-01"][..],
@@ -517,7 +475,7 @@ async fn transactions_refuses_a_filter_that_can_match_nothing() {
     ] {
         let mut a = vec!["--sandbox", "transactions"];
         a.extend_from_slice(list);
-        let r = stonks(args(&a), env.clone()).await;
+        let r = stonks(&a, &env).await;
         assert_eq!(r.code, 1, "{list:?}: {}{}", r.out, r.err);
         assert_eq!(r.err, format!("stonks: {says}\n"), "{list:?}");
         assert_eq!(r.out, "", "{list:?}");
@@ -538,7 +496,7 @@ async fn init_writes_the_config_for_its_owner_only() {
         if force {
             list.push("--force");
         }
-        stonks(args(&list), vec![])
+        async move { stonks(&list, &[]).await }
     };
     let r = init(false).await;
     assert_eq!(r.code, 0, "{}", r.err);
@@ -568,11 +526,9 @@ async fn init_writes_the_config_for_its_owner_only() {
 #[tokio::test(flavor = "multi_thread")]
 async fn table_output_snapshot() {
     let dir = tempfile::tempdir().unwrap();
-    let env = vec![(
-        "STONKS_SANDBOX_STORE".to_owned(),
-        dir.path().join("s.sqlite").display().to_string(),
-    )];
-    let r = stonks(args(&["portfolio", "--sandbox"]), env).await;
+    let store = dir.path().join("s.sqlite");
+    let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
+    let r = stonks(&["portfolio", "--sandbox"], &env).await;
     assert_eq!(r.code, 0, "{}", r.err);
     let snapshot =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/portfolio_sandbox.txt");

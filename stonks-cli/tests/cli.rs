@@ -1,34 +1,28 @@
 //! The `stonks` binary, run as a user would.
 
-use std::process::Command;
+use stonks_testkit::fixture_path;
 
-fn stonks(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stonks"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::{Run, run};
 
-fn fixture(rel: &str) -> String {
-    format!(
-        "{}/../stonks-core/tests/manifests/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
+/// The manifest fixtures of stonks-core, relative to this crate.
+const MANIFESTS: &str = "../stonks-core/tests/manifests";
 
 #[test]
 fn manifest_check_reports_every_problem_with_its_path() {
-    let (code, out, err) = stonks(&[
-        "manifest",
-        "check",
-        &fixture("valid/full.json"),
-        &fixture("invalid/many-problems.json"),
-    ]);
+    let Run { code, out, err } = run(
+        &[
+            "manifest",
+            "check",
+            &fixture_path!("{MANIFESTS}/valid/full.json")
+                .display()
+                .to_string(),
+            &fixture_path!("{MANIFESTS}/invalid/many-problems.json")
+                .display()
+                .to_string(),
+        ],
+        &[],
+    );
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("full.json: ok (example-broker 1.2.3)"),
@@ -48,13 +42,22 @@ fn manifest_check_reports_every_problem_with_its_path() {
 
 #[test]
 fn manifest_check_of_valid_files_exits_0() {
-    let (code, out, _) = stonks(&["manifest", "check", &fixture("valid/minimal.json")]);
+    let Run { code, out, .. } = run(
+        &[
+            "manifest",
+            "check",
+            &fixture_path!("{MANIFESTS}/valid/minimal.json")
+                .display()
+                .to_string(),
+        ],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
 }
 
 #[test]
 fn manifest_check_survives_every_invalid_fixture_and_missing_files() {
-    let dir = fixture("invalid");
+    let dir = fixture_path!("{MANIFESTS}/invalid");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path().display().to_string())
@@ -65,7 +68,7 @@ fn manifest_check_survives_every_invalid_fixture_and_missing_files() {
         .into_iter()
         .chain(files.iter().map(String::as_str))
         .collect();
-    let (code, out, err) = stonks(&args);
+    let Run { code, out, err } = run(&args, &[]);
     assert_eq!(code, 1);
     assert!(
         out.contains("cannot read /definitely/not/here.json: "),
@@ -84,7 +87,7 @@ const LINKED: &[&str] = &["bitvavo", "degiro", "alpaca", "ibkr", "file", "fx-ecb
 
 #[test]
 fn plugins_lists_the_catalog() {
-    let (code, out, err) = stonks(&["plugins", "--format", "json"]);
+    let Run { code, out, err } = run(&["plugins", "--format", "json"], &[]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let ids: Vec<&str> = v
@@ -94,7 +97,7 @@ fn plugins_lists_the_catalog() {
         .map(|p| p["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, LINKED);
-    let (code, out, _) = stonks(&["plugins"]);
+    let Run { code, out, .. } = run(&["plugins"], &[]);
     assert_eq!(code, 0);
     if LINKED.is_empty() {
         assert_eq!(

@@ -10,7 +10,9 @@
 #![cfg(all(unix, feature = "sandbox"))]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::Run;
 
 /// The moment every run starts at (the clock then runs on from it).
 const PINNED: &str = "@2026-12-01 12:00:00";
@@ -40,15 +42,12 @@ fn faketime() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn stonks(faketime: &Path, store: &Path, args: &[&str]) -> Output {
-    Command::new(faketime)
-        .args(["-f", PINNED, env!("CARGO_BIN_EXE_stonks"), "--sandbox"])
-        .args(args)
-        .env("STONKS_SANDBOX_STORE", store)
-        .env_remove("STONKS_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
+/// `stonks --sandbox args` at the pinned time, its store at `store`.
+fn stonks(faketime: &Path, store: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--sandbox"];
+    all.extend_from_slice(args);
+    let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
+    common::run_at(faketime, PINNED, &all, &env)
 }
 
 #[test]
@@ -65,11 +64,7 @@ fn every_commands_json_is_what_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store.sqlite");
     let sync = stonks(&faketime, &store, &["sync"]);
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    assert_eq!(sync.code, 0, "{}", sync.err);
     let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/contracts");
     let bless = std::env::var_os("STONKS_BLESS").is_some();
     let mut changed = Vec::new();
@@ -78,18 +73,14 @@ fn every_commands_json_is_what_it_was() {
         full.extend_from_slice(args);
         full.push("--offline");
         let run = stonks(&faketime, &store, &full);
-        assert!(
-            run.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        assert_eq!(run.code, 0, "{args:?}: {}", run.err);
         let file = snapshots.join(format!("{}.json", args.join("_").replace("--", "")));
         if bless {
             std::fs::create_dir_all(&snapshots).unwrap();
-            std::fs::write(&file, &run.stdout).unwrap();
+            std::fs::write(&file, &run.out).unwrap();
         }
         let expected = std::fs::read(&file).unwrap_or_default();
-        if run.stdout != expected {
+        if run.out.as_bytes() != expected {
             changed.push(file.display().to_string());
         }
     }
@@ -109,14 +100,9 @@ fn a_transactions_export_reads_back_as_a_file_ledger() {
         serde_json::from_slice(&std::fs::read(&snapshot).unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str], config: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_stonks"))
-            .args(args)
-            .arg("--config")
-            .arg(config)
-            .env_remove("STONKS_CONFIG")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap()
+        let mut all = args.to_vec();
+        all.extend(["--config", config.to_str().unwrap()]);
+        common::run(&all, &[])
     };
     let config = |name: &str, ledger: &Path| {
         let path = dir.path().join(format!("{name}.toml"));
@@ -136,13 +122,9 @@ fn a_transactions_export_reads_back_as_a_file_ledger() {
         &["transactions", "--format", "json"],
         &config("json", &snapshot),
     );
-    assert!(from_json.status.success());
-    assert!(
-        from_json.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&from_json.stderr)
-    );
-    let read: Vec<serde_json::Value> = serde_json::from_slice(&from_json.stdout).unwrap();
+    assert_eq!(from_json.code, 0);
+    assert!(from_json.err.is_empty(), "{}", from_json.err);
+    let read: Vec<serde_json::Value> = serde_json::from_str(&from_json.out).unwrap();
     assert_eq!(read.len(), exported.len());
     let key = |r: &serde_json::Value| {
         [
@@ -172,17 +154,13 @@ fn a_transactions_export_reads_back_as_a_file_ledger() {
         &config("json", &snapshot),
     );
     let csv_path = dir.path().join("ledger.csv");
-    std::fs::write(&csv_path, &csv.stdout).unwrap();
+    std::fs::write(&csv_path, &csv.out).unwrap();
     let from_csv = run(
         &["transactions", "--format", "json"],
         &config("csv", &csv_path),
     );
-    assert!(
-        from_csv.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&from_csv.stderr)
-    );
-    let again: Vec<serde_json::Value> = serde_json::from_slice(&from_csv.stdout).unwrap();
+    assert!(from_csv.err.is_empty(), "{}", from_csv.err);
+    let again: Vec<serde_json::Value> = serde_json::from_str(&from_csv.out).unwrap();
     let got: Vec<String> = again.iter().map(key).collect();
     let lost: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
     assert!(lost.is_empty(), "the same through CSV: {lost:?}");

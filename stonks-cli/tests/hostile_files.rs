@@ -7,37 +7,11 @@
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-/// Runs `stonks args`, killing it (and failing) after `limit`.
-fn run_within(args: &[&str], limit: Duration) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stonks"))
-        .args(args)
-        .env_remove("STONKS_CONFIG")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            let shown = format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            return (status.code().unwrap_or(-1), shown);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("stonks {args:?} still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+mod common;
+use common::run_within;
 
 fn config(dir: &Path, broker: &str) -> PathBuf {
     let text = format!(
@@ -80,10 +54,11 @@ fn a_fifo_a_device_and_a_huge_sparse_file_are_refused_and_the_process_exits() {
     for (path, why) in cases {
         let broker = format!("[brokers.ibkr]\nflex_files = [{path:?}]\ntimeout_secs = 5");
         let cfg = config(dir.path(), &broker);
-        let (code, shown) = run_within(
+        let r = run_within(
             &["sync", "--config", cfg.to_str().unwrap()],
             Duration::from_secs(20),
         );
+        let (code, shown) = (r.code, r.all());
         assert_ne!(code, 0, "{path}: {shown}");
         assert!(shown.contains(why), "{path}: {shown}");
         assert!(shown.contains(&path), "the path is named: {shown}");
@@ -100,10 +75,11 @@ fn a_fifo_as_a_file_broker_ledger_is_refused() {
         fifo.display().to_string()
     );
     let cfg = config(dir.path(), &broker);
-    let (code, shown) = run_within(
+    let r = run_within(
         &["transactions", "--config", cfg.to_str().unwrap()],
         Duration::from_secs(20),
     );
+    let (code, shown) = (r.code, r.all());
     assert_ne!(code, 0, "{shown}");
     assert!(
         shown.contains("a FIFO (named pipe), not a regular file"),
@@ -116,16 +92,18 @@ fn a_fifo_as_the_config_or_a_manifest_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("stonks.toml");
     assert!(mkfifo(&fifo));
-    let (code, shown) = run_within(
+    let r = run_within(
         &["portfolio", "--config", fifo.to_str().unwrap()],
         Duration::from_secs(20),
     );
+    let (code, shown) = (r.code, r.all());
     assert_ne!(code, 0, "{shown}");
     assert!(
         shown.contains("a FIFO (named pipe), not a regular file"),
         "{shown}"
     );
-    let (code, shown) = run_within(&["manifest", "check", "/dev/zero"], Duration::from_secs(20));
+    let r = run_within(&["manifest", "check", "/dev/zero"], Duration::from_secs(20));
+    let (code, shown) = (r.code, r.all());
     assert_ne!(code, 0, "{shown}");
     assert!(shown.contains("/dev/zero: it is a device"), "{shown}");
 }

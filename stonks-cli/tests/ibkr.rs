@@ -5,16 +5,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use stonks::Decimal;
 use stonks_testkit::MockIbkr;
 use stonks_testkit::ibkr::{ACCOUNT_EUR, ACCOUNT_USD};
+use stonks_testkit::support::d;
 
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+mod common;
+use common::{Run, run};
 
 /// The statements as files (the mock serves them; no server is used by
 /// the binary), and a config naming them: the newest first, then all of
@@ -39,32 +38,22 @@ async fn files_config(dir: &Path) -> String {
     path.display().to_string()
 }
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_stonks"))
-        .args(args)
-        .env_remove("STONKS_CONFIG")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn transactions_from_overlapping_statement_files_of_two_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let config = files_config(dir.path()).await;
-    let (code, out, err) = run(&[
-        "transactions",
-        "--broker",
-        "ibkr",
-        "--format",
-        "json",
-        "--config",
-        &config,
-    ]);
+    let Run { code, out, err } = run(
+        &[
+            "transactions",
+            "--broker",
+            "ibkr",
+            "--format",
+            "json",
+            "--config",
+            &config,
+        ],
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("left out"), "no row is unreadable: {err}");
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();

@@ -2,29 +2,15 @@
 //! stage, stonks-cli/tests/browser/, opens the same page in Chromium).
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
+mod common;
+use common::Run;
 
+/// `stonks args` with the sandbox's store at `store`.
 fn stonks(store: &Path, args: &[&str]) -> Run {
-    let o = Command::new(env!("CARGO_BIN_EXE_stonks"))
-        .args(args)
-        .env("STONKS_SANDBOX_STORE", store)
-        .env_remove("STONKS_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap();
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    common::run(args, &[("STONKS_SANDBOX_STORE", store.to_str().unwrap())])
 }
 
 /// The value of `attribute` on the element with `id`.

@@ -10,10 +10,8 @@ use stonks_core::v2::{
     TransactionService as _,
 };
 use stonks_core::{AssetClass, Currency, ErrorKind, Instrument, Isin, Money, Result};
+use stonks_testkit::support::d;
 
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
 fn eur(s: &str) -> Money {
     Money::new(d(s), Currency::new("EUR").unwrap())
 }

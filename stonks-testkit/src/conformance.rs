@@ -16,6 +16,28 @@
 //! # }
 //! ```
 //!
+//! A plugin with no server between it and its data (one that reads local
+//! files) runs the suite as a [`Local`] subject instead: the checks that
+//! need a server (429 and 5xx bursts) or credentials cannot apply to it and
+//! are listed in [`Report::skipped`] with the reason, not passed; malformed
+//! data and a broken row come from configurations that read such data.
+//!
+//! ```no_run
+//! # async fn demo(record: stonks_core::PluginRecord) {
+//! use serde_json::json;
+//! use stonks_testkit::conformance::{Local, run};
+//! let report = run(Local {
+//!     record,
+//!     config: json!({"path": "tests/fixtures/ledger.json"}),
+//!     malformed: json!({"path": "tests/fixtures/not-a-ledger.json"}),
+//!     broken_row: json!({"path": "tests/fixtures/one-broken-row.json"}),
+//!     secrets: vec![],
+//! })
+//! .await;
+//! assert!(report.skipped.iter().any(|(check, _)| check == "survives_429_burst"));
+//! # }
+//! ```
+//!
 //! Every check runs even when an earlier one failed; [`run`] panics at the
 //! end with the list of failures.
 
@@ -43,6 +65,49 @@ pub struct Subject {
     pub secrets: Vec<String>,
 }
 
+/// A plugin with no server between it and its data (it reads local
+/// files): nothing can answer it with a 429 or a 5xx, and it has no
+/// credentials. The suite skips those checks, naming each and why in
+/// [`Report::skipped`], and breaks the data itself through the configs.
+pub struct Local {
+    /// The plugin's registration record.
+    pub record: PluginRecord,
+    /// A configuration that reads good data.
+    pub config: serde_json::Value,
+    /// A configuration that reads data that is not the format at all (the
+    /// local counterpart of a malformed body): must be a protocol error
+    /// naming where it came from.
+    pub malformed: serde_json::Value,
+    /// A configuration that reads data with one broken row: the row must be
+    /// reported, or the whole answer refused; never dropped in silence.
+    pub broken_row: serde_json::Value,
+    /// Values that must never appear in an error or a log line.
+    pub secrets: Vec<String>,
+}
+
+/// What the suite runs against: a plugin behind a server (its mock, with
+/// fault switches) or one that reads local data. [`run`] and [`check`] take
+/// either a [`Subject`] or a [`Local`].
+pub enum Target {
+    /// A plugin behind a server: every check applies.
+    Server(Subject),
+    /// A plugin reading local data: the server and credential checks are
+    /// skipped, each with its reason.
+    Local(Local),
+}
+
+impl From<Subject> for Target {
+    fn from(s: Subject) -> Self {
+        Target::Server(s)
+    }
+}
+
+impl From<Local> for Target {
+    fn from(l: Local) -> Self {
+        Target::Local(l)
+    }
+}
+
 /// What the suite found.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -50,6 +115,9 @@ pub struct Report {
     pub passed: Vec<String>,
     /// Checks that failed, with why.
     pub failed: Vec<(String, String)>,
+    /// Checks that cannot apply to this plugin, with why: neither passed
+    /// nor failed.
+    pub skipped: Vec<(String, String)>,
 }
 
 #[derive(Clone, Default)]
@@ -74,9 +142,13 @@ fn ensure(ok: bool, why: impl FnOnce() -> String) -> Check {
     if ok { Ok(()) } else { Err(why()) }
 }
 
-/// Runs the suite and panics listing every failed check.
-pub async fn run(subject: Subject) -> Report {
-    let report = check(subject).await;
+/// Runs the suite and panics listing every failed check. Skipped checks
+/// are said on stderr.
+pub async fn run(target: impl Into<Target>) -> Report {
+    let report = check(target).await;
+    for (n, why) in &report.skipped {
+        eprintln!("conformance: skipped {n}: {why}");
+    }
     if !report.failed.is_empty() {
         let lines: Vec<String> = report
             .failed
@@ -94,7 +166,7 @@ pub async fn run(subject: Subject) -> Report {
 }
 
 /// Runs the suite and returns the report without panicking.
-pub async fn check(subject: Subject) -> Report {
+pub async fn check(target: impl Into<Target>) -> Report {
     let sink = LogSink::default();
     let writer = sink.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -104,8 +176,31 @@ pub async fn check(subject: Subject) -> Report {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
+    let (record, config, secrets, reach) = match target.into() {
+        Target::Server(s) => (
+            s.record,
+            s.config,
+            s.secrets,
+            Reach::Server {
+                bad_credentials: s.bad_credentials,
+                faults: s.faults,
+            },
+        ),
+        Target::Local(l) => (
+            l.record,
+            l.config,
+            l.secrets,
+            Reach::Local {
+                malformed: l.malformed,
+                broken_row: l.broken_row,
+            },
+        ),
+    };
     let mut suite = Suite {
-        subject,
+        record,
+        config,
+        secrets,
+        reach,
         report: Report::default(),
         errors: Vec::new(),
     };
@@ -113,8 +208,14 @@ pub async fn check(subject: Subject) -> Report {
     let logs =
         String::from_utf8_lossy(&sink.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
     let shown: Vec<String> = suite.errors.iter().map(|e| format!("{e} {e:?}")).collect();
+    if suite.secrets.is_empty() {
+        suite.skip(
+            "secrets_never_shown",
+            "the subject names no secrets to look for",
+        );
+        return suite.report;
+    }
     let leaked: Vec<&String> = suite
-        .subject
         .secrets
         .iter()
         .filter(|s| logs.contains(s.as_str()) || shown.iter().any(|e| e.contains(s.as_str())))
@@ -128,8 +229,41 @@ pub async fn check(subject: Subject) -> Report {
     suite.report
 }
 
+/// How the suite reaches the plugin's data, and so how it breaks it.
+enum Reach {
+    /// Through a server: the mock's fault switches, and credentials.
+    Server {
+        bad_credentials: serde_json::Value,
+        faults: Faults,
+    },
+    /// Local data: configurations that read broken data.
+    Local {
+        malformed: serde_json::Value,
+        broken_row: serde_json::Value,
+    },
+}
+
+/// A way the data can be broken for the next reads.
+#[derive(Clone, Copy)]
+enum Broken {
+    /// Not the format at all.
+    Malformed,
+    /// One row that cannot be read.
+    Row,
+}
+
+/// Why the server checks do not apply to a [`Local`] subject.
+const NO_SERVER: &str =
+    "no server between the plugin and its data (it reads local files): nothing can answer it with";
+/// Why the credential checks do not apply to a [`Local`] subject.
+const NO_CREDENTIALS: &str =
+    "the plugin reads local data and has no credentials to get wrong or restore";
+
 struct Suite {
-    subject: Subject,
+    record: PluginRecord,
+    config: serde_json::Value,
+    secrets: Vec<String>,
+    reach: Reach,
     report: Report,
     /// Every error seen, checked for secrets at the end.
     errors: Vec<Error>,
@@ -143,6 +277,43 @@ impl Suite {
         }
     }
 
+    fn skip(&mut self, name: &str, why: &str) {
+        self.report.skipped.push((name.to_owned(), why.to_owned()));
+    }
+
+    /// Makes the next reads meet `broken`: the mock's switch, or the
+    /// plugin reloaded with a config that reads broken data.
+    fn break_data(&mut self, registry: &Registry, id: &str, broken: Broken) -> Check {
+        let config = match (&self.reach, broken) {
+            (Reach::Server { faults, .. }, Broken::Malformed) => {
+                faults.malformed_bodies(1);
+                return Ok(());
+            }
+            (Reach::Server { faults, .. }, Broken::Row) => {
+                faults.corrupt_rows(1);
+                return Ok(());
+            }
+            (Reach::Local { malformed, .. }, Broken::Malformed) => malformed.clone(),
+            (Reach::Local { broken_row, .. }, Broken::Row) => broken_row.clone(),
+        };
+        let r = registry.reload(id, &config);
+        self.keep(r)
+    }
+
+    /// Undoes [`Suite::break_data`].
+    fn mend(&mut self, registry: &Registry, id: &str) -> Check {
+        match &self.reach {
+            Reach::Server { faults, .. } => {
+                faults.clear();
+                Ok(())
+            }
+            Reach::Local { .. } => {
+                let r = registry.reload(id, &self.config);
+                self.keep(r)
+            }
+        }
+    }
+
     fn keep<T>(&mut self, r: Result<T, Error>) -> Result<T, String> {
         r.map_err(|e| {
             let text = e.to_string();
@@ -152,7 +323,7 @@ impl Suite {
     }
 
     async fn all(&mut self) {
-        let manifest = match Manifest::from_json(self.subject.record.manifest) {
+        let manifest = match Manifest::from_json(self.record.manifest) {
             Ok(m) => m,
             Err(e) => {
                 self.record("manifest_parses", Err(e.to_string()));
@@ -161,7 +332,7 @@ impl Suite {
         };
         self.record("manifest_parses", Ok(()));
         let id = manifest.id().to_owned();
-        let registry = Registry::builder().register(self.subject.record).build();
+        let registry = Registry::builder().register(self.record).build();
         let loaded = registry.entry(&id).map(|e| (e.state, e.error));
         self.record(
             "manifest_compatible",
@@ -169,7 +340,7 @@ impl Suite {
                 format!("{loaded:?}")
             }),
         );
-        let activated = registry.activate(&id, &self.subject.config);
+        let activated = registry.activate(&id, &self.config);
         let activated = self.keep(activated);
         self.record("activates_with_config", activated.clone());
         if activated.is_err() {
@@ -441,9 +612,9 @@ impl Suite {
         );
     }
 
-    /// 429 and 5xx bursts are survived; a malformed body is a `Protocol` error.
+    /// 429 and 5xx bursts are survived (behind a server); malformed data
+    /// is a `Protocol` error; a broken row is reported.
     async fn faults(&mut self, registry: &Registry, id: &str, manifest: &Manifest) {
-        let faults = self.subject.faults.clone();
         let call = |registry: &Registry| {
             let registry = registry.clone();
             let id = id.to_owned();
@@ -463,30 +634,44 @@ impl Suite {
                 }
             }
         };
-        faults.rate_limit_burst(2, 1);
-        let r = call(registry).await;
-        faults.clear();
-        let r = self.keep(r);
-        self.record("survives_429_burst", r);
+        match &self.reach {
+            Reach::Server { faults, .. } => {
+                let faults = faults.clone();
+                faults.rate_limit_burst(2, 1);
+                let r = call(registry).await;
+                faults.clear();
+                let r = self.keep(r);
+                self.record("survives_429_burst", r);
 
-        faults.server_error_burst(2, 503);
-        let r = call(registry).await;
-        faults.clear();
-        let r = self.keep(r);
-        self.record("survives_5xx_burst", r);
+                faults.server_error_burst(2, 503);
+                let r = call(registry).await;
+                faults.clear();
+                let r = self.keep(r);
+                self.record("survives_5xx_burst", r);
+            }
+            Reach::Local { .. } => {
+                self.skip("survives_429_burst", &format!("{NO_SERVER} 429"));
+                self.skip("survives_5xx_burst", &format!("{NO_SERVER} 5xx"));
+            }
+        }
 
-        faults.malformed_bodies(1);
-        let r = call(registry).await;
-        faults.clear();
-        let result = match r {
-            Ok(()) => Err("a malformed body was accepted".to_owned()),
-            Err(e) => {
-                let ok = e.kind() == &ErrorKind::Protocol && e.protocol_details().is_some();
-                let text = format!("{e}");
-                self.errors.push(e);
-                ensure(ok, || {
-                    format!("expected a protocol error naming the endpoint, got {text}")
-                })
+        let result = match self.break_data(registry, id, Broken::Malformed) {
+            Err(e) => Err(format!("could not break the data: {e}")),
+            Ok(()) => {
+                let r = call(registry).await;
+                let mended = self.mend(registry, id);
+                match r {
+                    Ok(()) => Err("a malformed body was accepted".to_owned()),
+                    Err(e) => {
+                        let ok = e.kind() == &ErrorKind::Protocol && e.protocol_details().is_some();
+                        let text = format!("{e}");
+                        self.errors.push(e);
+                        ensure(ok, || {
+                            format!("expected a protocol error naming the endpoint, got {text}")
+                        })
+                        .and(mended)
+                    }
+                }
             }
         };
         self.record("malformed_body_is_protocol_error", result);
@@ -495,35 +680,36 @@ impl Suite {
         // refused when the row is one the result cannot be right without.
         // Never dropped in silence.
         let ledger = manifest.capabilities.services.iter().any(|s| s.is_ledger());
-        faults.corrupt_rows(1);
-        let outcome = if ledger {
-            match registry.transactions_v2(id) {
-                Ok(t) => t
-                    .transactions(&TransactionQuery::new())
-                    .await
-                    .map(|p| p.problems.len()),
-                Err(e) => Err(e),
-            }
-        } else {
-            match registry.portfolio_v2(id) {
-                Ok(p) => p
-                    .snapshot(&PortfolioQuery::new())
-                    .await
-                    .map(|s| s.problems.len()),
-                Err(e) => Err(e),
-            }
-        };
-        faults.clear();
-        let result = match outcome {
-            Ok(0) => Err("a broken row was dropped without a reported problem".to_owned()),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let ok = e.kind() == &ErrorKind::Protocol;
-                let text = e.to_string();
-                self.errors.push(e);
-                ensure(ok, || {
-                    format!("expected a reported problem or a protocol error, got {text}")
-                })
+        let result = match self.break_data(registry, id, Broken::Row) {
+            Err(e) => Err(format!("could not break the data: {e}")),
+            Ok(()) => {
+                let outcome: Result<usize, Error> = async {
+                    Ok(if ledger {
+                        let t = registry.transactions_v2(id)?;
+                        t.transactions(&TransactionQuery::new())
+                            .await?
+                            .problems
+                            .len()
+                    } else {
+                        let p = registry.portfolio_v2(id)?;
+                        p.snapshot(&PortfolioQuery::new()).await?.problems.len()
+                    })
+                }
+                .await;
+                let mended = self.mend(registry, id);
+                match outcome {
+                    Ok(0) => Err("a broken row was dropped without a reported problem".to_owned()),
+                    Ok(_) => mended,
+                    Err(e) => {
+                        let ok = e.kind() == &ErrorKind::Protocol;
+                        let text = e.to_string();
+                        self.errors.push(e);
+                        ensure(ok, || {
+                            format!("expected a reported problem or a protocol error, got {text}")
+                        })
+                        .and(mended)
+                    }
+                }
             }
         };
         self.record("broken_row_is_reported", result);
@@ -534,7 +720,17 @@ impl Suite {
     }
 
     async fn bad_credentials(&mut self, registry: &Registry, id: &str, manifest: &Manifest) {
-        let reload = registry.reload(id, &self.subject.bad_credentials);
+        let bad_credentials = match &self.reach {
+            Reach::Server {
+                bad_credentials, ..
+            } => bad_credentials.clone(),
+            Reach::Local { .. } => {
+                self.skip("bad_credentials_are_auth_errors", NO_CREDENTIALS);
+                self.skip("reload_restores_credentials", NO_CREDENTIALS);
+                return;
+            }
+        };
+        let reload = registry.reload(id, &bad_credentials);
         if let Err(e) = self.keep(reload) {
             return self.record("bad_credentials_are_auth_errors", Err(e));
         }
@@ -559,7 +755,7 @@ impl Suite {
             }
         };
         self.record("bad_credentials_are_auth_errors", result);
-        let restore = registry.reload(id, &self.subject.config);
+        let restore = registry.reload(id, &self.config);
         let restore = self.keep(restore);
         self.record("reload_restores_credentials", restore);
     }

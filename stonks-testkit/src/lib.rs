@@ -20,6 +20,9 @@
 //!   tests; [`synthetic::flex_statement`]: IBKR Flex statements of any size.
 //! * [`conformance::run`]: the behaviour suite, chosen by the manifest's
 //!   declared capabilities.
+//! * [`support`]: what tests keep needing: [`support::d`] for exact
+//!   decimals, [`fixture!`] for files by a crate-relative path, wiremock
+//!   answers in one line, a registry holding one plugin.
 //!
 //! App developers use the mocks to test their own code without an account:
 //!
@@ -39,6 +42,7 @@ pub mod degiro;
 pub mod ecb;
 pub mod faults;
 pub mod ibkr;
+pub mod support;
 pub mod synthetic;
 
 pub use alpaca::MockAlpaca;

@@ -8,17 +8,11 @@ use stonks_core::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery,
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockAlpaca;
 use stonks_testkit::alpaca::ACCOUNT_NUMBER;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::{self, d};
 
 async fn setup() -> (MockAlpaca, Registry) {
     let mock = MockAlpaca::start().await;
-    let r = Registry::builder()
-        .register(stonks_broker_alpaca::RECORD)
-        .build();
-    r.activate("alpaca", &mock.config()).unwrap();
+    let r = support::registry(stonks_broker_alpaca::RECORD, &mock.config());
     (mock, r)
 }
 

@@ -10,42 +10,28 @@ use serde_json::{Value, json};
 use stonks_broker_alpaca::RECORD;
 use stonks_core::v2::{LedgerKind, PortfolioQuery, Ratio, TransactionQuery, collect_ledger};
 use stonks_core::{AssetClass, Decimal, ErrorKind, Registry};
-use wiremock::matchers::{method, path};
+use stonks_testkit::fixture;
+use stonks_testkit::support::{self, d, mount_get, requests_to};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const KEY: &str = "PKTEST0123456789ABCD";
 const SECRET: &str = "test-secret-abcdefghijklmnopqrstuvwxyz0123";
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
-
-async fn mount(server: &MockServer, p: &str, body: String) {
-    Mock::given(method("GET"))
-        .and(path(p))
-        .respond_with(ResponseTemplate::new(200).set_body_string(body))
-        .mount(server)
-        .await;
+/// `GET` of each path answered with its file in `tests/fixtures`.
+async fn mount_fixtures(server: &MockServer, answers: &[(&str, &str)]) {
+    for (at, file) in answers {
+        mount_get(server, at, fixture!("tests/fixtures/{file}")).await;
+    }
 }
 
 /// A registry with the plugin on `server`; `paper` is set, and `base_url`
 /// still wins over it.
 fn registry(server: &MockServer) -> Registry {
-    let r = Registry::builder().register(RECORD).build();
-    r.activate(
-        "alpaca",
+    support::registry(
+        RECORD,
         &json!({"key_id": KEY, "secret_key": SECRET, "paper": true, "base_url": server.uri()}),
     )
-    .unwrap();
-    r
 }
 
 fn assert_keys(req: &Request) {
@@ -58,16 +44,17 @@ fn query(req: &Request) -> BTreeMap<String, String> {
     req.url.query_pairs().into_owned().collect()
 }
 
-async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
-    let all = server.received_requests().await.unwrap();
-    all.into_iter().filter(|r| r.url.path() == p).collect()
-}
-
 #[tokio::test]
 async fn portfolio_from_fixtures() {
     let server = MockServer::start().await;
-    mount(&server, "/v2/account", fixture("account.json")).await;
-    mount(&server, "/v2/positions", fixture("positions.json")).await;
+    mount_fixtures(
+        &server,
+        &[
+            ("/v2/account", "account.json"),
+            ("/v2/positions", "positions.json"),
+        ],
+    )
+    .await;
     let snap = registry(&server)
         .portfolio_v2("alpaca")
         .unwrap()
@@ -171,11 +158,12 @@ async fn portfolio_from_fixtures() {
 #[tokio::test]
 async fn an_activity_page_turns_into_these_entries() {
     let server = MockServer::start().await;
-    mount(&server, "/v2/account", fixture("account.json")).await;
-    mount(
+    mount_fixtures(
         &server,
-        "/v2/account/activities",
-        fixture("activities.json"),
+        &[
+            ("/v2/account", "account.json"),
+            ("/v2/account/activities", "activities.json"),
+        ],
     )
     .await;
     let r = registry(&server);
@@ -318,7 +306,12 @@ async fn pages_follow_alpacas_page_token() {
         .map(|a| a["id"].as_str().unwrap().to_owned())
         .collect();
     let server = MockServer::start().await;
-    mount(&server, "/v2/account", fixture("account.json")).await;
+    mount_get(
+        &server,
+        "/v2/account",
+        fixture!("tests/fixtures/account.json"),
+    )
+    .await;
     Mock::given(path("/v2/account/activities"))
         .respond_with(Activities(items))
         .mount(&server)
@@ -372,7 +365,7 @@ async fn error_answer(status: u16, body: &str) -> stonks_core::Error {
         )
         .mount(&server)
         .await;
-    mount(&server, "/v2/positions", "[]".to_owned()).await;
+    mount_get(&server, "/v2/positions", "[]".to_owned()).await;
     registry(&server)
         .portfolio_v2("alpaca")
         .unwrap()
@@ -436,7 +429,7 @@ async fn a_429_is_retried_then_reported() {
         .expect(4)
         .mount(&server)
         .await;
-    mount(&server, "/v2/positions", "[]".to_owned()).await;
+    mount_get(&server, "/v2/positions", "[]".to_owned()).await;
     let err = registry(&server)
         .portfolio_v2("alpaca")
         .unwrap()
@@ -452,7 +445,7 @@ async fn a_spent_budget_waits_for_the_reset() {
     // One request left (the reserve is two), the window resets in under 2 s.
     let reset = (Utc::now().timestamp() + 2).to_string();
     for (p, body) in [
-        ("/v2/account", fixture("account.json")),
+        ("/v2/account", fixture!("tests/fixtures/account.json")),
         ("/v2/positions", "[]".to_owned()),
     ] {
         Mock::given(path(p))

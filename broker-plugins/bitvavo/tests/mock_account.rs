@@ -8,17 +8,11 @@ use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockBitvavo;
 use stonks_testkit::conformance::ids_and_pages;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::{self, d};
 
 async fn setup() -> (MockBitvavo, Registry) {
     let mock = MockBitvavo::start().await;
-    let r = Registry::builder()
-        .register(stonks_broker_bitvavo::RECORD)
-        .build();
-    r.activate("bitvavo", &mock.config()).unwrap();
+    let r = support::registry(stonks_broker_bitvavo::RECORD, &mock.config());
     (mock, r)
 }
 

@@ -9,40 +9,34 @@ use serde_json::json;
 use stonks_broker_bitvavo::{RECORD, signature};
 use stonks_core::v2::{LedgerKind, PortfolioQuery, TransactionQuery};
 use stonks_core::{Decimal, ErrorKind, Registry};
-use wiremock::matchers::{method, path, query_param};
+use stonks_testkit::fixture;
+use stonks_testkit::support::{self, d, mount_get, requests_to};
+use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const KEY: &str = "test-key-0123456789";
 const SECRET: &str = "test-secret-abcdefghijklmnop";
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
-
-async fn mount(server: &MockServer, p: &str, body: String) {
-    Mock::given(method("GET"))
-        .and(path(p))
-        .respond_with(ResponseTemplate::new(200).set_body_string(body))
-        .mount(server)
-        .await;
-}
-
 fn registry(server: &MockServer) -> Registry {
-    let r = Registry::builder().register(RECORD).build();
-    r.activate(
-        "bitvavo",
+    support::registry(
+        RECORD,
         &json!({"api_key": KEY, "api_secret": SECRET, "base_url": format!("{}/v2", server.uri())}),
     )
-    .unwrap();
-    r
+}
+
+/// The portfolio's endpoints, but those in `except`, answered with their
+/// fixtures.
+async fn mount_portfolio(server: &MockServer, except: &[&str]) {
+    for (at, file) in [
+        ("/v2/balance", "balance.json"),
+        ("/v2/stakingBalance", "staking_balance.json"),
+        ("/v2/assets", "assets.json"),
+        ("/v2/ticker/price", "ticker_price.json"),
+    ] {
+        if !except.contains(&at) {
+            mount_get(server, at, fixture!("tests/fixtures/{file}")).await;
+        }
+    }
 }
 
 /// Recomputes the signature of a received request and checks every header.
@@ -72,15 +66,7 @@ fn assert_signed(req: &Request) {
 #[tokio::test]
 async fn portfolio_from_fixtures() {
     let server = MockServer::start().await;
-    mount(&server, "/v2/balance", fixture("balance.json")).await;
-    mount(
-        &server,
-        "/v2/stakingBalance",
-        fixture("staking_balance.json"),
-    )
-    .await;
-    mount(&server, "/v2/assets", fixture("assets.json")).await;
-    mount(&server, "/v2/ticker/price", fixture("ticker_price.json")).await;
+    mount_portfolio(&server, &[]).await;
     let r = registry(&server);
     let snap = r
         .portfolio_v2("bitvavo")
@@ -168,7 +154,10 @@ async fn a_history_page_turns_into_these_entries() {
     Mock::given(path("/v2/account/history"))
         .and(query_param("page", "1"))
         .and(query_param("maxItems", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("history_page2.json")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(fixture!("tests/fixtures/history_page2.json")),
+        )
         .mount(&server)
         .await;
     let r = registry(&server);
@@ -225,13 +214,9 @@ async fn a_history_page_turns_into_these_entries() {
         LedgerKind::Other("earn_boost_reward".into())
     );
 
-    let requests = server.received_requests().await.unwrap();
-    let history: Vec<&Request> = requests
-        .iter()
-        .filter(|r| r.url.path() == "/v2/account/history")
-        .collect();
+    let history = requests_to(&server, "/v2/account/history").await;
     assert_eq!(history.len(), 1, "one page, one request");
-    assert_signed(history[0]);
+    assert_signed(&history[0]);
     let q: std::collections::HashMap<String, String> =
         history[0].url.query_pairs().into_owned().collect();
     assert_eq!(q["fromDate"], from.timestamp_millis().to_string());
@@ -351,7 +336,7 @@ async fn error_answer(status: u16, body: &str) -> stonks_core::Error {
         .await;
     // The other portfolio calls succeed, so the error is /balance's.
     for p in ["/v2/stakingBalance", "/v2/assets", "/v2/ticker/price"] {
-        mount(&server, p, "[]".to_owned()).await;
+        mount_get(&server, p, "[]".to_owned()).await;
     }
     let r = registry(&server);
     r.portfolio_v2("bitvavo")
@@ -428,7 +413,7 @@ async fn rate_limit_429_error_110_after_retries() {
         .mount(&server)
         .await;
     for p in ["/v2/stakingBalance", "/v2/assets", "/v2/ticker/price"] {
-        mount(&server, p, "[]".to_owned()).await;
+        mount_get(&server, p, "[]".to_owned()).await;
     }
     let r = registry(&server);
     let err = r
@@ -459,7 +444,7 @@ async fn slows_down_before_the_budget_runs_out() {
         ("/v2/stakingBalance", "[]"),
         ("/v2/ticker/price", "[]"),
     ] {
-        mount(&server, p, body.to_owned()).await;
+        mount_get(&server, p, body.to_owned()).await;
     }
     let r = registry(&server);
     let svc = r.portfolio_v2("bitvavo").unwrap();
@@ -476,9 +461,7 @@ async fn slows_down_before_the_budget_runs_out() {
 #[tokio::test]
 async fn staking_endpoint_missing_is_no_staking() {
     let server = MockServer::start().await;
-    mount(&server, "/v2/balance", fixture("balance.json")).await;
-    mount(&server, "/v2/assets", fixture("assets.json")).await;
-    mount(&server, "/v2/ticker/price", fixture("ticker_price.json")).await;
+    mount_portfolio(&server, &["/v2/stakingBalance"]).await;
     Mock::given(path("/v2/stakingBalance"))
         .respond_with(
             ResponseTemplate::new(404)

@@ -9,18 +9,12 @@ use stonks_core::v2::{LedgerKind, PortfolioQuery, TransactionQuery, collect_ledg
 use stonks_core::{Decimal, ErrorKind, NoticeKind, Registry};
 use stonks_testkit::MockDegiro;
 use stonks_testkit::degiro::{INT_ACCOUNT, LoginMode, PASSWORD, TOTP_SECRET, USERNAME};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::{self, d};
 
 async fn setup(mode: LoginMode) -> (MockDegiro, Registry) {
     let mock = MockDegiro::start().await;
     mock.set_login_mode(mode);
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
-    r.activate("degiro", &mock.config()).unwrap();
+    let r = support::registry(stonks_broker_degiro::RECORD, &mock.config());
     (mock, r)
 }
 
@@ -199,9 +193,7 @@ async fn totp_login_sends_the_current_code() {
 async fn totp_needed_without_a_secret_is_an_auth_error() {
     let mock = MockDegiro::start().await;
     mock.set_login_mode(LoginMode::Totp);
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
+    let r = support::registry_of(stonks_broker_degiro::RECORD);
     let mut cfg = mock.config();
     cfg.as_object_mut().unwrap().remove("totp_secret");
     r.activate("degiro", &cfg).unwrap();
@@ -214,9 +206,7 @@ async fn totp_needed_without_a_secret_is_an_auth_error() {
 async fn in_app_approval_polls_and_tells_the_user() {
     let mock = MockDegiro::start().await;
     mock.set_login_mode(LoginMode::InApp { polls: 2 });
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
+    let r = support::registry_of(stonks_broker_degiro::RECORD);
     let mut notices = r.notices();
     r.activate("degiro", &mock.config()).unwrap();
     snapshot(&r).await.unwrap();
@@ -256,10 +246,7 @@ async fn refused_logins_say_why_and_are_not_retried() {
         assert_eq!(mock.logins(), 0);
     }
     let mock = MockDegiro::start().await;
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
-    r.activate("degiro", &mock.bad_config()).unwrap();
+    let r = support::registry(stonks_broker_degiro::RECORD, &mock.bad_config());
     let err = snapshot(&r).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Auth);
     assert!(
@@ -392,9 +379,7 @@ async fn ledger_merges_trades_and_cash_movements() {
 async fn a_wrong_one_time_code_is_reported_as_one_and_never_resent() {
     let mock = MockDegiro::start().await;
     mock.set_login_mode(LoginMode::Totp);
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
+    let r = support::registry_of(stonks_broker_degiro::RECORD);
     let mut cfg = mock.config();
     // A valid base32 secret, but not the account's.
     cfg["totp_secret"] = "JBSWY3DPEHPK3PXP".into();
@@ -419,9 +404,7 @@ async fn a_wrong_one_time_code_is_reported_as_one_and_never_resent() {
 #[tokio::test]
 async fn a_malformed_totp_secret_is_refused_before_any_request() {
     let mock = MockDegiro::start().await;
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
+    let r = support::registry_of(stonks_broker_degiro::RECORD);
     let mut cfg = mock.config();
     cfg["totp_secret"] = "not-base32-1890!".into();
     let err = match r.activate("degiro", &cfg) {

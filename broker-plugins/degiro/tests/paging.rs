@@ -1,9 +1,9 @@
 //! One page costs one page: the ledger pages by reporting window, and each
 //! page asks DEGIRO for that window only, whatever the caller's page size.
 
-use stonks_core::Registry;
 use stonks_testkit::MockDegiro;
 use stonks_testkit::conformance::ids_and_pages;
+use stonks_testkit::support;
 
 /// The reporting requests the mock received: (transactions, account overview).
 async fn reporting_requests(mock: &MockDegiro) -> (usize, usize) {
@@ -15,10 +15,7 @@ async fn reporting_requests(mock: &MockDegiro) -> (usize, usize) {
 #[tokio::test]
 async fn each_page_asks_for_its_own_window_once() {
     let mock = MockDegiro::start().await;
-    let r = Registry::builder()
-        .register(stonks_broker_degiro::RECORD)
-        .build();
-    r.activate("degiro", &mock.config()).unwrap();
+    let r = support::registry(stonks_broker_degiro::RECORD, &mock.config());
     let ledger = r.transactions_v2("degiro").unwrap();
     let read = |limit: Option<u32>| {
         let ledger = ledger.clone();

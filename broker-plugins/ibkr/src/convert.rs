@@ -94,10 +94,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use stonks_testkit::support::d;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()

@@ -13,17 +13,10 @@ use stonks_core::v2::{
 use stonks_core::{Decimal, ErrorKind, Registry};
 use stonks_testkit::MockIbkr;
 use stonks_testkit::ibkr::{ACCOUNT_EUR, ACCOUNT_USD, EXPIRED_TOKEN, PORTAL_TOKEN, TOKEN};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::{self, d};
 
 fn registry(config: &serde_json::Value) -> Registry {
-    let r = Registry::builder()
-        .register(stonks_broker_ibkr::RECORD)
-        .build();
-    r.activate("ibkr", config).unwrap();
-    r
+    support::registry(stonks_broker_ibkr::RECORD, config)
 }
 
 async fn ledger(r: &Registry, query: TransactionQuery) -> Vec<LedgerEntry> {

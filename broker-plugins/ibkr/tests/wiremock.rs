@@ -9,17 +9,14 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use stonks_core::v2::{PortfolioQuery, TransactionQuery};
 use stonks_core::{ErrorKind, Registry};
+use stonks_testkit::support::{self, mount_get};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "123456789012345678901234";
 
 fn registry(config: Value) -> Registry {
-    let r = Registry::builder()
-        .register(stonks_broker_ibkr::RECORD)
-        .build();
-    r.activate("ibkr", &config).unwrap();
-    r
+    support::registry(stonks_broker_ibkr::RECORD, &config)
 }
 
 fn flex(server: &MockServer) -> Value {
@@ -40,19 +37,16 @@ async fn send_request_answers(server: &MockServer, url: &str) {
     let ok = envelope(&format!(
         "<Status>Success</Status><ReferenceCode>1122334455</ReferenceCode><Url>{url}</Url>"
     ));
-    Mock::given(method("GET"))
-        .and(path("/AccountManagement/FlexWebService/SendRequest"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(ok))
-        .mount(server)
-        .await;
+    mount_get(server, "/AccountManagement/FlexWebService/SendRequest", ok).await;
 }
 
 async fn get_statement_answers(server: &MockServer, body: String) {
-    Mock::given(method("GET"))
-        .and(path("/AccountManagement/FlexWebService/GetStatement"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(body))
-        .mount(server)
-        .await;
+    mount_get(
+        server,
+        "/AccountManagement/FlexWebService/GetStatement",
+        body,
+    )
+    .await;
 }
 
 async fn read_error(config: Value) -> stonks_core::Error {
@@ -261,9 +255,7 @@ async fn positions_are_read_page_by_page_and_auth_status_falls_back_to_get() {
 
 #[test]
 fn a_configuration_without_a_source_is_refused_by_name() {
-    let r = Registry::builder()
-        .register(stonks_broker_ibkr::RECORD)
-        .build();
+    let r = support::registry_of(stonks_broker_ibkr::RECORD);
     let err = r.activate("ibkr", &json!({})).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Config);
     assert!(err.to_string().contains("nothing to read"), "{err}");

@@ -1,13 +1,13 @@
 //! The ECB plugin against `MockEcb`.
 
-use stonks_core::{Currency, ErrorKind, Registry};
+use stonks_core::{Currency, ErrorKind};
 use stonks_testkit::MockEcb;
+use stonks_testkit::support;
 
 #[tokio::test]
 async fn rates_from_the_mock() {
     let mock = MockEcb::start().await;
-    let r = Registry::builder().register(stonks_fx_ecb::RECORD).build();
-    r.activate("fx-ecb", &mock.config()).unwrap();
+    let r = support::registry(stonks_fx_ecb::RECORD, &mock.config());
     let t = r.fx_rates("fx-ecb").unwrap().rates().await.unwrap();
     assert_eq!(t.base.as_str(), "EUR");
     assert_eq!(
@@ -32,8 +32,7 @@ async fn rates_from_the_mock() {
 #[tokio::test]
 async fn history_of_a_range_from_the_right_file() {
     let mock = MockEcb::start().await;
-    let r = Registry::builder().register(stonks_fx_ecb::RECORD).build();
-    r.activate("fx-ecb", &mock.config()).unwrap();
+    let r = support::registry(stonks_fx_ecb::RECORD, &mock.config());
     let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
     let fx = r.fx_rates("fx-ecb").unwrap();
     let march = fx

@@ -108,13 +108,10 @@ fn to_decimal(r: f64) -> Result<Decimal, NoRate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stonks_testkit::support::d;
 
     fn at(d: &str) -> DateTime<Utc> {
         format!("{d}T00:00:00Z").parse().unwrap()
-    }
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
     }
 
     #[test]

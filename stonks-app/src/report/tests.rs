@@ -10,10 +10,7 @@ use stonks::{AssetClass, Currency, Instrument, Money};
 
 use super::*;
 use crate::analytics::{Analysis, Inputs, RateHistory};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)] // each test crate uses what it needs
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use stonks_testkit::MockEcb;
@@ -23,22 +25,73 @@ impl Run {
     }
 }
 
-/// `stonks args` with `envs` set, without the user's `STONKS_CONFIG` and
-/// `RUST_LOG`.
-pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stonks"));
+/// The `stonks` command with `args` and `envs`, without the user's
+/// `STONKS_CONFIG` and `RUST_LOG`.
+fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {
+    command_under(None, args, envs)
+}
+
+/// [`command`], run by `wrapper` (a program and its arguments, which take
+/// the `stonks` binary as their next argument) when there is one.
+fn command_under(wrapper: Option<&[&OsStr]>, args: &[&str], envs: &[(&str, &str)]) -> Command {
+    let stonks = env!("CARGO_BIN_EXE_stonks");
+    let mut cmd = match wrapper {
+        Some([program, wrapper_args @ ..]) => {
+            let mut cmd = Command::new(program);
+            cmd.args(wrapper_args).arg(stonks);
+            cmd
+        }
+        _ => Command::new(stonks),
+    };
     cmd.args(args)
         .env_remove("STONKS_CONFIG")
         .env_remove("RUST_LOG");
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let o = cmd.output().unwrap();
+    cmd
+}
+
+fn finished(o: Output) -> Run {
     Run {
         code: o.status.code().unwrap_or(-1),
         out: String::from_utf8_lossy(&o.stdout).into_owned(),
         err: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
+}
+
+/// `stonks args` with `envs` set, without the user's `STONKS_CONFIG` and
+/// `RUST_LOG`.
+pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    finished(command(args, envs).output().unwrap())
+}
+
+/// [`run`], killing the process (and failing) when it still runs after
+/// `limit`: for input that could make it hang.
+pub fn run_within(args: &[&str], limit: Duration) -> Run {
+    let mut child = command(args, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return finished(child.wait_with_output().unwrap());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("stonks {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// [`run`] under libfaketime's `faketime` (its path), the clock starting at
+/// `at` (`faketime -f` syntax, e.g. `@2026-12-01 12:00:00`).
+pub fn run_at(faketime: &Path, at: &str, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let wrapper = [faketime.as_os_str(), OsStr::new("-f"), OsStr::new(at)];
+    finished(command_under(Some(&wrapper), args, envs).output().unwrap())
 }
 
 /// [`run`] on a blocking thread, for tests whose mocks run on the runtime.

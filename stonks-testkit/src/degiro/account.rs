@@ -1226,10 +1226,7 @@ pub(crate) fn history() -> Booked {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::support::d;
 
     /// The portfolio is what the history adds up to, and the history is
     /// one a real account can have: no cash and no holding ever below

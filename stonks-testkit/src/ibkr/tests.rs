@@ -4,10 +4,7 @@ use rust_decimal::Decimal;
 
 use super::account::{self, day};
 use super::*;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use crate::support::d;
 
 #[test]
 fn the_book_is_realistic_and_adds_up() {

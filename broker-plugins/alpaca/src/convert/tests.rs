@@ -4,12 +4,9 @@
 
 use super::*;
 use stonks_core::Decimal;
+use stonks_testkit::support::d;
 
 const ACCOUNT: &str = "PA3MOCK7Q2XZ";
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
 
 fn page(json: &str, page_size: usize) -> ActivityPage {
     let rows: wire::Activities<'_> =

@@ -3,10 +3,7 @@
 
 use super::*;
 use stonks_core::http::Redactor;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 fn item(json: &str) -> wire::HistoryItem<'_> {
     serde_json::from_str(json).unwrap()

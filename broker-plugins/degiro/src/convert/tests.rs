@@ -4,10 +4,7 @@
 
 use super::*;
 use stonks_core::http::Redactor;
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_testkit::support::d;
 
 fn product(id: i64, name: &str, currency: &str, kind: &str) -> (i64, Instrument) {
     let p: wire::Product = serde_json::from_str(&format!(

@@ -2,11 +2,8 @@
 //! that survive a re-import, identical rows kept apart, bad rows reported.
 
 use super::*;
-use stonks_core::{Currency, Decimal};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
+use stonks_core::Currency;
+use stonks_testkit::support::d;
 
 const JSON: &str = r#"[
   {"broker":"degiro","account":"x","id":"t-1","timestamp":"2024-01-02T10:00:00Z","kind":"buy","symbol":"ASML","isin":"NL0010273215",

@@ -8,12 +8,9 @@ use stonks_core::http::Redactor;
 use super::*;
 use crate::flex::statements::Collected;
 use crate::flex::{self, Wanted};
+use stonks_testkit::support::d;
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/statement.xml");
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
