@@ -10,7 +10,6 @@ use stonks_core::v2::{
     TransactionService as _,
 };
 use stonks_core::{AssetClass, Currency, ErrorKind, Instrument, Isin, Money, Result};
-use stonks_testkit::support::d;
 
 fn eur(s: &str) -> Money {
     Money::new(d(s), Currency::new("EUR").unwrap())
@@ -425,4 +424,10 @@ async fn round_trip_v1_v2_v1_is_lossless_for_v1_data() {
     let back = V2AsV1(V1AsV2(legacy));
     assert_eq!(back.portfolio().await.unwrap(), expected_entries);
     assert_eq!(back.transactions().await.unwrap(), expected_trades);
+}
+
+/// A decimal from its text (the testkit's `support::d`: core cannot depend
+/// on the testkit, which depends on core).
+fn d(s: &str) -> rust_decimal::Decimal {
+    s.parse().unwrap()
 }

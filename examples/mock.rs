@@ -4,18 +4,18 @@
 //! and, where the broker has them, its exchange rates.
 //!
 //! ```text
-//! cargo run -p stonks-testkit --example mock -- alpaca
-//! cargo run -p stonks-testkit --example mock -- bitvavo
-//! cargo run -p stonks-testkit --example mock -- degiro   # TOTP login
-//! cargo run -p stonks-testkit --example mock -- ibkr     # Flex Web Service and Client Portal
+//! cargo run --example mock -- alpaca
+//! cargo run --example mock -- bitvavo
+//! cargo run --example mock -- degiro   # TOTP login
+//! cargo run --example mock -- ibkr     # Flex Web Service and Client Portal
 //! ```
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
-use stonks_core::{PluginRecord, Registry};
+use stonks::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
+use stonks::{PluginRecord, Registry};
 use stonks_testkit::degiro::LoginMode;
 use stonks_testkit::support;
 use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockIbkr};
@@ -27,20 +27,20 @@ async fn start(id: &str) -> Option<(PluginRecord, serde_json::Value, Box<dyn Any
     Some(match id {
         "alpaca" => {
             let mock = MockAlpaca::start().await;
-            (stonks_broker_alpaca::RECORD, mock.config(), Box::new(mock))
+            (stonks::alpaca::RECORD, mock.config(), Box::new(mock))
         }
         "bitvavo" => {
             let mock = MockBitvavo::start().await;
-            (stonks_broker_bitvavo::RECORD, mock.config(), Box::new(mock))
+            (stonks::bitvavo::RECORD, mock.config(), Box::new(mock))
         }
         "degiro" => {
             let mock = MockDegiro::start().await;
             mock.set_login_mode(LoginMode::Totp);
-            (stonks_broker_degiro::RECORD, mock.config(), Box::new(mock))
+            (stonks::degiro::RECORD, mock.config(), Box::new(mock))
         }
         "ibkr" => {
             let mock = MockIbkr::start().await;
-            (stonks_broker_ibkr::RECORD, mock.config(), Box::new(mock))
+            (stonks::ibkr::RECORD, mock.config(), Box::new(mock))
         }
         _ => return None,
     })
@@ -67,7 +67,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn show(registry: &Registry, id: &str) -> stonks_core::Result<()> {
+async fn show(registry: &Registry, id: &str) -> stonks::Result<()> {
     let snapshot = registry
         .portfolio_v2(id)?
         .snapshot(&PortfolioQuery::new())
