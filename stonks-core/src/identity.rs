@@ -51,15 +51,18 @@ impl Identifiers {
     }
 }
 
-/// Quote currencies a crypto pair may end in, longest first (so `USDT` is
-/// cut before `USD`).
-const QUOTES: [&str; 9] = [
-    "USDT", "USDC", "BUSD", "EUR", "USD", "GBP", "CHF", "JPY", "BTC",
-];
+/// Quote currencies a crypto pair written without a separator may end in
+/// (`BTCUSD`), longest first. Coins are not among them: `RENBTC` is a coin
+/// of its own, not REN quoted in BTC.
+const QUOTES: [&str; 7] = ["USDT", "USDC", "EUR", "USD", "GBP", "CHF", "JPY"];
 
 /// The asset code of a crypto instrument's symbol or id: `BTC/USD`,
-/// `BTC-EUR`, `btc_usd` and `BTCUSD` give `BTC`; `BTC` stays. `None` when
-/// nothing is left that looks like an asset code.
+/// `BTC-EUR`, `btc_usd` and `BTCUSD` give `BTC`; `BTC` stays. A quote is
+/// cut from a code without a separator only when at least three letters
+/// are left (`FDUSD` and `PYUSD` are coins, not pairs). A coin whose code
+/// ends in a quote currency and three letters before it (`CRVUSD`) is read
+/// as a pair: such a coin needs a resolver or an `[instruments]` mapping.
+/// `None` when nothing is left that looks like an asset code.
 pub fn crypto_asset(code: &str) -> Option<String> {
     let code = code.trim().to_ascii_uppercase();
     let base = match code.split_once(['/', '-', '_']) {
@@ -68,7 +71,7 @@ pub fn crypto_asset(code: &str) -> Option<String> {
             .iter()
             .find_map(|q| {
                 code.strip_suffix(q)
-                    .filter(|b| b.len() >= 2)
+                    .filter(|b| b.len() >= 3)
                     .map(str::to_owned)
             })
             .unwrap_or(code),
@@ -255,7 +258,10 @@ mod tests {
             ("BTC/USD", Some("BTC")),
             ("eth-eur", Some("ETH")),
             ("SOLUSDT", Some("SOL")),
-            ("ETHBTC", Some("ETH")),
+            ("ETH-BTC", Some("ETH")),
+            ("FDUSD", Some("FDUSD")),
+            ("PYUSD", Some("PYUSD")),
+            ("RENBTC", Some("RENBTC")),
             ("BTC", Some("BTC")),
             ("USD", Some("USD")),
             ("", None),

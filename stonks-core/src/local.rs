@@ -53,7 +53,22 @@ pub fn open(path: &Path, shown: &str, max: u64) -> Result<LocalFile> {
     if meta.len() > max {
         return Err(too_long(shown, max, Some(meta.len())));
     }
-    let file = File::open(path).map_err(|e| Error::config(format!("cannot read {shown}: {e}")))?;
+    let file =
+        open_nonblocking(path).map_err(|e| Error::config(format!("cannot read {shown}: {e}")))?;
+    // What was opened, not what the path named a moment ago: a path swapped
+    // for a FIFO in between is refused here, and opening it did not block.
+    let opened = file
+        .metadata()
+        .map_err(|e| Error::config(format!("cannot read {shown}: {e}")))?;
+    if !opened.is_file() {
+        return Err(Error::config(format!(
+            "cannot read {shown}: it is {}, not a regular file",
+            kind_of(&opened)
+        )));
+    }
+    if opened.len() > max {
+        return Err(too_long(shown, max, Some(opened.len())));
+    }
     Ok(LocalFile {
         // One byte past the limit, to tell "exactly max" from "longer".
         file: file.take(max.saturating_add(1)),
@@ -71,6 +86,23 @@ pub fn read(path: &Path, shown: &str, max: u64) -> Result<Vec<u8>> {
     file.read_to_end(&mut bytes)
         .map_err(|e| file.error_of(&e))?;
     Ok(bytes)
+}
+
+/// Opens for reading without waiting: a FIFO opened this way returns at
+/// once (and is then refused), and no terminal becomes the controlling one.
+/// For a regular file the flag changes nothing.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    File::open(path)
 }
 
 fn too_long(shown: &str, max: u64, len: Option<u64>) -> Error {

@@ -107,6 +107,9 @@ impl std::error::Error for ConvertError {}
 pub fn from_json<'a, T: Deserialize<'a>>(endpoint: &str, body: &'a [u8]) -> crate::Result<T> {
     parse_json(body).map_err(|plain| {
         // No excerpt: these bytes have no redactor of a client to mask them.
+        // The message may still quote a value (an error object where a list
+        // belongs): this is for bytes that hold no secret (a local file, a
+        // benchmark); an answer goes through `Response::json`, which redacts.
         Error::protocol(
             endpoint,
             None,
@@ -390,22 +393,39 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
         }
         let raw = <&'de RawValue>::deserialize(d)?;
         let text = raw.get().trim_start();
-        let mut rows = Rows {
-            ok: Vec::new(),
-            bad: Vec::new(),
-        };
         if !text.starts_with('[') {
             return Err(D::Error::custom(not_a_list(text)));
         }
-        let items: Vec<&'de RawValue> =
-            serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        if let Some(cap) = ROW_CAP.get()
-            && items.len() > cap
-        {
-            return Err(D::Error::custom(too_many_rows(cap)));
-        }
-        rows.ok.reserve(items.len());
-        for (index, item) in items.into_iter().enumerate() {
+        // Row by row, never the whole list at once: a list past the cap is
+        // refused at the row past it, whatever its rows are.
+        let mut list = serde_json::Deserializer::from_str(raw.get());
+        serde::Deserializer::deserialize_seq(&mut list, EachRow(PhantomData))
+            .map_err(D::Error::custom)
+    }
+}
+
+/// A list read one row at a time, each row on its own: a row that does not
+/// fit is kept aside as a [`BadRow`].
+struct EachRow<'a, T>(PhantomData<(&'a (), T)>);
+
+impl<'de: 'a, 'a, T: Deserialize<'de>> serde::de::Visitor<'de> for EachRow<'a, T> {
+    type Value = Rows<'a, T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let cap = ROW_CAP.get().unwrap_or(usize::MAX);
+        let mut rows = Rows {
+            ok: Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096).min(cap)),
+            bad: Vec::new(),
+        };
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            if index == cap {
+                return Err(A::Error::custom(too_many_rows(cap)));
+            }
             match serde_json::from_str::<T>(item.get()) {
                 Ok(row) => rows.ok.push(row),
                 Err(e) => rows.bad.push(BadRow {
@@ -414,6 +434,7 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Rows<'a, T> {
                     raw: item.get(),
                 }),
             }
+            index += 1;
         }
         Ok(rows)
     }
@@ -691,6 +712,11 @@ mod tests {
         // With a bad row the slow path counts too.
         let mixed = r#"[{"n":1},{"n":"x"},{"n":2},{"n":3}]"#;
         let e = row_cap(3, || parse_json::<Rows<'_, Row>>(mixed.as_bytes())).unwrap_err();
+        assert!(e.to_string().contains("more than 3 rows"), "{e}");
+        // Rows that fit nothing: the one-pass read fails at the first, the
+        // row-by-row read still stops at the cap.
+        let zeros = format!("[{}]", vec!["0"; 10_000].join(","));
+        let e = row_cap(3, || parse_json::<Rows<'_, Row>>(zeros.as_bytes())).unwrap_err();
         assert!(e.to_string().contains("more than 3 rows"), "{e}");
         // The cap ends with its call.
         assert_eq!(

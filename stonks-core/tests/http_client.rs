@@ -788,7 +788,7 @@ async fn a_redirect_is_an_error_naming_where_it_pointed_without_its_query() {
         .and(path("/v2/account"))
         .respond_with(ResponseTemplate::new(302).insert_header(
             "location",
-            format!("https://login.example.com/sso?token={SECRET}").as_str(),
+            format!("https://me:{SECRET}@login.example.com/sso?token={SECRET}").as_str(),
         ))
         .expect(1)
         .mount(&server)

@@ -16,6 +16,11 @@ use crate::store::Store;
 /// How far back each incremental sync reads again, for late-booked entries.
 pub const OVERLAP: chrono::Duration = chrono::Duration::days(7);
 
+/// How far a cursor held for unreadable rows may trail the sync: a row the
+/// broker corrects within this is read; one that stays unreadable longer
+/// is given up on, so the range read again never grows without bound.
+pub const MAX_HOLD: chrono::Duration = chrono::Duration::days(30);
+
 /// What a sync did with one broker: exactly what was stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncOutcome {
@@ -31,6 +36,10 @@ pub struct SyncOutcome {
     /// the next sync reads the same range again, so a row the broker
     /// corrects is picked up then.
     pub cursor_held: bool,
+    /// When the cursor was held longer than [`MAX_HOLD`]: it moved to this
+    /// moment, and rows before it that are still unreadable are no longer
+    /// read again.
+    pub given_up_before: Option<DateTime<Utc>>,
     /// Whether its portfolio snapshot was stored.
     pub portfolio_stored: bool,
     /// What failed, if anything.
@@ -54,10 +63,14 @@ impl SyncOutcome {
         if !self.problems.is_empty() {
             let n = self.problems.len();
             let rows = if n == 1 { "row" } else { "rows" };
-            let again = if self.cursor_held {
-                ", read again next sync"
-            } else {
-                ""
+            let again = match (self.cursor_held, self.given_up_before) {
+                (_, Some(t)) => format!(
+                    ", read again next sync (those before {} no longer: unreadable for {} days)",
+                    t.date_naive(),
+                    MAX_HOLD.num_days()
+                ),
+                (true, None) => ", read again next sync".to_owned(),
+                (false, None) => String::new(),
             };
             parts.push(format!(
                 "{n} unreadable {rows} left out{again} (-v lists them)"
@@ -79,6 +92,8 @@ impl SyncOutcome {
 /// What one broker's read for a sync came to, before anything is stored.
 struct SyncRead {
     started: DateTime<Utc>,
+    /// The cursor the ledger was read from.
+    cursor: Option<DateTime<Utc>>,
     ledger: Option<Result<LedgerRead, String>>,
     portfolio: Option<Result<PortfolioSnapshot, String>>,
 }
@@ -128,6 +143,7 @@ async fn sync_read(
     let local = manifest.as_ref().is_some_and(|m| m.network.is_none());
     // One budget for both steps; each is cut on its own, so a ledger read
     // in time is stored even when the portfolio then runs out.
+    let from = cursor.as_ref().ok().copied().flatten();
     let ledger = match (wants_ledger, cursor) {
         (false, _) => None,
         (true, Err(e)) => Some(Err(e)),
@@ -158,6 +174,7 @@ async fn sync_read(
     };
     SyncRead {
         started,
+        cursor: from,
         ledger,
         portfolio,
     }
@@ -170,6 +187,7 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
         new: None,
         problems: Vec::new(),
         cursor_held: false,
+        given_up_before: None,
         portfolio_stored: false,
         error: None,
     };
@@ -182,9 +200,19 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
             out.problems = problems.iter().map(ToString::to_string).collect();
             // The cursor only moves over what was stored: with rows left
             // out, what was read is stored and the cursor stays, so the
-            // next sync reads the range again (and the corrected row).
+            // next sync reads the range again (and the corrected row), for
+            // at most MAX_HOLD. A first sync's cursor (none) stays none: the
+            // next one reads the whole history again, as the first did.
             out.cursor_held = !problems.is_empty();
-            let until = (!out.cursor_held).then_some(read.started);
+            let oldest = read.started - MAX_HOLD;
+            let until = match read.cursor {
+                _ if !out.cursor_held => Some(read.started),
+                Some(c) if c < oldest => {
+                    out.given_up_before = Some(oldest);
+                    Some(oldest)
+                }
+                _ => None,
+            };
             match store.commit_sync(id, &entries, until) {
                 Ok(new) => out.new = Some(new),
                 Err(e) => errors.push(format!("ledger not stored: {e}")),
@@ -221,9 +249,58 @@ mod tests {
             new,
             problems: Vec::new(),
             cursor_held: false,
+            given_up_before: None,
             portfolio_stored: portfolio,
             error: error.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn a_cursor_held_for_unreadable_rows_trails_at_most_max_hold() {
+        use stonks::v2::{LedgerEntry, LedgerKind};
+        use stonks::{Currency, Money, ReadProblem};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.sqlite")).unwrap();
+        let started: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let read = |cursor: Option<DateTime<Utc>>| SyncRead {
+            started,
+            cursor,
+            ledger: Some(Ok((
+                vec![LedgerEntry::new(
+                    "1",
+                    started - chrono::Duration::days(1),
+                    LedgerKind::Deposit,
+                    Money::new(rust_decimal::Decimal::ONE, Currency::EUR),
+                )],
+                vec![ReadProblem::new("GET /history", "amount: not a number")],
+            ))),
+            portfolio: None,
+        };
+        // Held ten days: it stays, the next sync reads those days again.
+        let ten = started - chrono::Duration::days(10);
+        store.commit_sync("b", &[], ten).unwrap();
+        let out = store_read(&mut store, "b", read(Some(ten)), started);
+        assert_eq!(store.cursor("b").unwrap(), Some(ten));
+        assert!(out.cursor_held && out.given_up_before.is_none());
+        assert_eq!(out.new, Some(1), "what was read is stored");
+        // Held forty days: it moves to thirty days back, and says so.
+        let forty = started - chrono::Duration::days(40);
+        store.commit_sync("b", &[], forty).unwrap();
+        let out = store_read(&mut store, "b", read(Some(forty)), started);
+        let thirty = started - MAX_HOLD;
+        assert_eq!(store.cursor("b").unwrap(), Some(thirty));
+        assert_eq!(out.given_up_before, Some(thirty));
+        assert!(
+            out.summary().contains(
+                "1 unreadable row left out, read again next sync (those before 2026-11-01 no longer: unreadable for 30 days)"
+            ),
+            "{}",
+            out.summary()
+        );
+        // A first sync's cursor stays none: the whole history is read again.
+        let out = store_read(&mut store, "c", read(None), started);
+        assert_eq!(store.cursor("c").unwrap(), None);
+        assert!(out.cursor_held && out.given_up_before.is_none());
     }
 
     #[test]

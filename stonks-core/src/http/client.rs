@@ -263,14 +263,24 @@ async fn read_bounded(
 
 /// The error for a redirect: never followed (it could lead a request
 /// and its credentials off the allowlist), said with where it pointed,
-/// without its query (which may hold a secret).
+/// without its query or user credentials (which may hold a secret).
 fn redirected(resp: &Response) -> Error {
     let target = resp.header("location").map_or_else(
         || "nowhere".to_owned(),
         |l| {
-            let l = l.split(['?', '#']).next().unwrap_or_default();
+            // Neither the query nor user credentials (`https://user:pass@`).
+            let shown = match url::Url::parse(l) {
+                Ok(mut u) => {
+                    let _ = u.set_username("");
+                    let _ = u.set_password(None);
+                    u.set_query(None);
+                    u.set_fragment(None);
+                    u.to_string()
+                }
+                Err(_) => l.split(['?', '#']).next().unwrap_or_default().to_owned(),
+            };
             resp.redactor()
-                .redact(&crate::error::excerpt_of(l, 120))
+                .redact(&crate::error::excerpt_of(&shown, 120))
                 .into_owned()
         },
     );
@@ -481,7 +491,7 @@ impl HttpClient {
             let (error, retry_after) = match self.attempt(&req, &url, &endpoint, attempt).await? {
                 Attempt::Answer(resp) => {
                     self.observe_budget(&resp);
-                    if (300..400).contains(&resp.status()) {
+                    if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) {
                         return Err(context(redirected(&resp)));
                     }
                     let Some(error) = classifier.classify(&resp) else {
