@@ -515,3 +515,24 @@ async fn the_client_portal_says_where_to_log_in() {
     assert_eq!(err.kind(), &ErrorKind::Auth);
     assert!(!format!("{err} {err:?}").contains("not-the-token"));
 }
+
+#[tokio::test]
+async fn instruments_carry_every_identifier_the_statement_gives() {
+    let mock = MockIbkr::start().await;
+    let r = registry(&mock.flex_config());
+    let entries = ledger(&r, TransactionQuery::new()).await;
+    let apple = entries
+        .iter()
+        .filter_map(|e| e.instrument.as_ref())
+        .find(|i| {
+            i.isin
+                .as_ref()
+                .is_some_and(|isin| isin.as_str() == "US0378331005")
+        })
+        .expect("an Apple entry");
+    // The statement's cusip (the ISIN's middle nine characters for a US
+    // security); IBKR sends figi empty here, so it stays unknown.
+    assert_eq!(apple.ids.cusip.as_deref(), Some("037833100"));
+    assert_eq!(apple.ids.figi, None);
+    assert_eq!(apple.key("ibkr"), "isin:US0378331005");
+}

@@ -134,6 +134,10 @@ pub struct Security<'r, 'a> {
     pub description: &'r Text<'a>,
     /// `isin`.
     pub isin: &'r Text<'a>,
+    /// `cusip`.
+    pub cusip: &'r Text<'a>,
+    /// `figi`.
+    pub figi: &'r Text<'a>,
     /// `currency`.
     pub currency: &'r Text<'a>,
     /// `assetCategory`.
@@ -153,6 +157,8 @@ macro_rules! security_of {
             symbol: &$row.symbol,
             description: &$row.description,
             isin: &$row.isin,
+            cusip: &$row.cusip,
+            figi: &$row.figi,
             currency: &$row.currency,
             category: &$row.asset_category,
             sub_category: &$row.sub_category,
@@ -203,6 +209,10 @@ impl Security<'_, '_> {
         i.isin = self.isin.as_deref().and_then(|s| Isin::new(s.trim()).ok());
         i.currency = currency(self.currency, "currency")?;
         i.exchange = owned(self.exchange);
+        // Every identifier the statement gives, for telling instruments apart
+        // across brokers (stonks_core::identity).
+        i.ids.cusip = owned(self.cusip);
+        i.ids.figi = owned(self.figi);
         Ok(i)
     }
 
