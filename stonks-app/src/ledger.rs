@@ -77,6 +77,9 @@ pub struct LedgerRow<'a> {
     pub symbol: Option<&'a str>,
     /// Its ISIN.
     pub isin: Option<&'a Isin>,
+    /// The key instruments are told apart by across brokers
+    /// ([`stonks::identity::instrument_key`]), when there is an instrument.
+    pub instrument_key: Option<String>,
     /// Units.
     pub quantity: Option<Decimal>,
     /// Price per unit.
@@ -124,6 +127,7 @@ impl<'a> LedgerRow<'a> {
             kind: contract_kind(&e.kind),
             symbol: e.instrument.as_ref().map(|i| i.label()),
             isin: e.instrument.as_ref().and_then(|i| i.isin.as_ref()),
+            instrument_key: e.instrument.as_ref().map(|i| i.key(broker)),
             quantity: e.quantity,
             price: e.price.map(|p| p.amount),
             amount: e.amount.amount,

@@ -109,6 +109,9 @@ pub struct PositionRow {
     pub symbol: String,
     /// ISIN, when known.
     pub isin: Option<Isin>,
+    /// The key instruments are told apart by across brokers
+    /// ([`stonks::identity::instrument_key`]: `isin:…`, `crypto:BTC`, ...).
+    pub instrument_key: String,
     /// Name for people.
     pub name: String,
     /// What kind of instrument.
@@ -289,6 +292,7 @@ impl PortfolioReport {
                     account: p.account.clone(),
                     symbol: p.instrument.label().to_owned(),
                     isin: p.instrument.isin,
+                    instrument_key: p.instrument.key(id),
                     name: p.instrument.name.clone(),
                     asset_class: p.instrument.asset_class.clone(),
                     quantity: p.quantity,

@@ -165,3 +165,34 @@ fn a_transactions_export_reads_back_as_a_file_ledger() {
     let lost: Vec<&String> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
     assert!(lost.is_empty(), "the same through CSV: {lost:?}");
 }
+
+/// Positions name their instrument key: one crypto asset is one key at
+/// every broker and in every spelling (Alpaca's `BTCUSD`, Bitvavo's
+/// `BTC`); a share is its ISIN; a bare ticker stays the broker's own.
+#[test]
+fn positions_carry_their_instrument_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    let store = store.to_str().unwrap();
+    let r = common::run(
+        &["--sandbox", "--format", "json", "portfolio"],
+        &[("STONKS_SANDBOX_STORE", store)],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let key_of = |broker: &str, symbol: &str| -> String {
+        v["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["broker"] == broker && p["symbol"] == symbol)
+            .unwrap_or_else(|| panic!("no {symbol} at {broker}"))["instrument_key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(key_of("alpaca", "BTCUSD"), "crypto:BTC");
+    assert_eq!(key_of("bitvavo", "BTC"), "crypto:BTC");
+    assert_eq!(key_of("ibkr", "AAPL"), "isin:US0378331005");
+    assert_eq!(key_of("alpaca", "AAPL"), "broker:alpaca:AAPL");
+}

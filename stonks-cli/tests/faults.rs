@@ -592,7 +592,7 @@ async fn a_row_that_cannot_be_read_is_left_out_and_said_in_every_format() {
     assert_eq!(
         rows.next(),
         Some(
-            "broker,account,symbol,isin,name,asset_class,quantity,currency,price,market_value,market_value_base"
+            "broker,account,symbol,isin,instrument_key,name,asset_class,quantity,currency,price,market_value,market_value_base"
         )
     );
     assert!(
