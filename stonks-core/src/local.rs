@@ -40,19 +40,7 @@ pub fn open(path: &Path, shown: &str, max: u64) -> Result<LocalFile> {
     // FIFO, as opening one would.
     let meta =
         std::fs::metadata(path).map_err(|e| Error::config(format!("cannot read {shown}: {e}")))?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            kind_of(&meta)
-        };
-        return Err(Error::config(format!(
-            "cannot read {shown}: it is {what}, not a regular file"
-        )));
-    }
-    if meta.len() > max {
-        return Err(too_long(shown, max, Some(meta.len())));
-    }
+    regular_within(&meta, shown, max)?;
     let file =
         open_nonblocking(path).map_err(|e| Error::config(format!("cannot read {shown}: {e}")))?;
     // What was opened, not what the path named a moment ago: a path swapped
@@ -60,15 +48,7 @@ pub fn open(path: &Path, shown: &str, max: u64) -> Result<LocalFile> {
     let opened = file
         .metadata()
         .map_err(|e| Error::config(format!("cannot read {shown}: {e}")))?;
-    if !opened.is_file() {
-        return Err(Error::config(format!(
-            "cannot read {shown}: it is {}, not a regular file",
-            kind_of(&opened)
-        )));
-    }
-    if opened.len() > max {
-        return Err(too_long(shown, max, Some(opened.len())));
-    }
+    regular_within(&opened, shown, max)?;
     Ok(LocalFile {
         // One byte past the limit, to tell "exactly max" from "longer".
         file: file.take(max.saturating_add(1)),
@@ -86,6 +66,21 @@ pub fn read(path: &Path, shown: &str, max: u64) -> Result<Vec<u8>> {
     file.read_to_end(&mut bytes)
         .map_err(|e| file.error_of(&e))?;
     Ok(bytes)
+}
+
+/// `meta` is of a regular file of at most `max` bytes, else the error
+/// saying what it is.
+fn regular_within(meta: &std::fs::Metadata, shown: &str, max: u64) -> Result<()> {
+    if !meta.is_file() {
+        return Err(Error::config(format!(
+            "cannot read {shown}: it is {}, not a regular file",
+            kind_of(meta)
+        )));
+    }
+    if meta.len() > max {
+        return Err(too_long(shown, max, Some(meta.len())));
+    }
+    Ok(())
 }
 
 /// Opens for reading without waiting: a FIFO opened this way returns at
@@ -116,7 +111,9 @@ fn too_long(shown: &str, max: u64, len: Option<u64>) -> Error {
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
-    if t.is_fifo() {
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
         "a FIFO (named pipe)"
     } else if t.is_char_device() || t.is_block_device() {
         "a device"
@@ -128,8 +125,12 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 }
 
 #[cfg(not(unix))]
-fn kind_of(_: &std::fs::Metadata) -> &'static str {
-    "not a file"
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 /// Why a read of a [`LocalFile`] stopped, as its `io::Error` carries it.

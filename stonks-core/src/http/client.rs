@@ -235,30 +235,15 @@ async fn read_bounded(
             announced: Some(len),
         }));
     }
-    // The whole body in one chunk (the common case) is kept as it came.
-    let Some(first) = resp.chunk().await? else {
-        return Ok(Ok((headers, bytes::Bytes::new())));
-    };
-    let mut body = match resp.chunk().await? {
-        None if first.len() as u64 <= max => return Ok(Ok((headers, first))),
-        None => return Ok(Err(TooLarge { announced: None })),
-        Some(second) => {
-            let hint = announced.unwrap_or(0).min(max) as usize;
-            let mut body = bytes::BytesMut::with_capacity(hint.max(first.len() + second.len()));
-            body.extend_from_slice(&first);
-            body.extend_from_slice(&second);
-            body
-        }
-    };
-    loop {
-        if body.len() as u64 > max {
+    let hint = usize::try_from(announced.unwrap_or(0).min(max)).unwrap_or(0);
+    let mut body = bytes::BytesMut::with_capacity(hint);
+    while let Some(chunk) = resp.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > max {
             return Ok(Err(TooLarge { announced: None }));
         }
-        match resp.chunk().await? {
-            Some(chunk) => body.extend_from_slice(&chunk),
-            None => return Ok(Ok((headers, body.freeze()))),
-        }
+        body.extend_from_slice(&chunk);
     }
+    Ok(Ok((headers, body.freeze())))
 }
 
 /// The error for a redirect: never followed (it could lead a request

@@ -50,10 +50,10 @@ impl Replayer<'_> {
             };
             self.holdings.insert(key.clone(), h);
         }
-        // ok: inserted just above when missing; `entry` would clone the key
-        // on every call of this hot path.
+        // `entry` would clone the key on every call of this hot path.
         self.holdings
             .get_mut(key)
+            // ok: inserted just above when missing.
             .expect("inserted above when missing")
     }
 
