@@ -185,6 +185,7 @@ pub struct Services {
     pub(crate) transactions_v1: Option<Arc<dyn v1::TransactionService>>,
     pub(crate) transactions_v2: Option<Arc<dyn v2::TransactionService>>,
     pub(crate) fx_v1: Option<Arc<dyn crate::fx::RateService>>,
+    pub(crate) identity_v1: Option<Arc<dyn crate::identity::IdentityService>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -229,6 +230,12 @@ impl Services {
         self
     }
 
+    /// Provides `identity@1`.
+    pub fn identity_v1(mut self, s: impl crate::identity::IdentityService + 'static) -> Self {
+        self.identity_v1 = Some(Arc::new(s));
+        self
+    }
+
     /// The interfaces provided, in manifest order.
     pub fn interfaces(&self) -> Vec<Interface> {
         let mut out = Vec::new();
@@ -246,6 +253,9 @@ impl Services {
         }
         if self.fx_v1.is_some() {
             out.push(Interface::FxV1);
+        }
+        if self.identity_v1.is_some() {
+            out.push(Interface::IdentityV1);
         }
         out
     }

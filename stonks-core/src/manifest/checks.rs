@@ -74,6 +74,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     let portfolio_iface = has(Interface::PortfolioV1) || has(Interface::PortfolioV2);
     let ledger_iface = has(Interface::TransactionsV1) || has(Interface::TransactionsV2);
     let fx_iface = has(Interface::FxV1);
+    let identity_iface = has(Interface::IdentityV1);
     for (i, s) in caps.services.iter().enumerate() {
         let path = format!("capabilities.services[{i}]");
         match s {
@@ -82,6 +83,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                 "service portfolio needs interface portfolio@1 or portfolio@2 in api.interfaces".into(),
             ),
             Service::FxRates if !fx_iface => problem(path, "service fx_rates needs interface fx@1 in api.interfaces".into()),
+            Service::Identity if !identity_iface => problem(path, "service identity needs interface identity@1 in api.interfaces".into()),
             Service::Transactions if !ledger_iface => problem(
                 path,
                 "service transactions needs interface transactions@1 or transactions@2 in api.interfaces".into(),
@@ -103,6 +105,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                 caps.services.iter().any(|s| s.is_ledger())
             }
             Interface::FxV1 => caps.services.contains(&Service::FxRates),
+            Interface::IdentityV1 => caps.services.contains(&Service::Identity),
         };
         if !needed {
             problem(

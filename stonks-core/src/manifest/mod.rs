@@ -103,6 +103,8 @@ pub enum PluginType {
     Broker,
     /// Provides foreign exchange rates.
     Fx,
+    /// Resolves instrument identifiers (share-class FIGIs).
+    Identity,
     /// Wraps other plugins.
     Middleware,
 }
@@ -142,6 +144,9 @@ pub enum Interface {
     /// [`crate::fx::RateService`].
     #[serde(rename = "fx@1")]
     FxV1,
+    /// [`crate::identity::IdentityService`].
+    #[serde(rename = "identity@1")]
+    IdentityV1,
 }
 
 impl Interface {
@@ -153,6 +158,7 @@ impl Interface {
             Interface::TransactionsV1 => "transactions@1",
             Interface::TransactionsV2 => "transactions@2",
             Interface::FxV1 => "fx@1",
+            Interface::IdentityV1 => "identity@1",
         }
     }
 }
@@ -206,11 +212,13 @@ pub enum Service {
     Account,
     /// Foreign-exchange reference rates.
     FxRates,
+    /// Instrument identifiers (share-class FIGIs) for what brokers do not say.
+    Identity,
 }
 
 impl Service {
     /// Every service, in manifest order.
-    pub const ALL: [Service; 11] = [
+    pub const ALL: [Service; 12] = [
         Service::Portfolio,
         Service::Transactions,
         Service::Deposits,
@@ -222,6 +230,7 @@ impl Service {
         Service::Staking,
         Service::Account,
         Service::FxRates,
+        Service::Identity,
     ];
 
     /// The manifest spelling.
@@ -238,6 +247,7 @@ impl Service {
             Service::Staking => "staking",
             Service::Account => "account",
             Service::FxRates => "fx_rates",
+            Service::Identity => "identity",
         }
     }
 
@@ -253,7 +263,7 @@ impl Service {
             Service::Fees => &[K::Fee],
             Service::Interest => &[K::Interest],
             Service::Staking => &[K::StakingReward],
-            Service::Portfolio | Service::Account | Service::FxRates => &[],
+            Service::Portfolio | Service::Account | Service::FxRates | Service::Identity => &[],
         }
     }
 

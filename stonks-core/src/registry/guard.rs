@@ -155,6 +155,16 @@ impl crate::fx::RateService for Guarded<Arc<dyn crate::fx::RateService>> {
 }
 
 #[async_trait]
+impl crate::identity::IdentityService for Guarded<Arc<dyn crate::identity::IdentityService>> {
+    async fn resolve(
+        &self,
+        queries: &[crate::identity::IdentityQuery],
+    ) -> Result<Vec<crate::identity::Resolution>> {
+        self.call("identity", self.inner.resolve(queries)).await
+    }
+}
+
+#[async_trait]
 impl v2::TransactionService for Guarded<Arc<dyn v2::TransactionService>> {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
         self.check_kinds(query)?;

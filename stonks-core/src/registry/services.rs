@@ -11,6 +11,7 @@ use super::guard::Guarded;
 use crate::adapt::{V1AsV2, V2AsV1};
 use crate::error::{Error, Result};
 use crate::fx::RateService;
+use crate::identity::IdentityService;
 use crate::lifecycle::PluginState;
 use crate::manifest::{Manifest, Service};
 use crate::plugin::Services;
@@ -72,6 +73,7 @@ kinds! {
     dyn v2::TransactionService: "transactions_v2", Transactions,
         transactions_v2 else V1AsV2(transactions_v1), required first_ledger_service;
     dyn RateService: "fx_rates", FxRates, fx_v1;
+    dyn IdentityService: "identity", Identity, identity_v1;
 }
 
 /// The ledger (v2 transactions) needs some ledger service, not
@@ -107,6 +109,11 @@ impl Registry {
 
     /// The foreign-exchange rate service of `id`.
     pub fn fx_rates(&self, id: &str) -> Result<Arc<dyn RateService>> {
+        self.service(id)
+    }
+
+    /// The identity resolver of `id`.
+    pub fn identity(&self, id: &str) -> Result<Arc<dyn IdentityService>> {
         self.service(id)
     }
 

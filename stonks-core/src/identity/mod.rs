@@ -17,9 +17,16 @@
 //! 4. else the broker's own id, scoped to the broker
 //!    (`broker:alpaca:AAPL`): never merged on a guess.
 //!
-//! A resolver (OpenFIGI) adds what brokers do not say, so that more
-//! instruments reach rule 1 or 2; without one the rules use what brokers
-//! gave.
+//! Before every rule, a key the user assigned ([`Identifiers::assigned_key`],
+//! the app's `[instruments]` table) wins: the user decides last.
+//!
+//! A resolver (an `identity@1` plugin such as OpenFIGI, see [`resolve`])
+//! adds what brokers do not say, so that more instruments reach rule 1 or
+//! 2; without one the rules use what brokers gave.
+
+mod resolve;
+
+pub use resolve::{IdentityQuery, IdentityService, Resolution, Resolved};
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +49,10 @@ pub struct Identifiers {
     /// The MIC of the listing exchange (`XNAS`, `XETR`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mic: Option<String>,
+    /// A key the user assigned (the app's `[instruments]` table): it beats
+    /// every rule. Brokers and resolvers leave it empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_key: Option<String>,
 }
 
 impl Identifiers {
@@ -55,6 +66,23 @@ impl Identifiers {
 /// (`BTCUSD`), longest first. Coins are not among them: `RENBTC` is a coin
 /// of its own, not REN quoted in BTC.
 const QUOTES: [&str; 7] = ["USDT", "USDC", "EUR", "USD", "GBP", "CHF", "JPY"];
+
+/// The MIC of `i`'s listing: its own, else the exchange when that is
+/// written as a MIC (four capitals or digits, `XNAS`); a broker's exchange
+/// number (DEGIRO's `663`) is not one.
+pub fn listing_mic(i: &Instrument) -> Option<&str> {
+    let is_mic = |s: &&str| {
+        s.len() == 4
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && s.bytes().any(|b| b.is_ascii_uppercase())
+    };
+    i.ids
+        .mic
+        .as_deref()
+        .filter(is_mic)
+        .or_else(|| i.exchange.as_deref().filter(is_mic))
+}
 
 /// The asset code of a crypto instrument's symbol or id: `BTC/USD`,
 /// `BTC-EUR`, `btc_usd` and `BTCUSD` give `BTC`; `BTC` stays. A quote is
@@ -82,6 +110,9 @@ pub fn crypto_asset(code: &str) -> Option<String> {
 /// The key `broker`'s instrument `i` is grouped by (see the module docs
 /// for the rules and why).
 pub fn instrument_key(broker: &str, i: &Instrument) -> String {
+    if let Some(key) = i.ids.assigned_key.as_deref().filter(|k| !k.is_empty()) {
+        return key.to_owned();
+    }
     if let Some(figi) = i.ids.share_class_figi.as_deref().filter(|f| !f.is_empty()) {
         return format!("figi:{figi}");
     }
