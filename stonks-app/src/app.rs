@@ -11,6 +11,7 @@ use stonks::{Currency, ErrorKind, PluginType, Registry};
 
 use crate::config::{self, AppConfig, FxConfig};
 use crate::error::{Error, Result};
+use crate::identity::IDENTITY_PLUGIN;
 use crate::store::Store;
 use crate::sync::Budget;
 
@@ -104,6 +105,13 @@ impl App {
         {
             // Without rates, values in other currencies are null and counted.
             tracing::warn!("no exchange rates from {FX_PLUGIN}: {e}");
+        }
+        if config.identity.enabled
+            && registry.entry(IDENTITY_PLUGIN).is_some()
+            && let Err(e) = registry.activate(IDENTITY_PLUGIN, &config.identity.settings)
+        {
+            // Without a resolver, instruments are keyed by what brokers say.
+            tracing::warn!("no instrument resolver {IDENTITY_PLUGIN}: {e}");
         }
         App {
             config,

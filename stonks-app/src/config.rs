@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use stonks::{Currency, Manifest, PluginType, Registry};
+use stonks::{Currency, Isin, Manifest, PluginType, Registry};
 
 use crate::error::{Error, Result};
 
@@ -33,6 +33,76 @@ pub struct AppConfig {
     pub brokers: BTreeMap<String, BrokerConfig>,
     /// Settings of the fx plugin, and fallback rates.
     pub fx: FxConfig,
+    /// Settings of the identity resolver.
+    pub identity: IdentityConfig,
+    /// The user's word on which instrument is which (`[instruments]`), by
+    /// (broker, broker id or symbol).
+    pub instruments: BTreeMap<(String, String), InstrumentOverride>,
+}
+
+/// The `[identity]` table: the resolver that finds share-class FIGIs for
+/// what brokers do not say (OpenFIGI).
+#[derive(Debug, Clone)]
+pub struct IdentityConfig {
+    /// Whether to ask it (`enabled = false`: the key rules use what brokers
+    /// gave, and what earlier runs learned).
+    pub enabled: bool,
+    /// Settings for the plugin (`api_key`, `base_url`).
+    pub settings: serde_json::Value,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            enabled: true,
+            settings: serde_json::Value::Object(Default::default()),
+        }
+    }
+}
+
+/// What `[instruments]` says one broker's instrument is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstrumentOverride {
+    /// Its ISIN (`"alpaca:AAPL" = "US0378331005"`): keyed as every other
+    /// instrument of that ISIN is, resolved or not.
+    Isin(Isin),
+    /// Its share-class FIGI (`"figi:BBG001S5N8V8"`).
+    ShareClassFigi(String),
+    /// A key of its own (`"broker:degiro:1234"` keeps apart what a resolver
+    /// merged, `"crypto:BTC"`): it beats every rule.
+    Key(String),
+}
+
+impl InstrumentOverride {
+    /// Reads a value of `[instruments]`.
+    fn parse(text: &str) -> std::result::Result<Self, String> {
+        let text = text.trim();
+        let isin = |s: &str| Isin::new(s).map(InstrumentOverride::Isin);
+        if let Ok(o) = isin(text) {
+            return Ok(o);
+        }
+        match text.split_once(':') {
+            Some(("isin", rest)) => isin(rest).map_err(|e| e.message().to_owned()),
+            Some(("figi", rest)) if is_figi(rest) => {
+                Ok(InstrumentOverride::ShareClassFigi(rest.to_owned()))
+            }
+            Some(("figi", _)) => Err("a FIGI is 12 capitals and digits with G third (BBG001S5N8V8)".into()),
+            Some(("crypto", code)) if stonks::identity::crypto_asset(code).is_some() => {
+                Ok(InstrumentOverride::Key(format!("crypto:{}", code.trim().to_ascii_uppercase())))
+            }
+            Some(("broker", rest)) if rest.split_once(':').is_some_and(|(b, id)| !b.is_empty() && !id.is_empty()) => {
+                Ok(InstrumentOverride::Key(text.to_owned()))
+            }
+            _ => Err("expected an ISIN (\"US0378331005\") or an instrument key (\"figi:BBG001S5N8V8\", \"isin:US0378331005\", \"crypto:BTC\", \"broker:<broker>:<id>\")".into()),
+        }
+    }
+}
+
+/// Whether `s` is written as a FIGI: twelve capitals and digits, `G` third.
+fn is_figi(s: &str) -> bool {
+    s.len() == 12
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.as_bytes()[2] == b'G'
 }
 
 /// One `[brokers.<name>]` table.
@@ -70,6 +140,10 @@ struct RawConfig {
     brokers: BTreeMap<String, BTreeMap<String, toml::Spanned<toml::Value>>>,
     #[serde(default)]
     fx: Option<toml::Table>,
+    #[serde(default)]
+    identity: Option<toml::Table>,
+    #[serde(default)]
+    instruments: BTreeMap<String, toml::Spanned<toml::Value>>,
 }
 
 /// Where the config file is: `flag`, else `STONKS_CONFIG`, else the
@@ -409,11 +483,51 @@ impl AppConfig {
             }
             fx.settings = serde_json::Value::Object(settings);
         }
+        let mut identity = IdentityConfig::default();
+        if let Some(table) = raw.identity {
+            let mut settings = serde_json::Map::new();
+            for (key, value) in table {
+                let path = format!("identity.{key}");
+                if key == "enabled" {
+                    identity.enabled = value
+                        .as_bool()
+                        .ok_or_else(|| bad(&path, "expected true or false"))?;
+                } else {
+                    settings.insert(key, to_json(&value, &path)?);
+                }
+            }
+            identity.settings = serde_json::Value::Object(settings);
+        }
+        let mut instruments = BTreeMap::new();
+        for (which, spanned) in raw.instruments {
+            let line = text[..spanned.span().start.min(text.len())]
+                .matches('\n')
+                .count()
+                + 1;
+            let path = format!("instruments.{which:?} (line {line})");
+            let (broker, id) = which
+                .split_once(':')
+                .map(|(b, id)| (b.trim(), id.trim()))
+                .filter(|(b, id)| !b.is_empty() && !id.is_empty())
+                .ok_or_else(|| bad(&path, "name an instrument as \"<broker>:<id or symbol>\", e.g. \"alpaca:AAPL\""))?;
+            if !brokers.contains_key(broker) {
+                return Err(bad(&path, format!("no broker {broker:?} is configured")));
+            }
+            let value = spanned.into_inner();
+            let o = value
+                .as_str()
+                .ok_or_else(|| "expected a string".to_owned())
+                .and_then(InstrumentOverride::parse)
+                .map_err(|e| bad(&path, e))?;
+            instruments.insert((broker.to_owned(), id.to_owned()), o);
+        }
         Ok(AppConfig {
             base_currency,
             store: raw.store.unwrap_or_else(default_store),
             brokers,
             fx,
+            identity,
+            instruments,
         })
     }
 

@@ -11,6 +11,7 @@ use stonks::{Currency, Isin};
 
 use crate::app::App;
 use crate::error::{Error, Result};
+use crate::identity::Identities;
 use crate::store::{Select, Store};
 
 /// The contract's name for kinds it does not name.
@@ -266,7 +267,9 @@ pub async fn load(app: &App, filter: &Filter, offline: bool) -> Result<Loaded> {
         ..Loaded::default()
     };
     if offline {
-        loaded.entries = stored(&app.open_store()?, filter)?;
+        let store = app.open_store()?;
+        loaded.entries = stored(&store, filter)?;
+        Identities::load(app, Some(&store)).apply_entries(&mut loaded.entries);
         // A broker taken out of the config may still have its history stored.
         if loaded.entries.is_empty() {
             filter.check_broker(app.config.brokers.keys(), "configured")?;
@@ -287,5 +290,8 @@ pub async fn load(app: &App, filter: &Filter, offline: bool) -> Result<Loaded> {
         }
     }
     loaded.entries = merged(all, filter);
+    // Keys as the store has learned them (a live read asks no resolver).
+    let store = app.open_store().ok();
+    Identities::load(app, store.as_ref()).apply_entries(&mut loaded.entries);
     Ok(loaded)
 }

@@ -37,6 +37,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod identity;
 pub mod ledger;
 pub mod portfolio;
 pub mod report;

@@ -11,6 +11,7 @@ use stonks::{AssetClass, Currency, Isin, Money};
 
 use crate::app::App;
 use crate::error::{Error, Result};
+use crate::identity::Identities;
 
 /// One broker's answer: its snapshot, or why there is none.
 pub type BrokerResult = (String, Result<PortfolioSnapshot, String>);
@@ -23,6 +24,8 @@ pub struct Loaded {
     pub report: PortfolioReport,
     /// Snapshots shown but not stored (`--offline` will not have them).
     pub not_stored: Vec<String>,
+    /// What asking the resolver about new instruments did.
+    pub identity: crate::identity::ResolveOutcome,
 }
 
 /// The portfolio of every active broker: live, each within its budget and
@@ -72,9 +75,25 @@ pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
     results.dedup_by(|a, b| a.0 == b.0);
+    // New instruments (recorded with the snapshots) are asked about now;
+    // then every position carries the key the store has learned.
+    let identity = match &store {
+        Ok(s) => crate::identity::resolve(app, s, offline).await,
+        Err(_) => Default::default(),
+    };
+    let ids = Identities::load(app, store.as_ref().ok());
+    for (broker, r) in &mut results {
+        if let Ok(snapshot) = r {
+            ids.apply_snapshot(broker, snapshot);
+        }
+    }
     let rates = app.rates(store.as_ref().ok(), offline).await;
     let report = PortfolioReport::build(app.config.base_currency, &results, rates.as_ref());
-    Ok(Loaded { report, not_stored })
+    Ok(Loaded {
+        report,
+        not_stored,
+        identity,
+    })
 }
 
 /// Whether a broker answered.

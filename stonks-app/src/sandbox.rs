@@ -11,7 +11,7 @@ use stonks::{Currency, Registry};
 use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr};
 
 use crate::app::App;
-use crate::config::{AppConfig, BrokerConfig, FxConfig};
+use crate::config::{AppConfig, BrokerConfig, FxConfig, IdentityConfig};
 use crate::error::{Error, Result};
 
 /// The default sandbox store's file: named after the mocks' accounts, so a
@@ -76,6 +76,11 @@ impl App {
                 settings: ecb.config(),
                 rates: BTreeMap::new(),
             },
+            identity: IdentityConfig {
+                enabled: false,
+                settings: json!({}),
+            },
+            instruments: BTreeMap::new(),
         };
         let mut app = App::with(config, Registry::discover());
         app._held.push(Box::new(Mocks {

@@ -19,6 +19,10 @@ use stonks::v2::{LedgerEntry, LedgerKind, PortfolioSnapshot};
 
 use crate::error::{Error, Result};
 
+mod identities;
+
+pub use identities::{KnownInstrument, StoredAnswer};
+
 /// The account of entries that name none (v1 plugins, and every entry
 /// stored before plugins reported accounts).
 pub const DEFAULT_ACCOUNT: &str = "default";
@@ -65,6 +69,8 @@ const MIGRATIONS: &[&str] = &[
         SELECT broker, fetched_at, snapshot FROM portfolio;",
     // A broker's latest snapshot is the newest of its history: no copy.
     "DROP TABLE portfolio;",
+    // Instruments met and what a resolver answered about them.
+    identities::MIGRATION,
 ];
 
 /// Which stored entries [`Store::ledger_where`] reads; empty fields
@@ -274,6 +280,8 @@ impl Store {
                     ])
                     .map_err(err)?;
             }
+            let instruments = entries.iter().filter_map(|e| e.instrument.as_ref());
+            identities::record(&tx, broker, instruments, Utc::now())?;
         }
         if let Some(until) = until {
             tx.execute(
@@ -368,13 +376,15 @@ impl Store {
         self.writable()?;
         let json = serde_json::to_string(snapshot).map_err(err)?;
         let at = taken_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO portfolio_history (broker, taken_at, snapshot) VALUES (?1, ?2, ?3)",
-                params![broker, at, json],
-            )
-            .map_err(err)?;
-        Ok(())
+        let tx = self.conn.unchecked_transaction().map_err(busy)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO portfolio_history (broker, taken_at, snapshot) VALUES (?1, ?2, ?3)",
+            params![broker, at, json],
+        )
+        .map_err(err)?;
+        let instruments = snapshot.positions.iter().map(|p| &p.instrument);
+        identities::record(&tx, broker, instruments, taken_at)?;
+        tx.commit().map_err(busy)
     }
 
     /// When `broker`'s stored portfolio was read.

@@ -98,12 +98,12 @@ proptest! {
                 let held: Decimal = r
                     .holdings
                     .values()
-                    .filter(|h| h.key.instrument == symbol)
+                    .filter(|h| h.instrument.label() == symbol)
                     .map(|h| h.quantity())
                     .sum();
                 prop_assert_eq!(held, signed, "{} under {}", symbol, method);
-                let sold: Decimal = r.sales.iter().filter(|s| s.key.instrument == symbol).map(|s| s.quantity).sum();
-                let consumed: Decimal = r.sales.iter().filter(|s| s.key.instrument == symbol)
+                let sold: Decimal = r.sales.iter().filter(|s| s.instrument.label() == symbol).map(|s| s.quantity).sum();
+                let consumed: Decimal = r.sales.iter().filter(|s| s.instrument.label() == symbol)
                     .flat_map(|s| &s.lots).map(|l| l.quantity).sum();
                 prop_assert_eq!(sold, consumed, "every unit sold came out of a lot");
             }

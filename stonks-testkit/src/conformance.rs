@@ -385,6 +385,9 @@ impl Suite {
                     Err(e) => Err(self.keep::<()>(Err(e)).unwrap_err()),
                 },
                 (Service::FxRates, false) => unsupported(registry.fx_rates(id).err()),
+                (Service::Identity, false) => unsupported(registry.identity(id).err()),
+                // A resolver is asked about instruments, not checked here.
+                (Service::Identity, true) => continue,
                 (Service::Portfolio, true) => match registry.portfolio_v2(id) {
                     Ok(p) => {
                         let snap = p.snapshot(&PortfolioQuery::new()).await;

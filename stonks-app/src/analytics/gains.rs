@@ -34,6 +34,9 @@ pub struct RealizedRow {
     pub symbol: String,
     /// ISIN, when known.
     pub isin: Option<Isin>,
+    /// The key instruments are told apart by across brokers
+    /// (`stonks::identity::instrument_key`).
+    pub instrument_key: String,
     /// When.
     pub sold_at: DateTime<Utc>,
     /// Units sold.
@@ -64,6 +67,7 @@ impl RealizedRow {
             account: s.account.clone(),
             symbol: s.instrument.label().to_owned(),
             isin: s.instrument.isin,
+            instrument_key: s.key.instrument.clone(),
             sold_at: s.sold_at,
             quantity: s.quantity,
             proceeds: figure(s.proceeds),
@@ -97,6 +101,9 @@ pub struct UnrealizedRow {
     pub symbol: String,
     /// ISIN, when known.
     pub isin: Option<Isin>,
+    /// The key instruments are told apart by across brokers
+    /// (`stonks::identity::instrument_key`).
+    pub instrument_key: String,
     /// Units held.
     pub quantity: Decimal,
     /// Their cost.
@@ -122,6 +129,7 @@ impl From<&HoldingRow> for UnrealizedRow {
             account: h.account.clone(),
             symbol: h.symbol.clone(),
             isin: h.isin,
+            instrument_key: h.instrument_key.clone(),
             quantity: h.quantity,
             cost: h.cost,
             value: h.value,

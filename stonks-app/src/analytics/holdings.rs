@@ -25,6 +25,9 @@ pub struct HoldingRow {
     pub symbol: String,
     /// ISIN, when known.
     pub isin: Option<Isin>,
+    /// The key instruments are told apart by across brokers
+    /// (`stonks::identity::instrument_key`).
+    pub instrument_key: String,
     /// Name for people.
     pub name: String,
     /// What kind of instrument.
@@ -89,7 +92,7 @@ pub(crate) fn reported(
             let key = HoldingKey {
                 broker: broker.clone(),
                 account: p.account.clone().unwrap_or_else(|| NO_ACCOUNT.to_owned()),
-                instrument: identity(&p.instrument),
+                instrument: identity(broker, &p.instrument),
             };
             let r = out.entry(key).or_default();
             r.quantity += p.quantity;
@@ -177,6 +180,7 @@ fn row(
         account: keyed(&h.key.account),
         symbol: h.instrument.label().to_owned(),
         isin: h.instrument.isin,
+        instrument_key: h.key.instrument.clone(),
         name: h.instrument.name.clone(),
         asset_class: h.instrument.asset_class.clone(),
         quantity,

@@ -61,6 +61,9 @@ pub struct DividendRow {
     pub symbol: Option<String>,
     /// ISIN, when known.
     pub isin: Option<Isin>,
+    /// The key instruments are told apart by across brokers
+    /// (`stonks::identity::instrument_key`).
+    pub instrument_key: Option<String>,
     /// When it was paid.
     pub paid_at: DateTime<Utc>,
     /// The currency of `gross`, `tax` and `net`.
@@ -126,6 +129,9 @@ pub struct YieldRow {
     pub symbol: String,
     /// ISIN, when known.
     pub isin: Option<Isin>,
+    /// The key instruments are told apart by across brokers
+    /// (`stonks::identity::instrument_key`).
+    pub instrument_key: String,
     /// Net dividends of the last 365 days, base currency.
     pub net_12m_base: Decimal,
     /// The open lots' cost, base currency.
@@ -193,7 +199,7 @@ fn holder(broker: &str, e: &LedgerEntry) -> Option<Holder> {
     Some((
         broker.to_owned(),
         e.account.clone().unwrap_or_else(|| NO_ACCOUNT.to_owned()),
-        identity(e.instrument.as_ref()?),
+        identity(broker, e.instrument.as_ref()?),
     ))
 }
 
@@ -230,6 +236,7 @@ impl Builder<'_> {
             id: e.id.clone(),
             symbol: e.instrument.as_ref().map(|i| i.label().to_owned()),
             isin: e.instrument.as_ref().and_then(|i| i.isin),
+            instrument_key: e.instrument.as_ref().map(|i| i.key(broker)),
             paid_at: e.timestamp,
             currency: e.amount.currency,
             gross: e.amount.amount,
@@ -327,19 +334,14 @@ fn group_key(
     by: GroupBy,
     broker: &str,
     at: DateTime<Utc>,
-    symbol: Option<&str>,
-    isin: Option<&Isin>,
+    instrument_key: Option<&str>,
 ) -> String {
     match by {
         GroupBy::Year => at.year().to_string(),
         GroupBy::Month => format!("{:04}-{:02}", at.year(), at.month()),
         GroupBy::Broker => broker.to_owned(),
-        GroupBy::Instrument => match (isin, symbol) {
-            (Some(i), Some(s)) if s != i.as_str() => format!("{i} {s}"),
-            (Some(i), _) => i.to_string(),
-            (None, Some(s)) => s.to_owned(),
-            (None, None) => "(none)".to_owned(),
-        },
+        // One group per instrument across brokers, whatever each calls it.
+        GroupBy::Instrument => instrument_key.unwrap_or("(none)").to_owned(),
     }
 }
 
@@ -410,9 +412,8 @@ fn report(
         if year.is_some_and(|y| e.timestamp.year() != y) {
             continue;
         }
-        let symbol = e.instrument.as_ref().and_then(|i| i.symbol.as_deref());
-        let isin = e.instrument.as_ref().and_then(|i| i.isin.as_ref());
-        let key = group_key(by, broker, e.timestamp, symbol, isin);
+        let instrument_key = e.instrument.as_ref().map(|i| i.key(broker));
+        let key = group_key(by, broker, e.timestamp, instrument_key.as_deref());
         let line = lines
             .entry((key.clone(), kind.to_owned()))
             .or_insert_with(|| IncomeLine {
@@ -453,13 +454,7 @@ fn report(
         .filter(|r| year.is_none_or(|y| r.paid_at.year() == y))
         .collect();
     for r in &rows {
-        let key = group_key(
-            by,
-            &r.broker,
-            r.paid_at,
-            r.symbol.as_deref(),
-            r.isin.as_ref(),
-        );
+        let key = group_key(by, &r.broker, r.paid_at, r.instrument_key.as_deref());
         let g = groups.entry(key.clone()).or_insert_with(|| GroupRow {
             key,
             payments: 0,
@@ -504,22 +499,12 @@ fn yields(rows: &[DividendRow], open: &[HoldingRow], now: DateTime<Utc>) -> Vec<
     let since = now - TimeDelta::days(365);
     open.iter()
         .filter_map(|h| {
-            let id = h
-                .isin
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| h.symbol.clone());
             let net: Decimal = rows
                 .iter()
                 .filter(|r| r.paid_at >= since && r.paid_at <= now)
                 .filter(|r| h.broker.as_deref().is_none_or(|b| b == r.broker))
                 .filter(|r| h.account.as_deref().is_none_or(|a| a == r.account))
-                .filter(|r| {
-                    r.isin
-                        .map(|i| i.to_string())
-                        .or_else(|| r.symbol.clone())
-                        .as_deref()
-                        == Some(id.as_str())
-                })
+                .filter(|r| r.instrument_key.as_deref() == Some(h.instrument_key.as_str()))
                 .filter_map(|r| r.net_base)
                 .sum();
             (!net.is_zero()).then(|| YieldRow {
@@ -527,6 +512,7 @@ fn yields(rows: &[DividendRow], open: &[HoldingRow], now: DateTime<Utc>) -> Vec<
                 account: h.account.clone(),
                 symbol: h.symbol.clone(),
                 isin: h.isin,
+                instrument_key: h.instrument_key.clone(),
                 net_12m_base: net,
                 cost_base: h.cost_base,
                 yield_on_cost: h

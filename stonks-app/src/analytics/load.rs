@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use super::{Analysis, Inputs, RateHistory};
 use crate::app::App;
 use crate::error::Result;
+use crate::identity::{self, Identities};
 use crate::store::Store;
 use crate::sync::{self, SyncOutcome};
 
@@ -29,7 +30,12 @@ impl Analysis {
         let outcomes = if offline {
             Vec::new()
         } else {
-            sync::run(app, &mut store, &|_, _| {}).await
+            let outcomes = sync::run(app, &mut store, &|_, _| {}).await;
+            let resolved = identity::resolve(app, &store, offline).await;
+            for p in &resolved.problems {
+                tracing::warn!("{p}");
+            }
+            outcomes
         };
         let analysis = Self::from_store(app, &store, offline).await?;
         Ok((analysis, outcomes, store))
@@ -45,6 +51,12 @@ impl Analysis {
             if let Some(s) = store.portfolio(id)? {
                 snapshots.push((id.clone(), s));
             }
+        }
+        // One key per instrument across brokers, as the store has learned.
+        let ids = Identities::load(app, Some(store));
+        ids.apply_entries(&mut ledger);
+        for (broker, s) in &mut snapshots {
+            ids.apply_snapshot(broker, s);
         }
         let today = app.rates(Some(store), offline).await;
         let first: Option<NaiveDate> = ledger.iter().map(|(_, e)| e.timestamp.date_naive()).min();

@@ -16,6 +16,10 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outc
     for line in &loaded.not_stored {
         eprintln!("{line}");
     }
+    let problems = &loaded.identity.problems;
+    for p in problems.iter().take(if flags.verbose > 0 { usize::MAX } else { 1 }) {
+        eprintln!("{}", crate::render::table::text(p, 400));
+    }
     render(out, &loaded.report, flags.format, flags.verbose)?;
     Ok(exit(
         loaded.report.any_failed() || !loaded.not_stored.is_empty(),
@@ -122,8 +126,13 @@ pub fn render(
     }
 }
 
-/// One line of the merged table: positions of one ISIN (else asset code).
+/// One line of the merged table: the positions of one instrument key,
+/// whichever broker holds them and whatever each calls it.
 struct Merged<'a> {
+    /// The shortest symbol any broker gives (`BTC` over `BTCUSD`).
+    symbol: &'a str,
+    isin: Option<stonks::Isin>,
+    /// The longest name any broker gives (`Apple Inc` over `AAPL`).
     name: &'a str,
     quantity: Decimal,
     value: Option<Decimal>,
@@ -150,15 +159,25 @@ fn breakdown(parts: &[&PositionRow]) -> String {
 
 fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> {
     let base = r.base_currency;
-    let mut merged: BTreeMap<String, Merged<'_>> = BTreeMap::new();
+    let mut by_key: BTreeMap<&str, Merged<'_>> = BTreeMap::new();
     for p in &r.positions {
-        let key = p.isin.map_or_else(|| p.symbol.clone(), |i| i.to_string());
-        let m = merged.entry(key).or_insert_with(|| Merged {
-            name: &p.name,
-            quantity: Decimal::ZERO,
-            value: Some(Decimal::ZERO),
-            parts: Vec::new(),
-        });
+        let m = by_key
+            .entry(p.instrument_key.as_str())
+            .or_insert_with(|| Merged {
+                symbol: &p.symbol,
+                isin: p.isin,
+                name: &p.name,
+                quantity: Decimal::ZERO,
+                value: Some(Decimal::ZERO),
+                parts: Vec::new(),
+            });
+        if !p.symbol.is_empty() && (m.symbol.is_empty() || p.symbol.len() < m.symbol.len()) {
+            m.symbol = &p.symbol;
+        }
+        if p.name.len() > m.name.len() {
+            m.name = &p.name;
+        }
+        m.isin = m.isin.or(p.isin);
         m.quantity = m.quantity.saturating_add(p.quantity);
         m.value = match (m.value, p.market_value_base) {
             (Some(a), Some(b)) => a.checked_add(b),
@@ -166,19 +185,22 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
         };
         m.parts.push(p);
     }
+    let mut merged: Vec<(&str, Merged<'_>)> = by_key.into_iter().collect();
+    merged.sort_by(|a, b| (a.1.symbol, a.0).cmp(&(b.1.symbol, b.0)));
     let quantities: Vec<Option<Decimal>> = merged
-        .values()
-        .map(|m| Some(m.quantity.normalize()))
+        .iter()
+        .map(|(_, m)| Some(m.quantity.normalize()))
         .collect();
-    let values: Vec<Option<Decimal>> = merged.values().map(|m| m.value).collect();
+    let values: Vec<Option<Decimal>> = merged.iter().map(|(_, m)| m.value).collect();
     let (quantities, values) = (table::decimals(&quantities, 8), table::decimals(&values, 2));
     let rows: Vec<Vec<String>> = merged
         .iter()
         .zip(quantities)
         .zip(values)
-        .map(|(((key, m), q), v)| {
+        .map(|(((_, m), q), v)| {
             vec![
-                table::text(key, 16),
+                table::text(m.symbol, 12),
+                m.isin.map(|i| i.to_string()).unwrap_or_default(),
                 table::text(m.name, 32),
                 q,
                 if v == "-" { "unknown".into() } else { v },
@@ -189,8 +211,8 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
     let value_header = format!("VALUE ({base})");
     table::write(
         out,
-        &["ISIN/ASSET", "NAME", "QUANTITY", &value_header, "BY BROKER"],
-        &[2, 3],
+        &["SYMBOL", "ISIN", "NAME", "QUANTITY", &value_header, "BY BROKER"],
+        &[3, 4],
         rows,
     )?;
     writeln!(out)?;

@@ -51,7 +51,7 @@ impl Replayer<'_> {
         let parent = e
             .instrument
             .as_ref()
-            .filter(|p| identity(p) != identity(&new))
+            .filter(|p| identity(broker, p) != identity(broker, &new))
             .map(|p| self.key(broker, e, p));
         let fraction = action
             .and_then(|a| a.cost_basis_fraction)
@@ -73,7 +73,7 @@ impl Replayer<'_> {
                 )
             });
             if cost.is_none() {
-                self.problem(broker, e, format!("spin-off of {units} {} with no parent held and no cost basis: taken at zero cost", identity(&new)));
+                self.problem(broker, e, format!("spin-off of {units} {} with no parent held and no cost basis: taken at zero cost", new.label()));
             }
             let (cost, cost_base) = cost.unwrap_or((Some(Decimal::ZERO), Some(Decimal::ZERO)));
             self.add_lot(
@@ -165,7 +165,7 @@ impl Replayer<'_> {
                 e,
                 format!(
                     "merger into {units} {} with nothing exchanged: cost unknown",
-                    identity(&new)
+                    new.label()
                 ),
             );
             self.add_lot(

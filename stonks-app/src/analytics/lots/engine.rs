@@ -17,12 +17,12 @@ impl Replayer<'_> {
             Scope::Account => HoldingKey {
                 broker: broker.to_owned(),
                 account: e.account.clone().unwrap_or_else(|| NO_ACCOUNT.to_owned()),
-                instrument: identity(i),
+                instrument: identity(broker, i),
             },
             Scope::Pooled => HoldingKey {
                 broker: POOLED.to_owned(),
                 account: POOLED.to_owned(),
-                instrument: identity(i),
+                instrument: identity(broker, i),
             },
         }
     }
@@ -226,7 +226,7 @@ impl Replayer<'_> {
                 e,
                 format!(
                     "sells {q} {} but {held} were held: {sold} realized, the rest left out (is the history incomplete?)",
-                    identity(i)
+                    i.label()
                 ),
             );
         }

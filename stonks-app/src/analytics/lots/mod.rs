@@ -91,18 +91,16 @@ pub struct HoldingKey {
     pub broker: String,
     /// The broker's account; [`POOLED`] when pooled.
     pub account: String,
-    /// ISIN, else symbol, else the broker's id (see [`identity`]).
+    /// The instrument key (see [`identity`]).
     pub instrument: String,
 }
 
-/// What names an instrument across a broker's ledger and its positions,
-/// and across brokers: its ISIN, else its symbol, else the broker's id.
-pub fn identity(i: &Instrument) -> String {
-    match (&i.isin, &i.symbol) {
-        (Some(isin), _) => isin.to_string(),
-        (None, Some(symbol)) if !symbol.is_empty() => symbol.clone(),
-        _ => i.broker_id.clone(),
-    }
+/// What names `broker`'s instrument across its ledger and positions, and
+/// across brokers: its instrument key ([`stonks::identity::instrument_key`]),
+/// once the app's [`crate::identity::Identities`] have put on it what the
+/// resolver and the user know. Never a bare ticker across brokers.
+pub fn identity(broker: &str, i: &Instrument) -> String {
+    i.key(broker)
 }
 
 /// The decimals a share of a cost is cut to (far below a cent, far within

@@ -36,7 +36,7 @@ impl Replayer<'_> {
     ) {
         let key = self.key(broker, e, i);
         let currency = self.holding(&key, i, e.amount.currency).currency;
-        let id = identity(i);
+        let id = identity(broker, i);
         if q < Decimal::ZERO {
             let held = self.held(&key);
             if q.abs() > held {
@@ -174,7 +174,7 @@ impl Replayer<'_> {
                     format!(
                         "{} brings {q} {} in with no cost basis: cost unknown",
                         e.kind,
-                        identity(&i)
+                        i.label()
                     ),
                 );
             }
