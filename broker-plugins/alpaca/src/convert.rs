@@ -67,16 +67,20 @@ pub fn instrument(symbol: &str, asset_class: Option<&str>) -> Instrument {
     i
 }
 
-/// The MIC of one of Alpaca's exchange names; others are kept as sent.
-fn mic(exchange: &str) -> String {
-    match exchange {
+/// The ISO 10383 MIC of one of Alpaca's exchange names (the asset
+/// `exchange` values Alpaca documents: `AMEX`, `ARCA`, `BATS`, `NYSE`,
+/// `NASDAQ`, `NYSEARCA`, `OTC`, and `CRYPTO` for crypto). `OTC` is several
+/// venues, not one, and `CRYPTO` is none: neither has one.
+fn mic(exchange: &str) -> Option<&'static str> {
+    Some(match exchange {
         "NYSE" => "XNYS",
         "NASDAQ" => "XNAS",
         "ARCA" | "NYSEARCA" => "ARCX",
         "AMEX" => "XASE",
-        other => other,
-    }
-    .to_owned()
+        // Cboe BZX, still `BATS` to Alpaca; its MIC is `BATS` too.
+        "BATS" => "BATS",
+        _ => return None,
+    })
 }
 
 /// One position. Values are in the account's currency; a short position
@@ -84,7 +88,11 @@ fn mic(exchange: &str) -> String {
 pub fn position(p: &wire::Position<'_>, account: &wire::Account<'_>) -> Position {
     let cur = account.currency.unwrap_or(Currency::USD);
     let mut instrument = instrument(&p.symbol, Some(&p.asset_class));
-    instrument.exchange = clean_text(p.exchange.as_deref()).map(mic);
+    let exchange = clean_text(p.exchange.as_deref());
+    let listing = exchange.and_then(mic);
+    // The exchange as a MIC where known, else as Alpaca names it (`OTC`).
+    instrument.exchange = listing.or(exchange).map(str::to_owned);
+    instrument.ids.mic = listing.map(str::to_owned);
     let qty = if p.side == "short" {
         -p.qty.0.abs()
     } else {

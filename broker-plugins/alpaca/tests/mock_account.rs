@@ -55,6 +55,27 @@ async fn portfolio_of_the_mock_account() {
             ("VOO", d("36"), d("15716.52")),
         ]
     );
+    // The listing MIC of each position: VOO is on NYSE Arca, crypto on none.
+    let mics: Vec<(&str, Option<&str>)> = snap
+        .positions
+        .iter()
+        .map(|p| {
+            (
+                p.instrument.broker_id.as_str(),
+                p.instrument.ids.mic.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mics,
+        vec![
+            ("AAPL", Some("XNAS")),
+            ("BTCUSD", None),
+            ("MSFT", Some("XNAS")),
+            ("NVDA", Some("XNAS")),
+            ("VOO", Some("ARCX")),
+        ]
+    );
 }
 
 #[tokio::test]

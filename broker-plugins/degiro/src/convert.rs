@@ -11,7 +11,7 @@ use stonks_core::wire::{ConvertError, Rows, parse_decimal};
 use stonks_core::{AssetClass, Currency, Instrument, Isin, Money, ReadProblem, Result};
 
 use crate::descriptions::{CashKind, classify_cash_movement, stated_units};
-use crate::wire;
+use crate::{exchanges, wire};
 
 /// The asset class of a DEGIRO `productType`.
 pub fn asset_class(product_type: Option<&str>) -> AssetClass {
@@ -32,7 +32,8 @@ pub fn asset_class(product_type: Option<&str>) -> AssetClass {
     }
 }
 
-/// The instrument of a product. A malformed ISIN is dropped, not fatal.
+/// The instrument of a product. A malformed ISIN is dropped, not fatal;
+/// `exchange` keeps DEGIRO's exchange id, `ids.mic` its MIC when known.
 pub fn instrument(p: &wire::Product) -> Instrument {
     let mut i = Instrument::new(
         p.id.0.clone(),
@@ -43,6 +44,11 @@ pub fn instrument(p: &wire::Product) -> Instrument {
     i.isin = p.isin.as_deref().and_then(|s| Isin::new(s).ok());
     i.currency = Some(p.currency);
     i.exchange = p.exchange_id.as_ref().map(|e| e.0.clone());
+    i.ids.mic = p
+        .exchange_id
+        .as_ref()
+        .and_then(|e| exchanges::mic(&e.0))
+        .map(str::to_owned);
     i
 }
 

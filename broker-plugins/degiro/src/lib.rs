@@ -5,6 +5,7 @@ mod client;
 mod config;
 mod convert;
 mod descriptions;
+mod exchanges;
 mod services;
 mod wire;
 

@@ -106,6 +106,11 @@ async fn plain_login_then_config_client_and_portfolio() {
     );
     assert_eq!(asml.instrument.broker_id, "331868");
     assert_eq!(asml.instrument.exchange.as_deref(), Some("200"));
+    assert_eq!(
+        asml.instrument.ids.mic.as_deref(),
+        Some("XAMS"),
+        "DEGIRO exchange 200 is Euronext Amsterdam"
+    );
     // Bought 2 + 2, a third of the 4 sold: 3 left, at a break-even of
     // 529.36 (what they cost with fees).
     assert_eq!(asml.quantity, d("3"));
@@ -118,6 +123,11 @@ async fn plain_login_then_config_client_and_portfolio() {
         .iter()
         .find(|p| p.instrument.symbol.as_deref() == Some("AAPL"))
         .unwrap();
+    assert_eq!(
+        aapl.instrument.ids.mic.as_deref(),
+        Some("XNAS"),
+        "DEGIRO exchange 663 is NASDAQ"
+    );
     // DEGIRO sends a USD position's value in EUR: 7 x 229.87 USD x 0.9240.
     assert_eq!(
         aapl.market_value,

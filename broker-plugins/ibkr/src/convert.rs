@@ -60,6 +60,11 @@ pub fn portal_position(p: &wire::PortalPosition<'_>, account_id: &str) -> Positi
     i.isin = p.isin.as_deref().and_then(|s| Isin::new(s).ok());
     i.currency = p.currency;
     i.exchange = p.listing_exchange.as_deref().map(str::to_owned);
+    i.ids.mic = p
+        .listing_exchange
+        .as_deref()
+        .and_then(crate::exchanges::mic)
+        .map(str::to_owned);
     let cur = p.currency;
     let money = |d: Option<Decimal>| Some(Money::new(d?, cur?));
     let mut out = Position::new(i, p.position.0);
@@ -114,6 +119,8 @@ mod tests {
         );
         assert_eq!(xyz.cost_basis.map(|c| c.amount), Some(d("-60.00")));
         assert_eq!(xyz.instrument.name, "XYZ CORP");
+        assert_eq!(xyz.instrument.exchange.as_deref(), Some("NASDAQ"));
+        assert_eq!(xyz.instrument.ids.mic.as_deref(), Some("XNAS"));
         let option = portal_position(&rows[1], "U0000001");
         assert_eq!(
             option.price.map(|p| p.amount),

@@ -4,6 +4,7 @@
 mod client;
 mod config;
 mod convert;
+mod exchanges;
 pub mod flex;
 mod portal;
 mod services;

@@ -535,4 +535,32 @@ async fn instruments_carry_every_identifier_the_statement_gives() {
     assert_eq!(apple.ids.cusip.as_deref(), Some("037833100"));
     assert_eq!(apple.ids.figi, None);
     assert_eq!(apple.key("ibkr"), "isin:US0378331005");
+    // `listingExchange` NASDAQ is the MIC XNAS; the exchange keeps IBKR's name.
+    assert_eq!(apple.exchange.as_deref(), Some("NASDAQ"));
+    assert_eq!(apple.ids.mic.as_deref(), Some("XNAS"));
+    let mic_of = |isin: &str| {
+        entries
+            .iter()
+            .filter_map(|e| e.instrument.as_ref())
+            .find(|i| i.isin.as_ref().is_some_and(|x| x.as_str() == isin))
+            .unwrap_or_else(|| panic!("an entry of {isin}"))
+            .ids
+            .mic
+            .clone()
+    };
+    assert_eq!(
+        mic_of("DE0007164600").as_deref(),
+        Some("XETR"),
+        "SAP on IBIS"
+    );
+    assert_eq!(
+        mic_of("NL0010273215").as_deref(),
+        Some("XAMS"),
+        "ASML on AEB"
+    );
+    assert_eq!(
+        mic_of("US9229083632").as_deref(),
+        Some("ARCX"),
+        "VOO on ARCA"
+    );
 }

@@ -106,6 +106,39 @@ fn account_and_positions_make_the_portfolio() {
 }
 
 #[test]
+fn a_listing_exchange_is_a_mic_only_when_it_is_one() {
+    let read = |symbol: &str, exchange: &str, class: &str| {
+        let json = format!(
+            r#"{{"symbol":"{symbol}","asset_class":"{class}","exchange":"{exchange}","qty":"1","side":"long","avg_entry_price":"1"}}"#
+        );
+        let p: wire::Position<'_> = serde_json::from_str(&json).unwrap();
+        position(&p, &account()).instrument
+    };
+    // (symbol, Alpaca's exchange, class, exchange kept, listing MIC)
+    let cases = [
+        ("VOO", "ARCA", "us_equity", Some("ARCX"), Some("ARCX")),
+        ("SPY", "NYSEARCA", "us_equity", Some("ARCX"), Some("ARCX")),
+        ("AAPL", "NASDAQ", "us_equity", Some("XNAS"), Some("XNAS")),
+        ("KO", "NYSE", "us_equity", Some("XNYS"), Some("XNYS")),
+        ("IMO", "AMEX", "us_equity", Some("XASE"), Some("XASE")),
+        ("CBOE", "BATS", "us_equity", Some("BATS"), Some("BATS")),
+        ("TCEHY", "OTC", "us_equity", Some("OTC"), None),
+        ("BTCUSD", "CRYPTO", "crypto", Some("CRYPTO"), None),
+        ("AAPL250117C00150000", "", "us_option", None, None),
+    ];
+    for (symbol, exchange, class, kept, mic) in cases {
+        let i = read(symbol, exchange, class);
+        assert_eq!(i.exchange.as_deref(), kept, "{symbol} on {exchange}");
+        assert_eq!(i.ids.mic.as_deref(), mic, "{symbol} on {exchange}");
+        assert_eq!(
+            stonks_core::identity::listing_mic(&i),
+            mic,
+            "{symbol} on {exchange}"
+        );
+    }
+}
+
+#[test]
 fn a_short_position_sent_with_a_positive_qty_is_negative() {
     let p: wire::Position<'_> = serde_json::from_str(
         r#"{"symbol":"GME","asset_class":"us_equity","exchange":"NYSE","qty":"3","side":"short","avg_entry_price":"20"}"#,

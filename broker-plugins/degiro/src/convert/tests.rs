@@ -383,3 +383,35 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_product_carries_the_mic_of_its_exchange_when_known() {
+    let read = |exchange: &str| {
+        let p: wire::Product = serde_json::from_str(&format!(
+            r#"{{"id":"331824","name":"Apple Inc","currency":"USD","productType":"STOCK","isin":"US0378331005","symbol":"AAPL","exchangeId":"{exchange}"}}"#
+        ))
+        .unwrap();
+        instrument(&p)
+    };
+    let nasdaq = read("663");
+    assert_eq!(
+        nasdaq.exchange.as_deref(),
+        Some("663"),
+        "DEGIRO's id is kept"
+    );
+    assert_eq!(nasdaq.ids.mic.as_deref(), Some("XNAS"));
+    assert_eq!(
+        stonks_core::identity::listing_mic(&nasdaq),
+        Some("XNAS"),
+        "so a resolver can ask for its ticker on its exchange"
+    );
+    let unknown = read("4711");
+    assert_eq!(unknown.exchange.as_deref(), Some("4711"));
+    assert_eq!(unknown.ids.mic, None, "an unknown id is not guessed");
+    assert_eq!(stonks_core::identity::listing_mic(&unknown), None);
+    let p: wire::Product = serde_json::from_str(
+        r#"{"id":"1","name":"No exchange","currency":"EUR","productType":"FUND"}"#,
+    )
+    .unwrap();
+    assert_eq!(instrument(&p).ids.mic, None);
+}

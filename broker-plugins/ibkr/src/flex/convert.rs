@@ -213,6 +213,11 @@ impl Security<'_, '_> {
         // across brokers (stonks_core::identity).
         i.ids.cusip = owned(self.cusip);
         i.ids.figi = owned(self.figi);
+        i.ids.mic = self
+            .exchange
+            .as_deref()
+            .and_then(crate::exchanges::mic)
+            .map(str::to_owned);
         Ok(i)
     }
 

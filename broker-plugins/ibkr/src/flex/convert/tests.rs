@@ -527,3 +527,29 @@ fn every_attribute_read_is_in_the_readme() {
         }
     }
 }
+
+#[test]
+fn the_listing_exchange_gives_the_mic_when_it_is_one_exchange() {
+    let snap = read(FIXTURE).snapshot(false);
+    let of = |symbol: &str| {
+        &snap
+            .positions
+            .iter()
+            .find(|p| p.instrument.symbol.as_deref() == Some(symbol))
+            .unwrap_or_else(|| panic!("{symbol}"))
+            .instrument
+    };
+    let xetra = of("VWCE");
+    assert_eq!(
+        xetra.exchange.as_deref(),
+        Some("IBIS2"),
+        "IBKR's name is kept"
+    );
+    assert_eq!(xetra.ids.mic.as_deref(), Some("XETR"));
+    assert_eq!(of("XYZ").ids.mic.as_deref(), Some("XNAS"));
+    let option = of("AAPL  240315C00190000");
+    assert_eq!(
+        (option.exchange.as_deref(), option.ids.mic.as_deref()),
+        (None, None)
+    );
+}
