@@ -38,6 +38,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod instruments;
 pub mod ledger;
 pub mod portfolio;
 pub mod report;

@@ -97,6 +97,12 @@ enum Command {
     },
     /// Pull each broker's ledger and portfolio into the local store (incrementally).
     Sync,
+    /// Every instrument the store knows: its key, identifiers and where each came from, and the brokers that have it.
+    Instruments {
+        /// From the local store: no sync, no resolver.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Holdings rebuilt from the ledger, valued, and reconciled with what each broker reports.
     Holdings {
         /// From the local store, with no network.
@@ -243,6 +249,9 @@ where
                 }
             }
             Command::Sync => commands::sync::run(&mut out, &flags).await,
+            Command::Instruments { offline } => {
+                commands::instruments::run(&mut out, &flags, offline).await
+            }
             Command::Holdings { offline } => {
                 commands::holdings::run(&mut out, &flags, offline).await
             }

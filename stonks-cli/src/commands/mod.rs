@@ -9,6 +9,7 @@ pub mod gains;
 pub mod health;
 pub mod holdings;
 pub mod init;
+pub mod instruments;
 pub mod manifest;
 pub mod performance;
 pub mod plugins;

@@ -132,7 +132,8 @@ struct Merged<'a> {
     /// The shortest symbol any broker gives (`BTC` over `BTCUSD`).
     symbol: &'a str,
     isin: Option<stonks::Isin>,
-    /// The longest name any broker gives (`Apple Inc` over `AAPL`).
+    /// The first name any broker gives that is not its ticker (`Apple Inc`
+    /// over `AAPL`).
     name: &'a str,
     quantity: Decimal,
     value: Option<Decimal>,
@@ -174,7 +175,9 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
         if !p.symbol.is_empty() && (m.symbol.is_empty() || p.symbol.len() < m.symbol.len()) {
             m.symbol = &p.symbol;
         }
-        if p.name.len() > m.name.len() {
+        // A broker that names the instrument by its ticker gives way to
+        // one that names it.
+        if m.name == m.symbol && p.name != p.symbol {
             m.name = &p.name;
         }
         m.isin = m.isin.or(p.isin);
