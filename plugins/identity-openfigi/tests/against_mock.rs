@@ -193,7 +193,7 @@ async fn warnings_errors_and_two_share_classes() {
         "two share classes are never a silent pick"
     );
     assert_eq!(share_class(&rs[4]), "BBG001S5TZJ6");
-    assert!(rs[1].is_final() == false && rs[2].is_final() && rs[3].is_final());
+    assert!(!rs[1].is_final() && rs[2].is_final() && rs[3].is_final());
 }
 
 #[tokio::test]
