@@ -39,6 +39,10 @@ pub use stonks_broker_file as file;
 #[cfg(feature = "fx-ecb")]
 pub use stonks_fx_ecb as fx_ecb;
 
+/// The OpenFIGI identity plugin (feature `identity-openfigi`).
+#[cfg(feature = "identity-openfigi")]
+pub use stonks_identity_openfigi as identity_openfigi;
+
 /// The ids of the plugins this build of the facade links, by feature.
 pub const LINKED_PLUGINS: &[&str] = &[
     #[cfg(feature = "bitvavo")]
@@ -53,4 +57,6 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "file",
     #[cfg(feature = "fx-ecb")]
     "fx-ecb",
+    #[cfg(feature = "identity-openfigi")]
+    "identity-openfigi",
 ];

@@ -14,6 +14,9 @@
 //!   statements still being generated, token errors, throttling) serving
 //!   statements of two accounts over nearly three years, and the Client
 //!   Portal Web API's portfolio endpoints.
+//! * [`MockOpenFigi`]: OpenFIGI's mapping API v3 with its per-request job
+//!   limits, a rolling rate window (25 requests a minute keyless), API key
+//!   checks and real FIGIs of the instruments the other mocks hold.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
 //!   for any mock.
 //! * [`synthetic::ledger`]: ledgers of any length for benches and load
@@ -42,6 +45,7 @@ pub mod degiro;
 pub mod ecb;
 pub mod faults;
 pub mod ibkr;
+pub mod openfigi;
 pub mod support;
 pub mod synthetic;
 
@@ -51,5 +55,6 @@ pub use degiro::MockDegiro;
 pub use ecb::MockEcb;
 pub use faults::{Fault, Faults};
 pub use ibkr::MockIbkr;
+pub use openfigi::MockOpenFigi;
 /// The mock servers' HTTP library, for reading what a mock received.
 pub use wiremock;
