@@ -101,7 +101,8 @@ impl InstrumentOverride {
 /// Whether `s` is written as a FIGI: twelve capitals and digits, `G` third.
 fn is_figi(s: &str) -> bool {
     s.len() == 12
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         && s.as_bytes()[2] == b'G'
 }
 
@@ -509,7 +510,12 @@ impl AppConfig {
                 .split_once(':')
                 .map(|(b, id)| (b.trim(), id.trim()))
                 .filter(|(b, id)| !b.is_empty() && !id.is_empty())
-                .ok_or_else(|| bad(&path, "name an instrument as \"<broker>:<id or symbol>\", e.g. \"alpaca:AAPL\""))?;
+                .ok_or_else(|| {
+                    bad(
+                        &path,
+                        "name an instrument as \"<broker>:<id or symbol>\", e.g. \"alpaca:AAPL\"",
+                    )
+                })?;
             if !brokers.contains_key(broker) {
                 return Err(bad(&path, format!("no broker {broker:?} is configured")));
             }
@@ -681,6 +687,52 @@ mod tests {
                 err.starts_with("fx.rates.USD: a rate must be positive"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn instruments_map_a_broker_instrument_to_an_isin_or_a_key() {
+        let c = AppConfig::parse(
+            "[brokers.alpaca]\n[brokers.degiro]\n[identity]\napi_key = \"k\"\n[instruments]\n\"alpaca:AAPL\" = \"US0378331005\"\n\"degiro:331824\" = \"broker:degiro:331824\"\n\"alpaca:BRK.B\" = \"figi:BBG001S5N8V8\"\n\"alpaca:WBTC\" = \"crypto:btc\"\n",
+            &secrets(),
+        )
+        .unwrap();
+        let get = |b: &str, id: &str| c.instruments[&(b.to_owned(), id.to_owned())].clone();
+        assert_eq!(
+            get("alpaca", "AAPL"),
+            InstrumentOverride::Isin("US0378331005".parse().unwrap())
+        );
+        assert_eq!(
+            get("degiro", "331824"),
+            InstrumentOverride::Key("broker:degiro:331824".into())
+        );
+        assert_eq!(
+            get("alpaca", "BRK.B"),
+            InstrumentOverride::ShareClassFigi("BBG001S5N8V8".into())
+        );
+        assert_eq!(
+            get("alpaca", "WBTC"),
+            InstrumentOverride::Key("crypto:BTC".into())
+        );
+        assert!(c.identity.enabled);
+        assert_eq!(c.identity.settings["api_key"], "k");
+        for (bad, why) in [
+            ("\"AAPL\" = \"US0378331005\"", "name an instrument as"),
+            (
+                "\"ibkr:1\" = \"US0378331005\"",
+                "no broker \"ibkr\" is configured",
+            ),
+            ("\"alpaca:AAPL\" = \"US0378331006\"", "expected an ISIN"),
+            ("\"alpaca:AAPL\" = \"isin:US0378331006\"", "check digit"),
+            ("\"alpaca:AAPL\" = \"figi:apple\"", "a FIGI is"),
+            ("\"alpaca:AAPL\" = 1", "expected a string"),
+        ] {
+            let err = AppConfig::parse(
+                &format!("[brokers.alpaca]\n[instruments]\n{bad}\n"),
+                &secrets(),
+            )
+            .unwrap_err();
+            assert!(err.contains(why) && err.contains("line 3"), "{bad}: {err}");
         }
     }
 

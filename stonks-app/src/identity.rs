@@ -13,13 +13,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use stonks::Instrument;
 use stonks::identity::{IdentityQuery, Resolution};
 use stonks::v2::{LedgerEntry, PortfolioSnapshot};
-use stonks::Instrument;
 
 use crate::app::App;
 use crate::config::InstrumentOverride;
-use crate::store::{StoredAnswer, Store};
+use crate::store::{Store, StoredAnswer};
 use crate::sync::Budget;
 
 /// The id of the identity resolver the app uses.
@@ -70,8 +70,16 @@ impl Identities {
     /// What the store has learned, with the config's overrides. A store
     /// that cannot be read gives the rules and overrides alone (logged).
     pub fn load(app: &App, store: Option<&Store>) -> Identities {
+        Self::read(store, app.config.instruments.clone())
+    }
+
+    /// [`Identities::load`] from a store and overrides.
+    pub fn read(
+        store: Option<&Store>,
+        overrides: BTreeMap<(String, String), InstrumentOverride>,
+    ) -> Identities {
         let mut out = Identities {
-            overrides: app.config.instruments.clone(),
+            overrides,
             ..Identities::default()
         };
         let Some(store) = store else {
@@ -283,12 +291,174 @@ pub async fn resolve(app: &App, store: &Store, offline: bool) -> ResolveOutcome 
                     .push(format!("{q}: not resolved ({message}); asked again next sync")),
             }
         }
-        let pairs: Vec<(IdentityQuery, Resolution)> =
-            lot.iter().cloned().zip(answers).collect();
+        let pairs: Vec<(IdentityQuery, Resolution)> = lot.iter().cloned().zip(answers).collect();
         if let Err(e) = store.save_answers(IDENTITY_PLUGIN, &pairs) {
-            out.problems.push(format!("instrument identities not kept: {e}"));
+            out.problems
+                .push(format!("instrument identities not kept: {e}"));
             break;
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use stonks::identity::Resolved;
+    use stonks::v2::{LedgerKind, Position};
+    use stonks::{AssetClass, Currency, Money};
+
+    fn apple_at_alpaca(exchange: Option<&str>) -> Instrument {
+        let mut i = Instrument::new("AAPL", "AAPL", AssetClass::Stock);
+        i.symbol = Some("AAPL".into());
+        i.exchange = exchange.map(str::to_owned);
+        i
+    }
+
+    fn found(figi: &str) -> Resolution {
+        Resolution::Found(Resolved {
+            share_class_figi: Some(figi.into()),
+            ..Resolved::default()
+        })
+    }
+
+    /// A store holding Alpaca's AAPL as a ledger row (no exchange) and as
+    /// a position (on Nasdaq), and DEGIRO's Apple by ISIN.
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.sqlite")).unwrap();
+        let mut buy = LedgerEntry::new(
+            "b1",
+            Utc::now(),
+            LedgerKind::Buy,
+            Money::new("-100".parse().unwrap(), Currency::USD),
+        );
+        buy.instrument = Some(apple_at_alpaca(None));
+        store.commit_sync("alpaca", &[buy], Utc::now()).unwrap();
+        let mut snap = PortfolioSnapshot::new(Utc::now());
+        snap.positions.push(Position::new(
+            apple_at_alpaca(Some("XNAS")),
+            "13".parse().unwrap(),
+        ));
+        store.record_portfolio("alpaca", &snap, Utc::now()).unwrap();
+        let mut degiro = Instrument::new("331824", "Apple Inc", AssetClass::Stock);
+        degiro.isin = Some("US0378331005".parse().unwrap());
+        let mut snap = PortfolioSnapshot::new(Utc::now());
+        snap.positions
+            .push(Position::new(degiro, "7".parse().unwrap()));
+        store.record_portfolio("degiro", &snap, Utc::now()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_ledger_row_gets_the_key_its_position_was_resolved_to() {
+        let (_dir, store) = store();
+        let asked: Vec<String> = store
+            .unanswered()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(asked, ["isin:US0378331005", "ticker:AAPL@XNAS"]);
+        let unresolved = Identities::read(Some(&store), BTreeMap::new());
+        let mut row = apple_at_alpaca(None);
+        assert_eq!(unresolved.apply("alpaca", &mut row), KeySource::Broker);
+        assert_eq!(
+            row.key("alpaca"),
+            "broker:alpaca:AAPL",
+            "never merged on a guess"
+        );
+
+        let answers = store.unanswered().unwrap();
+        let pairs: Vec<_> = answers
+            .into_iter()
+            .map(|q| (q, found("BBG001S5N8V8")))
+            .collect();
+        store.save_answers("test", &pairs).unwrap();
+        assert!(
+            store.unanswered().unwrap().is_empty(),
+            "nothing asked twice"
+        );
+        let ids = Identities::read(Some(&store), BTreeMap::new());
+        let mut row = apple_at_alpaca(None);
+        assert_eq!(ids.apply("alpaca", &mut row), KeySource::Resolver);
+        assert_eq!(row.key("alpaca"), "figi:BBG001S5N8V8");
+        let mut degiro = Instrument::new("331824", "Apple Inc", AssetClass::Stock);
+        degiro.isin = Some("US0378331005".parse().unwrap());
+        ids.apply("degiro", &mut degiro);
+        assert_eq!(
+            degiro.key("degiro"),
+            "figi:BBG001S5N8V8",
+            "one row for Apple"
+        );
+    }
+
+    #[test]
+    fn a_failure_never_replaces_a_final_answer() {
+        let (_dir, store) = store();
+        let q: IdentityQuery = IdentityQuery::Isin("US0378331005".parse().unwrap());
+        store
+            .save_answers("test", &[(q.clone(), found("BBG001S5N8V8"))])
+            .unwrap();
+        let failed = Resolution::Failed {
+            message: "HTTP 503".into(),
+        };
+        store.save_answers("test", &[(q.clone(), failed)]).unwrap();
+        let kept = store.answers().unwrap();
+        assert_eq!(kept[&q.to_string()].answer, found("BBG001S5N8V8"));
+        // A failure kept before a final answer is replaced by it.
+        let sap: IdentityQuery = IdentityQuery::Isin("DE0007164600".parse().unwrap());
+        let failed = Resolution::Failed {
+            message: "HTTP 503".into(),
+        };
+        store
+            .save_answers("test", &[(sap.clone(), failed)])
+            .unwrap();
+        store
+            .save_answers("test", &[(sap.clone(), found("BBG001S5R5M8"))])
+            .unwrap();
+        assert_eq!(
+            store.answers().unwrap()[&sap.to_string()].answer,
+            found("BBG001S5R5M8")
+        );
+    }
+
+    #[test]
+    fn the_user_decides_last_both_ways() {
+        let (_dir, store) = store();
+        let isin = IdentityQuery::Isin("US0378331005".parse().unwrap());
+        store
+            .save_answers("test", &[(isin, found("BBG001S5N8V8"))])
+            .unwrap();
+        // Merge: Alpaca's bare AAPL is Apple's ISIN, so it takes the key
+        // every other Apple has.
+        let merge = BTreeMap::from([(
+            ("alpaca".to_owned(), "AAPL".to_owned()),
+            InstrumentOverride::Isin("US0378331005".parse().unwrap()),
+        )]);
+        let ids = Identities::read(Some(&store), merge);
+        let mut row = apple_at_alpaca(None);
+        assert_eq!(ids.apply("alpaca", &mut row), KeySource::Config);
+        assert_eq!(row.key("alpaca"), "figi:BBG001S5N8V8");
+        // Split: DEGIRO's product keeps a key of its own, whatever the
+        // resolver said.
+        let split = BTreeMap::from([(
+            ("degiro".to_owned(), "331824".to_owned()),
+            InstrumentOverride::Key("broker:degiro:331824".into()),
+        )]);
+        let ids = Identities::read(Some(&store), split);
+        let mut degiro = Instrument::new("331824", "Apple Inc", AssetClass::Stock);
+        degiro.isin = Some("US0378331005".parse().unwrap());
+        assert_eq!(ids.apply("degiro", &mut degiro), KeySource::Config);
+        assert_eq!(degiro.key("degiro"), "broker:degiro:331824");
+        let mut ibkr = Instrument::new("265598", "APPLE INC", AssetClass::Stock);
+        ibkr.isin = Some("US0378331005".parse().unwrap());
+        ids.apply("ibkr", &mut ibkr);
+        assert_eq!(
+            ibkr.key("ibkr"),
+            "figi:BBG001S5N8V8",
+            "only the named one is split"
+        );
+    }
 }

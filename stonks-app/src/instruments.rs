@@ -67,6 +67,9 @@ pub struct InstrumentRow {
     pub resolver: Vec<ResolverAnswer>,
     /// Each broker's instrument with this key.
     pub brokers: Vec<BrokerInstrument>,
+    /// Whether `name` is a name, not a broker's ticker.
+    #[serde(skip)]
+    named: bool,
 }
 
 /// The `instruments` JSON contract.
@@ -139,6 +142,7 @@ impl InstrumentsReport {
                 identifiers: Identifiers::default(),
                 resolver: Vec::new(),
                 brokers: Vec::new(),
+                named: false,
             });
             if let Some(s) = i.symbol.as_deref().filter(|s| !s.is_empty())
                 && row.symbol.as_deref().is_none_or(|old| s.len() < old.len())
@@ -146,9 +150,11 @@ impl InstrumentsReport {
                 row.symbol = Some(s.to_owned());
             }
             row.isin = row.isin.or(i.isin);
-            if row.symbol.as_deref() == Some(row.name.as_str()) && i.symbol.as_deref() != Some(&i.name)
-            {
+            // A broker that names it by its ticker gives way to one that
+            // names it.
+            if !row.named && i.symbol.as_deref() != Some(i.name.as_str()) {
                 row.name.clone_from(&i.name);
+                row.named = true;
             }
             merge_ids(&mut row.identifiers, &i.ids);
             if let Some(q) = &known.query

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use stonks::{Currency, Registry};
-use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr};
+use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr, MockOpenFigi};
 
 use crate::app::App;
 use crate::config::{AppConfig, BrokerConfig, FxConfig, IdentityConfig};
@@ -26,12 +26,13 @@ struct Mocks {
     _degiro: MockDegiro,
     _ibkr: MockIbkr,
     _ecb: MockEcb,
+    _openfigi: MockOpenFigi,
 }
 
 impl App {
     /// The app against mock Alpaca (paper), Bitvavo, DEGIRO, Interactive
-    /// Brokers (Flex Web Service and Client Portal) and ECB servers started
-    /// now.
+    /// Brokers (Flex Web Service and Client Portal), ECB and OpenFIGI
+    /// servers started now.
     /// The store lives in a directory of the current user's only (in the
     /// platform's cache directory) unless `STONKS_SANDBOX_STORE` names a
     /// file; a directory or store file someone else could have planted is
@@ -49,6 +50,7 @@ impl App {
         let degiro = MockDegiro::start().await;
         let ibkr = MockIbkr::start().await;
         let ecb = MockEcb::start().await;
+        let openfigi = MockOpenFigi::start().await;
         let broker = |plugin: &str, settings: serde_json::Value| {
             (
                 plugin.to_owned(),
@@ -77,8 +79,8 @@ impl App {
                 rates: BTreeMap::new(),
             },
             identity: IdentityConfig {
-                enabled: false,
-                settings: json!({}),
+                enabled: true,
+                settings: openfigi.config(),
             },
             instruments: BTreeMap::new(),
         };
@@ -89,6 +91,7 @@ impl App {
             _degiro: degiro,
             _ibkr: ibkr,
             _ecb: ecb,
+            _openfigi: openfigi,
         }));
         Ok(app)
     }

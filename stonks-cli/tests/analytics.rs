@@ -28,6 +28,10 @@ path = "{bob}"
 account = "B"
 positions = "{positions}"
 
+# No resolver in these tests: keys from what brokers say.
+[identity]
+enabled = false
+
 [fx]
 base_url = "{ecb}"
 "#,

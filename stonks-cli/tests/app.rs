@@ -31,6 +31,10 @@ history_since = "2023-01-01"
 base_url = "{degiro_url}"
 timeout_secs = 20
 
+# No resolver in these tests: keys from what brokers say.
+[identity]
+enabled = false
+
 [fx]
 base_url = "{ecb}"
 "#,

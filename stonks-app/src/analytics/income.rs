@@ -330,12 +330,7 @@ impl Builder<'_> {
 
 const TAX_WINDOW_DAYS_DELTA: TimeDelta = TimeDelta::days(TAX_WINDOW_DAYS);
 
-fn group_key(
-    by: GroupBy,
-    broker: &str,
-    at: DateTime<Utc>,
-    instrument_key: Option<&str>,
-) -> String {
+fn group_key(by: GroupBy, broker: &str, at: DateTime<Utc>, instrument_key: Option<&str>) -> String {
     match by {
         GroupBy::Year => at.year().to_string(),
         GroupBy::Month => format!("{:04}-{:02}", at.year(), at.month()),

@@ -121,7 +121,9 @@ impl Store {
         let rows: Vec<(String, String, String)> = {
             let mut stmt = self
                 .conn
-                .prepare("SELECT broker, broker_id, instrument FROM instruments WHERE query IS NULL")
+                .prepare(
+                    "SELECT broker, broker_id, instrument FROM instruments WHERE query IS NULL",
+                )
                 .map_err(err)?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .map_err(err)?
@@ -177,7 +179,11 @@ impl Store {
 
     /// Keeps `source`'s answers. A failure never replaces a final answer:
     /// no key changes because a network call failed.
-    pub fn save_answers(&self, source: &str, answers: &[(IdentityQuery, Resolution)]) -> Result<()> {
+    pub fn save_answers(
+        &self,
+        source: &str,
+        answers: &[(IdentityQuery, Resolution)],
+    ) -> Result<()> {
         self.writable()?;
         let tx = self.conn.unchecked_transaction().map_err(err)?;
         {

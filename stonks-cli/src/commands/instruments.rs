@@ -93,7 +93,12 @@ fn render(out: &mut impl Write, r: &InstrumentsReport, format: Format) -> std::i
                     ]
                 })
                 .collect();
-            table::write(out, &["KEY", "SYMBOL", "NAME", "BROKERS (KEY FROM)"], &[], rows)?;
+            table::write(
+                out,
+                &["KEY", "SYMBOL", "NAME", "BROKERS (KEY FROM)"],
+                &[],
+                rows,
+            )?;
             writeln!(out, "\n{} instruments", r.instruments.len())
         }
     }

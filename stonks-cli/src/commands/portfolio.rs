@@ -17,7 +17,10 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outc
         eprintln!("{line}");
     }
     let problems = &loaded.identity.problems;
-    for p in problems.iter().take(if flags.verbose > 0 { usize::MAX } else { 1 }) {
+    for p in problems
+        .iter()
+        .take(if flags.verbose > 0 { usize::MAX } else { 1 })
+    {
         eprintln!("{}", crate::render::table::text(p, 400));
     }
     render(out, &loaded.report, flags.format, flags.verbose)?;
@@ -177,7 +180,7 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
         }
         // A broker that names the instrument by its ticker gives way to
         // one that names it.
-        if m.name == m.symbol && p.name != p.symbol {
+        if m.parts.iter().all(|q| q.name == q.symbol) && p.name != p.symbol {
             m.name = &p.name;
         }
         m.isin = m.isin.or(p.isin);
@@ -214,7 +217,14 @@ fn table_view(out: &mut impl Write, r: &PortfolioReport) -> std::io::Result<()> 
     let value_header = format!("VALUE ({base})");
     table::write(
         out,
-        &["SYMBOL", "ISIN", "NAME", "QUANTITY", &value_header, "BY BROKER"],
+        &[
+            "SYMBOL",
+            "ISIN",
+            "NAME",
+            "QUANTITY",
+            &value_header,
+            "BY BROKER",
+        ],
         &[3, 4],
         rows,
     )?;

@@ -43,7 +43,11 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
     if let Some(line) = resolved.summary() {
         writeln!(err, "{line}")?;
     }
-    for p in resolved.problems.iter().take(if flags.verbose > 0 { usize::MAX } else { 1 }) {
+    for p in resolved
+        .problems
+        .iter()
+        .take(if flags.verbose > 0 { usize::MAX } else { 1 })
+    {
         writeln!(err, "{}", crate::render::table::text(p, 400))?;
     }
     for o in &outcomes {

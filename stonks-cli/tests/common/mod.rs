@@ -137,6 +137,8 @@ pub fn config(dir: &Path, brokers: &[(&str, Value)], ecb: Option<&MockEcb>) -> P
             text.push_str(&format!("{k} = {}\n", toml_value(v)));
         }
     }
+    // No resolver unless a test adds one: keys from what brokers say.
+    text.push_str("\n[identity]\nenabled = false\n");
     if let Some(ecb) = ecb {
         text.push_str(&format!(
             "\n[fx]\nbase_url = {}\n",

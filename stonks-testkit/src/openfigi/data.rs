@@ -104,6 +104,22 @@ pub const SECURITIES: &[Security] = &[
             },
         ],
     },
+    // VOO: composite BBG0015VYNT4 in several public projects' OpenFIGI
+    // data; share class BBG001TC6MC1 from one recorded Finnhub answer.
+    Security {
+        isin: "US9229083632",
+        cusip: Some("922908363"),
+        listings: &[Listing {
+            security_type: "ETP",
+            security_type2: "Mutual Fund",
+            ..us(
+                "BBG0015VYNT4",
+                "BBG001TC6MC1",
+                "VOO",
+                "VANGUARD S&P 500 ETF",
+            )
+        }],
+    },
     Security {
         isin: "US02079K3059",
         cusip: Some("02079K305"),

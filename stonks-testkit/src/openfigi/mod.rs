@@ -28,9 +28,11 @@
 //! and Xetra `BBG000BG7GX2` from live probes; share class `BBG001S6RK27`
 //! from one source), the SAP ADR (`BBG000BDSLD7`, share class
 //! `BBG001S6RD41`, one source) and ASML's Amsterdam composite
-//! (`BBG000C1HSN8`, share class `BBG001S7Q066`). VOO and the other
-//! instruments of the broker mocks could not be verified and answer "No
-//! identifier found.". [`data::AMBIGUOUS_ISIN`] is synthetic.
+//! (`BBG000C1HSN8`, share class `BBG001S7Q066`), and VOO's (composite
+//! `BBG0015VYNT4` in several projects' data, share class `BBG001TC6MC1`
+//! from one recorded Finnhub answer). The other instruments of the broker
+//! mocks could not be verified and answer "No identifier found.".
+//! [`data::AMBIGUOUS_ISIN`] is synthetic.
 
 pub mod data;
 
