@@ -83,7 +83,15 @@ fn manifest_check_survives_every_invalid_fixture_and_missing_files() {
 
 /// The plugins linked into the app: the facade's default brokers. Grows as
 /// brokers are added; a registration that vanished at link time fails here.
-const LINKED: &[&str] = &["bitvavo", "degiro", "alpaca", "ibkr", "file", "fx-ecb"];
+const LINKED: &[&str] = &[
+    "bitvavo",
+    "degiro",
+    "alpaca",
+    "ibkr",
+    "file",
+    "fx-ecb",
+    "identity-openfigi",
+];
 
 #[test]
 fn plugins_lists_the_catalog() {

@@ -168,7 +168,9 @@ fn a_transactions_export_reads_back_as_a_file_ledger() {
 
 /// Positions name their instrument key: one crypto asset is one key at
 /// every broker and in every spelling (Alpaca's `BTCUSD`, Bitvavo's
-/// `BTC`); a share is its ISIN; a bare ticker stays the broker's own.
+/// `BTC`); a share is its share class at every broker, whether the broker
+/// named it by ISIN or by ticker; what nothing identifies stays the
+/// broker's own.
 #[test]
 fn positions_carry_their_instrument_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -193,6 +195,23 @@ fn positions_carry_their_instrument_key() {
     };
     assert_eq!(key_of("alpaca", "BTCUSD"), "crypto:BTC");
     assert_eq!(key_of("bitvavo", "BTC"), "crypto:BTC");
-    assert_eq!(key_of("ibkr", "AAPL"), "isin:US0378331005");
-    assert_eq!(key_of("alpaca", "AAPL"), "broker:alpaca:AAPL");
+    // IBKR's Apple (by ISIN) and Alpaca's (by ticker on Nasdaq) are one
+    // share class, resolved through the sandbox's OpenFIGI.
+    assert_eq!(key_of("ibkr", "AAPL"), "figi:BBG001S5N8V8");
+    assert_eq!(key_of("alpaca", "AAPL"), "figi:BBG001S5N8V8");
+    assert_eq!(key_of("degiro", "AAPL"), "figi:BBG001S5N8V8");
+    // An option has no ISIN and nothing to ask: the broker's own key.
+    let option = v["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["broker"] == "ibkr" && p["asset_class"] == "option")
+        .expect("the sandbox's AAPL call");
+    assert!(
+        option["instrument_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("broker:ibkr:"),
+        "{option}"
+    );
 }

@@ -24,7 +24,7 @@ const KNOWN: [&str; 8] = [
 /// ISINs of the broker mocks the OpenFIGI mock does not know (their FIGIs
 /// could not be verified): "No identifier found.".
 const UNKNOWN: [&str; 17] = [
-    "US9229083632",
+    "US7561091049",
     "US3696043013",
     "US36266G1076",
     "US00507V1098",
@@ -166,7 +166,7 @@ async fn warnings_errors_and_two_share_classes() {
     let queries = [
         isin("US0378331005"),
         isin("US5949181045"),
-        isin("US9229083632"),
+        isin("US7561091049"),
         isin(AMBIGUOUS_ISIN),
         isin("US67066G1040"),
     ];
