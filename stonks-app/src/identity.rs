@@ -221,7 +221,7 @@ impl ResolveOutcome {
 }
 
 /// Asks the resolver about every instrument in the store without a final
-/// answer, a lot at a time within [`BUDGET`], keeping each lot's answers.
+/// answer, a lot at a time within three minutes, keeping each lot's answers.
 /// Offline, with the resolver turned off or not installed, nothing is
 /// asked: the keys use what brokers gave (said once in the problems when
 /// there was something to ask).
