@@ -20,7 +20,7 @@
 //! Before every rule, a key the user assigned ([`Identifiers::assigned_key`],
 //! the app's `[instruments]` table) wins: the user decides last.
 //!
-//! A resolver (an `identity@1` plugin such as OpenFIGI, see [`resolve`])
+//! A resolver (an `identity@1` plugin such as OpenFIGI, see [`IdentityService`])
 //! adds what brokers do not say, so that more instruments reach rule 1 or
 //! 2; without one the rules use what brokers gave.
 
