@@ -42,7 +42,7 @@ pub struct AppConfig {
 
 /// The `[identity]` table: the resolver that finds share-class FIGIs for
 /// what brokers do not say (OpenFIGI).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IdentityConfig {
     /// Whether to ask it (`enabled = false`: the key rules use what brokers
     /// gave, and what earlier runs learned).
@@ -107,7 +107,7 @@ fn is_figi(s: &str) -> bool {
 }
 
 /// One `[brokers.<name>]` table.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BrokerConfig {
     /// The plugin it runs: its `plugin` key, else the section's own name
     /// (`[brokers.degiro]` runs `degiro`). Two sections naming one plugin
@@ -123,13 +123,55 @@ pub struct BrokerConfig {
 }
 
 /// The `[fx]` table.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct FxConfig {
     /// Settings for the `fx-ecb` plugin (e.g. `base_url`).
     pub settings: serde_json::Value,
     /// Fallback rates, units per one base-currency unit (`USD = "1.05"`),
     /// each positive.
     pub rates: BTreeMap<Currency, Decimal>,
+}
+
+/// The names of a plugin's settings, never their values: resolved
+/// secrets live there, and `Debug` output ends up in logs and panics.
+struct SettingNames<'a>(&'a serde_json::Value);
+
+impl std::fmt::Debug for SettingNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_object() {
+            Some(map) => f.debug_set().entries(map.keys()).finish(),
+            None => f.write_str("{}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for BrokerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerConfig")
+            .field("plugin", &self.plugin)
+            .field("enabled", &self.enabled)
+            .field("timeout", &self.timeout)
+            .field("settings", &SettingNames(&self.settings))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for FxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FxConfig")
+            .field("settings", &SettingNames(&self.settings))
+            .field("rates", &self.rates)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for IdentityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityConfig")
+            .field("enabled", &self.enabled)
+            .field("settings", &SettingNames(&self.settings))
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -572,6 +614,7 @@ pub fn template(registry: &Registry) -> String {
         out.push_str(&section(m));
     }
     out.push_str("\n# Fallback rates when the ECB cannot be reached (units per 1 base currency).\n# [fx.rates]\n# USD = \"1.0542\"\n");
+    out.push_str("\n# Instrument identities from OpenFIGI (keyless by default; a key asks 10x more at once).\n# [identity]\n# api_key = \"env:OPENFIGI_API_KEY\"\n# enabled = false\n\n# Which instrument is which, when a broker does not say: \"<broker>:<id or symbol>\" = ISIN or key.\n# [instruments]\n# \"alpaca:AAPL\" = \"US0378331005\"\n");
     out
 }
 
@@ -640,6 +683,25 @@ mod tests {
         assert_eq!((d.enabled, d.timeout), (true, Duration::from_secs(5)));
         assert_eq!(d.settings["password"], "s3cret-pw");
         assert_eq!(c.fx.rates.len(), 1);
+    }
+
+    #[test]
+    fn debug_shows_setting_names_never_values() {
+        // SAFETY: tests in this module are the only users of this variable.
+        unsafe { std::env::set_var("STONKS_TEST_PW2", "s3cret-pw2") };
+        let c = AppConfig::parse(
+            "[brokers.degiro]\nusername = \"jane\"\npassword = \"env:STONKS_TEST_PW2\"\n[fx]\nbase_url = \"http://u:p4ss@x\"\n[identity]\napi_key = \"figi-k3y\"\n",
+            &secrets(),
+        )
+        .unwrap();
+        let shown = format!("{c:?} {:?}", c.brokers["degiro"]);
+        for secret in ["s3cret-pw2", "p4ss", "figi-k3y", "jane"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("password") && shown.contains("api_key"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -716,6 +778,11 @@ mod tests {
         );
         assert!(c.identity.enabled);
         assert_eq!(c.identity.settings["api_key"], "k");
+        let shown = format!("{c:?}");
+        assert!(
+            shown.contains("api_key") && !shown.contains("\"k\""),
+            "{shown}"
+        );
         for (bad, why) in [
             ("\"AAPL\" = \"US0378331005\"", "name an instrument as"),
             (
