@@ -162,14 +162,19 @@ pub struct MonthBar {
     pub net_base: Decimal,
 }
 
-/// One row of the holdings table.
+/// One row of the holdings table: one instrument (its instrument key),
+/// whichever brokers and accounts hold it.
 #[derive(Debug, Clone, Serialize)]
 pub struct HoldingLine {
-    /// The broker.
+    /// The broker, when one holds it all.
     pub broker: Option<String>,
-    /// The account.
+    /// The account, when one holds it all.
     pub account: Option<String>,
-    /// Ticker or asset code.
+    /// Who holds how much (`degiro 7; ibkr 50`).
+    pub by_broker: String,
+    /// The key it is grouped by.
+    pub instrument_key: String,
+    /// Ticker or asset code (the shortest any broker gives).
     pub symbol: String,
     /// Name for people.
     pub name: String,
@@ -305,25 +310,13 @@ impl Report {
             by_currency: slices(by_currency),
         };
 
-        let mut lines: Vec<HoldingLine> = holdings
-            .holdings
-            .iter()
-            .map(|h| HoldingLine {
-                broker: h.broker.clone(),
-                account: h.account.clone(),
-                symbol: h.symbol.clone(),
-                name: h.name.clone(),
-                asset_class: h.asset_class.as_str().to_owned(),
-                quantity: h.quantity,
-                cost_base: h.cost_base,
-                value_base: h.value_base,
-                gain_base: h.gain_base,
-                weight: h
-                    .value_base
-                    .filter(|_| !total_base.is_zero())
-                    .map(|v| (v / total_base).round_dp(4)),
-            })
-            .collect();
+        let mut lines: Vec<HoldingLine> = holding_lines(&holdings.holdings);
+        for l in &mut lines {
+            l.weight = l
+                .value_base
+                .filter(|_| !total_base.is_zero())
+                .map(|v| (v / total_base).round_dp(4));
+        }
         lines.sort_by(|a, b| {
             b.value_base
                 .cmp(&a.value_base)
@@ -505,3 +498,59 @@ fn months(groups: &[crate::analytics::income::GroupRow], today: NaiveDate) -> Ve
 
 #[cfg(test)]
 mod tests;
+
+/// One line per instrument key: quantities and base figures added (a
+/// figure unknown for one holding is unknown for the line), the brokers
+/// that hold it listed.
+fn holding_lines(holdings: &[crate::analytics::holdings::HoldingRow]) -> Vec<HoldingLine> {
+    let add = |a: Option<Decimal>, b: Option<Decimal>| a.zip(b).and_then(|(a, b)| a.checked_add(b));
+    let mut by_key: BTreeMap<&str, HoldingLine> = BTreeMap::new();
+    for h in holdings {
+        let holder = match (&h.broker, &h.account) {
+            (Some(b), _) => format!("{b} {}", h.quantity.normalize()),
+            (None, _) => format!("all {}", h.quantity.normalize()),
+        };
+        match by_key.get_mut(h.instrument_key.as_str()) {
+            None => {
+                by_key.insert(
+                    &h.instrument_key,
+                    HoldingLine {
+                        broker: h.broker.clone(),
+                        account: h.account.clone(),
+                        by_broker: holder,
+                        instrument_key: h.instrument_key.clone(),
+                        symbol: h.symbol.clone(),
+                        name: h.name.clone(),
+                        asset_class: h.asset_class.as_str().to_owned(),
+                        quantity: h.quantity,
+                        cost_base: h.cost_base,
+                        value_base: h.value_base,
+                        gain_base: h.gain_base,
+                        weight: None,
+                    },
+                );
+            }
+            Some(l) => {
+                if l.broker != h.broker {
+                    l.broker = None;
+                }
+                if l.broker.is_none() || l.account != h.account {
+                    l.account = None;
+                }
+                l.by_broker.push_str("; ");
+                l.by_broker.push_str(&holder);
+                if h.symbol.len() < l.symbol.len() {
+                    l.symbol.clone_from(&h.symbol);
+                }
+                if l.name == l.symbol && h.name != h.symbol {
+                    l.name.clone_from(&h.name);
+                }
+                l.quantity += h.quantity;
+                l.cost_base = add(l.cost_base, h.cost_base);
+                l.value_base = add(l.value_base, h.value_base);
+                l.gain_base = add(l.gain_base, h.gain_base);
+            }
+        }
+    }
+    by_key.into_values().collect()
+}

@@ -199,7 +199,7 @@ pub(super) fn render(r: &Report) -> String {
                                         tr {
                                             td { (l.symbol) }
                                             td.name { (l.name) }
-                                            td { (l.broker.as_deref().unwrap_or("all")) }
+                                            td { (l.by_broker) }
                                             td { (l.asset_class) }
                                             td.num data-key=(l.quantity) data-qty=(l.quantity) { (l.quantity) }
                                             (money_cell(l.cost_base))

@@ -421,3 +421,47 @@ fn a_ten_thousand_entry_ledger_makes_a_page_under_two_megabytes() {
     assert_eq!(r.problems.len(), MAX_PROBLEMS, "listed up to the bound");
     assert!(r.more_problems > 0);
 }
+
+#[test]
+fn one_holdings_line_per_instrument_across_brokers() {
+    let row = |broker: &str, symbol: &str, name: &str, qty: &str, value: Option<&str>| {
+        crate::analytics::holdings::HoldingRow {
+            broker: Some(broker.to_owned()),
+            account: Some("A".to_owned()),
+            symbol: symbol.to_owned(),
+            isin: None,
+            instrument_key: "figi:BBG001S5N8V8".to_owned(),
+            name: name.to_owned(),
+            asset_class: AssetClass::Stock,
+            quantity: d(qty),
+            lots: 1,
+            currency: Currency::USD,
+            cost: None,
+            value: None,
+            gain: None,
+            cost_base: Some(d("100")),
+            value_base: value.map(d),
+            gain_base: None,
+        }
+    };
+    let lines = holding_lines(&[
+        row("alpaca", "AAPL", "AAPL", "13", Some("2000")),
+        row("degiro", "AAPL", "Apple Inc", "7", Some("1100")),
+    ]);
+    assert_eq!(lines.len(), 1);
+    let l = &lines[0];
+    assert_eq!((l.symbol.as_str(), l.name.as_str()), ("AAPL", "Apple Inc"));
+    assert_eq!(l.by_broker, "alpaca 13; degiro 7");
+    assert_eq!(l.quantity, d("20"));
+    assert_eq!(l.cost_base, Some(d("200")));
+    assert_eq!(l.value_base, Some(d("3100")));
+    assert_eq!(l.broker, None, "two brokers hold it");
+    let unknown = holding_lines(&[
+        row("alpaca", "AAPL", "AAPL", "13", Some("2000")),
+        row("degiro", "AAPL", "Apple Inc", "7", None),
+    ]);
+    assert_eq!(
+        unknown[0].value_base, None,
+        "one unknown value: the line's is unknown"
+    );
+}
