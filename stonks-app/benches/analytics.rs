@@ -76,6 +76,38 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // Every instrument's key as the store learned it: the synthetic
+    // ledger's eight ISINs resolved, put on each of the 100,000 entries.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = stonks_app::store::Store::open(&dir.path().join("s.sqlite")).unwrap();
+    let entries: Vec<_> = inputs.ledger.iter().map(|(_, e)| e.clone()).collect();
+    store
+        .commit_sync("degiro", &entries, chrono::Utc::now())
+        .unwrap();
+    let asked = store.unanswered().unwrap();
+    let answers: Vec<_> = asked
+        .into_iter()
+        .enumerate()
+        .map(|(n, q)| {
+            let found = stonks::identity::Resolved {
+                share_class_figi: Some(format!("BBG00000000{n}")),
+                ..Default::default()
+            };
+            (q, stonks::identity::Resolution::Found(found))
+        })
+        .collect();
+    store.save_answers("bench", &answers).unwrap();
+    let ids = stonks_app::identity::Identities::read(Some(&store), Default::default());
+    g.bench_function("identities_apply", |b| {
+        b.iter_batched(
+            || inputs.ledger.clone(),
+            |mut ledger| {
+                ids.apply_entries(&mut ledger);
+                ledger
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
 }
 

@@ -55,15 +55,22 @@ impl KeySource {
     }
 }
 
+/// Per broker, per broker id.
+type ByInstrument<T> = HashMap<String, HashMap<String, T>>;
+
 /// What the app knows about which instrument is which: the resolver's
-/// kept answers and the user's overrides.
+/// kept answers and the user's overrides. Looking an instrument up
+/// allocates nothing when the store knows it (every stored one).
 #[derive(Debug, Default)]
 pub struct Identities {
     answers: HashMap<String, StoredAnswer>,
-    /// (broker, broker id) → the query learned for it (a ledger row of
+    /// The share-class FIGI (and listing FIGI) found for each stored
+    /// instrument, through the query learned for it (a ledger row of
     /// Alpaca names no exchange; its position does).
-    learned: HashMap<(String, String), String>,
-    overrides: BTreeMap<(String, String), InstrumentOverride>,
+    found: ByInstrument<(String, Option<String>)>,
+    /// Stored instruments with nothing found.
+    unfound: ByInstrument<()>,
+    overrides: ByInstrument<InstrumentOverride>,
 }
 
 impl Identities {
@@ -78,10 +85,10 @@ impl Identities {
         store: Option<&Store>,
         overrides: BTreeMap<(String, String), InstrumentOverride>,
     ) -> Identities {
-        let mut out = Identities {
-            overrides,
-            ..Identities::default()
-        };
+        let mut out = Identities::default();
+        for ((broker, id), o) in overrides {
+            out.overrides.entry(broker).or_default().insert(id, o);
+        }
         let Some(store) = store else {
             return out;
         };
@@ -91,10 +98,27 @@ impl Identities {
         }
         match store.instruments() {
             Ok(known) => {
-                out.learned = known
-                    .into_iter()
-                    .filter_map(|k| Some(((k.broker, k.instrument.broker_id), k.query?)))
-                    .collect();
+                for k in known {
+                    let found = k
+                        .query
+                        .as_deref()
+                        .and_then(|q| out.answers.get(q))
+                        .and_then(|a| match &a.answer {
+                            Resolution::Found(f) => {
+                                Some((f.share_class_figi.clone()?, f.figi.clone()))
+                            }
+                            _ => None,
+                        });
+                    let (broker, id) = (k.broker, k.instrument.broker_id);
+                    match found {
+                        Some(f) => {
+                            out.found.entry(broker).or_default().insert(id, f);
+                        }
+                        None => {
+                            out.unfound.entry(broker).or_default().insert(id, ());
+                        }
+                    }
+                }
             }
             Err(e) => tracing::warn!("instrument identities not read: {e}"),
         }
@@ -103,20 +127,34 @@ impl Identities {
 
     /// The override of `broker`'s `i`: by broker id, else by symbol.
     fn override_of(&self, broker: &str, i: &Instrument) -> Option<&InstrumentOverride> {
-        let by = |id: &str| self.overrides.get(&(broker.to_owned(), id.to_owned()));
-        by(&i.broker_id).or_else(|| i.symbol.as_deref().and_then(by))
+        let mine = self.overrides.get(broker)?;
+        mine.get(&i.broker_id)
+            .or_else(|| i.symbol.as_deref().and_then(|s| mine.get(s)))
     }
 
-    /// The resolver's answer for `broker`'s `i`, when one was found.
-    fn answer_of(&self, broker: &str, i: &Instrument) -> Option<&StoredAnswer> {
-        let query = match IdentityQuery::of(i) {
-            Some(q) => q.to_string(),
-            None => self
-                .learned
-                .get(&(broker.to_owned(), i.broker_id.clone()))?
-                .clone(),
-        };
-        self.answers.get(&query)
+    /// The share-class FIGI (and listing FIGI) found for `broker`'s `i`:
+    /// from what the store learned for that instrument, else (one the
+    /// store does not know, or one the user gave an ISIN) by its query.
+    fn found_for(
+        &self,
+        broker: &str,
+        i: &Instrument,
+        by_query: bool,
+    ) -> Option<(&str, Option<&str>)> {
+        let stored =
+            |m: &ByInstrument<_>| m.get(broker).is_some_and(|b| b.contains_key(&i.broker_id));
+        if !by_query {
+            if let Some((scf, figi)) = self.found.get(broker).and_then(|b| b.get(&i.broker_id)) {
+                return Some((scf, figi.as_deref()));
+            }
+            if stored(&self.unfound) {
+                return None;
+            }
+        }
+        match &self.answers.get(&IdentityQuery::of(i)?.to_string())?.answer {
+            Resolution::Found(f) => Some((f.share_class_figi.as_deref()?, f.figi.as_deref())),
+            _ => None,
+        }
     }
 
     /// Puts what is known on `broker`'s `i` (overrides first, then the
@@ -127,6 +165,7 @@ impl Identities {
             Some(InstrumentOverride::Isin(isin)) => {
                 i.isin = Some(*isin);
                 i.ids.share_class_figi = None;
+                i.ids.figi = None;
                 source = KeySource::Config;
             }
             Some(InstrumentOverride::ShareClassFigi(figi)) => {
@@ -142,15 +181,10 @@ impl Identities {
         if i.ids.share_class_figi.is_some() || i.ids.assigned_key.is_some() {
             return source;
         }
-        if let Some(StoredAnswer {
-            answer: Resolution::Found(found),
-            ..
-        }) = self.answer_of(broker, i)
-            && let Some(figi) = &found.share_class_figi
-        {
-            i.ids.share_class_figi = Some(figi.clone());
+        if let Some((share_class, figi)) = self.found_for(broker, i, source == KeySource::Config) {
+            i.ids.share_class_figi = Some(share_class.to_owned());
             if i.ids.figi.is_none() {
-                i.ids.figi.clone_from(&found.figi);
+                i.ids.figi = figi.map(str::to_owned);
             }
             if source == KeySource::Broker {
                 source = KeySource::Resolver;
