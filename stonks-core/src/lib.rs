@@ -38,6 +38,7 @@ pub mod local;
 pub mod manifest;
 pub mod model;
 mod plugin;
+pub mod prices;
 pub mod problem;
 pub mod registry;
 pub mod totp;

@@ -186,6 +186,7 @@ pub struct Services {
     pub(crate) transactions_v2: Option<Arc<dyn v2::TransactionService>>,
     pub(crate) fx_v1: Option<Arc<dyn crate::fx::RateService>>,
     pub(crate) identity_v1: Option<Arc<dyn crate::identity::IdentityService>>,
+    pub(crate) prices_v1: Option<Arc<dyn crate::prices::PriceService>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -236,6 +237,12 @@ impl Services {
         self
     }
 
+    /// Provides `prices@1`.
+    pub fn prices_v1(mut self, s: impl crate::prices::PriceService + 'static) -> Self {
+        self.prices_v1 = Some(Arc::new(s));
+        self
+    }
+
     /// The interfaces provided, in manifest order.
     pub fn interfaces(&self) -> Vec<Interface> {
         let mut out = Vec::new();
@@ -256,6 +263,9 @@ impl Services {
         }
         if self.identity_v1.is_some() {
             out.push(Interface::IdentityV1);
+        }
+        if self.prices_v1.is_some() {
+            out.push(Interface::PricesV1);
         }
         out
     }

@@ -386,6 +386,9 @@ impl Suite {
                 },
                 (Service::FxRates, false) => unsupported(registry.fx_rates(id).err()),
                 (Service::Identity, false) => unsupported(registry.identity(id).err()),
+                (Service::Prices, false) => unsupported(registry.prices(id).err()),
+                // A price source is asked about instruments, not checked here.
+                (Service::Prices, true) => continue,
                 // A resolver is asked about instruments, not checked here.
                 (Service::Identity, true) => continue,
                 (Service::Portfolio, true) => match registry.portfolio_v2(id) {

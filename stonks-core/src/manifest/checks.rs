@@ -75,6 +75,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     let ledger_iface = has(Interface::TransactionsV1) || has(Interface::TransactionsV2);
     let fx_iface = has(Interface::FxV1);
     let identity_iface = has(Interface::IdentityV1);
+    let prices_iface = has(Interface::PricesV1);
     for (i, s) in caps.services.iter().enumerate() {
         let path = format!("capabilities.services[{i}]");
         match s {
@@ -84,6 +85,11 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
             ),
             Service::FxRates if !fx_iface => problem(path, "service fx_rates needs interface fx@1 in api.interfaces".into()),
             Service::Identity if !identity_iface => problem(path, "service identity needs interface identity@1 in api.interfaces".into()),
+            Service::Prices if !prices_iface => problem(path, "service prices needs interface prices@1 in api.interfaces".into()),
+            Service::Prices if caps.prices.as_ref().is_none_or(|p| p.identifiers.is_empty()) => problem(
+                path,
+                "service prices needs capabilities.prices with the identifiers it finds instruments by".into(),
+            ),
             Service::Transactions if !ledger_iface => problem(
                 path,
                 "service transactions needs interface transactions@1 or transactions@2 in api.interfaces".into(),
@@ -106,6 +112,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
             }
             Interface::FxV1 => caps.services.contains(&Service::FxRates),
             Interface::IdentityV1 => caps.services.contains(&Service::Identity),
+            Interface::PricesV1 => caps.services.contains(&Service::Prices),
         };
         if !needed {
             problem(

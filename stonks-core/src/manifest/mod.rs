@@ -105,6 +105,8 @@ pub enum PluginType {
     Fx,
     /// Resolves instrument identifiers (share-class FIGIs).
     Identity,
+    /// Provides daily price history.
+    Prices,
     /// Wraps other plugins.
     Middleware,
 }
@@ -147,6 +149,9 @@ pub enum Interface {
     /// [`crate::identity::IdentityService`].
     #[serde(rename = "identity@1")]
     IdentityV1,
+    /// [`crate::prices::PriceService`].
+    #[serde(rename = "prices@1")]
+    PricesV1,
 }
 
 impl Interface {
@@ -159,6 +164,7 @@ impl Interface {
             Interface::TransactionsV2 => "transactions@2",
             Interface::FxV1 => "fx@1",
             Interface::IdentityV1 => "identity@1",
+            Interface::PricesV1 => "prices@1",
         }
     }
 }
@@ -214,11 +220,13 @@ pub enum Service {
     FxRates,
     /// Instrument identifiers (share-class FIGIs) for what brokers do not say.
     Identity,
+    /// Daily price history (`capabilities.prices` says of what).
+    Prices,
 }
 
 impl Service {
     /// Every service, in manifest order.
-    pub const ALL: [Service; 12] = [
+    pub const ALL: [Service; 13] = [
         Service::Portfolio,
         Service::Transactions,
         Service::Deposits,
@@ -231,6 +239,7 @@ impl Service {
         Service::Account,
         Service::FxRates,
         Service::Identity,
+        Service::Prices,
     ];
 
     /// The manifest spelling.
@@ -248,6 +257,7 @@ impl Service {
             Service::Account => "account",
             Service::FxRates => "fx_rates",
             Service::Identity => "identity",
+            Service::Prices => "prices",
         }
     }
 
@@ -263,7 +273,11 @@ impl Service {
             Service::Fees => &[K::Fee],
             Service::Interest => &[K::Interest],
             Service::Staking => &[K::StakingReward],
-            Service::Portfolio | Service::Account | Service::FxRates | Service::Identity => &[],
+            Service::Portfolio
+            | Service::Account
+            | Service::FxRates
+            | Service::Identity
+            | Service::Prices => &[],
         }
     }
 
@@ -313,6 +327,60 @@ pub struct Capabilities {
     /// Currencies and assets the broker holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub currencies: Vec<CurrencyCode>,
+    /// What the `prices` service can price; required with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<PriceCapabilities>,
+}
+
+/// What a price source can price: the app asks a source only about
+/// instruments it can find (by an identifier it takes) of a class it
+/// prices.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceCapabilities {
+    /// The identifiers it finds an instrument by.
+    pub identifiers: Vec<PriceIdentifier>,
+    /// The asset classes it prices (`stock`, `etf`, `crypto`, ...); empty
+    /// for any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asset_classes: Vec<String>,
+}
+
+/// An identifier a price source finds instruments by.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceIdentifier {
+    /// The ISIN.
+    Isin,
+    /// The ticker (with the listing's MIC when known).
+    Ticker,
+    /// The share-class FIGI.
+    ShareClassFigi,
+    /// A crypto asset's code (`BTC`).
+    Crypto,
+}
+
+impl PriceCapabilities {
+    /// Whether a source with these capabilities can be asked about `i`:
+    /// its class is priced, and it has an identifier the source takes.
+    pub fn can_price(&self, i: &crate::model::Instrument) -> bool {
+        use crate::model::AssetClass;
+        let class_ok = self.asset_classes.is_empty()
+            || self
+                .asset_classes
+                .iter()
+                .any(|c| c == i.asset_class.as_str());
+        let crypto = i.asset_class == AssetClass::Crypto;
+        class_ok
+            && self.identifiers.iter().any(|id| match id {
+                PriceIdentifier::Isin => i.isin.is_some(),
+                PriceIdentifier::Ticker => !crypto && i.symbol.is_some(),
+                PriceIdentifier::ShareClassFigi => i.ids.share_class_figi.is_some(),
+                PriceIdentifier::Crypto => crypto,
+            })
+    }
 }
 
 /// Limits of the transaction history.

@@ -165,6 +165,19 @@ impl crate::identity::IdentityService for Guarded<Arc<dyn crate::identity::Ident
 }
 
 #[async_trait]
+impl crate::prices::PriceService for Guarded<Arc<dyn crate::prices::PriceService>> {
+    async fn history(
+        &self,
+        instrument: &crate::model::Instrument,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Option<crate::prices::PriceSeries>> {
+        self.call("prices", self.inner.history(instrument, from, to))
+            .await
+    }
+}
+
+#[async_trait]
 impl v2::TransactionService for Guarded<Arc<dyn v2::TransactionService>> {
     async fn transactions(&self, query: &TransactionQuery) -> Result<Page<LedgerEntry>> {
         self.check_kinds(query)?;

@@ -15,6 +15,7 @@ use crate::identity::IdentityService;
 use crate::lifecycle::PluginState;
 use crate::manifest::{Manifest, Service};
 use crate::plugin::Services;
+use crate::prices::PriceService;
 use crate::{v1, v2};
 
 /// A service in the version a caller gets it, implemented by the trait
@@ -74,6 +75,7 @@ kinds! {
         transactions_v2 else V1AsV2(transactions_v1), required first_ledger_service;
     dyn RateService: "fx_rates", FxRates, fx_v1;
     dyn IdentityService: "identity", Identity, identity_v1;
+    dyn PriceService: "prices", Prices, prices_v1;
 }
 
 /// The ledger (v2 transactions) needs some ledger service, not
@@ -114,6 +116,11 @@ impl Registry {
 
     /// The identity resolver of `id`.
     pub fn identity(&self, id: &str) -> Result<Arc<dyn IdentityService>> {
+        self.service(id)
+    }
+
+    /// The price history service of `id`.
+    pub fn prices(&self, id: &str) -> Result<Arc<dyn PriceService>> {
         self.service(id)
     }
 
