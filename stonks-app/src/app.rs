@@ -113,6 +113,7 @@ impl App {
             // Without a resolver, instruments are keyed by what brokers say.
             tracing::warn!("no instrument resolver {IDENTITY_PLUGIN}: {e}");
         }
+        crate::prices::activate(&config, &registry);
         App {
             config,
             registry,

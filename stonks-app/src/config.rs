@@ -38,6 +38,62 @@ pub struct AppConfig {
     /// The user's word on which instrument is which (`[instruments]`), by
     /// (broker, broker id or symbol).
     pub instruments: BTreeMap<(String, String), InstrumentOverride>,
+    /// Where daily prices come from (`[prices]`).
+    pub prices: PricesConfig,
+}
+
+/// The `[prices]` table: which sources give daily closes, in order of
+/// preference, and their settings.
+#[derive(Clone)]
+pub struct PricesConfig {
+    /// Whether a sync fetches price history at all.
+    pub enabled: bool,
+    /// Source names in order of preference: a broker's name (its own
+    /// prices, with its keys), `yahoo`, `file`. `None`: every active
+    /// source, brokers first, then `yahoo`, then `file`.
+    pub sources: Option<Vec<String>>,
+    /// Settings of the stand-alone sources by name (`[prices.yahoo]`,
+    /// `[prices.file]`).
+    pub settings: BTreeMap<String, serde_json::Value>,
+    /// One source for one instrument key (`[prices.instruments]`,
+    /// `"isin:US0378331005" = "yahoo"`).
+    pub per_instrument: BTreeMap<String, String>,
+}
+
+impl Default for PricesConfig {
+    fn default() -> Self {
+        PricesConfig {
+            enabled: true,
+            sources: None,
+            settings: BTreeMap::new(),
+            per_instrument: BTreeMap::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for PricesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: BTreeMap<&String, SettingNames<'_>> = self
+            .settings
+            .iter()
+            .map(|(k, v)| (k, SettingNames(v)))
+            .collect();
+        f.debug_struct("PricesConfig")
+            .field("enabled", &self.enabled)
+            .field("sources", &self.sources)
+            .field("settings", &names)
+            .field("per_instrument", &self.per_instrument)
+            .finish()
+    }
+}
+
+/// The plugin of a stand-alone price source's short name (`yahoo` runs
+/// `prices-yahoo`); a broker's name is itself.
+pub fn price_plugin(source: &str) -> String {
+    match source {
+        "yahoo" | "file" => format!("prices-{source}"),
+        other => other.to_owned(),
+    }
 }
 
 /// The `[identity]` table: the resolver that finds share-class FIGIs for
@@ -187,6 +243,8 @@ struct RawConfig {
     identity: Option<toml::Table>,
     #[serde(default)]
     instruments: BTreeMap<String, toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    prices: Option<toml::Table>,
 }
 
 /// Where the config file is: `flag`, else `STONKS_CONFIG`, else the
@@ -569,6 +627,10 @@ impl AppConfig {
                 .map_err(|e| bad(&path, e))?;
             instruments.insert((broker.to_owned(), id.to_owned()), o);
         }
+        let prices = match raw.prices {
+            Some(table) => prices_config(table, &brokers)?,
+            None => PricesConfig::default(),
+        };
         Ok(AppConfig {
             base_currency,
             store: raw.store.unwrap_or_else(default_store),
@@ -576,6 +638,7 @@ impl AppConfig {
             fx,
             identity,
             instruments,
+            prices,
         })
     }
 
@@ -583,6 +646,83 @@ impl AppConfig {
     pub fn enabled(&self) -> impl Iterator<Item = (&String, &BrokerConfig)> {
         self.brokers.iter().filter(|(_, b)| b.enabled)
     }
+}
+
+/// Reads `[prices]`: `enabled`, `sources`, `[prices.yahoo]`,
+/// `[prices.file]`, `[prices.instruments]`.
+fn prices_config(
+    table: toml::Table,
+    brokers: &BTreeMap<String, BrokerConfig>,
+) -> std::result::Result<PricesConfig, String> {
+    let known = |name: &str| matches!(name, "yahoo" | "file") || brokers.contains_key(name);
+    let mut out = PricesConfig::default();
+    for (key, value) in table {
+        let path = format!("prices.{key}");
+        match key.as_str() {
+            "enabled" => {
+                out.enabled = value
+                    .as_bool()
+                    .ok_or_else(|| bad(&path, "expected true or false"))?
+            }
+            "sources" => {
+                let list = value.as_array().ok_or_else(|| {
+                    bad(
+                        &path,
+                        "expected a list of names, e.g. [\"bitvavo\", \"yahoo\", \"file\"]",
+                    )
+                })?;
+                let mut names = Vec::new();
+                for (i, v) in list.iter().enumerate() {
+                    let name = v
+                        .as_str()
+                        .ok_or_else(|| bad(&format!("{path}[{i}]"), "expected a name"))?;
+                    if !known(name) {
+                        return Err(bad(
+                            &format!("{path}[{i}]"),
+                            format!("{name:?} is neither yahoo, file nor a configured broker"),
+                        ));
+                    }
+                    names.push(name.to_owned());
+                }
+                out.sources = Some(names);
+            }
+            "yahoo" | "file" => {
+                let json = to_json(&value, &path)?;
+                if !json.is_object() {
+                    return Err(bad(&path, "expected a table of settings"));
+                }
+                out.settings.insert(key, json);
+            }
+            "instruments" => {
+                let t = value.as_table().ok_or_else(|| {
+                    bad(
+                        &path,
+                        "expected a table of \"<instrument key>\" = \"<source>\"",
+                    )
+                })?;
+                for (k, v) in t {
+                    let p = format!("{path}.{k:?}");
+                    let source = v
+                        .as_str()
+                        .ok_or_else(|| bad(&p, "expected a source name"))?;
+                    if !known(source) {
+                        return Err(bad(
+                            &p,
+                            format!("{source:?} is neither yahoo, file nor a configured broker"),
+                        ));
+                    }
+                    out.per_instrument.insert(k.clone(), source.to_owned());
+                }
+            }
+            _ => {
+                return Err(bad(
+                    &path,
+                    "unknown key (expected enabled, sources, yahoo, file or instruments)",
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The base currency: an ISO 4217 code the app can value in. Lowercase is

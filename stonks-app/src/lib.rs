@@ -41,6 +41,7 @@ pub mod identity;
 pub mod instruments;
 pub mod ledger;
 pub mod portfolio;
+pub mod prices;
 pub mod report;
 #[cfg(feature = "sandbox")]
 mod sandbox;

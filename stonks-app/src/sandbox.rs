@@ -83,6 +83,7 @@ impl App {
                 settings: openfigi.config(),
             },
             instruments: BTreeMap::new(),
+            prices: Default::default(),
         };
         let mut app = App::with(config, Registry::discover());
         app._held.push(Box::new(Mocks {

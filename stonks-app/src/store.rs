@@ -20,8 +20,10 @@ use stonks::v2::{LedgerEntry, LedgerKind, PortfolioSnapshot};
 use crate::error::{Error, Result};
 
 mod identities;
+mod prices;
 
 pub use identities::{KnownInstrument, StoredAnswer};
+pub use prices::{Coverage, StoredSeries};
 
 /// The account of entries that name none (v1 plugins, and every entry
 /// stored before plugins reported accounts).
@@ -71,6 +73,8 @@ const MIGRATIONS: &[&str] = &[
     "DROP TABLE portfolio;",
     // Instruments met and what a resolver answered about them.
     identities::MIGRATION,
+    // Daily closes by instrument key.
+    prices::MIGRATION,
 ];
 
 /// Which stored entries [`Store::ledger_where`] reads; empty fields

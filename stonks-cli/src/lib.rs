@@ -97,6 +97,15 @@ enum Command {
     },
     /// Pull each broker's ledger and portfolio into the local store (incrementally).
     Sync,
+    /// Stored daily closes per instrument (source, days, gaps), brought up to date first; with --instrument, its series.
+    Prices {
+        /// One instrument key (see `stonks instruments`): its closes.
+        #[arg(long)]
+        instrument: Option<String>,
+        /// From the local store: nothing is fetched.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Every instrument the store knows: its key, identifiers and where each came from, and the brokers that have it.
     Instruments {
         /// From the local store: no sync, no resolver.
@@ -249,6 +258,10 @@ where
                 }
             }
             Command::Sync => commands::sync::run(&mut out, &flags).await,
+            Command::Prices {
+                instrument,
+                offline,
+            } => commands::prices::run(&mut out, &flags, instrument.as_deref(), offline).await,
             Command::Instruments { offline } => {
                 commands::instruments::run(&mut out, &flags, offline).await
             }

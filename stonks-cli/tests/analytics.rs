@@ -32,6 +32,9 @@ positions = "{positions}"
 [identity]
 enabled = false
 
+[prices]
+enabled = false
+
 [fx]
 base_url = "{ecb}"
 "#,

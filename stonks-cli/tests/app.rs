@@ -35,6 +35,9 @@ timeout_secs = 20
 [identity]
 enabled = false
 
+[prices]
+enabled = false
+
 [fx]
 base_url = "{ecb}"
 "#,

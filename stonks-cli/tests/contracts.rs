@@ -107,7 +107,7 @@ fn a_transactions_export_reads_back_as_a_file_ledger() {
     let config = |name: &str, ledger: &Path| {
         let path = dir.path().join(format!("{name}.toml"));
         let text = format!(
-            "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.all]\nplugin = \"file\"\naccount = \"joint\"\npath = {:?}\n\n[identity]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+            "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.all]\nplugin = \"file\"\naccount = \"joint\"\npath = {:?}\n\n[identity]\nenabled = false\n\n[prices]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
             dir.path()
                 .join(format!("{name}.sqlite"))
                 .display()

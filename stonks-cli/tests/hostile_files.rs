@@ -15,7 +15,7 @@ use common::run_within;
 
 fn config(dir: &Path, broker: &str) -> PathBuf {
     let text = format!(
-        "base_currency = \"EUR\"\nstore = {:?}\n\n{broker}\n\n[identity]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+        "base_currency = \"EUR\"\nstore = {:?}\n\n{broker}\n\n[identity]\nenabled = false\n\n[prices]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
         dir.join("store.sqlite").display().to_string(),
     );
     let path = dir.join("stonks.toml");

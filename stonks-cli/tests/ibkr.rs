@@ -29,7 +29,7 @@ async fn files_config(dir: &Path) -> String {
     let mut listed: Vec<String> = files.iter().rev().cloned().collect();
     listed.extend(files);
     let config = format!(
-        "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.ibkr]\nflex_files = [{}]\n\n[identity]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+        "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.ibkr]\nflex_files = [{}]\n\n[identity]\nenabled = false\n\n[prices]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
         dir.join("store.sqlite").display().to_string(),
         listed.join(", ")
     );

@@ -45,7 +45,7 @@ fn config_with(dir: &Path, figi: &MockOpenFigi, alice: &Path, bob: &Path, extra:
     std::fs::write(
         &path,
         format!(
-            "base_currency = \"EUR\"\nstore = {store:?}\n\n[brokers.alice]\nplugin = \"file\"\naccount = \"A\"\npath = {alice:?}\n\n[brokers.bob]\nplugin = \"file\"\naccount = \"B\"\npath = {bob:?}\n\n[identity]\nbase_url = {figi:?}\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n{extra}",
+            "base_currency = \"EUR\"\nstore = {store:?}\n\n[brokers.alice]\nplugin = \"file\"\naccount = \"A\"\npath = {alice:?}\n\n[brokers.bob]\nplugin = \"file\"\naccount = \"B\"\npath = {bob:?}\n\n[identity]\nbase_url = {figi:?}\n\n[prices]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n{extra}",
             store = dir.join("store.sqlite").display().to_string(),
             alice = alice.display().to_string(),
             bob = bob.display().to_string(),

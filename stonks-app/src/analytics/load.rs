@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 
-use super::{Analysis, Inputs, RateHistory};
+use super::{Analysis, Inputs, PriceBook, RateHistory};
 use crate::app::App;
 use crate::error::Result;
 use crate::identity::{self, Identities};
@@ -32,7 +32,8 @@ impl Analysis {
         } else {
             let outcomes = sync::run(app, &mut store, &|_, _| {}).await;
             let resolved = identity::resolve(app, &store, offline).await;
-            for p in &resolved.problems {
+            let priced = crate::prices::sync(app, &store, offline).await;
+            for p in resolved.problems.iter().chain(&priced.problems) {
                 tracing::warn!("{p}");
             }
             outcomes
@@ -65,6 +66,13 @@ impl Analysis {
             None => Vec::new(),
         };
         tables.extend(today.clone());
+        let prices = match store.price_book() {
+            Ok(book) => PriceBook::new(book),
+            Err(e) => {
+                tracing::warn!("price history not read: {e}");
+                PriceBook::default()
+            }
+        };
         Ok(Analysis::new(Inputs {
             base: app.config.base_currency,
             ledger,
@@ -72,6 +80,7 @@ impl Analysis {
             today,
             history: RateHistory::new(tables),
             now: Utc::now(),
-        }))
+        })
+        .with_prices(prices))
     }
 }

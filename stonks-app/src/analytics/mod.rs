@@ -17,6 +17,7 @@ pub mod income;
 mod load;
 pub mod lots;
 pub mod performance;
+pub mod valuation;
 pub mod xirr;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -33,6 +34,7 @@ pub use holdings::HoldingsReport;
 pub use income::{DividendOptions, DividendReport, GroupBy};
 pub use lots::{Method, Scope};
 pub use performance::PerformanceReport;
+pub use valuation::{DayValue, PriceBook};
 
 use crate::portfolio::{BrokerResult, PortfolioReport};
 
@@ -89,6 +91,8 @@ pub struct Replayed {
 #[derive(Debug)]
 pub struct Analysis {
     inputs: Inputs,
+    /// Stored daily closes, for values on past days.
+    prices: PriceBook,
     /// The replays asked for so far (one per method and scope).
     replays: Mutex<Vec<Arc<Replayed>>>,
     portfolio: OnceLock<PortfolioReport>,
@@ -107,6 +111,7 @@ impl Analysis {
     pub fn new(inputs: Inputs) -> Self {
         Analysis {
             inputs,
+            prices: PriceBook::default(),
             replays: Mutex::new(Vec::new()),
             portfolio: OnceLock::new(),
         }
@@ -137,6 +142,31 @@ impl Analysis {
         });
         done.push(r.clone());
         r
+    }
+
+    /// The analysis with `prices` for values on past days.
+    pub fn with_prices(mut self, prices: PriceBook) -> Self {
+        self.prices = prices;
+        self
+    }
+
+    /// The stored daily closes.
+    pub fn prices(&self) -> &PriceBook {
+        &self.prices
+    }
+
+    /// What every account's holdings were worth at the end of `on`, in the
+    /// base currency (see [`valuation`]).
+    pub fn value_on(&self, on: chrono::NaiveDate) -> DayValue {
+        let counter = RateCounter::new();
+        valuation::value_on(
+            &self.fifo().replay,
+            &self.prices,
+            &self.history,
+            self.base,
+            on,
+            &counter,
+        )
     }
 
     /// The replay every report shares: FIFO, per account.

@@ -130,10 +130,11 @@ pub struct Allocation {
     pub by_currency: Vec<Slice>,
 }
 
-/// The portfolio at one sync.
+/// The portfolio at one moment: a day's end from price history, else a
+/// sync.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValuePoint {
-    /// When the sync read it.
+    /// When.
     pub at: DateTime<Utc>,
     /// Its value in the base currency at that day's rates.
     pub value_base: Decimal,
@@ -262,12 +263,18 @@ impl Report {
         let performance = PerformanceReport::build(analysis);
         let total = performance.rows.last();
 
-        let value_over_time = value_over_time(history, analysis);
+        let syncs = value_at_syncs(history, analysis);
         let invested = invested(analysis);
         let total_base = portfolio.totals.total_base;
         // The change is against the sync before the latest stored one; the
         // total now is the latest one at today's rates.
-        let previous = value_over_time.iter().rev().nth(1);
+        let previous = syncs.iter().rev().nth(1).cloned();
+        let previous = previous.as_ref();
+        let value_over_time = if analysis.prices().is_empty() {
+            syncs
+        } else {
+            daily_values(analysis)
+        };
         let headline = Headline {
             total_base,
             unvalued: portfolio.totals.unvalued,
@@ -380,9 +387,55 @@ fn slices(parts: BTreeMap<String, Decimal>) -> Vec<Slice> {
     out
 }
 
+/// One point a day: the holdings at that day's closes (carried over days
+/// without one, at most a week) plus the cash the ledger adds up to, both
+/// at that day's rates; what has no value is counted, never 0.
+fn daily_values(analysis: &Analysis) -> Vec<ValuePoint> {
+    let Some(first) = analysis
+        .ledger
+        .iter()
+        .map(|(_, e)| e.timestamp.date_naive())
+        .min()
+    else {
+        return Vec::new();
+    };
+    let today = analysis.now.date_naive();
+    let counter = RateCounter::new();
+    let mut cash = crate::analytics::valuation::LedgerCash::new(&analysis.ledger);
+    let mut points = Vec::new();
+    let mut day = first;
+    while day <= today {
+        let held = analysis.value_on(day);
+        let mut value = held.total_base;
+        let mut unvalued = held.missing.len();
+        for (currency, amount) in cash.through(day) {
+            match analysis
+                .history
+                .convert(*amount, *currency, analysis.base, day, &counter)
+            {
+                Some(v) => value += v,
+                None => unvalued += 1,
+            }
+        }
+        let at = day
+            .and_hms_opt(23, 59, 59)
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+            .min(analysis.now);
+        points.push(ValuePoint {
+            at,
+            value_base: value.round_dp(2),
+            unvalued,
+        });
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    thin(points)
+}
+
 /// One point per sync: each broker's latest snapshot up to then (a broker
 /// not read in a sync keeps its last value), valued at that day's rates.
-fn value_over_time(history: &[StoredSnapshot], analysis: &Analysis) -> Vec<ValuePoint> {
+fn value_at_syncs(history: &[StoredSnapshot], analysis: &Analysis) -> Vec<ValuePoint> {
     let mut latest: BTreeMap<&str, &PortfolioSnapshot> = BTreeMap::new();
     let mut points: Vec<ValuePoint> = Vec::new();
     let mut i = 0;

@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod performance;
 pub mod plugins;
 pub mod portfolio;
+pub mod prices;
 pub mod report;
 pub mod sync;
 pub mod transactions;

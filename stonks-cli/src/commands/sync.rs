@@ -39,16 +39,19 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
     // Rates of the day, for --offline later.
     let _ = app.rates(Some(&store), false).await;
     let resolved = stonks_app::identity::resolve(&app, &store, false).await;
+    let priced = stonks_app::prices::sync(&app, &store, false).await;
     let mut err = std::io::stderr();
-    if let Some(line) = resolved.summary() {
-        writeln!(err, "{line}")?;
-    }
-    for p in resolved
-        .problems
-        .iter()
-        .take(if flags.verbose > 0 { usize::MAX } else { 1 })
-    {
-        writeln!(err, "{}", crate::render::table::text(p, 400))?;
+    let shown = if flags.verbose > 0 { usize::MAX } else { 1 };
+    for (summary, problems) in [
+        (resolved.summary(), &resolved.problems),
+        (priced.summary(), &priced.problems),
+    ] {
+        if let Some(line) = summary {
+            writeln!(err, "{line}")?;
+        }
+        for p in problems.iter().take(shown) {
+            writeln!(err, "{}", crate::render::table::text(p, 400))?;
+        }
     }
     for o in &outcomes {
         writeln!(err, "{}", o.summary())?;

@@ -138,7 +138,7 @@ pub fn config(dir: &Path, brokers: &[(&str, Value)], ecb: Option<&MockEcb>) -> P
         }
     }
     // No resolver unless a test adds one: keys from what brokers say.
-    text.push_str("\n[identity]\nenabled = false\n");
+    text.push_str("\n[identity]\nenabled = false\n\n[prices]\nenabled = false\n");
     if let Some(ecb) = ecb {
         text.push_str(&format!(
             "\n[fx]\nbase_url = {}\n",
