@@ -26,6 +26,9 @@ pub struct Loaded {
     pub not_stored: Vec<String>,
     /// What asking the resolver about new instruments did.
     pub identity: crate::identity::ResolveOutcome,
+    /// Positions a broker sent without a price, valued at the latest
+    /// stored close instead (one sentence each).
+    pub priced_from_history: Vec<String>,
 }
 
 /// The portfolio of every active broker: live, each within its budget and
@@ -82,9 +85,17 @@ pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
         Err(_) => Default::default(),
     };
     let ids = Identities::load(app, store.as_ref().ok());
+    let book = store
+        .as_ref()
+        .ok()
+        .and_then(|s| s.price_book().ok())
+        .map(crate::analytics::PriceBook::new)
+        .unwrap_or_default();
+    let mut priced_from_history = Vec::new();
     for (broker, r) in &mut results {
         if let Ok(snapshot) = r {
             ids.apply_snapshot(broker, snapshot);
+            priced_from_history.extend(crate::prices::fill_missing(&book, broker, snapshot));
         }
     }
     let rates = app.rates(store.as_ref().ok(), offline).await;
@@ -93,6 +104,7 @@ pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
         report,
         not_stored,
         identity,
+        priced_from_history,
     })
 }
 

@@ -361,6 +361,41 @@ mod tests {
     }
 
     #[test]
+    fn a_position_without_a_price_takes_the_latest_close_and_says_so() {
+        use crate::analytics::PriceBook;
+        use crate::store::StoredSeries;
+        let mut ge = Instrument::new("80989", "GE Aerospace", AssetClass::Stock);
+        ge.isin = Some("US3696043013".parse().unwrap());
+        let mut snap = stonks::v2::PortfolioSnapshot::new(Utc::now());
+        snap.positions
+            .push(stonks::v2::Position::new(ge, "30".parse().unwrap()));
+        let book = PriceBook::new(
+            [(
+                "isin:US3696043013".to_owned(),
+                StoredSeries {
+                    currency: Some(stonks::Currency::USD),
+                    dates: vec![d("2026-12-02"), d("2026-12-03")],
+                    closes: vec!["120.5".parse().unwrap(), "126.93".parse().unwrap()],
+                },
+            )]
+            .into(),
+        );
+        let said = fill_missing(&book, "ibkr", &mut snap);
+        let p = &snap.positions[0];
+        // 30 x 126.93 = 3807.90 USD.
+        assert_eq!(p.market_value.unwrap().amount, "3807.90".parse().unwrap());
+        assert_eq!(p.price.unwrap().currency, stonks::Currency::USD);
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].contains("stored close of 2026-12-03"),
+            "{}",
+            said[0]
+        );
+        // A position the broker priced is left alone.
+        assert!(fill_missing(&book, "ibkr", &mut snap).is_empty());
+    }
+
+    #[test]
     fn only_the_days_not_asked_are_asked() {
         let w = Wanted {
             key: "isin:US0378331005".into(),
@@ -494,4 +529,38 @@ impl PricesReport {
         }
         Ok(PricesReport { instruments })
     }
+}
+
+/// Gives every position of `broker`'s `snapshot` that came without a price
+/// and a value the latest stored close of its instrument (quantity times
+/// close, in the close's currency); one sentence per position so valued,
+/// saying from which day. Keys must be applied first.
+pub fn fill_missing(
+    book: &crate::analytics::PriceBook,
+    broker: &str,
+    snapshot: &mut stonks::v2::PortfolioSnapshot,
+) -> Vec<String> {
+    let mut said = Vec::new();
+    for p in &mut snapshot.positions {
+        if p.price.is_some() || p.market_value.is_some() {
+            continue;
+        }
+        let key = p.instrument.key(broker);
+        let Some(latest) = book.latest(&key) else {
+            continue;
+        };
+        let Some(value) = latest.close.checked_mul(p.quantity) else {
+            continue;
+        };
+        p.price = Some(stonks::Money::new(latest.close, latest.currency));
+        p.market_value = Some(stonks::Money::new(value, latest.currency));
+        said.push(format!(
+            "{broker}: {} has no price from the broker: valued at the stored close of {} ({} {})",
+            p.instrument.label(),
+            latest.date,
+            latest.close,
+            latest.currency
+        ));
+    }
+    said
 }

@@ -56,8 +56,18 @@ impl Analysis {
         // One key per instrument across brokers, as the store has learned.
         let ids = Identities::load(app, Some(store));
         ids.apply_entries(&mut ledger);
+        let prices = match store.price_book() {
+            Ok(book) => PriceBook::new(book),
+            Err(e) => {
+                tracing::warn!("price history not read: {e}");
+                PriceBook::default()
+            }
+        };
         for (broker, s) in &mut snapshots {
             ids.apply_snapshot(broker, s);
+            for said in crate::prices::fill_missing(&prices, broker, s) {
+                tracing::info!("{said}");
+            }
         }
         let today = app.rates(Some(store), offline).await;
         let first: Option<NaiveDate> = ledger.iter().map(|(_, e)| e.timestamp.date_naive()).min();
@@ -66,13 +76,6 @@ impl Analysis {
             None => Vec::new(),
         };
         tables.extend(today.clone());
-        let prices = match store.price_book() {
-            Ok(book) => PriceBook::new(book),
-            Err(e) => {
-                tracing::warn!("price history not read: {e}");
-                PriceBook::default()
-            }
-        };
         Ok(Analysis::new(Inputs {
             base: app.config.base_currency,
             ledger,

@@ -16,6 +16,9 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, offline: bool) -> Outc
     for line in &loaded.not_stored {
         eprintln!("{line}");
     }
+    for line in &loaded.priced_from_history {
+        eprintln!("{}", crate::render::table::text(line, 400));
+    }
     let problems = &loaded.identity.problems;
     for p in problems
         .iter()
