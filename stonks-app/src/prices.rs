@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeDelta, Utc};
+use stonks::v2::LedgerKind;
 use stonks::{AssetClass, Instrument, PluginType, Service};
 
 use crate::analytics::lots::{self, Method, Scope};
@@ -70,6 +71,8 @@ pub struct Wanted {
     pub from: NaiveDate,
     /// The last day wanted.
     pub to: NaiveDate,
+    /// Days the ledger has a split or reverse split of it.
+    pub ledger_splits: Vec<NaiveDate>,
 }
 
 /// How much an instrument description says: an ISIN, a ticker with its
@@ -117,6 +120,7 @@ pub fn wanted(app: &App, store: &Store, ids: &Identities, today: NaiveDate) -> V
             instrument: i.clone(),
             from,
             to,
+            ledger_splits: Vec::new(),
         });
         w.from = w.from.min(from);
         w.to = w.to.max(to);
@@ -141,6 +145,14 @@ pub fn wanted(app: &App, store: &Store, ids: &Identities, today: NaiveDate) -> V
             to,
         );
     }
+    for (broker, e) in &ledger {
+        if matches!(e.kind, LedgerKind::Split | LedgerKind::ReverseSplit)
+            && let Some(i) = &e.instrument
+            && let Some(w) = out.get_mut(&i.key(broker))
+        {
+            w.ledger_splits.push(e.timestamp.date_naive());
+        }
+    }
     for id in &brokers {
         let Ok(Some(mut snap)) = store.portfolio(id) else {
             continue;
@@ -156,6 +168,34 @@ pub fn wanted(app: &App, store: &Store, ids: &Identities, today: NaiveDate) -> V
     }
     out.into_values().collect()
 }
+
+/// A split the source reports with no split or reverse split of the
+/// instrument in the ledger within [`SPLIT_DAYS`]: a note (the ledger may
+/// lack it, and quantities before it would be off).
+fn unmatched_splits(w: &Wanted, series: &stonks::prices::PriceSeries) -> Vec<String> {
+    series
+        .splits
+        .iter()
+        .filter(|s| {
+            !w.ledger_splits
+                .iter()
+                .any(|d| (*d - s.date).num_days().abs() <= SPLIT_DAYS)
+        })
+        .map(|s| {
+            format!(
+                "{} reports a {}:{} split on {}, the ledger has none",
+                series.symbol,
+                s.ratio.new.normalize(),
+                s.ratio.old.normalize(),
+                s.date
+            )
+        })
+        .collect()
+}
+
+/// How far apart a source's split and the ledger's may be (brokers book
+/// a split a few days after it takes effect).
+const SPLIT_DAYS: i64 = 5;
 
 /// The ranges of `w` not asked before: before what `c` covers, and from
 /// its last day on (that day again: its close may have been intraday).
@@ -279,6 +319,7 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
                     Ok(Some(mut series)) => {
                         series.normalize();
                         out.closes += series.closes.len();
+                        why.extend(unmatched_splits(w, &series));
                         for p in &series.problems {
                             why.push(format!("{name}: {p}"));
                         }
@@ -402,6 +443,7 @@ mod tests {
             instrument: Instrument::new("1", "x", AssetClass::Stock),
             from: d("2024-01-02"),
             to: d("2026-12-04"),
+            ledger_splits: Vec::new(),
         };
         assert_eq!(missing(&w, None), [(d("2024-01-02"), d("2026-12-04"))]);
         let c = Coverage {
