@@ -37,8 +37,11 @@ pub struct PricesOutcome {
     pub requests: usize,
     /// Closes received.
     pub closes: usize,
-    /// One sentence per instrument no source priced, or per failure.
+    /// One sentence per instrument no source priced (or not all of it).
     pub problems: Vec<String>,
+    /// What was priced but is worth a look: rows a source sent that could
+    /// not be read, splits a source reports that the ledger lacks.
+    pub notes: Vec<String>,
 }
 
 impl PricesOutcome {
@@ -352,7 +355,7 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
                 format!("{} ({label}): {}", w.key, why.join("; "))
             });
         } else if !why.is_empty() {
-            out.problems.push(format!(
+            out.notes.push(format!(
                 "{} ({}): {}",
                 w.key,
                 w.instrument.label(),

@@ -33,7 +33,12 @@ impl Analysis {
             let outcomes = sync::run(app, &mut store, &|_, _| {}).await;
             let resolved = identity::resolve(app, &store, offline).await;
             let priced = crate::prices::sync(app, &store, offline).await;
-            for p in resolved.problems.iter().chain(&priced.problems) {
+            for p in resolved
+                .problems
+                .iter()
+                .chain(&priced.problems)
+                .chain(&priced.notes)
+            {
                 tracing::warn!("{p}");
             }
             outcomes

@@ -26,7 +26,12 @@ pub async fn run(
         if let Some(line) = priced.summary() {
             eprintln!("{line}");
         }
-        for p in resolved.problems.iter().chain(&priced.problems) {
+        for p in resolved
+            .problems
+            .iter()
+            .chain(&priced.problems)
+            .chain(&priced.notes)
+        {
             eprintln!("{}", table::text(p, 400));
         }
         failed = !priced.problems.is_empty();

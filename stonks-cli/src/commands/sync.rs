@@ -45,6 +45,7 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
     for (summary, problems) in [
         (resolved.summary(), &resolved.problems),
         (priced.summary(), &priced.problems),
+        (None, &priced.notes),
     ] {
         if let Some(line) = summary {
             writeln!(err, "{line}")?;
