@@ -447,6 +447,12 @@ impl MockYahoo {
             .close
     }
 
+    /// Every row of `symbol`'s series as the mock serves it today, oldest
+    /// first (`close` `None` on the `null` rows).
+    pub fn series(symbol: &str) -> Option<Vec<Bar>> {
+        data::listing(symbol).map(|l| data::bars(l, Utc::now().date_naive()))
+    }
+
     /// The last trading day of `symbol`'s exchange on or before today (UTC).
     pub fn last_trading_day(symbol: &str) -> Option<NaiveDate> {
         let l = data::listing(symbol)?;
