@@ -61,6 +61,6 @@ pub use ecb::MockEcb;
 pub use faults::{Fault, Faults};
 pub use ibkr::MockIbkr;
 pub use openfigi::MockOpenFigi;
-pub use yahoo::MockYahoo;
 /// The mock servers' HTTP library, for reading what a mock received.
 pub use wiremock;
+pub use yahoo::MockYahoo;

@@ -121,7 +121,6 @@ fn classify(answer: &Response) -> Option<Error> {
     Some(answer.status_error(said.as_deref()))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,7 +69,10 @@ pub fn suffix_of(mic: &str) -> Option<&'static str> {
 /// symbol is never guessed.
 pub fn yahoo_symbol(ticker: &str, mic: &str) -> Option<String> {
     let suffix = suffix_of(mic)?;
-    let ticker = ticker.trim().to_ascii_uppercase().replace(['.', '/', ' '], "-");
+    let ticker = ticker
+        .trim()
+        .to_ascii_uppercase()
+        .replace(['.', '/', ' '], "-");
     if ticker.is_empty() {
         return None;
     }
@@ -183,7 +186,8 @@ pub fn chart(body: &[u8], status: u16, asked: &Asked<'_>) -> Result<ChartRead, S
         .map_err(|why| format!("Yahoo's chart of {symbol}: {why}"))?;
     let offset = result.meta.gmtoffset.unwrap_or(0);
     let hint = result.meta.price_hint.filter(|h| *h <= 12);
-    let local = |ts: i64| DateTime::from_timestamp(ts.saturating_add(offset), 0).map(|t| t.date_naive());
+    let local =
+        |ts: i64| DateTime::from_timestamp(ts.saturating_add(offset), 0).map(|t| t.date_naive());
     let wanted = |d: NaiveDate| d >= asked.from && d <= asked.to;
     let problem = |field: String, message: String| {
         ReadProblem::new(asked.endpoint, message)
@@ -249,11 +253,9 @@ pub fn chart(body: &[u8], status: u16, asked: &Asked<'_>) -> Result<ChartRead, S
                 format!("events.splits.{key}.date"),
                 "a split without a readable date".into(),
             )),
-            (Some(_), Err(why)) => {
-                series
-                    .problems
-                    .push(problem(format!("events.splits.{key}"), why))
-            }
+            (Some(_), Err(why)) => series
+                .problems
+                .push(problem(format!("events.splits.{key}"), why)),
         }
     }
     series.normalize();
@@ -286,8 +288,7 @@ fn currency(given: Option<&str>, fallback: Option<Currency>) -> Result<(Currency
 /// floats written in full (`220.69000244140625` for 220.69); then from a
 /// minor unit to the currency. A price of 0 or below is not a price.
 fn price(text: &RawValue, hint: Option<u32>, per_unit: u32) -> Result<Decimal, String> {
-    let d = decimal(text.get())
-        .ok_or_else(|| format!("not a number: {}", quote(text.get())))?;
+    let d = decimal(text.get()).ok_or_else(|| format!("not a number: {}", quote(text.get())))?;
     if d <= Decimal::ZERO {
         return Err(format!("not a price: {d}"));
     }
@@ -328,12 +329,9 @@ fn ratio(split: &Split) -> Result<Ratio, String> {
         return Ok(Ratio::new(new, old));
     }
     let text = split.split_ratio.as_deref().unwrap_or_default();
-    let parsed = text.split_once([':', '/']).and_then(|(a, b)| {
-        Some(Ratio::new(
-            positive(decimal(a))?,
-            positive(decimal(b))?,
-        ))
-    });
+    let parsed = text
+        .split_once([':', '/'])
+        .and_then(|(a, b)| Some(Ratio::new(positive(decimal(a))?, positive(decimal(b))?)));
     parsed.ok_or_else(|| {
         format!(
             "a split without a readable ratio (numerator, denominator, splitRatio {})",
@@ -530,7 +528,14 @@ mod tests {
         let err = chart(bad, 200, &asked(None)).unwrap_err();
         assert!(err.contains("interval=1x"), "{err}");
         assert!(chart(b"<html>maintenance</html>", 200, &asked(None)).is_err());
-        assert!(chart(br#"{"chart":{"result":[],"error":null}}"#, 200, &asked(None)).is_err());
+        assert!(
+            chart(
+                br#"{"chart":{"result":[],"error":null}}"#,
+                200,
+                &asked(None)
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -583,7 +588,10 @@ mod tests {
         let body = br#"{"count":2,"quotes":[{"symbol":"SAP.DE","quoteType":"EQUITY","exchange":"GER"},{"symbol":["x"]}],"news":[]}"#;
         let quotes = search_quotes(body).unwrap();
         assert_eq!(quotes.len(), 1);
-        assert_eq!(search_quotes(br#"{"count":0,"quotes":[]}"#).unwrap(), vec![]);
+        assert_eq!(
+            search_quotes(br#"{"count":0,"quotes":[]}"#).unwrap(),
+            vec![]
+        );
         assert_eq!(search_quotes(br#"{}"#).unwrap(), vec![]);
         assert!(search_quotes(b"<html>").is_err());
     }

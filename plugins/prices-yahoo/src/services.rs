@@ -111,7 +111,10 @@ impl PriceService for Yahoo {
                 "price history asked from {from} to {to}: the first day is after the last"
             )));
         }
-        if matches!(instrument.asset_class, AssetClass::Crypto | AssetClass::Cash) {
+        if matches!(
+            instrument.asset_class,
+            AssetClass::Crypto | AssetClass::Cash
+        ) {
             return Ok(None);
         }
         let Some(listing) = self.listing(instrument).await? else {

@@ -191,10 +191,7 @@ mod tests {
         let body = br#"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#;
         let e = error_of(body).unwrap();
         assert!(e.is_not_found());
-        assert_eq!(
-            e.text(),
-            "Not Found: No data found, symbol may be delisted"
-        );
+        assert_eq!(e.text(), "Not Found: No data found, symbol may be delisted");
         let bad = br#"{"finance":{"result":null,"error":{"code":"Bad Request","description":"Invalid Search Query"}}}"#;
         assert!(!error_of(bad).unwrap().is_not_found());
         assert_eq!(error_of(b"Too Many Requests"), None);

@@ -146,7 +146,11 @@ async fn sap_by_ticker_on_xetra_needs_no_search() {
         .unwrap();
     assert_eq!(s.symbol, "SAP.DE");
     assert_eq!(s.currency, Currency::EUR);
-    assert_eq!(s.closes.last().unwrap().close, d("231.45"), "DEGIRO's price");
+    assert_eq!(
+        s.closes.last().unwrap().close,
+        d("231.45"),
+        "DEGIRO's price"
+    );
     assert!(mock.search_requests().await.is_empty());
     assert_eq!(mock.chart_requests().await, ["SAP.DE"]);
 }
@@ -210,8 +214,16 @@ async fn splits_are_read_and_closes_before_are_not_adjusted() {
             ratio: Ratio::new(d("10"), d("1")),
         }]
     );
-    let before = s.closes.iter().rfind(|c| c.date < day("2024-06-10")).unwrap();
-    let after = s.closes.iter().find(|c| c.date >= day("2024-06-10")).unwrap();
+    let before = s
+        .closes
+        .iter()
+        .rfind(|c| c.date < day("2024-06-10"))
+        .unwrap();
+    let after = s
+        .closes
+        .iter()
+        .find(|c| c.date >= day("2024-06-10"))
+        .unwrap();
     let jump = before.close / after.close;
     assert!(jump > d("9") && jump < d("11"), "{jump}");
 

@@ -380,7 +380,11 @@ pub fn listing(symbol: &str) -> Option<&'static Listing> {
 pub fn by_isin(isin: &str) -> Vec<&'static Listing> {
     listings()
         .iter()
-        .filter(|l| l.isin.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(isin)))
+        .filter(|l| {
+            l.isin
+                .as_deref()
+                .is_some_and(|i| i.eq_ignore_ascii_case(isin))
+        })
         .collect()
 }
 

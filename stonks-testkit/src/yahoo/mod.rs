@@ -78,10 +78,7 @@ pub fn looks_like_a_browser(user_agent: Option<&str>) -> bool {
 
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let ua = req
-            .headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok());
+        let ua = req.headers.get("user-agent").and_then(|v| v.to_str().ok());
         if !looks_like_a_browser(ua) {
             return ResponseTemplate::new(429)
                 .insert_header("content-type", "text/plain;charset=utf-8")
@@ -174,7 +171,9 @@ fn chart(
             400,
             error_body(
                 "Bad Request",
-                &format!("Invalid input - interval={interval} is not supported. Valid intervals: [1d]"),
+                &format!(
+                    "Invalid input - interval={interval} is not supported. Valid intervals: [1d]"
+                ),
             ),
         );
     }
@@ -184,7 +183,10 @@ fn chart(
     ) else {
         return (
             400,
-            error_body("Bad Request", "Invalid input - period1 and period2 must be integers"),
+            error_body(
+                "Bad Request",
+                "Invalid input - period1 and period2 must be integers",
+            ),
         );
     };
     if p1 > p2 {
@@ -289,7 +291,11 @@ fn chart(
 
 /// One quote of a search answer.
 fn quote(l: &Listing, rank: usize) -> Value {
-    let type_disp = if l.quote_type == "ETF" { "ETF" } else { "Equity" };
+    let type_disp = if l.quote_type == "ETF" {
+        "ETF"
+    } else {
+        "Equity"
+    };
     json!({
         "exchange": l.market.code(),
         "shortname": l.name,
@@ -531,7 +537,10 @@ mod tests {
         }
         let adj = &v["chart"]["result"][0]["indicators"]["adjclose"][0]["adjclose"];
         assert!(nulls.iter().all(|&i| adj[i].is_null()));
-        assert!(close.iter().any(|c| c.is_i64()), "a whole price is an integer");
+        assert!(
+            close.iter().any(|c| c.is_i64()),
+            "a whole price is an integer"
+        );
     }
 
     #[test]
@@ -545,7 +554,14 @@ mod tests {
         assert_eq!(status, 404);
         assert_eq!(v["chart"]["result"], Value::Null);
         assert_eq!(v["chart"]["error"]["code"], "Not Found");
-        let (status, _) = chart("AAPL", Some("x"), Some("1"), Some("1d"), d("2024-11-22"), false);
+        let (status, _) = chart(
+            "AAPL",
+            Some("x"),
+            Some("1"),
+            Some("1d"),
+            d("2024-11-22"),
+            false,
+        );
         assert_eq!(status, 400);
     }
 
