@@ -17,6 +17,10 @@
 //! * [`MockOpenFigi`]: OpenFIGI's mapping API v3 with its per-request job
 //!   limits, a rolling rate window (25 requests a minute keyless), API key
 //!   checks and real FIGIs of the instruments the other mocks hold.
+//! * [`MockYahoo`]: Yahoo Finance's chart and symbol-search endpoints with
+//!   the real answer shapes (nulls, integer and single-precision prices,
+//!   split events, "Not Found" errors) and daily closes since 2015 of every
+//!   stock and ETF the broker mocks hold, ending at their prices.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
 //!   for any mock.
 //! * [`synthetic::ledger`]: ledgers of any length for benches and load
@@ -48,6 +52,7 @@ pub mod ibkr;
 pub mod openfigi;
 pub mod support;
 pub mod synthetic;
+pub mod yahoo;
 
 pub use alpaca::MockAlpaca;
 pub use bitvavo::MockBitvavo;
@@ -58,3 +63,4 @@ pub use ibkr::MockIbkr;
 pub use openfigi::MockOpenFigi;
 /// The mock servers' HTTP library, for reading what a mock received.
 pub use wiremock;
+pub use yahoo::MockYahoo;

@@ -35,7 +35,7 @@ const YEAR: i32 = 2021;
 
 /// Last and previous close of each held symbol (position form), its
 /// exchange and asset class.
-const QUOTES: &[(&str, &str, &str, &str, &str)] = &[
+pub(crate) const QUOTES: &[(&str, &str, &str, &str, &str)] = &[
     ("AAPL", "177.57", "178.20", "NASDAQ", "us_equity"),
     ("VOO", "436.57", "437.92", "ARCA", "us_equity"),
     ("NVDA", "294.11", "295.86", "NASDAQ", "us_equity"),

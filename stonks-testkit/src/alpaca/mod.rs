@@ -11,7 +11,7 @@
 //! is the year of history in `account.rs`. Fault switches come from
 //! [`Faults`].
 
-mod account;
+pub(crate) mod account;
 
 use std::sync::{Arc, Mutex};
 

@@ -6,7 +6,7 @@
 //! `account.rs` at the paths DEGIRO's web trader (and degiro-connector) use.
 //! Reporting windows of any length are answered, as DEGIRO does.
 
-mod account;
+pub(crate) mod account;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -20,7 +20,7 @@
 //! the next day's prices; 401 when logged out ([`MockIbkr::log_out`]) or
 //! with a wrong Bearer token. Fault switches come from [`Faults`].
 
-mod account;
+pub(crate) mod account;
 mod portal;
 mod statement;
 

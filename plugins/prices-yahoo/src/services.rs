@@ -1,0 +1,149 @@
+//! The prices service: finds Yahoo's symbol of an instrument (searching by
+//! ISIN once per plugin instance, else from its ticker and listing MIC) and
+//! reads its chart, one request for the whole range.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use stonks_core::identity::listing_mic;
+use stonks_core::prices::{PriceSeries, PriceService};
+use stonks_core::{AssetClass, Error, Instrument, PluginContext, Result, Services};
+
+use crate::client::{CHART, Client, SEARCH};
+use crate::convert::{self, Asked, ChartRead};
+use crate::wire::SearchQuote;
+
+pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
+    Ok(Services::new().prices_v1(Yahoo {
+        client: Client::new(ctx)?,
+        searched: Mutex::new(HashMap::new()),
+    }))
+}
+
+struct Yahoo {
+    client: Client,
+    /// Search answers by ISIN, kept for the plugin's life (a listing's
+    /// symbol does not change from one day to the next); an ISIN Yahoo
+    /// does not know is kept too, as no quotes.
+    searched: Mutex<HashMap<String, Arc<Vec<SearchQuote>>>>,
+}
+
+/// The Yahoo symbol chosen for an instrument.
+struct Listing {
+    symbol: String,
+    /// Whether it is the instrument's own listing (its exchange), so its
+    /// currency may stand in when Yahoo names none.
+    own: bool,
+}
+
+impl Yahoo {
+    /// The quotes Yahoo's search answers for `isin`, asked once.
+    async fn quotes(&self, isin: &str) -> Result<Arc<Vec<SearchQuote>>> {
+        let cached = self
+            .searched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(isin)
+            .cloned();
+        if let Some(quotes) = cached {
+            return Ok(quotes);
+        }
+        let answer = self.client.search(isin).await?;
+        // The classifier lets a 404 through (for the chart's "Not Found"):
+        // here too it means Yahoo knows nothing by that name.
+        let quotes = Arc::new(if answer.status() == 404 {
+            Vec::new()
+        } else {
+            convert::search_quotes(answer.body()).map_err(|why| {
+                Error::protocol(
+                    format!("GET {SEARCH}"),
+                    Some(answer.status()),
+                    self.client.redact(&why),
+                    "",
+                )
+            })?
+        });
+        self.searched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(isin.to_owned(), quotes.clone());
+        Ok(quotes)
+    }
+
+    /// Yahoo's symbol of `i`: from its ISIN through the search (the listing
+    /// on its MIC when Yahoo has it), else from its ticker on a known MIC.
+    /// `None` when neither finds one: a symbol is never guessed from a
+    /// ticker alone.
+    async fn listing(&self, i: &Instrument) -> Result<Option<Listing>> {
+        let mic = listing_mic(i);
+        if let Some(isin) = &i.isin {
+            let quotes = self.quotes(isin.as_str()).await?;
+            if let Some((symbol, own)) = convert::pick(&quotes, mic) {
+                return Ok(Some(Listing {
+                    symbol: symbol.to_owned(),
+                    own,
+                }));
+            }
+        }
+        let from_ticker = i
+            .symbol
+            .as_deref()
+            .zip(mic)
+            .and_then(|(ticker, mic)| convert::yahoo_symbol(ticker, mic));
+        Ok(from_ticker.map(|symbol| Listing { symbol, own: true }))
+    }
+}
+
+#[async_trait]
+impl PriceService for Yahoo {
+    /// One search per ISIN for the plugin's life (none for an instrument
+    /// found by ticker and MIC), then one chart request for the whole range.
+    async fn history(
+        &self,
+        instrument: &Instrument,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Option<PriceSeries>> {
+        if from > to {
+            return Err(Error::config(format!(
+                "price history asked from {from} to {to}: the first day is after the last"
+            )));
+        }
+        if matches!(
+            instrument.asset_class,
+            AssetClass::Crypto | AssetClass::Cash
+        ) {
+            return Ok(None);
+        }
+        let Some(listing) = self.listing(instrument).await? else {
+            return Ok(None);
+        };
+        let answer = self.client.chart(&listing.symbol, from, to).await?;
+        let endpoint = format!("GET {CHART}/{{symbol}}");
+        let asked = Asked {
+            symbol: &listing.symbol,
+            from,
+            to,
+            currency: instrument.currency.filter(|_| listing.own),
+            endpoint: &endpoint,
+        };
+        match convert::chart(answer.body(), answer.status(), &asked) {
+            Ok(ChartRead::Series(series)) => Ok(Some(series)),
+            Ok(ChartRead::Unknown(said)) => {
+                tracing::debug!("Yahoo does not know {}: {said}", listing.symbol);
+                Ok(None)
+            }
+            Err(why) => {
+                let why = self.client.redact(&why);
+                Err(Error::protocol(
+                    endpoint,
+                    Some(answer.status()),
+                    why,
+                    &self.client.redact(&String::from_utf8_lossy(answer.body())),
+                ))
+            }
+        }
+    }
+}
