@@ -8,16 +8,18 @@ use std::time::Duration;
 
 use serde_json::json;
 use stonks::{Currency, Registry};
-use stonks_testkit::{MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr, MockOpenFigi};
+use stonks_testkit::{
+    MockAlpaca, MockBitvavo, MockDegiro, MockEcb, MockIbkr, MockOpenFigi, MockYahoo,
+};
 
 use crate::app::App;
-use crate::config::{AppConfig, BrokerConfig, FxConfig, IdentityConfig};
+use crate::config::{AppConfig, BrokerConfig, FxConfig, IdentityConfig, PricesConfig};
 use crate::error::{Error, Result};
 
 /// The default sandbox store's file: named after the mocks' accounts, so a
 /// store synced from an earlier version of them (other ids, other
 /// holdings) is not mixed with today's. Bump it when their data changes.
-const SANDBOX_STORE: &str = "stonks-2.sqlite";
+const SANDBOX_STORE: &str = "stonks-3.sqlite";
 
 /// The mock brokers of the sandbox, alive as long as the app.
 struct Mocks {
@@ -27,12 +29,13 @@ struct Mocks {
     _ibkr: MockIbkr,
     _ecb: MockEcb,
     _openfigi: MockOpenFigi,
+    _yahoo: MockYahoo,
 }
 
 impl App {
     /// The app against mock Alpaca (paper), Bitvavo, DEGIRO, Interactive
-    /// Brokers (Flex Web Service and Client Portal), ECB and OpenFIGI
-    /// servers started now.
+    /// Brokers (Flex Web Service and Client Portal), ECB, OpenFIGI and
+    /// Yahoo Finance servers started now.
     /// The store lives in a directory of the current user's only (in the
     /// platform's cache directory) unless `STONKS_SANDBOX_STORE` names a
     /// file; a directory or store file someone else could have planted is
@@ -51,6 +54,7 @@ impl App {
         let ibkr = MockIbkr::start().await;
         let ecb = MockEcb::start().await;
         let openfigi = MockOpenFigi::start().await;
+        let yahoo = MockYahoo::start().await;
         let broker = |plugin: &str, settings: serde_json::Value| {
             (
                 plugin.to_owned(),
@@ -83,7 +87,13 @@ impl App {
                 settings: openfigi.config(),
             },
             instruments: BTreeMap::new(),
-            prices: Default::default(),
+            // Crypto from Bitvavo's candles in EUR, shares from Yahoo,
+            // Alpaca's bars for what neither knows.
+            prices: PricesConfig {
+                sources: Some(vec!["bitvavo".into(), "yahoo".into(), "alpaca".into()]),
+                settings: BTreeMap::from([("yahoo".to_owned(), yahoo.config())]),
+                ..PricesConfig::default()
+            },
         };
         let mut app = App::with(config, Registry::discover());
         app._held.push(Box::new(Mocks {
@@ -93,6 +103,7 @@ impl App {
             _ibkr: ibkr,
             _ecb: ecb,
             _openfigi: openfigi,
+            _yahoo: yahoo,
         }));
         Ok(app)
     }
