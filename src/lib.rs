@@ -43,6 +43,10 @@ pub use stonks_fx_ecb as fx_ecb;
 #[cfg(feature = "identity-openfigi")]
 pub use stonks_identity_openfigi as identity_openfigi;
 
+/// The price file plugin (feature `prices-file`).
+#[cfg(feature = "prices-file")]
+pub use stonks_prices_file as prices_file;
+
 /// The ids of the plugins this build of the facade links, by feature.
 pub const LINKED_PLUGINS: &[&str] = &[
     #[cfg(feature = "bitvavo")]
@@ -59,4 +63,6 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "fx-ecb",
     #[cfg(feature = "identity-openfigi")]
     "identity-openfigi",
+    #[cfg(feature = "prices-file")]
+    "prices-file",
 ];

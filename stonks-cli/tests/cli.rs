@@ -91,6 +91,7 @@ const LINKED: &[&str] = &[
     "file",
     "fx-ecb",
     "identity-openfigi",
+    "prices-file",
 ];
 
 #[test]
