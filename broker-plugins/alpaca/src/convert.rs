@@ -427,13 +427,22 @@ pub fn new_york_date(t: DateTime<Utc>) -> chrono::NaiveDate {
     use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
     let year = t.year();
     let nth_sunday = |month: u32, n: u32| {
-        NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, n as u8)
-            .unwrap_or_default()
+        NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, n as u8).unwrap_or_default()
     };
     // 02:00 EST is 07:00 UTC; 02:00 EDT is 06:00 UTC.
-    let dst_from = nth_sunday(3, 2).and_hms_opt(7, 0, 0).unwrap_or_default().and_utc();
-    let dst_until = nth_sunday(11, 1).and_hms_opt(6, 0, 0).unwrap_or_default().and_utc();
-    let behind = if (dst_from..dst_until).contains(&t) { 4 } else { 5 };
+    let dst_from = nth_sunday(3, 2)
+        .and_hms_opt(7, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let dst_until = nth_sunday(11, 1)
+        .and_hms_opt(6, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let behind = if (dst_from..dst_until).contains(&t) {
+        4
+    } else {
+        5
+    };
     (t - TimeDelta::hours(behind)).date_naive()
 }
 

@@ -87,10 +87,7 @@ impl PriceService for Prices {
             };
             let (rows, next) = if crypto {
                 let mut page: wire::CryptoBars<'_> = answer.json()?;
-                let rows = page
-                    .bars
-                    .as_mut()
-                    .and_then(|b| b.remove(symbol.as_str()));
+                let rows = page.bars.as_mut().and_then(|b| b.remove(symbol.as_str()));
                 (rows, page.next_page_token.map(|t| t.into_owned()))
             } else {
                 let page: wire::StockBars<'_> = answer.json()?;

@@ -153,13 +153,11 @@ impl Client {
             .query("start", start_ms.to_string())
             .query("end", end_ms.to_string())
             .query("limit", CANDLE_LIMIT.to_string())
-            .classifier(Arc::new(|r: &Response| {
-                if unknown_market(r) {
-                    None
-                } else {
-                    classify(r)
-                }
-            }));
+            .classifier(Arc::new(
+                |r: &Response| {
+                    if unknown_market(r) { None } else { classify(r) }
+                },
+            ));
         let answer = self.call(req, Access::Public).await?;
         Ok(answer.is_success().then_some(answer))
     }

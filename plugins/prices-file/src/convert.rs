@@ -37,8 +37,16 @@ pub fn series_of(
     to: NaiveDate,
 ) -> Option<PriceSeries> {
     let isin = instrument.isin.as_ref();
-    let symbol = instrument.symbol.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let all = || tables.iter().flat_map(|t| t.rows.iter().map(move |r| (*t, r)));
+    let symbol = instrument
+        .symbol
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let all = || {
+        tables
+            .iter()
+            .flat_map(|t| t.rows.iter().map(move |r| (*t, r)))
+    };
     let by_isin = isin.is_some_and(|i| all().any(|(_, r)| r.isin.as_ref() == Some(i)));
     let matches = |r: &PriceRow| {
         if by_isin {
@@ -83,7 +91,11 @@ pub fn series_of(
     }
     for table in tables {
         for bad in &table.bad {
-            let named_isin = bad.isin.as_deref().zip(isin).is_some_and(|(a, b)| a == b.as_str());
+            let named_isin = bad
+                .isin
+                .as_deref()
+                .zip(isin)
+                .is_some_and(|(a, b)| a == b.as_str());
             let named_symbol = bad
                 .symbol
                 .as_deref()
@@ -125,7 +137,11 @@ mod tests {
 
     fn table(csv: &str) -> PriceTable {
         let (rows, bad) = read_table(csv.as_bytes(), "file p.csv").unwrap();
-        PriceTable { rows, bad, source: "file p.csv".into() }
+        PriceTable {
+            rows,
+            bad,
+            source: "file p.csv".into(),
+        }
     }
 
     fn day(s: &str) -> NaiveDate {
@@ -143,7 +159,13 @@ mod tests {
     fn columns_in_any_order_and_extra_ones_ignored() {
         let t = table("Currency, Close ,note,symbol,DATE\nUSD,177.570,x,AAPL,2024-01-02\n");
         assert!(t.bad.is_empty(), "{:?}", t.bad);
-        let s = series_of(&[&t], &stock("aapl", None), day("2024-01-01"), day("2024-12-31")).unwrap();
+        let s = series_of(
+            &[&t],
+            &stock("aapl", None),
+            day("2024-01-01"),
+            day("2024-12-31"),
+        )
+        .unwrap();
         assert_eq!(s.closes[0].close.to_string(), "177.570");
         assert_eq!((s.symbol.as_str(), s.currency), ("AAPL", Currency::USD));
     }
@@ -151,7 +173,10 @@ mod tests {
     #[test]
     fn a_header_without_the_needed_columns_fails_naming_the_file() {
         let e = read_table(b"day,price\n2024-01-02,1\n", "file p.csv").unwrap_err();
-        assert!(e.to_string().contains("file p.csv") && e.to_string().contains("`date`"), "{e}");
+        assert!(
+            e.to_string().contains("file p.csv") && e.to_string().contains("`date`"),
+            "{e}"
+        );
         let e = read_table(b"date,close,currency\n2024-01-02,1,EUR\n", "file p.csv").unwrap_err();
         assert!(e.to_string().contains("isin` or `symbol"), "{e}");
     }
@@ -162,6 +187,9 @@ mod tests {
         let mut x = stock("X", None);
         x.currency = Some(Currency::USD);
         let s = series_of(&[&t], &x, day("2024-01-01"), day("2024-12-31")).unwrap();
-        assert_eq!((s.currency, s.closes.len(), s.problems.len()), (Currency::USD, 1, 1));
+        assert_eq!(
+            (s.currency, s.closes.len(), s.problems.len()),
+            (Currency::USD, 1, 1)
+        );
     }
 }

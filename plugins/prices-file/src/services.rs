@@ -29,10 +29,13 @@ pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
 
 type Stamp = (u64, Option<SystemTime>);
 
+/// Each file's table and the file's state it was read at.
+type Cache = HashMap<PathBuf, (Stamp, Arc<PriceTable>)>;
+
 #[derive(Clone)]
 struct PriceFiles {
     config: Arc<Config>,
-    cache: Arc<Mutex<HashMap<PathBuf, (Stamp, Arc<PriceTable>)>>>,
+    cache: Arc<Mutex<Cache>>,
 }
 
 impl PriceFiles {

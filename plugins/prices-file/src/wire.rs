@@ -51,7 +51,9 @@ pub fn read_table(bytes: &[u8], source: &str) -> Result<(Vec<PriceRow>, Vec<BadR
         Error::protocol(
             source,
             None,
-            format!("the header has no `{name}` column (it needs date, close, currency and isin or symbol)"),
+            format!(
+                "the header has no `{name}` column (it needs date, close, currency and isin or symbol)"
+            ),
             "",
         )
     };
@@ -69,9 +71,13 @@ pub fn read_table(bytes: &[u8], source: &str) -> Result<(Vec<PriceRow>, Vec<BadR
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
-                let problem = ReadProblem::new(source, format!("not read: {e}"))
-                    .item(format!("line {line}"));
-                bad.push(BadRow { isin: None, symbol: None, problem });
+                let problem =
+                    ReadProblem::new(source, format!("not read: {e}")).item(format!("line {line}"));
+                bad.push(BadRow {
+                    isin: None,
+                    symbol: None,
+                    problem,
+                });
                 continue;
             }
         };
@@ -79,20 +85,21 @@ pub fn read_table(bytes: &[u8], source: &str) -> Result<(Vec<PriceRow>, Vec<BadR
         let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).filter(|c| !c.is_empty());
         let isin_text = cell(isin_at).map(str::to_ascii_uppercase);
         let symbol = cell(symbol_at).map(str::to_owned);
-        let fail = |field: &str, message: String| BadRow {
-            isin: isin_text.clone(),
-            symbol: symbol.clone(),
-            problem: ReadProblem::new(source, message)
-                .item(format!("line {line}"))
-                .field(field),
-        };
+        // Why a row is left out: the field and what is wrong with it.
+        let fail = |field: &'static str, message: String| (field, message);
         let parsed = (|| {
             if isin_text.is_none() && symbol.is_none() {
-                return Err(fail("isin", "neither an isin nor a symbol: whose close it is is unknown".into()));
+                return Err(fail(
+                    "isin",
+                    "neither an isin nor a symbol: whose close it is is unknown".into(),
+                ));
             }
             let isin = isin_text
                 .as_deref()
-                .map(|t| t.parse::<Isin>().map_err(|e| fail("isin", e.message().to_owned())))
+                .map(|t| {
+                    t.parse::<Isin>()
+                        .map_err(|e| fail("isin", e.message().to_owned()))
+                })
                 .transpose()?;
             let date_text = cell(Some(date_at)).ok_or_else(|| fail("date", "missing".into()))?;
             let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d")
@@ -103,9 +110,24 @@ pub fn read_table(bytes: &[u8], source: &str) -> Result<(Vec<PriceRow>, Vec<BadR
                 return Err(fail("close", format!("{close} is not a price")));
             }
             let code = cell(Some(currency_at)).ok_or_else(|| fail("currency", "missing".into()))?;
-            let currency = Currency::new(code).map_err(|e| fail("currency", e.message().to_owned()))?;
-            Ok(PriceRow { line, date, isin, symbol: symbol.clone(), close, currency })
+            let currency =
+                Currency::new(code).map_err(|e| fail("currency", e.message().to_owned()))?;
+            Ok(PriceRow {
+                line,
+                date,
+                isin,
+                symbol: symbol.clone(),
+                close,
+                currency,
+            })
         })();
+        let parsed = parsed.map_err(|(field, message)| BadRow {
+            isin: isin_text.clone(),
+            symbol: symbol.clone(),
+            problem: ReadProblem::new(source, message)
+                .item(format!("line {line}"))
+                .field(field),
+        });
         match parsed {
             Ok(row) => rows.push(row),
             Err(b) => bad.push(b),

@@ -90,7 +90,11 @@ pub(crate) fn daily_bars(
                     .count();
                 close *= Decimal::from(4u32.pow(later_splits as u32));
             }
-            let behind = if crypto { 0 } else { new_york_behind_at_midnight(day) };
+            let behind = if crypto {
+                0
+            } else {
+                new_york_behind_at_midnight(day)
+            };
             let t = day.and_hms_opt(0, 0, 0)?.and_utc() + TimeDelta::hours(behind);
             out.push(Bar { day, t, close });
         }
@@ -106,7 +110,9 @@ pub(crate) fn bar_json(bar: &Bar, crypto: bool) -> String {
     let scale = |n: i64| (c * Decimal::new(n, 3)).round_dp(2).normalize();
     let seed = bar.t.timestamp() / 86_400;
     let volume = if crypto {
-        Decimal::new(1_234_567 + seed % 90_000, 6).normalize().to_string()
+        Decimal::new(1_234_567 + seed % 90_000, 6)
+            .normalize()
+            .to_string()
     } else {
         (1_000_000 + seed % 700_000).to_string()
     };
@@ -133,7 +139,11 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -152,27 +162,46 @@ mod tests {
 
     #[test]
     fn tokens_are_base64_like_alpacas() {
-        assert_eq!(base64(b"AAPL|M|2022-01-03T09:00:00.000000000Z"), "QUFQTHxNfDIwMjItMDEtMDNUMDk6MDA6MDAuMDAwMDAwMDAwWg==");
+        assert_eq!(
+            base64(b"AAPL|M|2022-01-03T09:00:00.000000000Z"),
+            "QUFQTHxNfDIwMjItMDEtMDNUMDk6MDA6MDAuMDAwMDAwMDAwWg=="
+        );
         assert_eq!(base64(b"ab"), "YWI=");
     }
 
     #[test]
     fn bars_end_at_the_position_price_on_the_last_trading_day() {
-        let splits = vec![("NVDA".to_owned(), NaiveDate::from_ymd_opt(2021, 7, 20).unwrap())];
+        let splits = vec![(
+            "NVDA".to_owned(),
+            NaiveDate::from_ymd_opt(2021, 7, 20).unwrap(),
+        )];
         let saturday = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
         let aapl = daily_bars("AAPL", saturday, &splits, false).unwrap();
         let last = aapl.last().unwrap();
-        assert_eq!((last.day.to_string(), last.close.to_string()), ("2026-12-04".into(), "177.57".into()));
-        assert_eq!(last.t.to_rfc3339(), "2026-12-04T05:00:00+00:00", "midnight EST");
+        assert_eq!(
+            (last.day.to_string(), last.close.to_string()),
+            ("2026-12-04".into(), "177.57".into())
+        );
+        assert_eq!(
+            last.t.to_rfc3339(),
+            "2026-12-04T05:00:00+00:00",
+            "midnight EST"
+        );
         let btc = daily_bars("BTC/USD", saturday, &splits, false).unwrap();
         assert_eq!(btc.last().unwrap().close.to_string(), "46306.45");
         let raw = daily_bars("NVDA", saturday, &splits, false).unwrap();
         let adjusted = daily_bars("NVDA", saturday, &splits, true).unwrap();
-        let on = |bars: &[Bar], d: &str| bars.iter().find(|b| b.day.to_string() == d).unwrap().close;
-        assert_eq!(on(&raw, "2021-07-19"), on(&adjusted, "2021-07-19") * Decimal::from(4));
+        let on =
+            |bars: &[Bar], d: &str| bars.iter().find(|b| b.day.to_string() == d).unwrap().close;
+        assert_eq!(
+            on(&raw, "2021-07-19"),
+            on(&adjusted, "2021-07-19") * Decimal::from(4)
+        );
         assert_eq!(on(&raw, "2021-07-20"), on(&adjusted, "2021-07-20"));
-        assert_eq!(on(&raw, "2021-07-19").to_string().len() > 3, true);
-        assert_eq!(new_york_behind_at_midnight(NaiveDate::from_ymd_opt(2021, 7, 20).unwrap()), 4);
+        assert_eq!(
+            new_york_behind_at_midnight(NaiveDate::from_ymd_opt(2021, 7, 20).unwrap()),
+            4
+        );
         assert!(daily_bars("ZZZZ", saturday, &splits, false).is_none());
     }
 }

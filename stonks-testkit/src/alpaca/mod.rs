@@ -179,7 +179,9 @@ impl Responder {
             ("GET", "/v2/positions") => (200, self.state.positions.to_string()),
             ("GET", "/v2/account/activities") => self.activities(&query, None),
             ("GET", p) if p.starts_with("/v2/stocks/") && p.ends_with("/bars") => {
-                let symbol = p.trim_start_matches("/v2/stocks/").trim_end_matches("/bars");
+                let symbol = p
+                    .trim_start_matches("/v2/stocks/")
+                    .trim_end_matches("/bars");
                 self.bars(&[symbol.to_owned()], false, &query)
             }
             ("GET", "/v1beta3/crypto/us/bars") => {
@@ -212,7 +214,9 @@ impl Responder {
             return error(404, 40410000, &format!("asset not found for {symbol}"));
         };
         let crypto = bars_symbol.contains('/');
-        let seed = bars_symbol.bytes().fold(7u64, |a, c| a.wrapping_mul(31).wrapping_add(u64::from(c)));
+        let seed = bars_symbol
+            .bytes()
+            .fold(7u64, |a, c| a.wrapping_mul(31).wrapping_add(u64::from(c)));
         (
             200,
             json!({
@@ -230,7 +234,12 @@ impl Responder {
     /// page continued after the bar its `page_token` names. Stocks answer
     /// `{bars: [..] | null, symbol, next_page_token}`, crypto `{bars:
     /// {"BTC/USD": [..]}, next_page_token}`.
-    fn bars(&self, symbols: &[String], crypto: bool, query: &dyn Fn(&str) -> Option<String>) -> Answer {
+    fn bars(
+        &self,
+        symbols: &[String],
+        crypto: bool,
+        query: &dyn Fn(&str) -> Option<String>,
+    ) -> Answer {
         match query("timeframe").as_deref() {
             Some("1Day" | "1D") => {}
             Some(_) => return error(400, 40010001, "invalid timeframe"),
@@ -269,7 +278,10 @@ impl Responder {
             .collect();
         let from = match query("page_token") {
             None => 0,
-            Some(token) => match all.iter().position(|(s, b)| bars::page_token(s, b) == token) {
+            Some(token) => match all
+                .iter()
+                .position(|(s, b)| bars::page_token(s, b) == token)
+            {
                 Some(i) => i + 1,
                 None => return error(400, 40010001, "invalid page_token"),
             },
@@ -295,11 +307,21 @@ impl Responder {
                     keyed.push(format!("{}:{}", json!(s), list(s)));
                 }
             }
-            format!(r#"{{"bars":{{{}}},"next_page_token":{next}}}"#, keyed.join(","))
+            format!(
+                r#"{{"bars":{{{}}},"next_page_token":{next}}}"#,
+                keyed.join(",")
+            )
         } else {
             let symbol = &symbols[0];
-            let bars = if page.is_empty() { "null".to_owned() } else { list(symbol) };
-            format!(r#"{{"bars":{bars},"symbol":{},"next_page_token":{next}}}"#, json!(symbol))
+            let bars = if page.is_empty() {
+                "null".to_owned()
+            } else {
+                list(symbol)
+            };
+            format!(
+                r#"{{"bars":{bars},"symbol":{},"next_page_token":{next}}}"#,
+                json!(symbol)
+            )
         };
         (200, body)
     }

@@ -500,9 +500,19 @@ pub(crate) fn daily_candles(a: &AssetRow, today: chrono::NaiveDate) -> Vec<Value
             let high = (open.max(close) * Decimal::new(1_012, 3)).round_dp(scale);
             let low = (open.min(close) * Decimal::new(985, 3)).round_dp(scale);
             let day = today - Duration::days(back);
-            let ms = day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis();
+            let ms = day
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis();
             let volume = Decimal::new(1_000_000 + (back * 7_919) % 500_000, 4);
-            Some(json!([ms, open.to_string(), high.to_string(), low.to_string(), close.to_string(), volume.to_string()]))
+            Some(json!([
+                ms,
+                open.to_string(),
+                high.to_string(),
+                low.to_string(),
+                close.to_string(),
+                volume.to_string()
+            ]))
         })
         .collect()
 }

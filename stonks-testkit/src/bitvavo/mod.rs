@@ -166,8 +166,14 @@ impl MockBitvavo {
 
     /// The close of `asset`'s daily EUR candle on `day` as the mock serves
     /// it today (`None`: no such candle).
-    pub fn daily_close(&self, asset: &str, day: chrono::NaiveDate) -> Option<rust_decimal::Decimal> {
-        let a = account::ASSETS.iter().find(|a| a.symbol == asset && a.eur_market)?;
+    pub fn daily_close(
+        &self,
+        asset: &str,
+        day: chrono::NaiveDate,
+    ) -> Option<rust_decimal::Decimal> {
+        let a = account::ASSETS
+            .iter()
+            .find(|a| a.symbol == asset && a.eur_market)?;
         let today = Utc::now().date_naive();
         let (y, m, d) = FIRST_CANDLE_DAY;
         let first = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
@@ -469,7 +475,15 @@ impl Responder {
             Some(_) => return (400, error_body(205, "interval parameter is invalid.")),
         }
         let (start, end, limit) = match Self::window(query, i64::from(CANDLE_LIMIT)) {
-            Ok((s, e, l)) => (s, e, if query("limit").is_none() { CANDLE_LIMIT as usize } else { l }),
+            Ok((s, e, l)) => (
+                s,
+                e,
+                if query("limit").is_none() {
+                    CANDLE_LIMIT as usize
+                } else {
+                    l
+                },
+            ),
             Err(e) => return e,
         };
         let rows: Vec<Value> = account::daily_candles(asset, Utc::now().date_naive())

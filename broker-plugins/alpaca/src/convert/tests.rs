@@ -668,7 +668,9 @@ fn a_bars_close_is_the_numbers_text_on_its_new_york_day() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].item.as_deref(), Some("AAPL"));
     // A crypto bar's day is its UTC date.
-    let t = chrono::DateTime::parse_from_rfc3339("2024-03-10T00:00:00Z").unwrap().to_utc();
+    let t = chrono::DateTime::parse_from_rfc3339("2024-03-10T00:00:00Z")
+        .unwrap()
+        .to_utc();
     assert_eq!(t.date_naive().to_string(), "2024-03-10");
     assert_eq!(new_york_date(t).to_string(), "2024-03-09");
 }
