@@ -46,6 +46,9 @@ pub use stonks_identity_openfigi as identity_openfigi;
 /// The Yahoo Finance prices plugin (feature `prices-yahoo`).
 #[cfg(feature = "prices-yahoo")]
 pub use stonks_prices_yahoo as prices_yahoo;
+/// The price file plugin (feature `prices-file`).
+#[cfg(feature = "prices-file")]
+pub use stonks_prices_file as prices_file;
 
 /// The ids of the plugins this build of the facade links, by feature.
 pub const LINKED_PLUGINS: &[&str] = &[
@@ -65,4 +68,6 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "identity-openfigi",
     #[cfg(feature = "prices-yahoo")]
     "prices-yahoo",
+    #[cfg(feature = "prices-file")]
+    "prices-file",
 ];

@@ -92,6 +92,7 @@ const LINKED: &[&str] = &[
     "fx-ecb",
     "identity-openfigi",
     "prices-yahoo",
+    "prices-file",
 ];
 
 #[test]

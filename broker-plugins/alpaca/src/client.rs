@@ -19,9 +19,14 @@ pub const PAGE_SIZE: u32 = 100;
 /// for the window to reset rather than run into a 429.
 pub const REQUEST_RESERVE: u64 = 2;
 
-/// An Alpaca Trading API client for one pair of keys.
+/// The `limit` of a bars request: Alpaca's maximum.
+pub const BARS_LIMIT: u32 = 10_000;
+
+/// An Alpaca client for one pair of keys: the Trading API and the Market
+/// Data API (another host, its own rate limit), the same key headers on both.
 pub struct Client {
     http: HttpClient,
+    data: HttpClient,
     key_id: SecretString,
     secret_key: SecretString,
 }
@@ -35,18 +40,79 @@ impl Client {
             .classifier(classify)
             .budget_headers(budget, REQUEST_RESERVE)
             .build()?;
+        let data = ctx
+            .http_client_builder(&config.data_url)?
+            .base_url(&config.data_url)?
+            .classifier(classify)
+            .budget_headers(budget, REQUEST_RESERVE)
+            .build()?;
         Ok(Client {
             http,
+            data,
             key_id: config.key_id,
             secret_key: config.secret_key,
         })
     }
 
+    fn with_keys(&self, req: Request) -> Request {
+        req.secret_header("APCA-API-KEY-ID", self.key_id.expose_secret())
+            .secret_header("APCA-API-SECRET-KEY", self.secret_key.expose_secret())
+    }
+
     async fn get(&self, req: Request) -> Result<Response> {
-        let req = req
-            .secret_header("APCA-API-KEY-ID", self.key_id.expose_secret())
-            .secret_header("APCA-API-SECRET-KEY", self.secret_key.expose_secret());
-        self.http.send(req).await
+        self.http.send(self.with_keys(req)).await
+    }
+
+    /// `GET /v2/assets/{symbol}`; `None` when Alpaca does not know the
+    /// symbol (404, `asset not found for ...`).
+    pub async fn asset(&self, symbol: &str) -> Result<Option<Response>> {
+        let req = Request::get(format!("/v2/assets/{}", symbol.replace('/', "%2F")))
+            .endpoint_name("GET /v2/assets/{symbol}");
+        match self.get(req).await {
+            Err(e) if e.status() == Some(404) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    /// One page of daily bars, not adjusted: `GET
+    /// /v2/stocks/{symbol}/bars` (IEX, the feed every key may read) for a
+    /// stock, `GET /v1beta3/crypto/us/bars?symbols=` for a crypto pair.
+    /// `None` when Alpaca refuses the symbol itself (a 4xx other than
+    /// auth and rate limits: `invalid symbol`, `not found`).
+    pub async fn daily_bars(
+        &self,
+        bars: &Bars<'_>,
+        start: &str,
+        end: &str,
+        page_token: Option<&str>,
+    ) -> Result<Option<Response>> {
+        let req = match bars {
+            Bars::Stock(symbol) => Request::get(format!("/v2/stocks/{symbol}/bars"))
+                .endpoint_name("GET /v2/stocks/{symbol}/bars")
+                .query("timeframe", "1Day")
+                .query("start", start)
+                .query("end", end)
+                .query("limit", BARS_LIMIT.to_string())
+                .query("adjustment", "raw")
+                .query("feed", "iex"),
+            Bars::Crypto(pair) => Request::get("/v1beta3/crypto/us/bars")
+                .query("symbols", *pair)
+                .query("timeframe", "1Day")
+                .query("start", start)
+                .query("end", end)
+                .query("limit", BARS_LIMIT.to_string()),
+        };
+        let req = match page_token {
+            Some(token) => req.query("page_token", token),
+            None => req,
+        };
+        let req = self
+            .with_keys(req)
+            .classifier(std::sync::Arc::new(|r: &Response| {
+                if refused_symbol(r) { None } else { classify(r) }
+            }));
+        let answer = self.data.send(req).await?;
+        Ok(answer.is_success().then_some(answer))
     }
 
     /// `GET /v2/account`.
@@ -85,6 +151,25 @@ impl Client {
         }
         self.get(req).await
     }
+}
+
+/// Which bars to read: a stock's (by ticker) or a crypto pair's (`BTC/USD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bars<'a> {
+    /// A US stock or ETF.
+    Stock(&'a str),
+    /// A crypto pair.
+    Crypto(&'a str),
+}
+
+/// Whether `resp` refuses the symbol asked about: a 400, 404 or 422 whose
+/// message names the symbol as invalid or not found.
+pub fn refused_symbol(resp: &Response) -> bool {
+    matches!(resp.status(), 400 | 404 | 422)
+        && serde_json::from_slice::<wire::ErrorBody<'_>>(resp.body()).is_ok_and(|b| {
+            let m = b.message.to_ascii_lowercase();
+            m.contains("invalid symbol") || m.contains("not found")
+        })
 }
 
 /// `t` in whole seconds (`2025-03-01T00:00:00Z`), rounded up when `up`.

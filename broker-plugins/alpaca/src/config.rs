@@ -12,6 +12,9 @@ pub const LIVE_URL: &str = "https://api.alpaca.markets";
 /// Alpaca's paper-trading API.
 pub const PAPER_URL: &str = "https://paper-api.alpaca.markets";
 
+/// Alpaca's Market Data API (the manifest's default `data_url`).
+pub const DATA_URL: &str = "https://data.alpaca.markets";
+
 /// Alpaca's settings. `base_url` is applied by core's HTTP client builder.
 #[derive(Clone, Deserialize)]
 pub struct Config {
@@ -21,6 +24,8 @@ pub struct Config {
     pub secret_key: SecretString,
     /// Whether the keys belong to a paper-trading account.
     pub paper: bool,
+    /// The Market Data API (daily bars), without `/v2`.
+    pub data_url: String,
 }
 
 impl Config {
@@ -36,6 +41,7 @@ impl fmt::Debug for Config {
             .field("key_id", &"[REDACTED]")
             .field("secret_key", &"[REDACTED]")
             .field("paper", &self.paper)
+            .field("data_url", &self.data_url)
             .finish()
     }
 }
@@ -47,7 +53,7 @@ mod tests {
     #[test]
     fn paper_keys_pick_the_paper_api_and_nothing_secret_is_shown() {
         let read = |paper: bool| -> Config {
-            let v = serde_json::json!({"key_id": "PKID", "secret_key": "s3cr3t", "paper": paper});
+            let v = serde_json::json!({"key_id": "PKID", "secret_key": "s3cr3t", "paper": paper, "data_url": DATA_URL});
             serde_json::from_value(v).unwrap()
         };
         assert_eq!(

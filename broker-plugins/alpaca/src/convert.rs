@@ -419,3 +419,66 @@ pub fn activity_page(
 
 #[cfg(test)]
 mod tests;
+
+/// The calendar day in New York at `t`: Eastern time, daylight saving from
+/// 02:00 local on the second Sunday of March to 02:00 local on the first
+/// Sunday of November (the US rule since 2007).
+pub fn new_york_date(t: DateTime<Utc>) -> chrono::NaiveDate {
+    use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
+    let year = t.year();
+    let nth_sunday = |month: u32, n: u32| {
+        NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Sun, n as u8).unwrap_or_default()
+    };
+    // 02:00 EST is 07:00 UTC; 02:00 EDT is 06:00 UTC.
+    let dst_from = nth_sunday(3, 2)
+        .and_hms_opt(7, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let dst_until = nth_sunday(11, 1)
+        .and_hms_opt(6, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let behind = if (dst_from..dst_until).contains(&t) {
+        4
+    } else {
+        5
+    };
+    (t - TimeDelta::hours(behind)).date_naive()
+}
+
+/// The closes of one page of daily bars of `symbol` within `range` (both
+/// days included), each on its exchange day (a stock's New York date, a
+/// crypto pair's UTC date); a bar that cannot be read is a problem naming
+/// the symbol.
+pub fn bar_closes(
+    rows: &stonks_core::wire::Rows<'_, wire::Bar>,
+    symbol: &str,
+    crypto: bool,
+    range: (chrono::NaiveDate, chrono::NaiveDate),
+    redactor: &Redactor,
+) -> (Vec<stonks_core::prices::Close>, Vec<ReadProblem>) {
+    let closes = rows
+        .ok
+        .iter()
+        .map(|b| stonks_core::prices::Close {
+            date: if crypto {
+                b.t.0.date_naive()
+            } else {
+                new_york_date(b.t.0)
+            },
+            close: b.c.0,
+        })
+        .filter(|c| (range.0..=range.1).contains(&c.date))
+        .collect();
+    let endpoint = if crypto {
+        "GET /v1beta3/crypto/us/bars"
+    } else {
+        "GET /v2/stocks/{symbol}/bars"
+    };
+    let problems = rows
+        .problems(endpoint, "t", redactor)
+        .into_iter()
+        .map(|p| p.item(symbol))
+        .collect();
+    (closes, problems)
+}

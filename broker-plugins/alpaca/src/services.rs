@@ -19,15 +19,17 @@ use tokio::sync::OnceCell;
 use crate::client::{Client, PAGE_SIZE};
 use crate::{convert, wire};
 
-/// The plugin factory: a client from the checked config, both services on it.
+/// The plugin factory: a client from the checked config, every service on it.
 pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
+    let client = Arc::new(Client::new(ctx)?);
     let alpaca = Alpaca {
-        client: Arc::new(Client::new(ctx)?),
+        client: client.clone(),
         account: Arc::new(OnceCell::new()),
     };
     Ok(Services::new()
         .portfolio_v2(alpaca.clone())
-        .transactions_v2(alpaca))
+        .transactions_v2(alpaca)
+        .prices_v1(crate::prices::Prices::new(client)))
 }
 
 #[derive(Clone)]

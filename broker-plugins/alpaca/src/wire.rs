@@ -101,3 +101,32 @@ pub struct Activity<'a> {
     #[serde(default, borrow)]
     pub description: Option<Cow<'a, str>>,
 }
+
+/// `GET /v2/stocks/{symbol}/bars`: one page of one symbol's bars. `bars`
+/// is `null` when there are none.
+#[derive(Debug, Deserialize)]
+pub struct StockBars<'a> {
+    #[serde(default, borrow)]
+    pub bars: Option<Rows<'a, Bar>>,
+    #[serde(default, borrow)]
+    pub next_page_token: Option<Cow<'a, str>>,
+}
+
+/// `GET /v1beta3/crypto/us/bars`: one page, the bars keyed by pair.
+#[derive(Debug, Deserialize)]
+pub struct CryptoBars<'a> {
+    #[serde(default, borrow)]
+    pub bars: Option<std::collections::BTreeMap<Cow<'a, str>, Rows<'a, Bar>>>,
+    #[serde(default, borrow)]
+    pub next_page_token: Option<Cow<'a, str>>,
+}
+
+/// One bar: `{t, o, h, l, c, v, n, vw}`, prices as JSON numbers. Only the
+/// time and the close are read, the close exactly from the number's text.
+#[derive(Debug, Deserialize)]
+pub struct Bar {
+    /// RFC 3339: midnight New York for a stock's day, midnight UTC for a
+    /// crypto pair's.
+    pub t: Timestamp,
+    pub c: ExactDecimal,
+}

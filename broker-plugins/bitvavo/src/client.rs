@@ -67,6 +67,9 @@ pub const WEIGHT_RESERVE: u64 = 25;
 /// The `/account/history` page size (Bitvavo's maximum).
 pub const HISTORY_PAGE_SIZE: u32 = 100;
 
+/// The most candles Bitvavo answers a request with (its `limit` maximum).
+pub const CANDLE_LIMIT: u32 = 1440;
+
 /// Whether a call carries the signature headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -132,6 +135,31 @@ impl Client {
     pub async fn prices(&self) -> Result<Response> {
         self.call(Request::get("/ticker/price"), Access::Public)
             .await
+    }
+
+    /// `GET /{market}/candles?interval=1d` between `start_ms` (inclusive)
+    /// and `end_ms` (the end of the last day wanted), at most
+    /// [`CANDLE_LIMIT`] candles, newest first. `None` when Bitvavo does not
+    /// know the market (error 205, `market parameter is invalid.`).
+    pub async fn daily_candles(
+        &self,
+        market: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<Option<Response>> {
+        let req = Request::get(format!("/{market}/candles"))
+            .endpoint_name("GET /{market}/candles")
+            .query("interval", "1d")
+            .query("start", start_ms.to_string())
+            .query("end", end_ms.to_string())
+            .query("limit", CANDLE_LIMIT.to_string())
+            .classifier(Arc::new(
+                |r: &Response| {
+                    if unknown_market(r) { None } else { classify(r) }
+                },
+            ));
+        let answer = self.call(req, Access::Public).await?;
+        Ok(answer.is_success().then_some(answer))
     }
 
     /// `GET /depositHistory` (`deposits`) or `GET /withdrawalHistory`, at
@@ -240,6 +268,15 @@ pub fn classify(resp: &Response) -> Option<Error> {
     Some(err.with_operation(resp.endpoint().to_owned()))
 }
 
+/// Whether `resp` is Bitvavo's answer to a market it does not list:
+/// error 205 on the `market` parameter.
+pub fn unknown_market(resp: &Response) -> bool {
+    !resp.is_success()
+        && serde_json::from_slice::<wire::ErrorBody<'_>>(resp.body()).is_ok_and(|b| {
+            b.error_code.0 == 205 && b.error.trim_start().starts_with("market parameter")
+        })
+}
+
 /// How long until the unban time at the end of error 105's text
 /// (`... at 1700000000000.`).
 fn unban_delay(text: &str) -> Option<Duration> {
@@ -314,6 +351,20 @@ mod tests {
             kind(404, r#"{"errorCode":110,"error":"Invalid endpoint."}"#),
             Some(ErrorKind::Protocol)
         );
+        let unknown = Response::synthetic(
+            "GET /{market}/candles",
+            400,
+            &[],
+            r#"{"errorCode":205,"error":"market parameter is invalid."}"#.to_owned(),
+        );
+        assert!(unknown_market(&unknown));
+        let bad_limit = Response::synthetic(
+            "GET /{market}/candles",
+            400,
+            &[],
+            r#"{"errorCode":205,"error":"limit parameter is invalid."}"#.to_owned(),
+        );
+        assert!(!unknown_market(&bad_limit));
         assert_eq!(
             kind(502, "<html>bad gateway</html>"),
             Some(ErrorKind::Temporary)

@@ -20,6 +20,47 @@ pub const ACCOUNT: &str = "main";
 /// Suffix of the broker id of a staked amount, kept apart from the free balance.
 pub const STAKED_SUFFIX: &str = ":staked";
 
+/// The `<ASSET>-EUR` market of a crypto instrument (its asset code from
+/// the symbol, else the broker id), or `None` for anything else (euros
+/// themselves included).
+pub fn eur_market(instrument: &Instrument) -> Option<String> {
+    if !crate::prices::is_crypto(instrument) {
+        return None;
+    }
+    let asset = instrument
+        .symbol
+        .as_deref()
+        .and_then(stonks_core::identity::crypto_asset)
+        .or_else(|| stonks_core::identity::crypto_asset(&instrument.broker_id))?;
+    (asset != QUOTE).then(|| format!("{asset}-{QUOTE}"))
+}
+
+/// The closes of one page of daily candles of `market` whose start lies in
+/// `range` (Unix ms, end exclusive), each on the UTC date its candle
+/// begins; a row that cannot be read is a problem naming the market.
+pub fn candle_closes(
+    rows: &stonks_core::wire::Rows<'_, wire::Candle>,
+    market: &str,
+    range: (i64, i64),
+    redactor: &stonks_core::http::Redactor,
+) -> (Vec<stonks_core::prices::Close>, Vec<ReadProblem>) {
+    let closes = rows
+        .ok
+        .iter()
+        .filter(|c| (range.0..range.1).contains(&c.0.0.timestamp_millis()))
+        .map(|c| stonks_core::prices::Close {
+            date: c.0.0.date_naive(),
+            close: c.4.0,
+        })
+        .collect();
+    let problems = rows
+        .problems("GET /{market}/candles", "", redactor)
+        .into_iter()
+        .map(|p| p.item(market))
+        .collect();
+    (closes, problems)
+}
+
 fn eur() -> Currency {
     Currency::EUR
 }

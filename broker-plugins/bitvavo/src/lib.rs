@@ -4,6 +4,7 @@
 mod client;
 mod config;
 mod convert;
+mod prices;
 mod services;
 mod wire;
 
@@ -11,6 +12,6 @@ stonks_core::register_plugin! {
     pub const RECORD = manifest: include_str!("../manifest.json"), factory: services::build,
 }
 
-pub use client::{DEFAULT_BASE_URL, classify, signature};
+pub use client::{CANDLE_LIMIT, DEFAULT_BASE_URL, classify, signature, unknown_market};
 pub use config::Config;
-pub use convert::{ACCOUNT, STAKED_SUFFIX, parse_history_page};
+pub use convert::{ACCOUNT, STAKED_SUFFIX, eur_market, parse_history_page};

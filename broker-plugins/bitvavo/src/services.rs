@@ -21,15 +21,17 @@ use crate::client::Client;
 use crate::convert::{self, TransferIndex};
 use crate::wire;
 
-/// The plugin factory: a client from the checked config, both services on it.
+/// The plugin factory: a client from the checked config, every service on it.
 pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
+    let client = Arc::new(Client::new(ctx)?);
     let bitvavo = Bitvavo {
-        client: Arc::new(Client::new(ctx)?),
+        client: client.clone(),
         transfers: Arc::new(Mutex::new(None)),
     };
     Ok(Services::new()
         .portfolio_v2(bitvavo.clone())
-        .transactions_v2(bitvavo))
+        .transactions_v2(bitvavo)
+        .prices_v1(crate::prices::Prices::new(client)))
 }
 
 /// Deposit and withdrawal details of one pinned range, read once per read

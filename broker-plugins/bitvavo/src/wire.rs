@@ -115,3 +115,18 @@ pub struct Transfer<'a> {
     #[serde(default, borrow)]
     pub tx_id: Option<Cow<'a, str>>,
 }
+
+/// One row of `GET /{market}/candles`: `[timestamp_ms, "open", "high",
+/// "low", "close", "volume"]`. Only the time and the close are read: a
+/// broken volume does not cost the close.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Candle(
+    /// The start of the candle's interval (midnight UTC for `1d`).
+    pub Timestamp,
+    pub serde::de::IgnoredAny,
+    pub serde::de::IgnoredAny,
+    pub serde::de::IgnoredAny,
+    /// The close.
+    pub ExactDecimal,
+    pub serde::de::IgnoredAny,
+);

@@ -43,6 +43,26 @@ pub(crate) const QUOTES: &[(&str, &str, &str, &str, &str)] = &[
     ("BTCUSD", "46306.45", "47150.71", "CRYPTO", "crypto"),
 ];
 
+/// The last close of a held symbol (position form: `BTCUSD`).
+pub(crate) fn last_price(symbol: &str) -> Option<Decimal> {
+    QUOTES.iter().find(|q| q.0 == symbol)?.1.parse().ok()
+}
+
+/// `(symbol, date)` of every split in the activities.
+pub(crate) fn splits(activities: &[Activity]) -> Vec<(String, NaiveDate)> {
+    let mut out: Vec<(String, NaiveDate)> = activities
+        .iter()
+        .filter(|a| a.kind == "SPLIT")
+        .filter_map(|a| {
+            let symbol = a.json["symbol"].as_str()?.to_owned();
+            let date = NaiveDate::parse_from_str(a.json["date"].as_str()?, "%Y-%m-%d").ok()?;
+            Some((symbol, date))
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
 /// `(date, symbol, per share)` of the dividends paid.
 const DIVIDENDS: &[((u32, u32), &str, &str)] = &[
     ((2, 11), "AAPL", "0.205"),

@@ -8,10 +8,13 @@
 //! `page_size` 1 to 100; `page_token`; `after`, `until`, `date`;
 //! `activity_types`; `category`), and sends Alpaca's rate-limit headers on
 //! every answer, refusing with 429 past 200 requests a minute. The account
-//! is the year of history in `account.rs`. Fault switches come from
-//! [`Faults`].
+//! is the year of history in `account.rs`. On the same server it serves
+//! the Market Data API's daily bars (`/v2/stocks/{symbol}/bars`,
+//! `/v1beta3/crypto/us/bars`) and `/v2/assets/{symbol}`, see `bars.rs`.
+//! Fault switches come from [`Faults`].
 
 pub(crate) mod account;
+mod bars;
 
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +25,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::faults::Faults;
 pub use account::{ACCOUNT_ID, ACCOUNT_NUMBER};
+pub use bars::{BARS_PAGE, FIRST_BAR_DAY};
 
 /// The key id the mock accepts (`APCA-API-KEY-ID`).
 pub const KEY_ID: &str = "PKMOCK4T7Q9Z2W8X5V3N";
@@ -50,6 +54,9 @@ struct Shared {
     account: Value,
     positions: Value,
     activities: Vec<account::Activity>,
+    /// `(symbol, date)` of the ledger's splits: raw bars before them are
+    /// four times the adjusted ones.
+    splits: Vec<(String, NaiveDate)>,
     /// Requests in the current minute, and when it began (Unix s).
     window: Mutex<(i64, i64)>,
 }
@@ -73,6 +80,7 @@ impl MockAlpaca {
             faults: Faults::new(),
             account: book.account_json(),
             positions: book.positions_json(),
+            splits: account::splits(&book.activities),
             activities: book.activities,
             window: Mutex::new((0, Utc::now().timestamp())),
         });
@@ -91,14 +99,24 @@ impl MockAlpaca {
         self.server.uri()
     }
 
-    /// A plugin configuration that works against this mock.
+    /// A plugin configuration that works against this mock: the Trading
+    /// API and the Market Data API both on it.
     pub fn config(&self) -> Value {
-        json!({"key_id": KEY_ID, "secret_key": SECRET_KEY, "base_url": self.base_url()})
+        json!({"key_id": KEY_ID, "secret_key": SECRET_KEY, "base_url": self.base_url(), "data_url": self.base_url()})
+    }
+
+    /// The raw close of `symbol` (`AAPL`, `BTC/USD`) on `day` as the mock's
+    /// bars give it today (`None`: no bar that day).
+    pub fn daily_close(&self, symbol: &str, day: NaiveDate) -> Option<rust_decimal::Decimal> {
+        bars::daily_bars(symbol, Utc::now().date_naive(), &self.state.splits, false)?
+            .into_iter()
+            .find(|b| b.day == day)
+            .map(|b| b.close)
     }
 
     /// A configuration with a wrong secret key.
     pub fn bad_config(&self) -> Value {
-        json!({"key_id": KEY_ID, "secret_key": "wrong-secret-0000", "base_url": self.base_url()})
+        json!({"key_id": KEY_ID, "secret_key": "wrong-secret-0000", "base_url": self.base_url(), "data_url": self.base_url()})
     }
 
     /// The fault switches.
@@ -160,12 +178,152 @@ impl Responder {
             ("GET", "/v2/account") => (200, self.state.account.to_string()),
             ("GET", "/v2/positions") => (200, self.state.positions.to_string()),
             ("GET", "/v2/account/activities") => self.activities(&query, None),
+            ("GET", p) if p.starts_with("/v2/stocks/") && p.ends_with("/bars") => {
+                let symbol = p
+                    .trim_start_matches("/v2/stocks/")
+                    .trim_end_matches("/bars");
+                self.bars(&[symbol.to_owned()], false, &query)
+            }
+            ("GET", "/v1beta3/crypto/us/bars") => {
+                let Some(list) = query("symbols") else {
+                    return error(400, 40010001, "symbols is required");
+                };
+                let symbols: Vec<String> = list.split(',').map(|s| s.trim().to_owned()).collect();
+                self.bars(&symbols, true, &query)
+            }
+            ("GET", p) if p.starts_with("/v2/assets/") => {
+                let raw = p.trim_start_matches("/v2/assets/");
+                let symbol = raw.replace("%2F", "/").replace("%2f", "/");
+                Self::asset(&symbol)
+            }
             ("GET", p) if p.starts_with("/v2/account/activities/") => {
                 let kind = p.trim_start_matches("/v2/account/activities/");
                 self.activities(&query, Some(kind))
             }
             _ => error(404, 40410000, "endpoint not found"),
         }
+    }
+
+    /// `/v2/assets/{symbol}`: the symbols with bars (a pair also as
+    /// `BTCUSD`); anything else 404 as Alpaca answers it.
+    fn asset(symbol: &str) -> Answer {
+        let Some(&(bars_symbol, _)) = bars::SYMBOLS
+            .iter()
+            .find(|s| s.0 == symbol || s.1 == symbol)
+        else {
+            return error(404, 40410000, &format!("asset not found for {symbol}"));
+        };
+        let crypto = bars_symbol.contains('/');
+        let seed = bars_symbol
+            .bytes()
+            .fold(7u64, |a, c| a.wrapping_mul(31).wrapping_add(u64::from(c)));
+        (
+            200,
+            json!({
+                "id": account::uuid(seed), "class": if crypto { "crypto" } else { "us_equity" },
+                "exchange": if crypto { "CRYPTO" } else if bars_symbol == "VOO" { "ARCA" } else { "NASDAQ" },
+                "symbol": bars_symbol, "name": bars_symbol, "status": "active", "tradable": true,
+                "marginable": !crypto, "shortable": !crypto, "easy_to_borrow": !crypto, "fractionable": true,
+                "attributes": []
+            })
+            .to_string(),
+        )
+    }
+
+    /// Daily bars of `symbols`, ascending, one symbol after the other, the
+    /// page continued after the bar its `page_token` names. Stocks answer
+    /// `{bars: [..] | null, symbol, next_page_token}`, crypto `{bars:
+    /// {"BTC/USD": [..]}, next_page_token}`.
+    fn bars(
+        &self,
+        symbols: &[String],
+        crypto: bool,
+        query: &dyn Fn(&str) -> Option<String>,
+    ) -> Answer {
+        match query("timeframe").as_deref() {
+            Some("1Day" | "1D") => {}
+            Some(_) => return error(400, 40010001, "invalid timeframe"),
+            None => return error(400, 40010001, "timeframe is required"),
+        }
+        let limit = match query("limit").map(|l| l.parse::<usize>()) {
+            None => 1000,
+            Some(Ok(n)) if (1..=10_000).contains(&n) => n,
+            Some(_) => return error(400, 40010001, "invalid limit: must be between 1 and 10000"),
+        };
+        let adjusted = match query("adjustment").as_deref() {
+            None | Some("raw") => false,
+            Some("split" | "all") => true,
+            Some(_) => return error(400, 40010001, "invalid adjustment"),
+        };
+        let mut bounds = [None, None];
+        for (slot, name) in bounds.iter_mut().zip(["start", "end"]) {
+            if let Some(text) = query(name) {
+                match parse_time(&text) {
+                    Some(t) => *slot = Some(t),
+                    None => return error(400, 40010001, &format!("invalid {name}")),
+                }
+            }
+        }
+        let [start, end] = bounds;
+        let today = Utc::now().date_naive();
+        let all: Vec<(&str, bars::Bar)> = symbols
+            .iter()
+            .flat_map(|s| {
+                bars::daily_bars(s, today, &self.state.splits, adjusted)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|b| start.is_none_or(|t| b.t >= t) && end.is_none_or(|t| b.t <= t))
+                    .map(move |b| (s.as_str(), b))
+            })
+            .collect();
+        let from = match query("page_token") {
+            None => 0,
+            Some(token) => match all
+                .iter()
+                .position(|(s, b)| bars::page_token(s, b) == token)
+            {
+                Some(i) => i + 1,
+                None => return error(400, 40010001, "invalid page_token"),
+            },
+        };
+        let take = limit.min(bars::BARS_PAGE);
+        let page = &all[from.min(all.len())..(from + take).min(all.len())];
+        let next = match page.last() {
+            Some((s, b)) if from + take < all.len() => json!(bars::page_token(s, b)),
+            _ => Value::Null,
+        };
+        let list = |symbol: &str| {
+            let rows: Vec<String> = page
+                .iter()
+                .filter(|(s, _)| *s == symbol)
+                .map(|(_, b)| bars::bar_json(b, crypto))
+                .collect();
+            format!("[{}]", rows.join(","))
+        };
+        let body = if crypto {
+            let mut keyed: Vec<String> = Vec::new();
+            for s in symbols {
+                if page.iter().any(|(p, _)| p == s) {
+                    keyed.push(format!("{}:{}", json!(s), list(s)));
+                }
+            }
+            format!(
+                r#"{{"bars":{{{}}},"next_page_token":{next}}}"#,
+                keyed.join(",")
+            )
+        } else {
+            let symbol = &symbols[0];
+            let bars = if page.is_empty() {
+                "null".to_owned()
+            } else {
+                list(symbol)
+            };
+            format!(
+                r#"{{"bars":{bars},"symbol":{},"next_page_token":{next}}}"#,
+                json!(symbol)
+            )
+        };
+        (200, body)
     }
 
     /// `/v2/account/activities`: filtered, ordered by id (which sorts as

@@ -6,7 +6,9 @@
 //! every answer, pages `/account/history`, and serves the account
 //! described in `account.rs` (24 assets, 300 history entries), whose
 //! balances are what its history adds up to (entries added to the history,
-//! such as late bookings, count too).
+//! such as late bookings, count too). Its public daily candles run from
+//! 2020-01-01 to today for every EUR market, ending at the price
+//! `/ticker/price` gives.
 //! Fault switches come from [`Faults`].
 
 mod account;
@@ -24,6 +26,13 @@ use crate::faults::Faults;
 pub const API_KEY: &str = "4dd0f3b1c07e6b0c5e8b9f6a2d7c4e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d";
 /// The secret the mock verifies signatures with.
 pub const API_SECRET: &str = "8f3c1e7a9b2d4f6e0c5a7b9d1e3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f";
+
+/// The most candles one `/{market}/candles` answer holds (Bitvavo's
+/// `limit` maximum and default).
+pub const CANDLE_LIMIT: u32 = 1440;
+
+/// The first day the mock has candles for.
+pub const FIRST_CANDLE_DAY: (i32, u32, u32) = (2020, 1, 1);
 
 /// The rate-limit budget per minute the mock announces.
 pub const WEIGHT_LIMIT: i64 = 1000;
@@ -153,6 +162,25 @@ impl MockBitvavo {
                 "type": "staking", "receivedCurrency": "ETH", "receivedAmount": "0.000031"
             }));
         }
+    }
+
+    /// The close of `asset`'s daily EUR candle on `day` as the mock serves
+    /// it today (`None`: no such candle).
+    pub fn daily_close(
+        &self,
+        asset: &str,
+        day: chrono::NaiveDate,
+    ) -> Option<rust_decimal::Decimal> {
+        let a = account::ASSETS
+            .iter()
+            .find(|a| a.symbol == asset && a.eur_market)?;
+        let today = Utc::now().date_naive();
+        let (y, m, d) = FIRST_CANDLE_DAY;
+        let first = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+        if day < first || day > today {
+            return None;
+        }
+        account::daily_close(a, (today - day).num_days())
     }
 
     /// Number of history entries the mock holds now.
@@ -394,6 +422,9 @@ impl Responder {
             ("GET", "/depositHistory") => self.transfers("deposit", &query),
             ("GET", "/withdrawalHistory") => self.transfers("withdrawal", &query),
             ("GET", "/trades") => self.fills(&query),
+            ("GET", p) if p.ends_with("/candles") && p.matches('/').count() == 2 => {
+                Self::candles(p.trim_start_matches('/').trim_end_matches("/candles"), &query)
+            }
             _ => (404, error_body(110, "Invalid endpoint. Please check url and HTTP method.")),
         }
     }
@@ -423,6 +454,47 @@ impl Responder {
             num("end")?,
             usize::try_from(limit).unwrap_or(500),
         ))
+    }
+
+    /// Public `/{market}/candles`: daily candles (`interval=1d`) of every
+    /// EUR market, from 2020-01-01 to today, newest first, at most `limit`
+    /// (1 to 1440, default 1440) starting at or after `start` and before
+    /// `end` (Unix ms). A market without trades (FET) has no candles; a
+    /// market Bitvavo does not list answers error 205. Only `1d` is served:
+    /// any other interval is refused as invalid.
+    fn candles(market: &str, query: &dyn Fn(&str) -> Option<String>) -> Answer {
+        let Some(asset) = account::ASSETS
+            .iter()
+            .find(|a| a.eur_market && format!("{}-EUR", a.symbol) == market)
+        else {
+            return (400, error_body(205, "market parameter is invalid."));
+        };
+        match query("interval").as_deref() {
+            None => return (400, error_body(203, "interval parameter is required.")),
+            Some("1d") => {}
+            Some(_) => return (400, error_body(205, "interval parameter is invalid.")),
+        }
+        let (start, end, limit) = match Self::window(query, i64::from(CANDLE_LIMIT)) {
+            Ok((s, e, l)) => (
+                s,
+                e,
+                if query("limit").is_none() {
+                    CANDLE_LIMIT as usize
+                } else {
+                    l
+                },
+            ),
+            Err(e) => return e,
+        };
+        let rows: Vec<Value> = account::daily_candles(asset, Utc::now().date_naive())
+            .into_iter()
+            .filter(|c| {
+                let t = c[0].as_i64().unwrap_or_default();
+                start.is_none_or(|s| t >= s) && end.is_none_or(|e| t < e)
+            })
+            .take(limit)
+            .collect();
+        (200, Value::Array(rows).to_string())
     }
 
     /// Private `/trades?market=`: the account's fills in one market, newest

@@ -639,3 +639,38 @@ fn a_page_never_ends_between_a_dividend_and_its_withholding() {
     assert_eq!(whole.next.as_deref(), Some("20210210000000000::c10"));
     assert_eq!(whole.entries.len(), 2);
 }
+
+#[test]
+fn a_bars_close_is_the_numbers_text_on_its_new_york_day() {
+    let body = br#"{"bars":[
+        {"t":"2024-03-08T05:00:00Z","o":170.1,"h":173.7,"l":168.49,"c":170.73,"v":76114634,"n":1,"vw":171.1},
+        {"t":"2024-03-11T04:00:00Z","o":172.94,"h":174.38,"l":172.05,"c":172.750,"v":60139473,"n":2,"vw":173.2},
+        {"t":"2024-11-04T05:00:00Z","o":220,"h":222,"l":219,"c":222.01,"v":1,"n":3,"vw":221},
+        {"t":"2024-11-05T05:00:00Z","c":"oops"}
+    ],"symbol":"AAPL","next_page_token":null}"#;
+    let page: crate::wire::StockBars<'_> = stonks_core::wire::from_json("bars", body).unwrap();
+    let rows = page.bars.unwrap();
+    let range = ("2024-01-01".parse().unwrap(), "2024-12-31".parse().unwrap());
+    let (closes, problems) = bar_closes(&rows, "AAPL", false, range, &Default::default());
+    let shown: Vec<(String, String)> = closes
+        .iter()
+        .map(|c| (c.date.to_string(), c.close.to_string()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("2024-03-08".to_owned(), "170.73".to_owned()),
+            ("2024-03-11".to_owned(), "172.750".to_owned()),
+            ("2024-11-04".to_owned(), "222.01".to_owned()),
+        ],
+        "midnight EST and EDT are both that New York day; digits as sent"
+    );
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].item.as_deref(), Some("AAPL"));
+    // A crypto bar's day is its UTC date.
+    let t = chrono::DateTime::parse_from_rfc3339("2024-03-10T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    assert_eq!(t.date_naive().to_string(), "2024-03-10");
+    assert_eq!(new_york_date(t).to_string(), "2024-03-09");
+}
