@@ -43,12 +43,12 @@ pub use stonks_fx_ecb as fx_ecb;
 #[cfg(feature = "identity-openfigi")]
 pub use stonks_identity_openfigi as identity_openfigi;
 
-/// The Yahoo Finance prices plugin (feature `prices-yahoo`).
-#[cfg(feature = "prices-yahoo")]
-pub use stonks_prices_yahoo as prices_yahoo;
 /// The price file plugin (feature `prices-file`).
 #[cfg(feature = "prices-file")]
 pub use stonks_prices_file as prices_file;
+/// The Yahoo Finance prices plugin (feature `prices-yahoo`).
+#[cfg(feature = "prices-yahoo")]
+pub use stonks_prices_yahoo as prices_yahoo;
 
 /// The ids of the plugins this build of the facade links, by feature.
 pub const LINKED_PLUGINS: &[&str] = &[

@@ -308,6 +308,9 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
             let Some(budget) = budgets.get(plugin.as_str()) else {
                 continue;
             };
+            if let Some(c) = cov.filter(|c| &c.source == name) {
+                service.remember(&w.instrument, &c.symbol);
+            }
             for &(from, to) in &ranges {
                 out.requests += 1;
                 let step = format!("reading prices of {}", w.key);

@@ -87,10 +87,10 @@ impl App {
                 settings: openfigi.config(),
             },
             instruments: BTreeMap::new(),
-            // Crypto from Bitvavo's candles in EUR, shares from Yahoo,
-            // Alpaca's bars for what neither knows.
+            // Crypto from Bitvavo's candles in EUR, US shares from
+            // Alpaca's bars, the rest from Yahoo.
             prices: PricesConfig {
-                sources: Some(vec!["bitvavo".into(), "yahoo".into(), "alpaca".into()]),
+                sources: Some(vec!["bitvavo".into(), "alpaca".into(), "yahoo".into()]),
                 settings: BTreeMap::from([("yahoo".to_owned(), yahoo.config())]),
                 ..PricesConfig::default()
             },

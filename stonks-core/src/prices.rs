@@ -96,6 +96,14 @@ pub trait PriceService: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Option<PriceSeries>>;
+
+    /// Tells the source the symbol it answered for `instrument` before
+    /// ([`PriceSeries::symbol`], kept by the app), so that a source that
+    /// looks symbols up (by ISIN) need not ask again. The default ignores
+    /// it.
+    fn remember(&self, instrument: &Instrument, symbol: &str) {
+        let _ = (instrument, symbol);
+    }
 }
 
 #[async_trait]
@@ -107,6 +115,10 @@ impl<T: PriceService + ?Sized> PriceService for std::sync::Arc<T> {
         to: NaiveDate,
     ) -> Result<Option<PriceSeries>> {
         (**self).history(instrument, from, to).await
+    }
+
+    fn remember(&self, instrument: &Instrument, symbol: &str) {
+        (**self).remember(instrument, symbol)
     }
 }
 

@@ -31,8 +31,26 @@ impl Prices {
     }
 }
 
-/// What Alpaca's bars of `instrument` are asked by: the ticker of a stock
-/// or ETF, the `<ASSET>/USD` pair of a crypto asset.
+/// The US exchanges' MICs Alpaca's stock bars cover.
+const US_MICS: [&str; 8] = [
+    "XNAS", "XNGS", "XNYS", "ARCX", "XASE", "BATS", "IEXG", "XCHI",
+];
+
+/// Whether `i` is a US listing, so that its ticker names it at Alpaca: its
+/// listing MIC says so, else its ISIN is a US one, else (neither known) it
+/// is quoted in USD. `SAP` on Xetra is not the SAP ADR Alpaca would price.
+fn us_listed(i: &Instrument) -> bool {
+    if let Some(mic) = stonks_core::identity::listing_mic(i) {
+        return US_MICS.contains(&mic);
+    }
+    match &i.isin {
+        Some(isin) => isin.as_str().starts_with("US"),
+        None => i.currency == Some(Currency::USD),
+    }
+}
+
+/// What Alpaca's bars of `instrument` are asked by: the ticker of a US
+/// stock or ETF, the `<ASSET>/USD` pair of a crypto asset.
 pub fn bars_symbol(instrument: &Instrument) -> Option<(bool, String)> {
     match instrument.asset_class {
         AssetClass::Crypto => {
@@ -43,7 +61,7 @@ pub fn bars_symbol(instrument: &Instrument) -> Option<(bool, String)> {
                 .or_else(|| stonks_core::identity::crypto_asset(&instrument.broker_id))?;
             (asset != "USD").then(|| (true, format!("{asset}/USD")))
         }
-        AssetClass::Stock | AssetClass::Etf => {
+        AssetClass::Stock | AssetClass::Etf if us_listed(instrument) => {
             let ticker = instrument.symbol.as_deref()?.trim();
             (!ticker.is_empty()).then(|| (false, ticker.to_ascii_uppercase()))
         }
@@ -120,5 +138,42 @@ impl PriceService for Prices {
             format!("{symbol}: more than {MAX_PAGES} pages of daily bars; not read further"),
             "",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stock(symbol: &str, isin: Option<&str>, mic: Option<&str>) -> Instrument {
+        let mut i = Instrument::new(symbol, symbol, AssetClass::Stock);
+        i.symbol = Some(symbol.to_owned());
+        i.isin = isin.map(|s| s.parse().unwrap());
+        i.ids.mic = mic.map(str::to_owned);
+        i
+    }
+
+    #[test]
+    fn only_us_listings_are_asked_by_ticker() {
+        let apple = stock("AAPL", None, Some("XNAS"));
+        assert_eq!(bars_symbol(&apple), Some((false, "AAPL".to_owned())));
+        let adr = stock("SAP", Some("US8030542042"), None);
+        assert_eq!(
+            bars_symbol(&adr),
+            Some((false, "SAP".to_owned())),
+            "the ADR is a US security"
+        );
+        let share = stock("SAP", Some("DE0007164600"), None);
+        assert_eq!(
+            bars_symbol(&share),
+            None,
+            "SAP on Xetra is not Alpaca's SAP"
+        );
+        let xetra = stock("SAP", None, Some("XETR"));
+        assert_eq!(bars_symbol(&xetra), None);
+        let mut bare = stock("KO", None, None);
+        assert_eq!(bars_symbol(&bare), None, "nothing says it is American");
+        bare.currency = Some(Currency::USD);
+        assert_eq!(bars_symbol(&bare), Some((false, "KO".to_owned())));
     }
 }

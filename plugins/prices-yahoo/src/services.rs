@@ -19,6 +19,7 @@ pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
     Ok(Services::new().prices_v1(Yahoo {
         client: Client::new(ctx)?,
         searched: Mutex::new(HashMap::new()),
+        remembered: Mutex::new(HashMap::new()),
     }))
 }
 
@@ -28,6 +29,19 @@ struct Yahoo {
     /// symbol does not change from one day to the next); an ISIN Yahoo
     /// does not know is kept too, as no quotes.
     searched: Mutex<HashMap<String, Arc<Vec<SearchQuote>>>>,
+    /// Symbols the app kept from earlier answers, by [`lookup_key`]: the
+    /// search is not asked again in a later run.
+    remembered: Mutex<HashMap<String, String>>,
+}
+
+/// What an instrument's symbol is remembered by: its ISIN, else its
+/// ticker on its listing.
+fn lookup_key(i: &Instrument) -> Option<String> {
+    match (&i.isin, i.symbol.as_deref(), listing_mic(i)) {
+        (Some(isin), _, _) => Some(isin.as_str().to_owned()),
+        (None, Some(ticker), Some(mic)) => Some(format!("{ticker}@{mic}")),
+        _ => None,
+    }
 }
 
 /// The Yahoo symbol chosen for an instrument.
@@ -78,6 +92,21 @@ impl Yahoo {
     /// ticker alone.
     async fn listing(&self, i: &Instrument) -> Result<Option<Listing>> {
         let mic = listing_mic(i);
+        let from_ticker = i
+            .symbol
+            .as_deref()
+            .zip(mic)
+            .and_then(|(ticker, mic)| convert::yahoo_symbol(ticker, mic));
+        if let Some(symbol) = lookup_key(i).and_then(|k| {
+            self.remembered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&k)
+                .cloned()
+        }) {
+            let own = from_ticker.as_deref() == Some(symbol.as_str());
+            return Ok(Some(Listing { symbol, own }));
+        }
         if let Some(isin) = &i.isin {
             let quotes = self.quotes(isin.as_str()).await?;
             if let Some((symbol, own)) = convert::pick(&quotes, mic) {
@@ -87,11 +116,6 @@ impl Yahoo {
                 }));
             }
         }
-        let from_ticker = i
-            .symbol
-            .as_deref()
-            .zip(mic)
-            .and_then(|(ticker, mic)| convert::yahoo_symbol(ticker, mic));
         Ok(from_ticker.map(|symbol| Listing { symbol, own: true }))
     }
 }
@@ -100,6 +124,15 @@ impl Yahoo {
 impl PriceService for Yahoo {
     /// One search per ISIN for the plugin's life (none for an instrument
     /// found by ticker and MIC), then one chart request for the whole range.
+    fn remember(&self, instrument: &Instrument, symbol: &str) {
+        if let Some(k) = lookup_key(instrument) {
+            self.remembered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(k, symbol.to_owned());
+        }
+    }
+
     async fn history(
         &self,
         instrument: &Instrument,

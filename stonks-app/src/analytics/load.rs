@@ -31,14 +31,10 @@ impl Analysis {
             Vec::new()
         } else {
             let outcomes = sync::run(app, &mut store, &|_, _| {}).await;
+            // Keys for what is new; prices are `stonks sync`'s (and
+            // `stonks prices`'): an analysis reads what is stored.
             let resolved = identity::resolve(app, &store, offline).await;
-            let priced = crate::prices::sync(app, &store, offline).await;
-            for p in resolved
-                .problems
-                .iter()
-                .chain(&priced.problems)
-                .chain(&priced.notes)
-            {
+            for p in &resolved.problems {
                 tracing::warn!("{p}");
             }
             outcomes

@@ -34,7 +34,7 @@ pub use load::Loaded;
 pub const DIVIDEND_MONTHS: usize = 36;
 /// At most this many points of value over time: beyond it, the last point
 /// of each day (then of each week) is kept, so the page stays small.
-pub const MAX_POINTS: usize = 1500;
+pub const MAX_POINTS: usize = 4000;
 /// At most this many problems are listed; the rest are counted.
 pub const MAX_PROBLEMS: usize = 200;
 

@@ -175,6 +175,10 @@ impl crate::prices::PriceService for Guarded<Arc<dyn crate::prices::PriceService
         self.call("prices", self.inner.history(instrument, from, to))
             .await
     }
+
+    fn remember(&self, instrument: &crate::model::Instrument, symbol: &str) {
+        self.inner.remember(instrument, symbol)
+    }
 }
 
 #[async_trait]
