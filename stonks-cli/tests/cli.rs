@@ -91,8 +91,8 @@ const LINKED: &[&str] = &[
     "file",
     "fx-ecb",
     "identity-openfigi",
-    "prices-yahoo",
     "prices-file",
+    "prices-yahoo",
 ];
 
 #[test]

@@ -10,9 +10,12 @@ use stonks_testkit::MockAlpaca;
 use stonks_testkit::alpaca::{BARS_PAGE, KEY_ID, SECRET_KEY};
 use stonks_testkit::support::{self, d};
 
+/// An instrument as Alpaca's positions name it: the ticker on Nasdaq (a
+/// US listing, so Alpaca's bars are its prices).
 fn instrument(symbol: &str, class: AssetClass) -> Instrument {
     let mut i = Instrument::new(symbol, symbol, class);
     i.symbol = Some(symbol.to_owned());
+    i.ids.mic = Some("XNAS".to_owned());
     i
 }
 
