@@ -55,6 +55,14 @@ impl App {
         let ecb = MockEcb::start().await;
         let openfigi = MockOpenFigi::start().await;
         let yahoo = MockYahoo::start().await;
+        // What no mock source prices (the bond, the fund, the note, the
+        // options) comes from a price file written next to the store.
+        let price_file = store.with_file_name("sandbox-prices.csv");
+        std::fs::write(
+            &price_file,
+            stonks_testkit::price_file::sandbox(chrono::Utc::now().date_naive()),
+        )
+        .map_err(|e| refused(&price_file, &format!("cannot write it: {e}")))?;
         let broker = |plugin: &str, settings: serde_json::Value| {
             (
                 plugin.to_owned(),
@@ -88,10 +96,21 @@ impl App {
             },
             instruments: BTreeMap::new(),
             // Crypto from Bitvavo's candles in EUR, US shares from
-            // Alpaca's bars, the rest from Yahoo.
+            // Alpaca's bars, the rest from Yahoo, then the file.
             prices: PricesConfig {
-                sources: Some(vec!["bitvavo".into(), "alpaca".into(), "yahoo".into()]),
-                settings: BTreeMap::from([("yahoo".to_owned(), yahoo.config())]),
+                sources: Some(vec![
+                    "bitvavo".into(),
+                    "alpaca".into(),
+                    "yahoo".into(),
+                    "file".into(),
+                ]),
+                settings: BTreeMap::from([
+                    ("yahoo".to_owned(), yahoo.config()),
+                    (
+                        "file".to_owned(),
+                        json!({"files": [price_file.display().to_string()]}),
+                    ),
+                ]),
                 ..PricesConfig::default()
             },
         };

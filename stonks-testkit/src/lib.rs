@@ -50,6 +50,7 @@ pub mod ecb;
 pub mod faults;
 pub mod ibkr;
 pub mod openfigi;
+pub mod price_file;
 pub mod support;
 pub mod synthetic;
 pub mod yahoo;
