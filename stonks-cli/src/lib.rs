@@ -151,6 +151,24 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// Time- and money-weighted returns per period (since inception, YTD, 1Y, 3Y, 5Y, each year), drawdown and volatility, from daily values.
+    Returns {
+        /// One period: inception, ytd, 1y, 3y, 5y or a year (2024).
+        #[arg(long)]
+        period: Option<String>,
+        /// A period of your own: its first day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Its last day (default today).
+        #[arg(long)]
+        to: Option<String>,
+        /// Rows for the total, each broker, or each account too.
+        #[arg(long, default_value = "total", value_parser = ["total", "broker", "account"])]
+        by: String,
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
     /// One self-contained HTML page: value, allocation, value over time, dividends, holdings, gains, problems.
     Report {
         /// From the local store, with no network.
@@ -291,6 +309,22 @@ where
             },
             Command::Performance { offline } => {
                 commands::performance::run(&mut out, &flags, offline).await
+            }
+            Command::Returns {
+                period,
+                from,
+                to,
+                by,
+                offline,
+            } => {
+                let ask = commands::returns::Ask {
+                    period,
+                    from,
+                    to,
+                    by,
+                    offline,
+                };
+                commands::returns::run(&mut out, &flags, ask).await
             }
             Command::Report {
                 offline,

@@ -17,6 +17,7 @@ pub mod income;
 mod load;
 pub mod lots;
 pub mod performance;
+pub mod returns;
 pub mod valuation;
 pub mod xirr;
 

@@ -16,6 +16,7 @@ pub mod plugins;
 pub mod portfolio;
 pub mod prices;
 pub mod report;
+pub mod returns;
 pub mod sync;
 pub mod transactions;
 

@@ -1,0 +1,719 @@
+//! How am I doing: daily values, the time-weighted return (daily linked,
+//! as Portfolio Performance defines it), the money-weighted return (XIRR)
+//! of a period, the worst drawdown and the volatility, per account, broker
+//! and in total.
+//!
+//! A day's value is the holdings at that day's closes (see
+//! [`super::valuation`]) plus the cash the ledger adds up to, in the base
+//! currency at that day's rate. External flows are deposits and
+//! withdrawals, cash transfers, and securities transferred in or out at
+//! that day's close. The day's return is
+//!
+//! ```text
+//! r_t = (V_t + out_t) / (V_{t-1} + in_t) - 1
+//! ```
+//!
+//! (inflows at the start of the day, outflows at its end); a day with no
+//! capital at its start (`V_{t-1} + in_t <= 0`) contributes 0, so a full
+//! exit is not -100 % and a new account's first day divides by nothing.
+//! Values leave out holdings without a price (or rate); a day whose set of
+//! such holdings differs from the day before's (a price starts or stops)
+//! contributes 0 rather than reading the change as a gain or a loss, and
+//! the period says which instruments lacked a price. A holding never
+//! priced (a coin no source knows) leaves the others' returns intact.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+use stonks::v2::{LedgerEntry, LedgerKind};
+
+use super::Analysis;
+use super::fx::RateCounter;
+use super::lots::{NO_ACCOUNT, POOLED};
+use super::valuation::LedgerCash;
+use super::xirr::xirr;
+
+/// Whose returns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Who {
+    /// Everything.
+    Total,
+    /// One broker.
+    Broker(String),
+    /// One account of one broker.
+    Account(String, String),
+}
+
+impl Who {
+    /// Whether an entry or holding of `broker`'s `account` belongs to it.
+    fn owns(&self, broker: &str, account: &str) -> bool {
+        match self {
+            Who::Total => true,
+            Who::Broker(b) => b == broker,
+            Who::Account(b, a) => b == broker && a == account,
+        }
+    }
+
+    /// The contract's `scope`.
+    pub fn scope(&self) -> &'static str {
+        match self {
+            Who::Total => "total",
+            Who::Broker(_) => "broker",
+            Who::Account(..) => "account",
+        }
+    }
+
+    /// The contract's `id` (`null` for the total).
+    pub fn id(&self) -> Option<String> {
+        match self {
+            Who::Total => None,
+            Who::Broker(b) => Some(b.clone()),
+            Who::Account(b, a) => Some(format!("{b}/{a}")),
+        }
+    }
+}
+
+/// One day of one scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Day {
+    /// The day.
+    pub date: NaiveDate,
+    /// The value at its end, base currency (what is known).
+    pub value: Decimal,
+    /// Money and securities in that day (at the start of the day).
+    pub inflow: Decimal,
+    /// Money and securities out that day (at its end).
+    pub outflow: Decimal,
+    /// Instruments held without a price (or rate) that day.
+    pub missing: Vec<String>,
+}
+
+/// The daily values of `who` from `from` to `to`, and the value at the end
+/// of the day before `from` (where every period's return starts).
+pub fn days(analysis: &Analysis, who: &Who, from: NaiveDate, to: NaiveDate) -> (Decimal, Vec<Day>) {
+    let base = analysis.base;
+    let counter = RateCounter::new();
+    let mine: Vec<(String, LedgerEntry)> = analysis
+        .ledger
+        .iter()
+        .filter(|(b, e)| who.owns(b, e.account.as_deref().unwrap_or(NO_ACCOUNT)))
+        .cloned()
+        .collect();
+    let mut cash = LedgerCash::new(&mine);
+    let mut flows: Vec<(NaiveDate, Decimal)> = Vec::new();
+    for (b, e) in &mine {
+        if let Some(f) = flow(analysis, b, e, &counter) {
+            flows.push((e.timestamp.date_naive(), f));
+        }
+    }
+    flows.sort_by_key(|f| f.0);
+    let value_of = |day: NaiveDate, cash: &mut LedgerCash<'_>| -> (Decimal, Vec<String>) {
+        let held = analysis.value_on(day);
+        let mut value = Decimal::ZERO;
+        let mut missing = BTreeSet::new();
+        for h in &held.holdings {
+            let broker = h.broker.as_deref().unwrap_or(POOLED);
+            let account = h.account.as_deref().unwrap_or(POOLED);
+            if !who.owns(broker, account) {
+                continue;
+            }
+            match h.value_base {
+                Some(v) => value += v,
+                None => {
+                    missing.insert(h.instrument_key.clone());
+                }
+            }
+        }
+        for (currency, amount) in cash.through(day) {
+            match analysis
+                .history
+                .convert(*amount, *currency, base, day, &counter)
+            {
+                Some(v) => value += v,
+                None => {
+                    missing.insert(format!("cash:{currency}"));
+                }
+            }
+        }
+        (value.round_dp(2), missing.into_iter().collect())
+    };
+    let before = from - TimeDelta::days(1);
+    let (start, _) = value_of(before, &mut cash);
+    let mut out = Vec::new();
+    let mut f = flows.partition_point(|x| x.0 <= before);
+    let mut day = from;
+    while day <= to {
+        let (value, missing) = value_of(day, &mut cash);
+        let (mut inflow, mut outflow) = (Decimal::ZERO, Decimal::ZERO);
+        while let Some(&(d, amount)) = flows.get(f) {
+            if d > day {
+                break;
+            }
+            if amount >= Decimal::ZERO {
+                inflow += amount;
+            } else {
+                outflow -= amount;
+            }
+            f += 1;
+        }
+        out.push(Day {
+            date: day,
+            value,
+            inflow,
+            outflow,
+            missing,
+        });
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    (start, out)
+}
+
+/// An entry's external flow in the base currency (in positive, out
+/// negative): deposits, withdrawals and transfers of cash, and transfers
+/// of securities at their close that day.
+fn flow(
+    analysis: &Analysis,
+    broker: &str,
+    e: &LedgerEntry,
+    counter: &RateCounter,
+) -> Option<Decimal> {
+    let day = e.timestamp.date_naive();
+    let base = analysis.base;
+    let convert = |amount: Decimal, c| analysis.history.convert(amount, c, base, day, counter);
+    match (&e.kind, &e.instrument, e.quantity) {
+        (LedgerKind::Deposit, _, _) if e.amount.currency.is_fiat() => {
+            convert(e.amount.amount.abs(), e.amount.currency)
+        }
+        (LedgerKind::Withdrawal, _, _) if e.amount.currency.is_fiat() => {
+            convert(-e.amount.amount.abs(), e.amount.currency)
+        }
+        (LedgerKind::Transfer, Some(i), Some(q)) if !q.is_zero() => {
+            let close = analysis.prices().close_on(&i.key(broker), day)?;
+            convert(close.close.checked_mul(q)?, close.currency)
+        }
+        (LedgerKind::Transfer, None, _) if e.amount.currency.is_fiat() => {
+            convert(e.amount.amount, e.amount.currency)
+        }
+        _ => None,
+    }
+}
+
+/// The return of one day (see the module docs).
+pub fn day_return(previous: Decimal, day: &Day) -> Decimal {
+    let capital = previous + day.inflow;
+    if capital <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    (day.value + day.outflow)
+        .checked_div(capital)
+        .map_or(Decimal::ZERO, |x| x - Decimal::ONE)
+}
+
+/// One period's figures for one scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnRow {
+    /// `total`, `broker` or `account`.
+    pub scope: &'static str,
+    /// The broker, or `broker/account`; `null` for the total.
+    pub id: Option<String>,
+    /// The period's name (`inception`, `ytd`, `1y`, `2024`, `custom`).
+    pub period: String,
+    /// Its first day.
+    pub start: NaiveDate,
+    /// Its last day.
+    pub end: NaiveDate,
+    /// The value at the end of the day before `start`.
+    pub start_value: Decimal,
+    /// The value at the end of `end`.
+    pub end_value: Decimal,
+    /// Inflows less outflows.
+    pub net_flows: Decimal,
+    /// Time-weighted return (`0.0534` is 5.34 %).
+    pub twr: Decimal,
+    /// Per year, for periods of a year or more.
+    pub twr_annualized: Option<Decimal>,
+    /// Money-weighted return per year (XIRR), when there is one.
+    pub mwr: Option<Decimal>,
+    /// The deepest fall of the time-weighted index (`-0.2` is -20 %).
+    pub max_drawdown: Option<Drawdown>,
+    /// Annualised standard deviation of the daily returns.
+    pub volatility: Option<Decimal>,
+    /// Whether every holding had a price on every day.
+    pub complete: bool,
+    /// Instrument keys without a price on some day.
+    pub missing_prices: Vec<String>,
+}
+
+/// The worst fall from a peak of the time-weighted index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drawdown {
+    /// Its depth (negative).
+    pub depth: Decimal,
+    /// The peak it fell from.
+    pub peak: NaiveDate,
+    /// The lowest day.
+    pub trough: NaiveDate,
+    /// The first day back at the peak, if any.
+    pub recovery: Option<NaiveDate>,
+}
+
+/// The figures of `days` (starting from `start_value`) as one period.
+pub fn period_row(
+    who: &Who,
+    period: &str,
+    start_value: Decimal,
+    days: &[Day],
+) -> Option<ReturnRow> {
+    let (first, last) = (days.first()?, days.last()?);
+    let mut previous = start_value;
+    let mut index = Decimal::ONE;
+    let (mut peak, mut peak_day) = (Decimal::ONE, first.date);
+    let mut worst: Option<Drawdown> = None;
+    let mut returns: Vec<f64> = Vec::with_capacity(days.len());
+    let mut missing: BTreeSet<&str> = BTreeSet::new();
+    let mut missing_before: &[String] = &first.missing;
+    let mut flows: Vec<(chrono::DateTime<chrono::Utc>, Decimal)> = Vec::new();
+    let at = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+    };
+    if start_value > Decimal::ZERO {
+        flows.push((at(first.date), -start_value));
+    }
+    let mut net = Decimal::ZERO;
+    for d in days {
+        missing.extend(d.missing.iter().map(String::as_str));
+        let r = if d.missing.as_slice() != missing_before {
+            Decimal::ZERO
+        } else {
+            day_return(previous, d)
+        };
+        missing_before = &d.missing;
+        index = (index * (Decimal::ONE + r)).round_dp(12);
+        returns.push(r.to_f64().unwrap_or(0.0));
+        if index > peak {
+            peak = index;
+            peak_day = d.date;
+            if let Some(w) = worst.as_mut().filter(|w| w.recovery.is_none()) {
+                w.recovery = Some(d.date);
+            }
+        } else if peak > Decimal::ZERO {
+            let depth = (index / peak - Decimal::ONE).round_dp(6);
+            if depth < worst.as_ref().map_or(Decimal::ZERO, |w| w.depth) {
+                worst = Some(Drawdown {
+                    depth,
+                    peak: peak_day,
+                    trough: d.date,
+                    recovery: None,
+                });
+            }
+        }
+        net += d.inflow - d.outflow;
+        if !d.inflow.is_zero() {
+            flows.push((at(d.date), -d.inflow));
+        }
+        if !d.outflow.is_zero() {
+            flows.push((at(d.date), d.outflow));
+        }
+        previous = d.value;
+    }
+    if last.value > Decimal::ZERO {
+        let end = last.date.succ_opt().unwrap_or(last.date);
+        flows.push((at(end), last.value));
+    }
+    let span = (last.date - first.date).num_days() + 1;
+    let twr = (index - Decimal::ONE).round_dp(6);
+    let twr_annualized = (span >= 365)
+        .then(|| {
+            let growth = index.to_f64()?;
+            let years = span as f64 / 365.0;
+            Decimal::from_f64_retain(growth.powf(1.0 / years) - 1.0).map(|x| x.round_dp(6))
+        })
+        .flatten();
+    let volatility = (returns.len() >= 2).then(|| {
+        let n = returns.len() as f64;
+        let mean = returns.iter().sum::<f64>() / n;
+        let var = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        Decimal::from_f64_retain(var.sqrt() * 365f64.sqrt()).map(|x| x.round_dp(6))
+    });
+    Some(ReturnRow {
+        scope: who.scope(),
+        id: who.id(),
+        period: period.to_owned(),
+        start: first.date,
+        end: last.date,
+        start_value,
+        end_value: last.value,
+        net_flows: net,
+        twr,
+        twr_annualized,
+        mwr: xirr(&flows).ok(),
+        max_drawdown: worst,
+        volatility: volatility.flatten(),
+        complete: missing.is_empty(),
+        missing_prices: missing.into_iter().map(str::to_owned).collect(),
+    })
+}
+
+/// The periods of a report ending `today` whose history starts `inception`:
+/// since inception, YTD, 1, 3 and 5 years (when the history is that long)
+/// and each calendar year.
+pub fn periods(inception: NaiveDate, today: NaiveDate) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let mut out = vec![("inception".to_owned(), inception, today)];
+    let jan1 = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    out.push(("ytd".to_owned(), jan1.max(inception), today));
+    for years in [1, 3, 5] {
+        if let Some(start) = today.with_year(today.year() - years)
+            && start >= inception
+        {
+            out.push((format!("{years}y"), start + TimeDelta::days(1), today));
+        }
+    }
+    for year in inception.year()..=today.year() {
+        let (Some(a), Some(b)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            continue;
+        };
+        out.push((year.to_string(), a.max(inception), b.min(today)));
+    }
+    out
+}
+
+/// The `returns` JSON contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnsReport {
+    /// The base currency of every value.
+    pub currency: stonks::Currency,
+    /// One row per scope and period.
+    pub rows: Vec<ReturnRow>,
+    /// The total's daily series over the longest period: value, net
+    /// invested, and the time-weighted index.
+    pub series: Vec<SeriesPoint>,
+    /// What could not be valued.
+    pub problems: Vec<String>,
+}
+
+/// One day of the total.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesPoint {
+    /// The day.
+    pub date: NaiveDate,
+    /// Its value.
+    pub value: Decimal,
+    /// Inflows less outflows up to it.
+    pub net_invested: Decimal,
+    /// 1 at the start, times each day's `1 + r`.
+    pub twr_index: Decimal,
+}
+
+/// What a returns report covers.
+#[derive(Debug, Clone, Default)]
+pub struct ReturnsOptions {
+    /// One period by name (`inception`, `ytd`, `1y`, `3y`, `5y`, a year);
+    /// `None` for all.
+    pub period: Option<String>,
+    /// A period of its own.
+    pub from: Option<NaiveDate>,
+    /// Its last day (default today).
+    pub to: Option<NaiveDate>,
+    /// `total`, `broker` or `account`.
+    pub by: By,
+}
+
+/// The scopes rows are given for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum By {
+    /// Only the total.
+    #[default]
+    Total,
+    /// Each broker, and the total.
+    Broker,
+    /// Each account, each broker and the total.
+    Account,
+}
+
+impl ReturnsReport {
+    /// The returns of `analysis` as `options` ask.
+    pub fn build(analysis: &Analysis, options: &ReturnsOptions) -> Self {
+        let today = analysis.now.date_naive();
+        let mut problems = Vec::new();
+        if analysis.prices().is_empty() {
+            problems.push(
+                "no price history is stored (run `stonks sync`): holdings have no value on past days"
+                    .to_owned(),
+            );
+        }
+        let Some(inception) = analysis
+            .ledger
+            .iter()
+            .map(|(_, e)| e.timestamp.date_naive())
+            .min()
+        else {
+            return ReturnsReport {
+                currency: analysis.base,
+                rows: Vec::new(),
+                series: Vec::new(),
+                problems,
+            };
+        };
+        let mut whos = vec![Who::Total];
+        let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
+        for (b, e) in &analysis.ledger {
+            accounts.insert((
+                b.clone(),
+                e.account.clone().unwrap_or_else(|| NO_ACCOUNT.to_owned()),
+            ));
+        }
+        if options.by != By::Total {
+            let brokers: BTreeSet<&String> = accounts.iter().map(|(b, _)| b).collect();
+            whos.extend(brokers.into_iter().map(|b| Who::Broker(b.clone())));
+        }
+        if options.by == By::Account {
+            whos.extend(
+                accounts
+                    .iter()
+                    .map(|(b, a)| Who::Account(b.clone(), a.clone())),
+            );
+        }
+        let periods: Vec<(String, NaiveDate, NaiveDate)> = match (options.from, &options.period) {
+            (Some(from), _) => vec![("custom".to_owned(), from, options.to.unwrap_or(today))],
+            (None, Some(p)) => periods(inception, today)
+                .into_iter()
+                .filter(|(name, ..)| name == p)
+                .collect(),
+            (None, None) => periods(inception, today),
+        };
+        let widest = (
+            periods.iter().map(|p| p.1).min().unwrap_or(inception),
+            periods.iter().map(|p| p.2).max().unwrap_or(today),
+        );
+        let mut rows = Vec::new();
+        let mut series = Vec::new();
+        for who in &whos {
+            let (start, all) = days(analysis, who, widest.0, widest.1);
+            if *who == Who::Total {
+                series = total_series(start, &all);
+            }
+            for (name, from, to) in &periods {
+                let i = all.partition_point(|d| d.date < *from);
+                let j = all.partition_point(|d| d.date <= *to);
+                let before = i.checked_sub(1).map_or(start, |k| all[k].value);
+                if let Some(row) = period_row(who, name, before, &all[i..j]) {
+                    rows.push(row);
+                }
+            }
+        }
+        ReturnsReport {
+            currency: analysis.base,
+            rows,
+            series,
+            problems,
+        }
+    }
+}
+
+fn total_series(start: Decimal, days: &[Day]) -> Vec<SeriesPoint> {
+    let mut previous = start;
+    let mut index = Decimal::ONE;
+    let mut net = Decimal::ZERO;
+    let mut missing_before: &[String] = days.first().map_or(&[], |d| d.missing.as_slice());
+    days.iter()
+        .map(|d| {
+            if d.missing.as_slice() == missing_before {
+                index = (index * (Decimal::ONE + day_return(previous, d))).round_dp(12);
+            }
+            missing_before = &d.missing;
+            net += d.inflow - d.outflow;
+            previous = d.value;
+            SeriesPoint {
+                date: d.date,
+                value: d.value,
+                net_invested: net,
+                twr_index: index.round_dp(6),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn day(date: &str, value: &str, inflow: &str, outflow: &str) -> Day {
+        Day {
+            date: d(date),
+            value: dec(value),
+            inflow: dec(inflow),
+            outflow: dec(outflow),
+            missing: Vec::new(),
+        }
+    }
+
+    /// Portfolio Performance's definition, worked by hand:
+    /// day 1: 1000 deposited at the start, worth 1100 at the end:
+    ///   r1 = (1100 + 0) / (0 + 1000) - 1 = 0.10
+    /// day 2: 1100 becomes 990:            r2 = 990 / 1100 - 1 = -0.10
+    /// day 3: 500 more in, end value 1540: r3 = 1540 / (990 + 500) - 1 = 0.033557...
+    /// day 4: everything (1540) withdrawn: r4 = (0 + 1540) / 1540 - 1 = 0
+    /// day 5: nothing held, a 0 / 0 day:   r5 = 0 (no capital)
+    /// TWR = 1.10 x 0.90 x 1.0335570... x 1 x 1 - 1 = 0.023221...
+    #[test]
+    fn twr_links_days_and_a_full_exit_is_not_minus_100_percent() {
+        let days = [
+            day("2026-01-05", "1100", "1000", "0"),
+            day("2026-01-06", "990", "0", "0"),
+            day("2026-01-07", "1540", "500", "0"),
+            day("2026-01-08", "0", "0", "1540"),
+            day("2026-01-09", "0", "0", "0"),
+        ];
+        let row = period_row(&Who::Total, "custom", Decimal::ZERO, &days).unwrap();
+        // 1.1 * 0.9 = 0.99; 0.99 * 1540 / 1490 = 1.023221476...
+        assert_eq!(row.twr, dec("0.023221"));
+        assert_eq!(row.net_flows, dec("-40"), "1500 in, 1540 out");
+        assert_eq!(row.end_value, Decimal::ZERO);
+        let dd = row.max_drawdown.unwrap();
+        // From the 1.10 peak of day 1 to 0.99 on day 2: 0.99 / 1.10 - 1 = -0.10.
+        assert_eq!(
+            (dd.depth, dd.peak, dd.trough),
+            (
+                dec("-0.1"),
+                d("2026-01-05"),
+                d("2026-01-07").pred_opt().unwrap()
+            )
+        );
+        assert_eq!(dd.recovery, None, "1.0232 never regains 1.10");
+        assert!(row.twr_annualized.is_none(), "under a year: not annualised");
+        assert!(row.mwr.is_some());
+    }
+
+    /// The TWR does not depend on the flows' sizes when every day moves
+    /// the holdings alike: +10 %, -5 %, +2 % gives 1.1 x 0.95 x 1.02 - 1 =
+    /// 0.0659 whatever is deposited when.
+    #[test]
+    fn twr_ignores_the_size_of_flows() {
+        let moves = [dec("1.1"), dec("0.95"), dec("1.02")];
+        for deposits in [
+            ["100", "0", "0"],
+            ["100", "5000", "0"],
+            ["7", "0", "123456"],
+        ] {
+            let mut value = Decimal::ZERO;
+            let days: Vec<Day> = moves
+                .iter()
+                .zip(deposits)
+                .enumerate()
+                .map(|(n, (m, dep))| {
+                    value = (value + dec(dep)) * m;
+                    Day {
+                        date: d("2026-03-02") + TimeDelta::days(n as i64),
+                        value,
+                        inflow: dec(dep),
+                        outflow: Decimal::ZERO,
+                        missing: Vec::new(),
+                    }
+                })
+                .collect();
+            let row = period_row(&Who::Total, "custom", Decimal::ZERO, &days).unwrap();
+            assert_eq!(row.twr, dec("0.0659"), "{deposits:?}");
+        }
+    }
+
+    /// Chaining two halves gives the whole: (1 + a)(1 + b) - 1.
+    #[test]
+    fn two_periods_chain_into_the_whole() {
+        let days = [
+            day("2026-01-05", "1000", "1000", "0"),
+            day("2026-01-06", "1050", "0", "0"),
+            day("2026-01-07", "1200", "100", "0"),
+            day("2026-01-08", "1150", "0", "0"),
+        ];
+        let whole = period_row(&Who::Total, "all", Decimal::ZERO, &days)
+            .unwrap()
+            .twr;
+        let a = period_row(&Who::Total, "a", Decimal::ZERO, &days[..2])
+            .unwrap()
+            .twr;
+        let b = period_row(&Who::Total, "b", days[1].value, &days[2..])
+            .unwrap()
+            .twr;
+        let chained = ((Decimal::ONE + a) * (Decimal::ONE + b) - Decimal::ONE).round_dp(6);
+        assert!(
+            (chained - whole).abs() <= dec("0.000001"),
+            "{chained} vs {whole}"
+        );
+    }
+
+    #[test]
+    fn a_day_without_a_price_is_partial_not_a_loss() {
+        let mut gap = day("2026-01-06", "0", "0", "0");
+        gap.missing = vec!["isin:US0378331005".into()];
+        let days = [
+            day("2026-01-05", "1000", "1000", "0"),
+            gap,
+            day("2026-01-07", "1000", "0", "0"),
+            day("2026-01-08", "1100", "0", "0"),
+        ];
+        let row = period_row(&Who::Total, "custom", Decimal::ZERO, &days).unwrap();
+        // Day 2 (a price stops) and day 3 (it starts again) count 0;
+        // day 4 is +10 %.
+        assert_eq!(row.twr, dec("0.1"));
+        assert!(!row.complete);
+        assert_eq!(row.missing_prices, ["isin:US0378331005"]);
+    }
+
+    #[test]
+    fn a_holding_never_priced_leaves_the_others_returns_intact() {
+        let unpriced = |date, value| {
+            let mut d = day(date, value, "0", "0");
+            d.missing = vec!["crypto:XNO".into()];
+            d
+        };
+        // The priced part: 1000, then 1050 (+5 %), then 1008 (-4 %):
+        // 1.05 x 0.96 - 1 = 0.008.
+        let days = [
+            unpriced("2026-01-05", "1000"),
+            unpriced("2026-01-06", "1050"),
+            unpriced("2026-01-07", "1008"),
+        ];
+        let row = period_row(&Who::Total, "custom", dec("1000"), &days).unwrap();
+        assert_eq!(row.twr, dec("0.008"));
+        assert!(!row.complete);
+    }
+
+    #[test]
+    fn periods_cover_inception_ytd_years_and_calendar_years() {
+        let p = periods(d("2022-06-15"), d("2026-12-04"));
+        let names: Vec<&str> = p.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "inception",
+                "ytd",
+                "1y",
+                "3y",
+                "2022",
+                "2023",
+                "2024",
+                "2025",
+                "2026"
+            ]
+        );
+        assert_eq!((p[2].1, p[2].2), (d("2025-12-05"), d("2026-12-04")));
+        assert_eq!((p[4].1, p[4].2), (d("2022-06-15"), d("2022-12-31")));
+    }
+}
