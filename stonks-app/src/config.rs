@@ -144,7 +144,9 @@ impl InstrumentOverride {
             }
             Some(("figi", _)) => Err("a FIGI is 12 capitals and digits with G third (BBG001S5N8V8)".into()),
             Some(("crypto", code)) if stonks::identity::crypto_asset(code).is_some() => {
-                Ok(InstrumentOverride::Key(format!("crypto:{}", code.trim().to_ascii_uppercase())))
+                // The asset, as the key rules write it (`btc-eur` is `BTC`).
+                let asset = stonks::identity::crypto_asset(code).unwrap_or_default();
+                Ok(InstrumentOverride::Key(format!("crypto:{asset}")))
             }
             Some(("broker", rest)) if rest.split_once(':').is_some_and(|(b, id)| !b.is_empty() && !id.is_empty()) => {
                 Ok(InstrumentOverride::Key(text.to_owned()))

@@ -172,6 +172,16 @@ pub fn wanted(app: &App, store: &Store, ids: &Identities, today: NaiveDate) -> V
     out.into_values().collect()
 }
 
+/// The key `w`'s history may be stored under from before its key changed:
+/// its ISIN's key, when that is not its key now.
+fn earlier_key(
+    w: &Wanted,
+    coverage: &std::collections::HashMap<String, Coverage>,
+) -> Option<String> {
+    let isin = format!("isin:{}", w.instrument.isin?);
+    (isin != w.key && coverage.contains_key(&isin)).then_some(isin)
+}
+
 /// A split the source reports with no split or reverse split of the
 /// instrument in the ledger within [`SPLIT_DAYS`]: a note (the ledger may
 /// lack it, and quantities before it would be off).
@@ -217,17 +227,16 @@ fn missing(w: &Wanted, c: Option<&Coverage>) -> Vec<(NaiveDate, NaiveDate)> {
     out
 }
 
-/// The price sources to ask, in order: `[prices] sources`, else every
-/// active broker that declares prices, then `yahoo`, then `file`. Each
-/// name with its plugin instance.
+/// The price sources to ask, in order: `[prices] sources`, else `yahoo`
+/// (the consolidated close of a listing), then every active broker that
+/// declares prices (Bitvavo's EUR candles for crypto; Alpaca's bars are
+/// IEX's trades only), then `file`. Each name with its plugin instance.
 fn sources(app: &App) -> Vec<(String, String)> {
     let names: Vec<String> = match &app.config.prices.sources {
         Some(list) => list.clone(),
-        None => app
-            .active_brokers()
-            .into_iter()
-            .map(|(id, _)| id)
-            .chain(["yahoo".to_owned(), "file".to_owned()])
+        None => std::iter::once("yahoo".to_owned())
+            .chain(app.active_brokers().into_iter().map(|(id, _)| id))
+            .chain(["file".to_owned()])
             .collect(),
     };
     names
@@ -274,7 +283,23 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
         .iter()
         .map(|(_, plugin)| (plugin.as_str(), Budget::start(plugin, SOURCE_BUDGET)))
         .collect();
+    let mut coverage = coverage;
     for w in &wanted {
+        if !coverage.contains_key(&w.key)
+            && let Some(old) = earlier_key(w, &coverage)
+        {
+            // The instrument's key changed (the resolver answered, the
+            // user named it): its history moves with it, not fetched again.
+            match store.rekey_prices(&old, &w.key) {
+                Ok(()) => {
+                    if let Some(mut c) = coverage.remove(&old) {
+                        c.key = w.key.clone();
+                        coverage.insert(w.key.clone(), c);
+                    }
+                }
+                Err(e) => out.notes.push(format!("{}: {e}", w.key)),
+            }
+        }
         let cov = coverage.get(&w.key);
         let ranges = missing(w, cov);
         if ranges.is_empty() {
@@ -282,7 +307,11 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
         }
         // The user's source, else the one that answered before, else each
         // in order that can price it.
-        let chosen = app.config.prices.per_instrument.get(&w.key);
+        let per = &app.config.prices.per_instrument;
+        let chosen = per.get(&w.key).or_else(|| {
+            let isin = w.instrument.isin?;
+            per.get(&format!("isin:{isin}"))
+        });
         let mut order: Vec<&(String, String)> = sources
             .iter()
             .filter(|(name, _)| chosen.is_none_or(|c| c == name))
@@ -337,7 +366,13 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
                             }
                         }
                     }
-                    // Not known here: the next source may.
+                    // Not known here: the next source may, unless this one
+                    // answered a range already (never two sources' closes
+                    // in one series).
+                    Ok(None) if priced => {
+                        why.push(format!("{name} stopped knowing it part-way"));
+                        break 'sources;
+                    }
                     Ok(None) => continue 'sources,
                     Err(e) => {
                         why.push(format!("{name}: {e}"));
@@ -594,7 +629,12 @@ pub fn fill_missing(
             continue;
         }
         let key = p.instrument.key(broker);
-        let Some(latest) = book.latest(&key) else {
+        // A close older than a week is not today's value (a delisted
+        // holding's last close is years old): the value stays unknown.
+        let Some(latest) = book
+            .latest(&key)
+            .filter(|l| (Utc::now().date_naive() - l.date).num_days() <= MAX_CARRY_DAYS)
+        else {
             continue;
         };
         let Some(value) = latest.close.checked_mul(p.quantity) else {

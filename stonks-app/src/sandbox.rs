@@ -58,11 +58,7 @@ impl App {
         // What no mock source prices (the bond, the fund, the note, the
         // options) comes from a price file written next to the store.
         let price_file = store.with_file_name("sandbox-prices.csv");
-        std::fs::write(
-            &price_file,
-            stonks_testkit::price_file::sandbox(chrono::Utc::now().date_naive()),
-        )
-        .map_err(|e| refused(&price_file, &format!("cannot write it: {e}")))?;
+        write_price_file(&price_file)?;
         let broker = |plugin: &str, settings: serde_json::Value| {
             (
                 plugin.to_owned(),
@@ -126,6 +122,28 @@ impl App {
         }));
         Ok(app)
     }
+}
+
+/// Writes the sandbox's price file: through a temporary file renamed over
+/// it, never through a link planted at its name.
+fn write_price_file(path: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(refused(path, "it is a symbolic link"));
+    }
+    let text = stonks_testkit::price_file::sandbox(chrono::Utc::now().date_naive());
+    let temp = path.with_extension(format!("csv.{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(&temp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .and_then(|()| std::fs::rename(&temp, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        refused(path, &format!("cannot write it: {e}"))
+    })
 }
 
 /// The sandbox's own directory: in the platform's cache directory, else

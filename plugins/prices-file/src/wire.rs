@@ -110,8 +110,18 @@ pub fn read_table(bytes: &[u8], source: &str) -> Result<(Vec<PriceRow>, Vec<BadR
                 return Err(fail("close", format!("{close} is not a price")));
             }
             let code = cell(Some(currency_at)).ok_or_else(|| fail("currency", "missing".into()))?;
+            // Exchanges quote some markets in minor units (London in pence,
+            // `GBp`); `Currency::new` would read `GBp` as pounds, 100 times
+            // the price.
+            let (major, per_major) = match code {
+                "GBp" | "GBX" => ("GBP", 100),
+                "ZAc" | "ZAC" => ("ZAR", 100),
+                "ILA" => ("ILS", 100),
+                other => (other, 1),
+            };
             let currency =
-                Currency::new(code).map_err(|e| fail("currency", e.message().to_owned()))?;
+                Currency::new(major).map_err(|e| fail("currency", e.message().to_owned()))?;
+            let close = close / Decimal::from(per_major);
             Ok(PriceRow {
                 line,
                 date,
@@ -134,4 +144,22 @@ pub fn read_table(bytes: &[u8], source: &str) -> Result<(Vec<PriceRow>, Vec<BadR
         }
     }
     Ok((rows, bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minor_unit_quotes_are_read_in_the_major_currency() {
+        let csv = b"date,isin,symbol,close,currency\n2024-01-02,GB00BH4HKS39,VOD,70.12,GBp\n2024-01-02,,NPN,31250,ZAc\n2024-01-02,,TEVA,4123,ILA\n2024-01-02,,SAP,180.5,EUR\n";
+        let (rows, bad) = read_table(csv, "prices.csv").unwrap();
+        assert!(bad.is_empty());
+        let got: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{} {}", r.close, r.currency))
+            .collect();
+        // London quotes in pence: 70.12 GBp is 0.7012 GBP, not 70.12.
+        assert_eq!(got, ["0.7012 GBP", "312.50 ZAR", "41.23 ILS", "180.5 EUR"]);
+    }
 }

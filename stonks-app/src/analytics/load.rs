@@ -67,7 +67,7 @@ impl Analysis {
         for (broker, s) in &mut snapshots {
             ids.apply_snapshot(broker, s);
             for said in crate::prices::fill_missing(&prices, broker, s) {
-                tracing::info!("{said}");
+                tracing::warn!("{said}");
             }
         }
         let today = app.rates(Some(store), offline).await;

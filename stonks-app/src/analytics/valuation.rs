@@ -64,9 +64,10 @@ impl PriceBook {
         let s = self.series.get(key)?;
         let i = s.dates.partition_point(|d| *d <= on).checked_sub(1)?;
         let date = s.dates[i];
+        let currency = s.currency?;
         ((on - date).num_days() <= MAX_CARRY_DAYS).then(|| PriceOn {
             close: s.closes[i],
-            currency: s.currency.unwrap_or(Currency::EUR),
+            currency,
             date,
         })
     }
@@ -161,8 +162,8 @@ pub fn value_on(
             let value = p.close.checked_mul(quantity)?;
             rates.convert(value, p.currency, base, on, counter)
         });
-        match value_base {
-            Some(v) => out.total_base += v,
+        match value_base.and_then(|v| out.total_base.checked_add(v)) {
+            Some(total) => out.total_base = total,
             None => {
                 if !out.missing.contains(key) {
                     out.missing.push(key.clone());
@@ -212,11 +213,15 @@ impl<'a> LedgerCash<'a> {
             if e.timestamp.date_naive() > on {
                 break;
             }
+            // Amounts come from brokers: one absurd enough to overflow is
+            // left out of the balance, not a panic.
             if e.amount.currency.is_fiat() {
-                *self.balances.entry(e.amount.currency).or_default() += e.amount.amount;
+                let b = self.balances.entry(e.amount.currency).or_default();
+                *b = b.checked_add(e.amount.amount).unwrap_or(*b);
             }
             for fee in e.fees.iter().filter(|f| f.currency.is_fiat()) {
-                *self.balances.entry(fee.currency).or_default() -= fee.amount;
+                let b = self.balances.entry(fee.currency).or_default();
+                *b = b.checked_sub(fee.amount).unwrap_or(*b);
             }
             self.next += 1;
         }

@@ -399,6 +399,14 @@ fn daily_values(analysis: &Analysis) -> Vec<ValuePoint> {
     else {
         return Vec::new();
     };
+    // Not before the first close: a ledger row dated 1970 would make the
+    // loop run through decades of days without a price.
+    let first_close = analysis
+        .prices()
+        .keys()
+        .filter_map(|k| analysis.prices().series(k)?.dates.first().copied())
+        .min();
+    let first = first_close.map_or(first, |c| first.max(c));
     let today = analysis.now.date_naive();
     let counter = RateCounter::new();
     let mut cash = crate::analytics::valuation::LedgerCash::new(&analysis.ledger);
@@ -413,7 +421,10 @@ fn daily_values(analysis: &Analysis) -> Vec<ValuePoint> {
                 .history
                 .convert(*amount, *currency, analysis.base, day, &counter)
             {
-                Some(v) => value += v,
+                Some(v) => match value.checked_add(v) {
+                    Some(sum) => value = sum,
+                    None => unvalued += 1,
+                },
                 None => unvalued += 1,
             }
         }
@@ -598,7 +609,7 @@ fn holding_lines(holdings: &[crate::analytics::holdings::HoldingRow]) -> Vec<Hol
                 if l.name == l.symbol && h.name != h.symbol {
                     l.name.clone_from(&h.name);
                 }
-                l.quantity += h.quantity;
+                l.quantity = l.quantity.checked_add(h.quantity).unwrap_or(l.quantity);
                 l.cost_base = add(l.cost_base, h.cost_base);
                 l.value_base = add(l.value_base, h.value_base);
                 l.gain_base = add(l.gain_base, h.gain_base);

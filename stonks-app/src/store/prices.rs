@@ -212,6 +212,21 @@ impl Store {
         tx.commit().map_err(busy)
     }
 
+    /// Moves `old`'s closes, coverage and splits to `new` (an instrument
+    /// whose key changed), all or nothing; `new` must have none yet.
+    pub fn rekey_prices(&self, old: &str, new: &str) -> Result<()> {
+        self.writable()?;
+        let tx = self.conn.unchecked_transaction().map_err(busy)?;
+        for table in ["price_years", "price_coverage", "price_splits"] {
+            tx.execute(
+                &format!("UPDATE {table} SET key = ?2 WHERE key = ?1"),
+                params![old, new],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(busy)
+    }
+
     /// What was asked about each instrument key.
     pub fn price_coverage(&self) -> Result<HashMap<String, Coverage>> {
         let mut stmt = self
@@ -379,5 +394,12 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("not mixed"), "{e}");
         assert_eq!(store.price_book().unwrap()[key].closes.len(), 4);
+        // The key changes (the user named it otherwise): the history moves.
+        let new = "broker:ibkr:265598";
+        store.rekey_prices(key, new).unwrap();
+        let book = store.price_book().unwrap();
+        assert!(!book.contains_key(key));
+        assert_eq!(book[new].closes.len(), 4);
+        assert!(store.price_coverage().unwrap().contains_key(new));
     }
 }
