@@ -104,8 +104,9 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 22.0;
 
-/// Value at each sync and net invested capital as a step line, on one
-/// time axis from the first of either to `now`.
+/// Value over time (a point a day from price history, else one per sync)
+/// and net invested capital as a step line, on one time axis from the
+/// first of either to `now`.
 pub(super) fn value_over_time(
     values: &[ValuePoint],
     invested: &[InvestedPoint],
@@ -170,7 +171,7 @@ pub(super) fn value_over_time(
     html! {
         figure.chart #value-chart {
             figcaption { "Value over time" }
-            svg.line viewBox=(format!("0 0 {W} {H}")) role="img" aria-label="Value at each sync and net invested capital" {
+            svg.line viewBox=(format!("0 0 {W} {H}")) role="img" aria-label="Value over time and net invested capital" {
                 @for frac in [0.0, 0.5, 1.0] {
                     @let v = Decimal::from_f64_retain(fy0 + (fy1 - fy0) * frac).unwrap_or_default().round_dp(0);
                     line.grid x1=(c(LEFT)) x2=(c(W - RIGHT)) y1=(c(y(v))) y2=(c(y(v))) {}
@@ -193,7 +194,7 @@ pub(super) fn value_over_time(
                 }
             }
             ul.legend.inline {
-                li { span.swatch.value {} "Value at each sync (" (values.len()) ")" }
+                li { span.swatch.value {} "Value (" (values.len()) " points)" }
                 li { span.swatch.invested {} "Net invested (deposits − withdrawals)" }
             }
         }

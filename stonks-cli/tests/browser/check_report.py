@@ -98,8 +98,12 @@ def main():
                 c["w"] > 0 and c["h"] > 0 and c["marks"] > 0 and c["empty"] == 0,
                 f"chart {c['id']}: {c['w']:.0f}x{c['h']:.0f}, {c['marks']} marks, {c['empty']} without size",
             )
-        points = page.locator("#value-chart circle.point").count()
-        check(points >= 2, f"value over time has a point per sync: {points}")
+        # With price history the line has a point a day; before, a dot a sync.
+        line = page.locator("#value-chart polyline.value")
+        days = len((line.get_attribute("points") or "").split()) if line.count() else 0
+        dots = page.locator("#value-chart circle.point").count()
+        check(max(days, dots) >= 2, f"value over time has its points: {days} on the line, {dots} dots")
+        check(days > 365, f"value over time is daily from the price history: {days} points")
 
         rows = page.locator("#holdings-table tbody tr").count()
         check(rows > 0, f"holdings table has rows: {rows}")
