@@ -407,7 +407,13 @@ fn daily_values(analysis: &Analysis) -> Vec<ValuePoint> {
         .filter_map(|k| analysis.prices().series(k)?.dates.first().copied())
         .min();
     let first = first_close.map_or(first, |c| first.max(c));
+    // Up to the last day the stored rates reach (a week past the newest):
+    // after it every value in another currency is unknown, and a line
+    // falling there would be the rates' gap, not the portfolio's.
     let today = analysis.now.date_naive();
+    let today = analysis.history.span().map_or(today, |(_, newest)| {
+        today.min(newest + chrono::TimeDelta::days(crate::analytics::fx::MAX_DAYS_BACK))
+    });
     let counter = RateCounter::new();
     let mut cash = crate::analytics::valuation::LedgerCash::new(&analysis.ledger);
     let mut points = Vec::new();
