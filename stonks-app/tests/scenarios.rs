@@ -1,8 +1,10 @@
 //! Scenario files: a ledger in, the expected figures out. Each file in
 //! `tests/scenarios/` is a case a portfolio tracker gets wrong somewhere
-//! (its `why` says where); its `cases` name a report (`holdings`, `gains`,
-//! `dividends`, `performance`) with its options, and the part of that
-//! report's JSON that must come out.
+//! (its `why` says where; `worked` writes the arithmetic out); its `cases`
+//! name a report (`holdings`, `gains`, `dividends`, `performance`,
+//! `returns`) with its options, and the part of that report's JSON that
+//! must come out. `prices` gives daily closes by instrument key:
+//! `{"broker:demo:X": {"ccy": "EUR", "closes": {"2024-01-02": "100"}}}`.
 //!
 //! Matching: every key of an expected object must be in the actual one
 //! with a matching value; arrays must have the same length and match
@@ -22,10 +24,12 @@ use serde_json::Value;
 use stonks::fx::RateTable;
 use stonks::v2::{CorporateAction, LedgerEntry, LedgerKind, PortfolioSnapshot, Position, Ratio};
 use stonks::{AssetClass, Currency, Instrument, Isin, Money};
+use stonks_app::analytics::returns::{By, ReturnsOptions, ReturnsReport};
 use stonks_app::analytics::{
     Analysis, DividendOptions, DividendReport, GainsOptions, GainsReport, GroupBy, HoldingsReport,
-    Inputs, Method, PerformanceReport, RateHistory, Scope,
+    Inputs, Method, PerformanceReport, PriceBook, RateHistory, Scope,
 };
+use stonks_app::store::StoredSeries;
 use stonks_testkit::support::d;
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -155,6 +159,32 @@ fn rates(v: &Value, base: Currency) -> Vec<RateTable> {
         .collect()
 }
 
+/// The `prices` of a scenario: closes by instrument key.
+fn prices(v: &Value) -> PriceBook {
+    let Some(keys) = v.get("prices").and_then(Value::as_object) else {
+        return PriceBook::default();
+    };
+    let series = keys
+        .iter()
+        .map(|(key, s)| {
+            let mut closes: Vec<(NaiveDate, Decimal)> = s["closes"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(day, c)| (day.parse().unwrap(), d(c.as_str().unwrap())))
+                .collect();
+            closes.sort();
+            let stored = StoredSeries {
+                currency: Some(Currency::new(text(s, "ccy").unwrap_or("EUR")).unwrap()),
+                dates: closes.iter().map(|c| c.0).collect(),
+                closes: closes.iter().map(|c| c.1).collect(),
+            };
+            (key.clone(), stored)
+        })
+        .collect();
+    PriceBook::new(series)
+}
+
 /// Whether `actual` holds everything `expected` says, else where not.
 fn matches(expected: &Value, actual: &Value, at: &str) -> Result<(), String> {
     match (expected, actual) {
@@ -222,7 +252,8 @@ fn run(path: &Path) -> Result<(), String> {
         today,
         history: RateHistory::new(tables),
         now,
-    });
+    })
+    .with_prices(prices(&v));
     for (i, case) in v["cases"].as_array().unwrap().iter().enumerate() {
         let year = case.get("year").and_then(Value::as_i64).map(|y| y as i32);
         let report = match text(case, "report").unwrap_or("gains") {
@@ -251,6 +282,21 @@ fn run(path: &Path) -> Result<(), String> {
                 ))
             }
             "performance" => serde_json::to_value(PerformanceReport::build(&analysis)),
+            "returns" => {
+                let day = |k: &str| text(case, k).map(|t| t.parse::<NaiveDate>().unwrap());
+                let by = match text(case, "by").unwrap_or("total") {
+                    "broker" => By::Broker,
+                    "account" => By::Account,
+                    _ => By::Total,
+                };
+                let options = ReturnsOptions {
+                    period: text(case, "period").map(str::to_owned),
+                    from: day("from"),
+                    to: day("to"),
+                    by,
+                };
+                serde_json::to_value(ReturnsReport::build(&analysis, &options))
+            }
             other => return Err(format!("unknown report {other:?}")),
         }
         .map_err(|e| e.to_string())?;
