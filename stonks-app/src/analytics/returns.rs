@@ -91,9 +91,9 @@ pub struct Day {
     pub missing: Vec<String>,
 }
 
-/// The daily values of `who` from `from` to `to`, and the value at the end
-/// of the day before `from` (where every period's return starts).
-pub fn days(analysis: &Analysis, who: &Who, from: NaiveDate, to: NaiveDate) -> (Decimal, Vec<Day>) {
+/// The daily values of `who` from `from` to `to`, and the day before
+/// `from` (where every period's return starts).
+pub fn days(analysis: &Analysis, who: &Who, from: NaiveDate, to: NaiveDate) -> (Day, Vec<Day>) {
     let base = analysis.base;
     let counter = RateCounter::new();
     let mine: Vec<(String, LedgerEntry)> = analysis
@@ -141,7 +141,14 @@ pub fn days(analysis: &Analysis, who: &Who, from: NaiveDate, to: NaiveDate) -> (
         (value.round_dp(2), missing.into_iter().collect())
     };
     let before = from - TimeDelta::days(1);
-    let (start, _) = value_of(before, &mut cash);
+    let (value, missing) = value_of(before, &mut cash);
+    let start = Day {
+        date: before,
+        value,
+        inflow: Decimal::ZERO,
+        outflow: Decimal::ZERO,
+        missing,
+    };
     let mut out = Vec::new();
     let mut f = flows.partition_point(|x| x.0 <= before);
     let mut day = from;
@@ -261,13 +268,10 @@ pub struct Drawdown {
     pub recovery: Option<NaiveDate>,
 }
 
-/// The figures of `days` (starting from `start_value`) as one period.
-pub fn period_row(
-    who: &Who,
-    period: &str,
-    start_value: Decimal,
-    days: &[Day],
-) -> Option<ReturnRow> {
+/// The figures of `days` as one period, starting from the day `before`
+/// it (its value, and the holdings without a price then).
+pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option<ReturnRow> {
+    let start_value = before.value;
     let (first, last) = (days.first()?, days.last()?);
     let mut previous = start_value;
     let mut index = Decimal::ONE;
@@ -275,7 +279,7 @@ pub fn period_row(
     let mut worst: Option<Drawdown> = None;
     let mut returns: Vec<f64> = Vec::with_capacity(days.len());
     let mut missing: BTreeSet<&str> = BTreeSet::new();
-    let mut missing_before: &[String] = &first.missing;
+    let mut missing_before: &[String] = &before.missing;
     let mut flows: Vec<(chrono::DateTime<chrono::Utc>, Decimal)> = Vec::new();
     let at = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
@@ -499,12 +503,12 @@ impl ReturnsReport {
         for who in &whos {
             let (start, all) = days(analysis, who, widest.0, widest.1);
             if *who == Who::Total {
-                series = total_series(start, &all);
+                series = total_series(&start, &all);
             }
             for (name, from, to) in &periods {
                 let i = all.partition_point(|d| d.date < *from);
                 let j = all.partition_point(|d| d.date <= *to);
-                let before = i.checked_sub(1).map_or(start, |k| all[k].value);
+                let before = i.checked_sub(1).map_or(&start, |k| &all[k]);
                 if let Some(row) = period_row(who, name, before, &all[i..j]) {
                     rows.push(row);
                 }
@@ -519,11 +523,11 @@ impl ReturnsReport {
     }
 }
 
-fn total_series(start: Decimal, days: &[Day]) -> Vec<SeriesPoint> {
-    let mut previous = start;
+fn total_series(start: &Day, days: &[Day]) -> Vec<SeriesPoint> {
+    let mut previous = start.value;
     let mut index = Decimal::ONE;
     let mut net = Decimal::ZERO;
-    let mut missing_before: &[String] = days.first().map_or(&[], |d| d.missing.as_slice());
+    let mut missing_before: &[String] = &start.missing;
     days.iter()
         .map(|d| {
             if d.missing.as_slice() == missing_before {
@@ -554,6 +558,17 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// The day before a period, worth `value`, everything priced.
+    fn start(value: Decimal) -> Day {
+        Day {
+            date: d("2026-01-01"),
+            value,
+            inflow: Decimal::ZERO,
+            outflow: Decimal::ZERO,
+            missing: Vec::new(),
+        }
+    }
+
     fn day(date: &str, value: &str, inflow: &str, outflow: &str) -> Day {
         Day {
             date: d(date),
@@ -581,7 +596,7 @@ mod tests {
             day("2026-01-08", "0", "0", "1540"),
             day("2026-01-09", "0", "0", "0"),
         ];
-        let row = period_row(&Who::Total, "custom", Decimal::ZERO, &days).unwrap();
+        let row = period_row(&Who::Total, "custom", &start(Decimal::ZERO), &days).unwrap();
         // 1.1 * 0.9 = 0.99; 0.99 * 1540 / 1490 = 1.023221476...
         assert_eq!(row.twr, dec("0.023221"));
         assert_eq!(row.net_flows, dec("-40"), "1500 in, 1540 out");
@@ -628,7 +643,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let row = period_row(&Who::Total, "custom", Decimal::ZERO, &days).unwrap();
+            let row = period_row(&Who::Total, "custom", &start(Decimal::ZERO), &days).unwrap();
             assert_eq!(row.twr, dec("0.0659"), "{deposits:?}");
         }
     }
@@ -642,13 +657,13 @@ mod tests {
             day("2026-01-07", "1200", "100", "0"),
             day("2026-01-08", "1150", "0", "0"),
         ];
-        let whole = period_row(&Who::Total, "all", Decimal::ZERO, &days)
+        let whole = period_row(&Who::Total, "all", &start(Decimal::ZERO), &days)
             .unwrap()
             .twr;
-        let a = period_row(&Who::Total, "a", Decimal::ZERO, &days[..2])
+        let a = period_row(&Who::Total, "a", &start(Decimal::ZERO), &days[..2])
             .unwrap()
             .twr;
-        let b = period_row(&Who::Total, "b", days[1].value, &days[2..])
+        let b = period_row(&Who::Total, "b", &days[1], &days[2..])
             .unwrap()
             .twr;
         let chained = ((Decimal::ONE + a) * (Decimal::ONE + b) - Decimal::ONE).round_dp(6);
@@ -668,7 +683,7 @@ mod tests {
             day("2026-01-07", "1000", "0", "0"),
             day("2026-01-08", "1100", "0", "0"),
         ];
-        let row = period_row(&Who::Total, "custom", Decimal::ZERO, &days).unwrap();
+        let row = period_row(&Who::Total, "custom", &start(Decimal::ZERO), &days).unwrap();
         // Day 2 (a price stops) and day 3 (it starts again) count 0;
         // day 4 is +10 %.
         assert_eq!(row.twr, dec("0.1"));
@@ -690,7 +705,9 @@ mod tests {
             unpriced("2026-01-06", "1050"),
             unpriced("2026-01-07", "1008"),
         ];
-        let row = period_row(&Who::Total, "custom", dec("1000"), &days).unwrap();
+        let mut before = start(dec("1000"));
+        before.missing = vec!["crypto:XNO".into()];
+        let row = period_row(&Who::Total, "custom", &before, &days).unwrap();
         assert_eq!(row.twr, dec("0.008"));
         assert!(!row.complete);
     }
