@@ -143,11 +143,10 @@ impl InstrumentOverride {
                 Ok(InstrumentOverride::ShareClassFigi(rest.to_owned()))
             }
             Some(("figi", _)) => Err("a FIGI is 12 capitals and digits with G third (BBG001S5N8V8)".into()),
-            Some(("crypto", code)) if stonks::identity::crypto_asset(code).is_some() => {
-                // The asset, as the key rules write it (`btc-eur` is `BTC`).
-                let asset = stonks::identity::crypto_asset(code).unwrap_or_default();
-                Ok(InstrumentOverride::Key(format!("crypto:{asset}")))
-            }
+            // The asset, as the key rules write it (`btc-eur` is `BTC`).
+            Some(("crypto", code)) => stonks::identity::crypto_asset(code)
+                .map(|asset| InstrumentOverride::Key(format!("crypto:{asset}")))
+                .ok_or_else(|| format!("{code:?} is not a crypto asset code (BTC, ETH)")),
             Some(("broker", rest)) if rest.split_once(':').is_some_and(|(b, id)| !b.is_empty() && !id.is_empty()) => {
                 Ok(InstrumentOverride::Key(text.to_owned()))
             }

@@ -85,9 +85,19 @@ pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
         Err(_) => Default::default(),
     };
     let ids = Identities::load(app, store.as_ref().ok());
+    // The whole price history is read only when a broker left a position
+    // without a price: most answers price every one.
+    let unpriced = results.iter().any(|(_, r)| {
+        r.as_ref().is_ok_and(|s| {
+            s.positions
+                .iter()
+                .any(|p| p.price.is_none() && p.market_value.is_none())
+        })
+    });
     let book = store
         .as_ref()
         .ok()
+        .filter(|_| unpriced)
         .and_then(|s| s.price_book().ok())
         .map(crate::analytics::PriceBook::new)
         .unwrap_or_default();

@@ -227,11 +227,23 @@ fn missing(w: &Wanted, c: Option<&Coverage>) -> Vec<(NaiveDate, NaiveDate)> {
     out
 }
 
+/// A price source, looked up once per sync.
+struct Source {
+    /// Its name in `[prices]` (a broker's, `yahoo`, `file`).
+    name: String,
+    /// What its manifest says it prices.
+    caps: stonks::manifest::PriceCapabilities,
+    /// Its service.
+    service: std::sync::Arc<dyn stonks::prices::PriceService>,
+    /// Everything this sync asks of it.
+    budget: Budget,
+}
+
 /// The price sources to ask, in order: `[prices] sources`, else `yahoo`
 /// (the consolidated close of a listing), then every active broker that
 /// declares prices (Bitvavo's EUR candles for crypto; Alpaca's bars are
-/// IEX's trades only), then `file`. Each name with its plugin instance.
-fn sources(app: &App) -> Vec<(String, String)> {
+/// IEX's trades only), then `file`. Only those active and declaring prices.
+fn sources(app: &App) -> Vec<Source> {
     let names: Vec<String> = match &app.config.prices.sources {
         Some(list) => list.clone(),
         None => std::iter::once("yahoo".to_owned())
@@ -241,16 +253,18 @@ fn sources(app: &App) -> Vec<(String, String)> {
     };
     names
         .into_iter()
-        .map(|n| {
-            let plugin = price_plugin(&n);
-            (n, plugin)
-        })
-        .filter(|(_, plugin)| {
-            app.registry
-                .entry(plugin)
-                .and_then(|e| e.manifest)
-                .is_some_and(|m| m.declares(Service::Prices))
-                && app.registry.prices(plugin).is_ok()
+        .filter_map(|name| {
+            let plugin = price_plugin(&name);
+            let manifest = app.registry.entry(&plugin)?.manifest?;
+            if !manifest.declares(Service::Prices) {
+                return None;
+            }
+            Some(Source {
+                caps: manifest.capabilities.prices.clone()?,
+                service: app.registry.prices(&plugin).ok()?,
+                budget: Budget::start(&plugin, SOURCE_BUDGET),
+                name,
+            })
         })
         .collect()
 }
@@ -279,10 +293,6 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
         out.problems.push(format!("prices: {e}"));
         Default::default()
     });
-    let budgets: BTreeMap<&str, Budget> = sources
-        .iter()
-        .map(|(_, plugin)| (plugin.as_str(), Budget::start(plugin, SOURCE_BUDGET)))
-        .collect();
     let mut coverage = coverage;
     for w in &wanted {
         if !coverage.contains_key(&w.key)
@@ -312,31 +322,25 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
             let isin = w.instrument.isin?;
             per.get(&format!("isin:{isin}"))
         });
-        let mut order: Vec<&(String, String)> = sources
+        let mut order: Vec<&Source> = sources
             .iter()
-            .filter(|(name, _)| chosen.is_none_or(|c| c == name))
+            .filter(|s| chosen.is_none_or(|c| *c == s.name))
             .collect();
         if let Some(c) = cov {
-            order.sort_by_key(|(name, _)| name != &c.source);
+            order.sort_by_key(|s| s.name != c.source);
         }
         let mut priced = false;
         let mut why: Vec<String> = Vec::new();
-        'sources: for (name, plugin) in order {
-            let capable = app
-                .registry
-                .entry(plugin)
-                .and_then(|e| e.manifest)
-                .and_then(|m| m.capabilities.prices.clone())
-                .is_some_and(|caps| caps.can_price(&w.instrument));
-            if !capable {
+        'sources: for Source {
+            name,
+            caps,
+            service,
+            budget,
+        } in order
+        {
+            if !caps.can_price(&w.instrument) {
                 continue;
             }
-            let Ok(service) = app.registry.prices(plugin) else {
-                continue;
-            };
-            let Some(budget) = budgets.get(plugin.as_str()) else {
-                continue;
-            };
             if let Some(c) = cov.filter(|c| &c.source == name) {
                 service.remember(&w.instrument, &c.symbol);
             }
