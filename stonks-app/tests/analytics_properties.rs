@@ -107,6 +107,11 @@ proptest! {
                     .flat_map(|s| &s.lots).map(|l| l.quantity).sum();
                 prop_assert_eq!(sold, consumed, "every unit sold came out of a lot");
             }
+            for h in r.holdings.values() {
+                let counted: Option<Decimal> = h.lots.iter().map(|l| l.cost_base).sum();
+                prop_assert_eq!(h.cost_base(), counted, "the running base cost is the lots' under {}", method);
+                prop_assert_eq!(h.trail.last().and_then(|s| s.cost_base), counted);
+            }
         }
     }
 

@@ -300,6 +300,10 @@ fn run(path: &Path) -> Result<(), String> {
             other => return Err(format!("unknown report {other:?}")),
         }
         .map_err(|e| e.to_string())?;
+        // To see what a case gives while writing one.
+        if std::env::var_os("STONKS_SCENARIO_PRINT").is_some() {
+            eprintln!("{}: {report:#}", path.display());
+        }
         matches(&case["expect"], &report, &format!("cases[{i}]"))?;
     }
     Ok(())

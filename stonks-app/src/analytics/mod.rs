@@ -10,6 +10,7 @@
 //! computed from them once for every report: the replay and the merged
 //! portfolio. Every report is built one way, `XReport::build(&analysis, ..)`.
 
+pub mod daily;
 pub mod fx;
 pub mod gains;
 pub mod holdings;

@@ -28,185 +28,19 @@ use chrono::{Datelike, NaiveDate, TimeDelta};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
-use stonks::v2::{LedgerEntry, LedgerKind};
 
 use super::Analysis;
-use super::fx::RateCounter;
-use super::lots::{NO_ACCOUNT, POOLED};
-use super::valuation::LedgerCash;
+pub use super::daily::{Day, Who, daily};
+use super::lots::NO_ACCOUNT;
 use super::xirr::xirr;
 
-/// Whose returns.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Who {
-    /// Everything.
-    Total,
-    /// One broker.
-    Broker(String),
-    /// One account of one broker.
-    Account(String, String),
-}
-
-impl Who {
-    /// Whether an entry or holding of `broker`'s `account` belongs to it.
-    fn owns(&self, broker: &str, account: &str) -> bool {
-        match self {
-            Who::Total => true,
-            Who::Broker(b) => b == broker,
-            Who::Account(b, a) => b == broker && a == account,
-        }
-    }
-
-    /// The contract's `scope`.
-    pub fn scope(&self) -> &'static str {
-        match self {
-            Who::Total => "total",
-            Who::Broker(_) => "broker",
-            Who::Account(..) => "account",
-        }
-    }
-
-    /// The contract's `id` (`null` for the total).
-    pub fn id(&self) -> Option<String> {
-        match self {
-            Who::Total => None,
-            Who::Broker(b) => Some(b.clone()),
-            Who::Account(b, a) => Some(format!("{b}/{a}")),
-        }
-    }
-}
-
-/// One day of one scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Day {
-    /// The day.
-    pub date: NaiveDate,
-    /// The value at its end, base currency (what is known).
-    pub value: Decimal,
-    /// Money and securities in that day (at the start of the day).
-    pub inflow: Decimal,
-    /// Money and securities out that day (at its end).
-    pub outflow: Decimal,
-    /// Instruments held without a price (or rate) that day.
-    pub missing: Vec<String>,
-}
-
 /// The daily values of `who` from `from` to `to`, and the day before
-/// `from` (where every period's return starts).
+/// `from` (where every period's return starts). Several scopes are
+/// valued in one pass by [`daily`].
 pub fn days(analysis: &Analysis, who: &Who, from: NaiveDate, to: NaiveDate) -> (Day, Vec<Day>) {
-    let base = analysis.base;
-    let counter = RateCounter::new();
-    let mine: Vec<(String, LedgerEntry)> = analysis
-        .ledger
-        .iter()
-        .filter(|(b, e)| who.owns(b, e.account.as_deref().unwrap_or(NO_ACCOUNT)))
-        .cloned()
-        .collect();
-    let mut cash = LedgerCash::new(&mine);
-    let mut flows: Vec<(NaiveDate, Decimal)> = Vec::new();
-    for (b, e) in &mine {
-        if let Some(f) = flow(analysis, b, e, &counter) {
-            flows.push((e.timestamp.date_naive(), f));
-        }
-    }
-    flows.sort_by_key(|f| f.0);
-    let value_of = |day: NaiveDate, cash: &mut LedgerCash<'_>| -> (Decimal, Vec<String>) {
-        let held = analysis.value_on(day);
-        let mut value = Decimal::ZERO;
-        let mut missing = BTreeSet::new();
-        for h in &held.holdings {
-            let broker = h.broker.as_deref().unwrap_or(POOLED);
-            let account = h.account.as_deref().unwrap_or(POOLED);
-            if !who.owns(broker, account) {
-                continue;
-            }
-            match h.value_base {
-                Some(v) => value += v,
-                None => {
-                    missing.insert(h.instrument_key.clone());
-                }
-            }
-        }
-        for (currency, amount) in cash.through(day) {
-            match analysis
-                .history
-                .convert(*amount, *currency, base, day, &counter)
-            {
-                Some(v) => value += v,
-                None => {
-                    missing.insert(format!("cash:{currency}"));
-                }
-            }
-        }
-        (value.round_dp(2), missing.into_iter().collect())
-    };
-    let before = from - TimeDelta::days(1);
-    let (value, missing) = value_of(before, &mut cash);
-    let start = Day {
-        date: before,
-        value,
-        inflow: Decimal::ZERO,
-        outflow: Decimal::ZERO,
-        missing,
-    };
-    let mut out = Vec::new();
-    let mut f = flows.partition_point(|x| x.0 <= before);
-    let mut day = from;
-    while day <= to {
-        let (value, missing) = value_of(day, &mut cash);
-        let (mut inflow, mut outflow) = (Decimal::ZERO, Decimal::ZERO);
-        while let Some(&(d, amount)) = flows.get(f) {
-            if d > day {
-                break;
-            }
-            if amount >= Decimal::ZERO {
-                inflow += amount;
-            } else {
-                outflow -= amount;
-            }
-            f += 1;
-        }
-        out.push(Day {
-            date: day,
-            value,
-            inflow,
-            outflow,
-            missing,
-        });
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-    }
-    (start, out)
-}
-
-/// An entry's external flow in the base currency (in positive, out
-/// negative): deposits, withdrawals and transfers of cash, and transfers
-/// of securities at their close that day.
-fn flow(
-    analysis: &Analysis,
-    broker: &str,
-    e: &LedgerEntry,
-    counter: &RateCounter,
-) -> Option<Decimal> {
-    let day = e.timestamp.date_naive();
-    let base = analysis.base;
-    let convert = |amount: Decimal, c| analysis.history.convert(amount, c, base, day, counter);
-    match (&e.kind, &e.instrument, e.quantity) {
-        (LedgerKind::Deposit, _, _) if e.amount.currency.is_fiat() => {
-            convert(e.amount.amount.abs(), e.amount.currency)
-        }
-        (LedgerKind::Withdrawal, _, _) if e.amount.currency.is_fiat() => {
-            convert(-e.amount.amount.abs(), e.amount.currency)
-        }
-        (LedgerKind::Transfer, Some(i), Some(q)) if !q.is_zero() => {
-            let close = analysis.prices().close_on(&i.key(broker), day)?;
-            convert(close.close.checked_mul(q)?, close.currency)
-        }
-        (LedgerKind::Transfer, None, _) if e.amount.currency.is_fiat() => {
-            convert(e.amount.amount, e.amount.currency)
-        }
-        _ => None,
-    }
+    daily(analysis, std::slice::from_ref(who), from, to)
+        .pop()
+        .unwrap_or_default()
 }
 
 /// The return of one day (see the module docs).
@@ -253,6 +87,36 @@ pub struct ReturnRow {
     pub complete: bool,
     /// Instrument keys without a price on some day.
     pub missing_prices: Vec<String>,
+    /// How the value got from `start_value` to `end_value`.
+    pub change: Change,
+}
+
+/// A period's change in value, explained: `start_value + net_flows +
+/// realized + unrealized + income - fees - taxes + currency + residual =
+/// end_value`. A trade's fees are in its cost or proceeds (so in
+/// `realized` or `unrealized`); `fees` are the others (custody, a
+/// transfer's). `unrealized` is the change in the priced holdings' value
+/// over their cost, less what arrived with units transferred in (their
+/// value at the day's close less the cost they carried). `currency` is the
+/// gain on cash held in other currencies as the rates moved. The residual
+/// is what none of these explains: holdings without a price or without a
+/// known cost, and cents of rounding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Gains realized by sales in the period.
+    pub realized: Decimal,
+    /// The change in unrealized gains of what is held.
+    pub unrealized: Decimal,
+    /// Dividends and interest.
+    pub income: Decimal,
+    /// Fees outside trades.
+    pub fees: Decimal,
+    /// Taxes, withholding included.
+    pub taxes: Decimal,
+    /// The currency gain on cash.
+    pub currency: Decimal,
+    /// What is left over.
+    pub residual: Decimal,
 }
 
 /// The worst fall from a peak of the time-weighted index.
@@ -290,7 +154,17 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         flows.push((at(first.date), -start_value));
     }
     let mut net = Decimal::ZERO;
+    let mut change = Change {
+        unrealized: last.unrealized - before.unrealized,
+        ..Change::default()
+    };
     for d in days {
+        change.realized += d.realized;
+        change.unrealized -= d.unrealized_moved;
+        change.income += d.income;
+        change.fees += d.fees;
+        change.taxes += d.taxes;
+        change.currency += d.cash_fx;
         missing.extend(d.missing.iter().map(String::as_str));
         let r = if d.missing.as_slice() != missing_before {
             Decimal::ZERO
@@ -345,6 +219,11 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         let var = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
         Decimal::from_f64_retain(var.sqrt() * 365f64.sqrt()).map(|x| x.round_dp(6))
     });
+    change.residual = last.value
+        - (start_value + net + change.realized + change.unrealized + change.income
+            - change.fees
+            - change.taxes
+            + change.currency);
     Some(ReturnRow {
         scope: who.scope(),
         id: who.id(),
@@ -361,6 +240,7 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         volatility: volatility.flatten(),
         complete: missing.is_empty(),
         missing_prices: missing.into_iter().map(str::to_owned).collect(),
+        change,
     })
 }
 
@@ -500,8 +380,7 @@ impl ReturnsReport {
         );
         let mut rows = Vec::new();
         let mut series = Vec::new();
-        for who in &whos {
-            let (start, all) = days(analysis, who, widest.0, widest.1);
+        for (who, (start, all)) in whos.iter().zip(daily(analysis, &whos, widest.0, widest.1)) {
             if *who == Who::Total {
                 series = total_series(&start, &all);
             }
@@ -565,7 +444,7 @@ mod tests {
             value,
             inflow: Decimal::ZERO,
             outflow: Decimal::ZERO,
-            missing: Vec::new(),
+            ..Day::default()
         }
     }
 
@@ -575,7 +454,7 @@ mod tests {
             value: dec(value),
             inflow: dec(inflow),
             outflow: dec(outflow),
-            missing: Vec::new(),
+            ..Day::default()
         }
     }
 
@@ -639,7 +518,7 @@ mod tests {
                         value,
                         inflow: dec(dep),
                         outflow: Decimal::ZERO,
-                        missing: Vec::new(),
+                        ..Day::default()
                     }
                 })
                 .collect();

@@ -198,13 +198,22 @@ pub struct LedgerCash<'a> {
 impl<'a> LedgerCash<'a> {
     /// Over `ledger` (any order).
     pub fn new(ledger: &'a [(String, stonks::v2::LedgerEntry)]) -> Self {
-        let mut entries: Vec<&stonks::v2::LedgerEntry> = ledger.iter().map(|(_, e)| e).collect();
+        Self::of(ledger.iter().map(|(_, e)| e).collect())
+    }
+
+    /// Over `entries` (any order).
+    pub fn of(mut entries: Vec<&'a stonks::v2::LedgerEntry>) -> Self {
         entries.sort_by_key(|e| e.timestamp);
         LedgerCash {
             entries,
             next: 0,
             balances: Default::default(),
         }
+    }
+
+    /// The balances as far as [`Self::through`] went.
+    pub fn balances(&self) -> &std::collections::BTreeMap<Currency, Decimal> {
+        &self.balances
     }
 
     /// The balances at the end of `on`: call with days in order.

@@ -108,6 +108,7 @@ impl Replayer<'_> {
                     cost_base: moved.1,
                 });
             }
+            p.recount_basis();
         }
         // The pro-rata units add up to exactly what was received.
         let spread: Decimal = new_lots.iter().map(|l| l.quantity).sum();

@@ -46,6 +46,7 @@ impl Replayer<'_> {
                     .unwrap_or(if currency.is_fiat() { currency } else { base }),
                 lots: VecDeque::new(),
                 units: Decimal::ZERO,
+                basis: Default::default(),
                 trail: Vec::new(),
             };
             self.holdings.insert(key.clone(), h);
@@ -97,10 +98,12 @@ impl Replayer<'_> {
     pub(super) fn step(&mut self, key: &HoldingKey, e: &LedgerEntry) {
         if let Some(h) = self.holdings.get_mut(key) {
             let quantity = h.quantity();
+            let cost_base = h.cost_base();
             h.trail.push(Step {
                 entry: self.current,
                 at: e.timestamp,
                 quantity,
+                cost_base,
             });
         }
     }
@@ -123,12 +126,17 @@ impl Replayer<'_> {
         h.units += lot.quantity;
         match (average, h.lots.front_mut()) {
             (true, Some(pool)) => {
+                h.basis.remove(pool.cost_base);
                 pool.quantity += lot.quantity;
                 pool.cost = pool.cost.zip(lot.cost).map(|(a, b)| a + b);
                 pool.cost_base = pool.cost_base.zip(lot.cost_base).map(|(a, b)| a + b);
                 pool.opened = pool.opened.min(lot.opened);
+                h.basis.add(pool.cost_base);
             }
-            _ => h.lots.push_back(lot),
+            _ => {
+                h.basis.add(lot.cost_base);
+                h.lots.push_back(lot);
+            }
         }
     }
 
@@ -151,7 +159,12 @@ impl Replayer<'_> {
             let part = lot.split_off(left);
             left -= part.quantity;
             h.units -= part.quantity;
-            if lot.quantity <= Decimal::ZERO {
+            let emptied = lot.quantity <= Decimal::ZERO;
+            // A lot of unknown cost stays unknown until it is gone.
+            if emptied || part.cost_base.is_some() {
+                h.basis.remove(part.cost_base);
+            }
+            if emptied {
                 if lifo {
                     h.lots.pop_back();
                 } else {

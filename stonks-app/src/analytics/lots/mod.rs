@@ -165,6 +165,9 @@ pub struct Step {
     pub at: DateTime<Utc>,
     /// Units held after it.
     pub quantity: Decimal,
+    /// What the open lots cost in the base currency after it; `None`
+    /// when any lot's cost is unknown.
+    pub cost_base: Option<Decimal>,
 }
 
 /// An instrument held in an account: its open lots and how it got there.
@@ -181,6 +184,8 @@ pub struct Holding {
     /// Units held: the lots' quantities added, kept as they change (summing
     /// thousands of lots at every entry would make the replay quadratic).
     units: Decimal,
+    /// The open lots' base cost, kept as they change for the same reason.
+    basis: Basis,
     /// The quantity after each entry that moved it.
     pub trail: Vec<Step>,
 }
@@ -199,7 +204,44 @@ impl Holding {
 
     /// What the open lots cost in the base currency.
     pub fn cost_base(&self) -> Option<Decimal> {
-        self.lots.iter().map(|l| l.cost_base).sum()
+        self.basis.total()
+    }
+
+    /// Counts the base cost again from the lots (after lots were changed
+    /// in place).
+    fn recount_basis(&mut self) {
+        self.basis = Basis::default();
+        for lot in &self.lots {
+            self.basis.add(lot.cost_base);
+        }
+    }
+}
+
+/// The base cost of a holding's open lots: the known costs added, and how
+/// many lots have none.
+#[derive(Debug, Clone, Copy, Default)]
+struct Basis {
+    known: Decimal,
+    unknown: usize,
+}
+
+impl Basis {
+    fn add(&mut self, cost: Option<Decimal>) {
+        match cost {
+            Some(c) => self.known = self.known.checked_add(c).unwrap_or(self.known),
+            None => self.unknown += 1,
+        }
+    }
+
+    fn remove(&mut self, cost: Option<Decimal>) {
+        match cost {
+            Some(c) => self.known = self.known.checked_sub(c).unwrap_or(self.known),
+            None => self.unknown = self.unknown.saturating_sub(1),
+        }
+    }
+
+    fn total(&self) -> Option<Decimal> {
+        (self.unknown == 0).then_some(self.known)
     }
 }
 
