@@ -40,6 +40,16 @@ pub struct AppConfig {
     pub instruments: BTreeMap<(String, String), InstrumentOverride>,
     /// Where daily prices come from (`[prices]`).
     pub prices: PricesConfig,
+    /// What returns are compared with (`[returns]`).
+    pub returns: ReturnsConfig,
+}
+
+/// The `[returns]` table.
+#[derive(Debug, Clone, Default)]
+pub struct ReturnsConfig {
+    /// The benchmark beside the returns (`benchmark = "^GSPC"`): its closes
+    /// are fetched with the others' and its return shown on the same days.
+    pub benchmark: Option<crate::benchmark::Benchmark>,
 }
 
 /// The `[prices]` table: which sources give daily closes, in order of
@@ -246,6 +256,8 @@ struct RawConfig {
     instruments: BTreeMap<String, toml::Spanned<toml::Value>>,
     #[serde(default)]
     prices: Option<toml::Table>,
+    #[serde(default)]
+    returns: Option<toml::Table>,
 }
 
 /// Where the config file is: `flag`, else `STONKS_CONFIG`, else the
@@ -632,6 +644,23 @@ impl AppConfig {
             Some(table) => prices_config(table, &brokers)?,
             None => PricesConfig::default(),
         };
+        let mut returns = ReturnsConfig::default();
+        for (key, value) in raw.returns.unwrap_or_default() {
+            let path = format!("returns.{key}");
+            match key.as_str() {
+                "benchmark" => {
+                    let text = value.as_str().ok_or_else(|| {
+                        bad(
+                            &path,
+                            "expected a string, e.g. \"^GSPC\" or \"IE00B5BMR087\"",
+                        )
+                    })?;
+                    returns.benchmark =
+                        Some(crate::benchmark::Benchmark::parse(text).map_err(|e| bad(&path, e))?);
+                }
+                _ => return Err(bad(&path, "unknown key (expected benchmark)")),
+            }
+        }
         Ok(AppConfig {
             base_currency,
             store: raw.store.unwrap_or_else(default_store),
@@ -640,6 +669,7 @@ impl AppConfig {
             identity,
             instruments,
             prices,
+            returns,
         })
     }
 
@@ -755,7 +785,7 @@ pub fn template(registry: &Registry) -> String {
         out.push_str(&section(m));
     }
     out.push_str("\n# Fallback rates when the ECB cannot be reached (units per 1 base currency).\n# [fx.rates]\n# USD = \"1.0542\"\n");
-    out.push_str("\n# Instrument identities from OpenFIGI (keyless by default; a key asks 10x more at once).\n# [identity]\n# api_key = \"env:OPENFIGI_API_KEY\"\n# enabled = false\n\n# Which instrument is which, when a broker does not say: \"<broker>:<id or symbol>\" = ISIN or key.\n# [instruments]\n# \"alpaca:AAPL\" = \"US0378331005\"\n");
+    out.push_str("\n# Instrument identities from OpenFIGI (keyless by default; a key asks 10x more at once).\n# [identity]\n# api_key = \"env:OPENFIGI_API_KEY\"\n# enabled = false\n\n# Which instrument is which, when a broker does not say: \"<broker>:<id or symbol>\" = ISIN or key.\n# [instruments]\n# \"alpaca:AAPL\" = \"US0378331005\"\n\n# What returns are shown beside: an instrument key, an ISIN or a Yahoo symbol.\n# [returns]\n# benchmark = \"^GSPC\"\n");
     out
 }
 

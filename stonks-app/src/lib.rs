@@ -34,6 +34,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod benchmark;
 pub mod config;
 pub mod error;
 pub mod health;

@@ -272,14 +272,57 @@ fn sources(app: &App) -> Vec<Source> {
 /// Brings the stored price history of every instrument ever held up to
 /// today. Offline, or with `[prices] enabled = false`, nothing is asked.
 pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
-    let mut out = PricesOutcome::default();
     if offline || !app.config.prices.enabled {
-        return out;
+        return PricesOutcome::default();
     }
-    let sources = sources(app);
     let today = Utc::now().date_naive();
     let ids = Identities::load(app, Some(store));
-    let wanted = wanted(app, store, &ids, today);
+    let mut wanted = wanted(app, store, &ids, today);
+    let from = wanted.iter().map(|w| w.from).min();
+    if let Some(b) = benchmark_wanted(app, from, today)
+        && !wanted.iter().any(|w| w.key == b.key)
+    {
+        wanted.push(b);
+    }
+    fetch(app, store, &wanted).await
+}
+
+/// The configured benchmark's closes (`[returns] benchmark`), from the
+/// first day anything was held (a year back when nothing was) to today;
+/// what is stored already is not asked again. Nothing when `offline`.
+pub async fn sync_benchmark(app: &App, store: &Store, offline: bool) -> PricesOutcome {
+    if offline || !app.config.prices.enabled {
+        return PricesOutcome::default();
+    }
+    let today = Utc::now().date_naive();
+    let from = store
+        .ledger(None)
+        .ok()
+        .and_then(|l| l.iter().map(|(_, e)| e.timestamp.date_naive()).min());
+    match benchmark_wanted(app, from, today) {
+        Some(w) => fetch(app, store, &[w]).await,
+        None => PricesOutcome::default(),
+    }
+}
+
+/// The benchmark as one more instrument to price, a week before `from`
+/// (the day before a period starts needs its close too).
+fn benchmark_wanted(app: &App, from: Option<NaiveDate>, today: NaiveDate) -> Option<Wanted> {
+    let b = app.config.returns.benchmark.as_ref()?;
+    let from = from.unwrap_or(today - TimeDelta::days(365)) - TimeDelta::days(MAX_CARRY_DAYS);
+    Some(Wanted {
+        key: b.key.clone(),
+        instrument: b.instrument.clone(),
+        from,
+        to: today,
+        ledger_splits: Vec::new(),
+    })
+}
+
+/// Asks the sources for what `wanted` lacks and stores what they answer.
+async fn fetch(app: &App, store: &Store, wanted: &[Wanted]) -> PricesOutcome {
+    let mut out = PricesOutcome::default();
+    let sources = sources(app);
     if sources.is_empty() {
         if !wanted.is_empty() {
             out.problems.push(format!(
@@ -294,7 +337,7 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
         Default::default()
     });
     let mut coverage = coverage;
-    for w in &wanted {
+    for w in wanted {
         if !coverage.contains_key(&w.key)
             && let Some(old) = earlier_key(w, &coverage)
         {
@@ -318,13 +361,21 @@ pub async fn sync(app: &App, store: &Store, offline: bool) -> PricesOutcome {
         // The user's source, else the one that answered before, else each
         // in order that can price it.
         let per = &app.config.prices.per_instrument;
-        let chosen = per.get(&w.key).or_else(|| {
-            let isin = w.instrument.isin?;
-            per.get(&format!("isin:{isin}"))
-        });
+        let chosen = per
+            .get(&w.key)
+            .or_else(|| {
+                let isin = w.instrument.isin?;
+                per.get(&format!("isin:{isin}"))
+            })
+            .map(String::as_str)
+            // A Yahoo symbol is Yahoo's name for a listing.
+            .or(w
+                .key
+                .starts_with(crate::benchmark::YAHOO_KEY)
+                .then_some("yahoo"));
         let mut order: Vec<&Source> = sources
             .iter()
-            .filter(|s| chosen.is_none_or(|c| *c == s.name))
+            .filter(|s| chosen.is_none_or(|c| c == s.name))
             .collect();
         if let Some(c) = cov {
             order.sort_by_key(|s| s.name != c.source);

@@ -13,7 +13,10 @@ use stonks_testkit::{
 };
 
 use crate::app::App;
-use crate::config::{AppConfig, BrokerConfig, FxConfig, IdentityConfig, PricesConfig};
+use crate::benchmark::Benchmark;
+use crate::config::{
+    AppConfig, BrokerConfig, FxConfig, IdentityConfig, PricesConfig, ReturnsConfig,
+};
 use crate::error::{Error, Result};
 
 /// The default sandbox store's file: named after the mocks' accounts, so a
@@ -108,6 +111,10 @@ impl App {
                     ),
                 ]),
                 ..PricesConfig::default()
+            },
+            // A world ETF on Xetra, from Yahoo: the returns' benchmark.
+            returns: ReturnsConfig {
+                benchmark: Benchmark::parse("VWCE.DE").ok(),
             },
         };
         let mut app = App::with(config, Registry::discover());

@@ -143,3 +143,164 @@ proptest! {
         }
     }
 }
+
+/// Returns over generated days: a price that moves by `moves` (per mille
+/// around 1), money deposited each day at the start (bought at the close
+/// before, so it moves with the rest) and a share of the holding sold and
+/// withdrawn at some days' close.
+mod returns {
+    use super::*;
+    use chrono::NaiveDate;
+    use stonks::fx::RateTable;
+    use stonks_app::analytics::PriceBook;
+    use stonks_app::analytics::returns::{ReturnsOptions, ReturnsReport};
+    use stonks_app::store::StoredSeries;
+
+    /// One day: the price's move in per mille (900 = -10 %), the deposit,
+    /// and the share withdrawn at its end in percent.
+    type Move = (u32, u32, u32);
+
+    fn day0() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()
+    }
+
+    /// The analysis of `moves`, and the price's growth over them.
+    fn world(moves: &[Move]) -> (Analysis, Decimal) {
+        let mut price = Decimal::from(100);
+        let (mut dates, mut closes) = (vec![day0().pred_opt().unwrap()], vec![price]);
+        let mut ledger = Vec::new();
+        let mut units = Decimal::ZERO;
+        let instrument = {
+            let mut i = Instrument::new("X", "X", AssetClass::Stock);
+            i.symbol = Some("X".into());
+            i
+        };
+        for (k, &(permille, deposit, out_pct)) in moves.iter().enumerate() {
+            let day = day0() + TimeDelta::days(k as i64);
+            let at = |h: u32| day.and_hms_opt(h, 0, 0).unwrap().and_utc();
+            let entry = |id: String, h, kind, amount: Decimal, q: Option<Decimal>| {
+                let mut e = LedgerEntry::new(id, at(h), kind, Money::new(amount, Currency::EUR));
+                e.account = Some("A".into());
+                if let Some(q) = q {
+                    e.instrument = Some(instrument.clone());
+                    e.quantity = Some(q);
+                }
+                ("demo".to_owned(), e)
+            };
+            if deposit > 0 {
+                let money = Decimal::from(deposit);
+                let bought = money / price;
+                units += bought;
+                ledger.push(entry(format!("d{k}"), 8, LedgerKind::Deposit, money, None));
+                ledger.push(entry(
+                    format!("b{k}"),
+                    9,
+                    LedgerKind::Buy,
+                    -money,
+                    Some(bought),
+                ));
+            }
+            price = (price * Decimal::from(permille) / Decimal::from(1000)).round_dp(6);
+            dates.push(day);
+            closes.push(price);
+            if out_pct > 0 && !units.is_zero() {
+                let sold = (units * Decimal::from(out_pct) / Decimal::from(100)).round_dp(8);
+                units -= sold;
+                let cash = sold * price;
+                ledger.push(entry(
+                    format!("s{k}"),
+                    20,
+                    LedgerKind::Sell,
+                    cash,
+                    Some(sold),
+                ));
+                ledger.push(entry(
+                    format!("w{k}"),
+                    21,
+                    LedgerKind::Withdrawal,
+                    -cash,
+                    None,
+                ));
+            }
+        }
+        let growth = price / Decimal::from(100) - Decimal::ONE;
+        let series = StoredSeries {
+            currency: Some(Currency::EUR),
+            dates,
+            closes,
+        };
+        let book = PriceBook::new([("broker:demo:X".to_owned(), series)].into());
+        let a = Analysis::new(Inputs {
+            base: Currency::EUR,
+            ledger,
+            snapshots: Vec::new(),
+            today: None,
+            history: RateHistory::new(Vec::<RateTable>::new()),
+            now: "2025-01-01T00:00:00Z".parse().unwrap(),
+        })
+        .with_prices(book);
+        (a, growth)
+    }
+
+    fn twr(a: &Analysis, from: NaiveDate, to: NaiveDate) -> Decimal {
+        let r = ReturnsReport::build(
+            a,
+            &ReturnsOptions {
+                from: Some(from),
+                to: Some(to),
+                ..Default::default()
+            },
+        );
+        r.rows[0].twr
+    }
+
+    fn moves() -> impl Strategy<Value = Vec<Move>> {
+        // The first day always brings money.
+        (
+            (900u32..1100, 1_000u32..50_000),
+            prop::collection::vec(
+                (
+                    900u32..1100,
+                    prop_oneof![Just(0u32), 1_000u32..50_000],
+                    prop_oneof![Just(0u32), 1u32..60],
+                ),
+                1..40,
+            ),
+        )
+            .prop_map(|((m, d), rest)| {
+                let mut all = vec![(m, d, 0)];
+                all.extend(rest);
+                all
+            })
+    }
+
+    proptest! {
+        /// When everything held moves alike, the time-weighted return is
+        /// the price's, whatever was deposited or withdrawn when.
+        #[test]
+        fn twr_is_the_price_move_whatever_the_flows(moves in moves()) {
+            let (a, growth) = world(&moves);
+            let last = day0() + TimeDelta::days(moves.len() as i64 - 1);
+            let got = twr(&a, day0(), last);
+            // Values are kept to the cent each day: a few millionths.
+            prop_assert!((got - growth).abs() < Decimal::new(5, 4), "{got} vs {growth}");
+        }
+
+        /// A period cut in two and chained gives the whole.
+        #[test]
+        fn two_halves_chain_into_the_whole(moves in moves(), cut in 0usize..40) {
+            let (a, _) = world(&moves);
+            let n = moves.len() as i64;
+            let last = day0() + TimeDelta::days(n - 1);
+            let mid = day0() + TimeDelta::days((cut as i64) % n);
+            let whole = twr(&a, day0(), last);
+            let first = twr(&a, day0(), mid);
+            let chained = if mid < last {
+                (Decimal::ONE + first) * (Decimal::ONE + twr(&a, mid.succ_opt().unwrap(), last)) - Decimal::ONE
+            } else {
+                first
+            };
+            prop_assert!((chained - whole).abs() < Decimal::new(5, 6), "{chained} vs {whole}");
+        }
+    }
+}

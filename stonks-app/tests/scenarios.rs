@@ -4,7 +4,9 @@
 //! name a report (`holdings`, `gains`, `dividends`, `performance`,
 //! `returns`) with its options, and the part of that report's JSON that
 //! must come out. `prices` gives daily closes by instrument key:
-//! `{"broker:demo:X": {"ccy": "EUR", "closes": {"2024-01-02": "100"}}}`.
+//! `{"broker:demo:X": {"ccy": "EUR", "closes": {"2024-01-02": "100"}}}`;
+//! `"fill": true` holds each close every day until the next one. A
+//! `returns` case may name a `benchmark` (`"yahoo:IDX"`) priced there.
 //!
 //! Matching: every key of an expected object must be in the actual one
 //! with a matching value; arrays must have the same length and match
@@ -174,6 +176,19 @@ fn prices(v: &Value) -> PriceBook {
                 .map(|(day, c)| (day.parse().unwrap(), d(c.as_str().unwrap())))
                 .collect();
             closes.sort();
+            // `"fill": true`: each close holds every day until the next.
+            if s.get("fill") == Some(&Value::Bool(true)) {
+                let mut filled = Vec::new();
+                for (k, (day, close)) in closes.iter().enumerate() {
+                    let next = closes.get(k + 1).map_or(*day, |n| n.0.pred_opt().unwrap());
+                    filled.extend(
+                        day.iter_days()
+                            .take_while(|x| *x <= next)
+                            .map(|x| (x, *close)),
+                    );
+                }
+                closes = filled;
+            }
             let stored = StoredSeries {
                 currency: Some(Currency::new(text(s, "ccy").unwrap_or("EUR")).unwrap()),
                 dates: closes.iter().map(|c| c.0).collect(),
@@ -294,6 +309,8 @@ fn run(path: &Path) -> Result<(), String> {
                     from: day("from"),
                     to: day("to"),
                     by,
+                    benchmark: text(case, "benchmark")
+                        .map(|b| stonks_app::benchmark::Benchmark::parse(b).unwrap()),
                 };
                 serde_json::to_value(ReturnsReport::build(&analysis, &options))
             }

@@ -165,6 +165,9 @@ enum Command {
         /// Rows for the total, each broker, or each account too.
         #[arg(long, default_value = "total", value_parser = ["total", "broker", "account"])]
         by: String,
+        /// Compare with: an instrument key, an ISIN or a Yahoo symbol (default `[returns] benchmark`).
+        #[arg(long)]
+        benchmark: Option<String>,
         /// From the local store, with no network.
         #[arg(long)]
         offline: bool,
@@ -315,6 +318,7 @@ where
                 from,
                 to,
                 by,
+                benchmark,
                 offline,
             } => {
                 let ask = commands::returns::Ask {
@@ -322,6 +326,7 @@ where
                     from,
                     to,
                     by,
+                    benchmark,
                     offline,
                 };
                 commands::returns::run(&mut out, &flags, ask).await

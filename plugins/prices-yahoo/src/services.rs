@@ -86,11 +86,25 @@ impl Yahoo {
         Ok(quotes)
     }
 
-    /// Yahoo's symbol of `i`: from its ISIN through the search (the listing
-    /// on its MIC when Yahoo has it), else from its ticker on a known MIC.
+    /// Yahoo's symbol of `i`: the one its `yahoo:<symbol>` key names, else
+    /// from its ISIN through the search (the listing on its MIC when Yahoo
+    /// has it), else from its ticker on a known MIC.
     /// `None` when neither finds one: a symbol is never guessed from a
     /// ticker alone.
     async fn listing(&self, i: &Instrument) -> Result<Option<Listing>> {
+        // The key `yahoo:<symbol>` names Yahoo's own listing (a benchmark
+        // the user named by its Yahoo symbol).
+        if let Some(symbol) = i
+            .ids
+            .assigned_key
+            .as_deref()
+            .and_then(|k| k.strip_prefix("yahoo:"))
+        {
+            return Ok(Some(Listing {
+                symbol: symbol.to_owned(),
+                own: true,
+            }));
+        }
         let mic = listing_mic(i);
         let from_ticker = i
             .symbol

@@ -32,10 +32,16 @@ impl Analysis {
         } else {
             let outcomes = sync::run(app, &mut store, &|_, _| {}).await;
             // Keys for what is new; prices are `stonks sync`'s (and
-            // `stonks prices`'): an analysis reads what is stored.
+            // `stonks prices`'): an analysis reads what is stored, but for
+            // the benchmark's.
             let resolved = identity::resolve(app, &store, offline).await;
             for p in &resolved.problems {
                 tracing::warn!("{p}");
+            }
+            // The benchmark's closes, when new days are out (one request).
+            let benchmark = crate::prices::sync_benchmark(app, &store, offline).await;
+            for p in &benchmark.problems {
+                tracing::warn!("benchmark: {p}");
             }
             outcomes
         };

@@ -87,6 +87,9 @@ pub struct ReturnRow {
     pub complete: bool,
     /// Instrument keys without a price on some day.
     pub missing_prices: Vec<String>,
+    /// The benchmark's return over the same days (`null` without a
+    /// benchmark, or without its closes).
+    pub benchmark_twr: Option<Decimal>,
     /// How the value got from `start_value` to `end_value`.
     pub change: Change,
 }
@@ -240,6 +243,7 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         volatility: volatility.flatten(),
         complete: missing.is_empty(),
         missing_prices: missing.into_iter().map(str::to_owned).collect(),
+        benchmark_twr: None,
         change,
     })
 }
@@ -275,13 +279,37 @@ pub fn periods(inception: NaiveDate, today: NaiveDate) -> Vec<(String, NaiveDate
 pub struct ReturnsReport {
     /// The base currency of every value.
     pub currency: stonks::Currency,
+    /// The first day of the longest period.
+    pub from: Option<NaiveDate>,
+    /// Its last day.
+    pub to: Option<NaiveDate>,
     /// One row per scope and period.
     pub rows: Vec<ReturnRow>,
     /// The total's daily series over the longest period: value, net
     /// invested, and the time-weighted index.
     pub series: Vec<SeriesPoint>,
+    /// The benchmark over the longest period, when one is named.
+    pub benchmark: Option<BenchmarkFigures>,
     /// What could not be valued.
     pub problems: Vec<String>,
+}
+
+/// The benchmark over the longest period.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchmarkFigures {
+    /// As the user named it.
+    pub id: String,
+    /// The key its closes are stored under.
+    pub key: String,
+    /// Its return: the close (in the base currency) at the end over the
+    /// close the day before the start, less 1; `null` when either is
+    /// unknown.
+    pub twr: Option<Decimal>,
+    /// What the total's own flows would be worth at the end had each been
+    /// invested in it (and each outflow sold of it) at that day's close,
+    /// the start value included; `null` when a close on a flow's day is
+    /// unknown.
+    pub value_of_flows: Option<Decimal>,
 }
 
 /// One day of the total.
@@ -295,6 +323,9 @@ pub struct SeriesPoint {
     pub net_invested: Decimal,
     /// 1 at the start, times each day's `1 + r`.
     pub twr_index: Decimal,
+    /// The benchmark's close over its close the day before the start
+    /// (`null` without one that day).
+    pub benchmark_index: Option<Decimal>,
 }
 
 /// What a returns report covers.
@@ -309,6 +340,8 @@ pub struct ReturnsOptions {
     pub to: Option<NaiveDate>,
     /// `total`, `broker` or `account`.
     pub by: By,
+    /// What the returns are shown beside.
+    pub benchmark: Option<crate::benchmark::Benchmark>,
 }
 
 /// The scopes rows are given for.
@@ -342,8 +375,11 @@ impl ReturnsReport {
         else {
             return ReturnsReport {
                 currency: analysis.base,
+                from: None,
+                to: None,
                 rows: Vec::new(),
                 series: Vec::new(),
+                benchmark: None,
                 problems,
             };
         };
@@ -380,26 +416,108 @@ impl ReturnsReport {
         );
         let mut rows = Vec::new();
         let mut series = Vec::new();
+        let mut benchmark = None;
+        // The benchmark's closes in the base currency: the day before the
+        // widest period, then each of its days.
+        let closes: Option<(Option<Decimal>, Vec<Option<Decimal>>)> =
+            options.benchmark.as_ref().map(|b| {
+                let close = |d: NaiveDate| benchmark_close(analysis, &b.key, d);
+                let days = widest.0.iter_days().take_while(|d| *d <= widest.1);
+                (
+                    close(widest.0 - TimeDelta::days(1)),
+                    days.map(close).collect(),
+                )
+            });
+        if let Some(b) = &options.benchmark
+            && analysis.prices().series(&b.key).is_none()
+        {
+            problems.push(format!(
+                "benchmark {}: no closes are stored under {} (`stonks sync` fetches them)",
+                b.id, b.key
+            ));
+        }
         for (who, (start, all)) in whos.iter().zip(daily(analysis, &whos, widest.0, widest.1)) {
             if *who == Who::Total {
                 series = total_series(&start, &all);
+                if let (Some(b), Some((first, closes))) = (&options.benchmark, &closes) {
+                    for (point, close) in series.iter_mut().zip(closes) {
+                        point.benchmark_index = close
+                            .zip(*first)
+                            .and_then(|(c, f)| c.checked_div(f))
+                            .map(|x| x.round_dp(6));
+                    }
+                    benchmark = Some(BenchmarkFigures {
+                        id: b.id.clone(),
+                        key: b.key.clone(),
+                        twr: growth(*first, closes.last().copied().flatten()),
+                        value_of_flows: value_of_flows(&start, &all, *first, closes),
+                    });
+                }
             }
             for (name, from, to) in &periods {
                 let i = all.partition_point(|d| d.date < *from);
                 let j = all.partition_point(|d| d.date <= *to);
                 let before = i.checked_sub(1).map_or(&start, |k| &all[k]);
-                if let Some(row) = period_row(who, name, before, &all[i..j]) {
+                if let Some(mut row) = period_row(who, name, before, &all[i..j]) {
+                    if let Some((first, closes)) = &closes {
+                        let at = |k: Option<usize>| {
+                            k.map_or(*first, |k| closes.get(k).copied().flatten())
+                        };
+                        row.benchmark_twr = growth(at(i.checked_sub(1)), at(j.checked_sub(1)));
+                    }
                     rows.push(row);
                 }
             }
         }
         ReturnsReport {
             currency: analysis.base,
+            from: Some(widest.0),
+            to: Some(widest.1),
             rows,
             series,
+            benchmark,
             problems,
         }
     }
+}
+
+/// The benchmark's close on `day` (carried over at most a week) in the
+/// base currency at that day's rate.
+fn benchmark_close(analysis: &Analysis, key: &str, day: NaiveDate) -> Option<Decimal> {
+    let p = analysis.prices().close_on(key, day)?;
+    let counter = super::RateCounter::new();
+    analysis
+        .history
+        .convert(p.close, p.currency, analysis.base, day, &counter)
+}
+
+/// `to / from - 1`, six places.
+fn growth(from: Option<Decimal>, to: Option<Decimal>) -> Option<Decimal> {
+    let r = to?.checked_div(from.filter(|f| *f > Decimal::ZERO)?)? - Decimal::ONE;
+    Some(r.round_dp(6))
+}
+
+/// What `start`'s value and each day's flows would be worth at the end
+/// of `days` had they bought (or sold) the benchmark at each day's close
+/// (`closes[k]` is day `k`'s, `first` the day before's).
+fn value_of_flows(
+    start: &Day,
+    days: &[Day],
+    first: Option<Decimal>,
+    closes: &[Option<Decimal>],
+) -> Option<Decimal> {
+    let mut units = Decimal::ZERO;
+    if start.value > Decimal::ZERO {
+        units = start.value.checked_div(first?)?;
+    }
+    for (d, close) in days.iter().zip(closes) {
+        let net = d.inflow - d.outflow;
+        if !net.is_zero() {
+            units += net.checked_div(close.filter(|c| *c > Decimal::ZERO)?)?;
+        }
+    }
+    let last = closes.last().copied().flatten()?;
+    Some(units.checked_mul(last)?.round_dp(2))
 }
 
 fn total_series(start: &Day, days: &[Day]) -> Vec<SeriesPoint> {
@@ -420,6 +538,7 @@ fn total_series(start: &Day, days: &[Day]) -> Vec<SeriesPoint> {
                 value: d.value,
                 net_invested: net,
                 twr_index: index.round_dp(6),
+                benchmark_index: None,
             }
         })
         .collect()

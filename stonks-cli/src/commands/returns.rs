@@ -5,7 +5,9 @@
 use std::io::Write;
 
 use chrono::NaiveDate;
+use stonks_app::analytics::Analysis;
 use stonks_app::analytics::returns::{By, ReturnsOptions, ReturnsReport};
+use stonks_app::benchmark::Benchmark;
 
 use super::{Flags, Outcome, analysis, exit};
 use crate::render::{Format, csv, dec, json, table};
@@ -20,6 +22,8 @@ pub struct Ask {
     pub to: Option<String>,
     /// `total`, `broker` or `account`.
     pub by: String,
+    /// What to compare with, over `[returns] benchmark`.
+    pub benchmark: Option<String>,
     /// From the store only.
     pub offline: bool,
 }
@@ -37,18 +41,32 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, ask: Ask) -> Outcome {
         "account" => By::Account,
         other => return Err(format!("--by {other:?}: expected total, broker or account").into()),
     };
-    let options = ReturnsOptions {
+    let mut options = ReturnsOptions {
         period: ask.period,
         from: ask.from.as_deref().map(|t| date(t, "from")).transpose()?,
         to: ask.to.as_deref().map(|t| date(t, "to")).transpose()?,
         by,
+        benchmark: None,
     };
     if let (Some(from), Some(to)) = (options.from, options.to)
         && from > to
     {
         return Err(format!("--from {from} is after --to {to}").into());
     }
-    let (a, failed) = analysis::load(flags, ask.offline).await?;
+    let named = ask
+        .benchmark
+        .as_deref()
+        .map(Benchmark::parse)
+        .transpose()
+        .map_err(|e| format!("--{e}"))?;
+    let mut app = super::start(flags).await?;
+    if let Some(b) = named {
+        app.config.returns.benchmark = Some(b);
+    }
+    analysis::say_unstarted(&app);
+    let (a, outcomes) = Analysis::load(&app, ask.offline).await?;
+    let failed = analysis::say_failures(&app, &outcomes);
+    options.benchmark = app.config.returns.benchmark.clone();
     let report = ReturnsReport::build(&a, &options);
     drop(a);
     render(out, &report, flags.format)?;
@@ -80,6 +98,8 @@ fn render(out: &mut impl Write, r: &ReturnsReport, format: Format) -> std::io::R
                 "max_drawdown",
                 "volatility",
                 "complete",
+                "benchmark_twr",
+                "residual",
             ],
             r.rows.iter().map(|row| {
                 vec![
@@ -97,6 +117,8 @@ fn render(out: &mut impl Write, r: &ReturnsReport, format: Format) -> std::io::R
                     dec(row.max_drawdown.as_ref().map(|d| d.depth)),
                     dec(row.volatility),
                     row.complete.to_string(),
+                    dec(row.benchmark_twr),
+                    row.change.residual.to_string(),
                 ]
             }),
         ),
@@ -114,6 +136,7 @@ fn render(out: &mut impl Write, r: &ReturnsReport, format: Format) -> std::io::R
                         percent(row.twr_annualized),
                         percent(row.mwr),
                         percent(row.max_drawdown.as_ref().map(|d| d.depth)),
+                        percent(row.benchmark_twr),
                         if row.complete {
                             String::new()
                         } else {
@@ -123,14 +146,32 @@ fn render(out: &mut impl Write, r: &ReturnsReport, format: Format) -> std::io::R
                 })
                 .collect();
             let value = format!("VALUE ({})", r.currency);
+            let bench = r
+                .benchmark
+                .as_ref()
+                .map_or_else(|| "BENCHMARK".to_owned(), |b| b.id.to_uppercase());
             table::write(
                 out,
                 &[
-                    "WHO", "PERIOD", "DAYS", &value, "TWR", "TWR/YEAR", "MWR/YEAR", "MAX DD", "",
+                    "WHO", "PERIOD", "DAYS", &value, "TWR", "TWR/YEAR", "MWR/YEAR", "MAX DD",
+                    &bench, "",
                 ],
-                &[3, 4, 5, 6, 7],
+                &[3, 4, 5, 6, 7, 8],
                 rows,
             )?;
+            if let Some(b) = &r.benchmark {
+                writeln!(
+                    out,
+                    "\nbenchmark {}: {} from {} to {}; your own flows invested in it would be worth {} {}",
+                    table::text(&b.id, 40),
+                    percent(b.twr),
+                    r.from.map(|d| d.to_string()).unwrap_or_default(),
+                    r.to.map(|d| d.to_string()).unwrap_or_default(),
+                    b.value_of_flows
+                        .map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                    r.currency
+                )?;
+            }
             for p in &r.problems {
                 writeln!(out, "note: {}", table::text(p, 300))?;
             }
