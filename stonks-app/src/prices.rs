@@ -295,10 +295,7 @@ pub async fn sync_benchmark(app: &App, store: &Store, offline: bool) -> PricesOu
         return PricesOutcome::default();
     }
     let today = Utc::now().date_naive();
-    let from = store
-        .ledger(None)
-        .ok()
-        .and_then(|l| l.iter().map(|(_, e)| e.timestamp.date_naive()).min());
+    let from = store.first_day().ok().flatten();
     match benchmark_wanted(app, from, today) {
         Some(w) => fetch(app, store, &[w]).await,
         None => PricesOutcome::default(),

@@ -300,6 +300,15 @@ impl Store {
         Ok(added)
     }
 
+    /// The day of the oldest stored entry, of any broker.
+    pub fn first_day(&self) -> Result<Option<NaiveDate>> {
+        let oldest: Option<String> = self
+            .conn
+            .query_row("SELECT min(timestamp) FROM ledger", [], |r| r.get(0))
+            .map_err(err)?;
+        Ok(oldest.and_then(|t| t.get(..10)?.parse().ok()))
+    }
+
     /// Every stored entry of `broker` (or all brokers), with its broker.
     pub fn ledger(&self, broker: Option<&str>) -> Result<Vec<(String, LedgerEntry)>> {
         self.ledger_where(&Select {

@@ -32,6 +32,15 @@ const COMMANDS: &[&[&str]] = &[
     &["dividends", "--by", "instrument"],
     &["dividends", "--by", "broker", "--year", "2024"],
     &["performance"],
+    &[
+        "returns",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-03-31",
+        "--by",
+        "broker",
+    ],
 ];
 
 fn faketime() -> Option<PathBuf> {

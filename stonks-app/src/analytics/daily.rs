@@ -25,6 +25,9 @@ use super::lots::{NO_ACCOUNT, Replay, Step};
 use super::valuation::{LedgerCash, MAX_CARRY_DAYS};
 use crate::store::StoredSeries;
 
+/// Decimal places of a conversion factor to the base currency.
+const FACTOR_PLACES: u32 = 12;
+
 /// Whose figures.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Who {
@@ -146,9 +149,17 @@ struct Followed<'a> {
     trail: &'a [Step],
     /// The next step not yet reached.
     step: usize,
+    /// Its instrument's price, shared by every account holding it.
+    price: usize,
+}
+
+/// One instrument's closes followed day by day.
+struct Priced<'a> {
     series: Option<&'a StoredSeries>,
     /// The next close not yet reached.
-    close: usize,
+    next: usize,
+    /// Today's close in the base currency, if there is one.
+    today: Option<Decimal>,
 }
 
 /// What one account adds up to on the current day.
@@ -158,6 +169,9 @@ struct Account {
     /// The foreign cash's value at the end of the day before, at that
     /// day's rates (for the currency gain).
     foreign_before: Option<Decimal>,
+    /// What the holdings with units and a known cost cost: kept as steps
+    /// are reached, so a day adds only values.
+    cost_known: Decimal,
 }
 
 /// The state of the pass between days.
@@ -165,6 +179,7 @@ struct Pass<'a> {
     accounts: Vec<(String, String)>,
     state: Vec<Account>,
     held: Vec<Followed<'a>>,
+    priced: Vec<Priced<'a>>,
     cash: Vec<LedgerCash<'a>>,
     /// Entries by account, in time order, with the next one not reached.
     entries: Vec<(Vec<&'a LedgerEntry>, usize)>,
@@ -174,6 +189,10 @@ struct Pass<'a> {
     factors: Vec<(Currency, Option<Decimal>)>,
     /// Reused for an account's balances.
     buffer: Vec<(Currency, Decimal)>,
+    /// Reused: each account's holdings' value today, and the part of it
+    /// (less the cost of what has no price) that has no cost beside it.
+    values: Vec<Decimal>,
+    uncounted: Vec<Decimal>,
     base: Currency,
 }
 
@@ -195,16 +214,28 @@ impl<'a> Pass<'a> {
             }
             entries[a].push(e);
         }
+        let mut priced: Vec<Priced<'a>> = Vec::new();
+        let mut price_of: HashMap<&str, usize> = HashMap::new();
         let held: Vec<Followed<'a>> = replay
             .holdings
             .values()
-            .map(|h| Followed {
-                account: slot(&h.key.broker, &h.key.account),
-                key: &h.key.instrument,
-                trail: &h.trail,
-                step: 0,
-                series: analysis.prices().series(&h.key.instrument),
-                close: 0,
+            .map(|h| {
+                let key = h.key.instrument.as_str();
+                let price = *price_of.entry(key).or_insert_with(|| {
+                    priced.push(Priced {
+                        series: analysis.prices().series(key),
+                        next: 0,
+                        today: None,
+                    });
+                    priced.len() - 1
+                });
+                Followed {
+                    account: slot(&h.key.broker, &h.key.account),
+                    key,
+                    trail: &h.trail,
+                    step: 0,
+                    price,
+                }
             })
             .collect();
         let mut sales: Vec<(Vec<(NaiveDate, Decimal)>, usize)> = Vec::new();
@@ -233,9 +264,12 @@ impl<'a> Pass<'a> {
             state: (0..n).map(|_| Account::default()).collect(),
             accounts,
             held,
+            priced,
             sales,
             factors: Vec::new(),
             buffer: Vec::new(),
+            values: Vec::new(),
+            uncounted: Vec::new(),
             base: analysis.base,
         }
     }
@@ -248,9 +282,12 @@ impl<'a> Pass<'a> {
         if let Some((_, f)) = self.factors.iter().find(|(x, _)| *x == c) {
             return *f;
         }
+        // Twelve places: far finer than the rates themselves (five
+        // significant digits), well under a cent on a billion, and short
+        // enough that the day's millions of products stay fast.
         let f = analysis.history.table(day).and_then(|t| {
             t.convert(&stonks::Money::new(Decimal::ONE, c), &self.base)
-                .map(|m| m.amount)
+                .map(|m| m.amount.round_dp(FACTOR_PLACES))
         });
         self.factors.push((c, f));
         f
@@ -305,7 +342,28 @@ impl<'a> Pass<'a> {
                 *next += 1;
             }
         }
-        // Holdings.
+        // Each instrument's close today, in the base currency.
+        for i in 0..self.priced.len() {
+            let p = &mut self.priced[i];
+            let close = p.series.and_then(|s| {
+                while s.dates.get(p.next).is_some_and(|d| *d <= day) {
+                    p.next += 1;
+                }
+                let at = p.next.checked_sub(1)?;
+                ((day - s.dates[at]).num_days() <= MAX_CARRY_DAYS)
+                    .then(|| Some((s.closes[at], s.currency?)))
+                    .flatten()
+            });
+            self.priced[i].today =
+                close.and_then(|(c, ccy)| c.checked_mul(self.factor(analysis, day, ccy)?));
+        }
+        // Holdings: the steps reached today, then the value.
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        values.resize(self.accounts.len(), Decimal::ZERO);
+        let mut uncounted = std::mem::take(&mut self.uncounted);
+        uncounted.clear();
+        uncounted.resize(self.accounts.len(), Decimal::ZERO);
         for i in 0..self.held.len() {
             let h = &mut self.held[i];
             let before = h.step;
@@ -315,42 +373,10 @@ impl<'a> Pass<'a> {
             let Some(now) = h.step.checked_sub(1) else {
                 continue;
             };
-            let close = h.series.and_then(|s| {
-                while s.dates.get(h.close).is_some_and(|d| *d <= day) {
-                    h.close += 1;
-                }
-                let at = h.close.checked_sub(1)?;
-                ((day - s.dates[at]).num_days() <= MAX_CARRY_DAYS)
-                    .then(|| Some((s.closes[at], s.currency?)))
-                    .flatten()
-            });
             let (account, key, trail, after) = (h.account, h.key, h.trail, h.step);
-            let price = close.and_then(|(c, ccy)| c.checked_mul(self.factor(analysis, day, ccy)?));
-            let d = &mut self.state[account].day;
-            // Units that came or went without a trade today: a flow at
-            // today's close, carrying their unrealized gain.
-            for k in before..after {
-                let (s, previous) = (&trail[k], k.checked_sub(1).map(|p| &trail[p]));
-                let moved = s.quantity - previous.map_or(Decimal::ZERO, |p| p.quantity);
-                let external = analysis
-                    .ledger
-                    .get(s.entry)
-                    .is_some_and(|(_, e)| external(e));
-                let Some(v) = price
-                    .filter(|_| external && !moved.is_zero())
-                    .and_then(|p| moved.checked_mul(p))
-                else {
-                    continue;
-                };
-                if v > Decimal::ZERO {
-                    add(&mut d.inflow, v);
-                } else {
-                    add(&mut d.outflow, -v);
-                }
-                let cost_before = previous.map_or(Some(Decimal::ZERO), |p| p.cost_base);
-                if let (Some(c1), Some(c0)) = (s.cost_base, cost_before) {
-                    add(&mut d.unrealized_moved, v - (c1 - c0));
-                }
+            let price = self.priced[h.price].today;
+            if before < after {
+                self.steps(analysis, day, account, &trail[..after], before, price);
             }
             let now = &trail[now];
             if now.quantity.is_zero() {
@@ -358,14 +384,106 @@ impl<'a> Pass<'a> {
             }
             match price.and_then(|p| now.quantity.checked_mul(p)) {
                 Some(v) => {
-                    add(&mut d.value, v);
-                    if let Some(c) = now.cost_base {
-                        add(&mut d.unrealized, v - c);
+                    add(&mut values[account], v);
+                    // Its value has no cost to set against it.
+                    if now.cost_base.is_none() {
+                        add(&mut uncounted[account], v);
                     }
                 }
-                None => d.missing.push(key.to_owned()),
+                None => {
+                    self.state[account].day.missing.push(key.to_owned());
+                    // Nor has its cost a value.
+                    if let Some(c) = now.cost_base {
+                        add(&mut uncounted[account], -c);
+                    }
+                }
             }
         }
+        for (a, s) in self.state.iter_mut().enumerate() {
+            add(&mut s.day.value, values[a]);
+            s.day.unrealized = values[a] - uncounted[a] - s.cost_known;
+        }
+        self.values = values;
+        self.uncounted = uncounted;
+    }
+
+    /// The steps `trail[from..]` of a holding of `account`, reached today
+    /// (its price today `price`): its known cost kept, a trade of what has
+    /// no price a flow, units that came or went without a trade a flow at
+    /// the day's close carrying their unrealized gain.
+    fn steps(
+        &mut self,
+        analysis: &Analysis,
+        day: NaiveDate,
+        account: usize,
+        trail: &[Step],
+        from: usize,
+        price: Option<Decimal>,
+    ) {
+        let known = |s: Option<&Step>| {
+            s.filter(|s| !s.quantity.is_zero())
+                .and_then(|s| s.cost_base)
+                .unwrap_or(Decimal::ZERO)
+        };
+        let cost = known(trail.last()) - known(from.checked_sub(1).map(|p| &trail[p]));
+        add(&mut self.state[account].cost_known, cost);
+        for k in from..trail.len() {
+            let (s, previous) = (&trail[k], k.checked_sub(1).map(|p| &trail[p]));
+            let moved = s.quantity - previous.map_or(Decimal::ZERO, |p| p.quantity);
+            let entry = analysis.ledger.get(s.entry).map(|(_, e)| e);
+            // A trade of what has no price today moves cash into or out
+            // of what can be measured: a flow, not a gain or loss.
+            if price.is_none()
+                && let Some(e) =
+                    entry.filter(|e| matches!(e.kind, LedgerKind::Buy | LedgerKind::Sell))
+            {
+                let cash = self.cash_of(analysis, day, e);
+                let d = &mut self.state[account].day;
+                if cash > Decimal::ZERO {
+                    add(&mut d.inflow, cash);
+                } else {
+                    add(&mut d.outflow, -cash);
+                }
+            }
+            let Some(v) = price
+                .filter(|_| entry.is_some_and(external) && !moved.is_zero())
+                .and_then(|p| moved.checked_mul(p))
+            else {
+                continue;
+            };
+            let d = &mut self.state[account].day;
+            if v > Decimal::ZERO {
+                add(&mut d.inflow, v);
+            } else {
+                add(&mut d.outflow, -v);
+            }
+            let cost_before = previous.map_or(Some(Decimal::ZERO), |p| p.cost_base);
+            if let (Some(c1), Some(c0)) = (s.cost_base, cost_before) {
+                add(&mut d.unrealized_moved, v - (c1 - c0));
+            }
+        }
+    }
+
+    /// What `e` did to cash (its fiat amount less its fiat fees), in the
+    /// base currency at `day`'s rate; 0 where a rate is unknown.
+    fn cash_of(&mut self, analysis: &Analysis, day: NaiveDate, e: &LedgerEntry) -> Decimal {
+        let mut cash = Decimal::ZERO;
+        if e.amount.currency.is_fiat()
+            && let Some(v) = self
+                .factor(analysis, day, e.amount.currency)
+                .and_then(|f| e.amount.amount.checked_mul(f))
+        {
+            add(&mut cash, v);
+        }
+        for fee in e.fees.iter().filter(|f| f.currency.is_fiat()) {
+            if let Some(v) = self
+                .factor(analysis, day, fee.currency)
+                .and_then(|f| fee.amount.abs().checked_mul(f))
+            {
+                add(&mut cash, -v);
+            }
+        }
+        cash
     }
 
     /// What account `a`'s cash in other currencies than the base is worth

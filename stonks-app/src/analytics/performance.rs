@@ -50,6 +50,12 @@ pub struct PerformanceRow {
     pub taxes_base: Decimal,
     /// Money-weighted return a year (XIRR; 0.0734 = 7.34 %).
     pub money_weighted_return: Option<Decimal>,
+    /// Time-weighted return since the first entry, daily linked from the
+    /// stored closes (see [`super::returns`]); `null` without a price
+    /// history.
+    pub time_weighted_return: Option<Decimal>,
+    /// The same since 1 January.
+    pub time_weighted_return_ytd: Option<Decimal>,
     /// Why a figure is missing or partial.
     pub notes: Vec<String>,
 }
@@ -70,6 +76,8 @@ impl PerformanceRow {
             fees_base: Decimal::ZERO,
             taxes_base: Decimal::ZERO,
             money_weighted_return: None,
+            time_weighted_return: None,
+            time_weighted_return_ytd: None,
             notes: Vec::new(),
         }
     }
@@ -93,7 +101,7 @@ impl PerformanceReport {
     /// FIFO replay and its merged portfolio.
     pub fn build(analysis: &Analysis) -> Self {
         let r = analysis.fifo();
-        report(
+        let mut out = report(
             &analysis.ledger,
             &r.replay,
             &r.open,
@@ -101,7 +109,53 @@ impl PerformanceReport {
             &analysis.history,
             analysis.base,
             r.replay.rate_notes,
-        )
+        );
+        time_weighted(analysis, &mut out.rows);
+        out
+    }
+}
+
+/// Each row's time-weighted return since inception and this year, all
+/// rows valued in one pass; none without stored closes.
+fn time_weighted(analysis: &Analysis, rows: &mut [PerformanceRow]) {
+    use super::returns::{Who, daily, period_row};
+    let today = analysis.now.date_naive();
+    let first = analysis
+        .ledger
+        .iter()
+        .map(|(_, e)| e.timestamp.date_naive())
+        .min();
+    let Some(first) = first.filter(|f| *f <= today && !analysis.prices().is_empty()) else {
+        return;
+    };
+    let whos: Vec<Who> = rows
+        .iter()
+        .map(|r| match (&r.broker, &r.account) {
+            (Some(b), Some(a)) => Who::Account(b.clone(), a.clone()),
+            (Some(b), None) => Who::Broker(b.clone()),
+            _ => Who::Total,
+        })
+        .collect();
+    let jan1 = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
+        .unwrap_or(today)
+        .max(first);
+    for ((row, who), (start, days)) in rows
+        .iter_mut()
+        .zip(&whos)
+        .zip(daily(analysis, &whos, first, today))
+    {
+        let all = period_row(who, "inception", &start, &days);
+        let i = days.partition_point(|d| d.date < jan1);
+        let before = i.checked_sub(1).map_or(&start, |k| &days[k]);
+        let ytd = period_row(who, "ytd", before, &days[i..]);
+        if let Some(p) = all.as_ref().filter(|p| !p.complete) {
+            row.notes.push(format!(
+                "time-weighted return: {} instrument(s) had no price on some days, counted as no change then",
+                p.missing_prices.len()
+            ));
+        }
+        row.time_weighted_return = all.map(|p| p.twr);
+        row.time_weighted_return_ytd = ytd.map(|p| p.twr);
     }
 }
 

@@ -326,6 +326,9 @@ pub struct SeriesPoint {
     /// The benchmark's close over its close the day before the start
     /// (`null` without one that day).
     pub benchmark_index: Option<Decimal>,
+    /// How many holdings (and cash currencies) had no price or rate that
+    /// day: the value leaves them out.
+    pub unpriced: usize,
 }
 
 /// What a returns report covers.
@@ -539,6 +542,7 @@ fn total_series(start: &Day, days: &[Day]) -> Vec<SeriesPoint> {
                 net_invested: net,
                 twr_index: index.round_dp(6),
                 benchmark_index: None,
+                unpriced: d.missing.len(),
             }
         })
         .collect()

@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::{InvestedPoint, MonthBar, Slice, ValuePoint};
+use super::{InvestedPoint, MonthBar, ReturnPoint, Slice, ValuePoint};
 
 /// Slices beyond this many are drawn as one "other".
 const MAX_SLICES: usize = 7;
@@ -196,6 +196,69 @@ pub(super) fn value_over_time(
             ul.legend.inline {
                 li { span.swatch.value {} "Value (" (values.len()) " points)" }
                 li { span.swatch.invested {} "Net invested (deposits − withdrawals)" }
+            }
+        }
+    }
+}
+
+/// The cumulative time-weighted return, and the benchmark's beside it, on
+/// one time axis with the 0 % line.
+pub(super) fn returns_line(line: &[ReturnPoint], benchmark: Option<&str>) -> Markup {
+    let (Some(first), Some(last)) = (line.first(), line.last()) else {
+        return html! { p.empty { "No daily value yet." } };
+    };
+    let span = ((last.date - first.date).num_days() as f64).max(1.0);
+    let values = line
+        .iter()
+        .flat_map(|p| [Some(p.twr_index), p.benchmark_index])
+        .flatten()
+        .map(|v| f(v) - 1.0);
+    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = (lo * 1.05, (hi * 1.05).max(lo + 0.01));
+    let x = |d: chrono::NaiveDate| {
+        LEFT + (W - LEFT - RIGHT) * ((d - first.date).num_days() as f64 / span)
+    };
+    let y = |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo));
+    let path = |pick: &dyn Fn(&ReturnPoint) -> Option<Decimal>| {
+        // A gap where the benchmark has no close: a new segment after it.
+        let mut d = String::new();
+        let mut pen = false;
+        for p in line {
+            match pick(p) {
+                Some(v) => {
+                    d.push_str(&format!(
+                        "{}{} {}",
+                        if pen { "L" } else { "M" },
+                        c(x(p.date)),
+                        c(y(f(v) - 1.0))
+                    ));
+                    pen = true;
+                }
+                None => pen = false,
+            }
+        }
+        d
+    };
+    let own = path(&|p| Some(p.twr_index));
+    let other = path(&|p| p.benchmark_index);
+    let pct = |v: f64| format!("{:.0} %", v * 100.0);
+    html! {
+        svg.line #returns-chart viewBox=(format!("0 0 {W} {H}")) role="img" aria-label="Cumulative time-weighted return against the benchmark" {
+            @for v in [lo, 0.0, hi] {
+                line.grid x1=(c(LEFT)) x2=(c(W - RIGHT)) y1=(c(y(v))) y2=(c(y(v))) {}
+                text.axis x=(c(LEFT + 2.0)) y=(c(y(v) - 3.0)) { (pct(v)) }
+            }
+            text.axis x=(c(LEFT)) y=(c(H - 6.0)) { (first.date.format("%Y-%m-%d")) }
+            text.axis text-anchor="end" x=(c(W - RIGHT)) y=(c(H - 6.0)) { (last.date.format("%Y-%m-%d")) }
+            @if !other.is_empty() {
+                path.benchmark d=(other) {}
+            }
+            path.value d=(own) {}
+        }
+        ul.legend.inline {
+            li { span.swatch.value {} "Time-weighted return" }
+            @if let Some(b) = benchmark {
+                li { span.swatch.benchmark {} "Benchmark: " (b) }
             }
         }
     }

@@ -42,6 +42,7 @@ impl Report {
             history: &history,
             brokers,
             locale,
+            benchmark: app.config.returns.benchmark.clone(),
         };
         let mut report = Report::build(&analysis, options);
         report.problems.extend(unreadable);

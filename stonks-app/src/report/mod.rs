@@ -22,6 +22,7 @@ use stonks::v2::{LedgerKind, PortfolioSnapshot};
 
 use crate::analytics::gains::YearRow;
 use crate::analytics::holdings::Difference;
+use crate::analytics::returns::{ReturnsOptions, ReturnsReport, SeriesPoint};
 use crate::analytics::{
     Analysis, DividendOptions, DividendReport, GainsOptions, GainsReport, GroupBy, HoldingsReport,
     PerformanceReport, RateCounter, base_figure,
@@ -218,12 +219,41 @@ pub struct Report {
     pub holdings: Vec<HoldingLine>,
     /// Realized gains per year (FIFO, per account).
     pub realized_by_year: Vec<YearRow>,
+    /// Time- and money-weighted returns, against the benchmark; `None`
+    /// without stored closes.
+    pub returns: Option<ReturnsSection>,
     /// Where replayed holdings differ from the brokers' positions.
     pub differences: Vec<Difference>,
     /// Everything left out or approximated (at most [`MAX_PROBLEMS`]).
     pub problems: Vec<String>,
     /// Problems beyond those listed.
     pub more_problems: usize,
+}
+
+/// The returns the page shows: cumulative time-weighted return against the
+/// benchmark, each year's figures, the worst drawdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnsSection {
+    /// Since the first entry (the total).
+    pub inception: Option<crate::analytics::returns::ReturnRow>,
+    /// Each calendar year, oldest first, then the year to date.
+    pub years: Vec<crate::analytics::returns::ReturnRow>,
+    /// One point a day (thinned past [`MAX_POINTS`]): the time-weighted
+    /// index and the benchmark's.
+    pub line: Vec<ReturnPoint>,
+    /// The benchmark over the whole history.
+    pub benchmark: Option<crate::analytics::returns::BenchmarkFigures>,
+}
+
+/// One day of the returns line.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnPoint {
+    /// The day.
+    pub date: NaiveDate,
+    /// 1 at the start, times each day's `1 + r`.
+    pub twr_index: Decimal,
+    /// The benchmark's close over its first.
+    pub benchmark_index: Option<Decimal>,
 }
 
 /// A stored snapshot: when, which broker, what.
@@ -238,6 +268,8 @@ pub struct ReportOptions<'a> {
     pub brokers: Vec<BrokerLine>,
     /// How numbers are formatted.
     pub locale: Locale,
+    /// What the returns are shown beside.
+    pub benchmark: Option<crate::benchmark::Benchmark>,
 }
 
 impl Report {
@@ -248,6 +280,7 @@ impl Report {
             history,
             brokers,
             locale,
+            benchmark,
         } = options;
         let base = analysis.base;
         let portfolio = analysis.portfolio();
@@ -270,10 +303,18 @@ impl Report {
         // total now is the latest one at today's rates.
         let previous = syncs.iter().rev().nth(1).cloned();
         let previous = previous.as_ref();
-        let value_over_time = if analysis.prices().is_empty() {
-            syncs
-        } else {
-            daily_values(analysis)
+        let returns = (!analysis.prices().is_empty()).then(|| {
+            ReturnsReport::build(
+                analysis,
+                &ReturnsOptions {
+                    benchmark,
+                    ..ReturnsOptions::default()
+                },
+            )
+        });
+        let value_over_time = match &returns {
+            Some(r) => daily_values(analysis, &r.series),
+            None => syncs,
         };
         let headline = Headline {
             total_base,
@@ -364,6 +405,7 @@ impl Report {
             dividends_by_month: months(&dividends.groups, analysis.now.date_naive()),
             holdings: lines,
             realized_by_year: gains.by_year,
+            returns: returns.map(section),
             differences: holdings.differences,
             problems,
             more_problems,
@@ -390,64 +432,78 @@ fn slices(parts: BTreeMap<String, Decimal>) -> Vec<Slice> {
 /// One point a day: the holdings at that day's closes (carried over days
 /// without one, at most a week) plus the cash the ledger adds up to, both
 /// at that day's rates; what has no value is counted, never 0.
-fn daily_values(analysis: &Analysis) -> Vec<ValuePoint> {
-    let Some(first) = analysis
-        .ledger
-        .iter()
-        .map(|(_, e)| e.timestamp.date_naive())
-        .min()
-    else {
-        return Vec::new();
-    };
-    // Not before the first close: a ledger row dated 1970 would make the
-    // loop run through decades of days without a price.
+fn daily_values(analysis: &Analysis, series: &[SeriesPoint]) -> Vec<ValuePoint> {
+    // Not before the first close: a ledger row dated 1970 would draw
+    // decades of days without a price.
     let first_close = analysis
         .prices()
         .keys()
         .filter_map(|k| analysis.prices().series(k)?.dates.first().copied())
         .min();
-    let first = first_close.map_or(first, |c| first.max(c));
     // Up to the last day the stored rates reach (a week past the newest):
     // after it every value in another currency is unknown, and a line
     // falling there would be the rates' gap, not the portfolio's.
     let today = analysis.now.date_naive();
-    let today = analysis.history.span().map_or(today, |(_, newest)| {
+    let reach = analysis.history.span().map_or(today, |(_, newest)| {
         today.min(newest + chrono::TimeDelta::days(crate::analytics::fx::MAX_DAYS_BACK))
     });
-    let counter = RateCounter::new();
-    let mut cash = crate::analytics::valuation::LedgerCash::new(&analysis.ledger);
-    let mut points = Vec::new();
-    let mut day = first;
-    while day <= today {
-        let held = analysis.value_on(day);
-        let mut value = held.total_base;
-        let mut unvalued = held.missing.len();
-        for (currency, amount) in cash.through(day) {
-            match analysis
-                .history
-                .convert(*amount, *currency, analysis.base, day, &counter)
-            {
-                Some(v) => match value.checked_add(v) {
-                    Some(sum) => value = sum,
-                    None => unvalued += 1,
-                },
-                None => unvalued += 1,
-            }
-        }
-        let at = day
-            .and_hms_opt(23, 59, 59)
-            .map(|t| t.and_utc())
-            .unwrap_or_default()
-            .min(analysis.now);
-        points.push(ValuePoint {
-            at,
-            value_base: value.round_dp(2),
-            unvalued,
-        });
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-    }
+    let points = series
+        .iter()
+        .filter(|p| first_close.is_none_or(|f| p.date >= f) && p.date <= reach)
+        .map(|p| ValuePoint {
+            at: p
+                .date
+                .and_hms_opt(23, 59, 59)
+                .map(|t| t.and_utc())
+                .unwrap_or_default()
+                .min(analysis.now),
+            value_base: p.value,
+            unvalued: p.unpriced,
+        })
+        .collect();
     thin(points)
+}
+
+/// The page's returns: the total's rows by period, its line thinned.
+fn section(r: ReturnsReport) -> ReturnsSection {
+    let mut inception = None;
+    let mut years = Vec::new();
+    let mut ytd = None;
+    for row in r.rows {
+        match row.period.as_str() {
+            "inception" => inception = Some(row),
+            "ytd" => ytd = Some(row),
+            p if p.parse::<i32>().is_ok() => years.push(row),
+            _ => {}
+        }
+    }
+    years.extend(ytd);
+    let mut line: Vec<ReturnPoint> = r
+        .series
+        .iter()
+        .map(|p| ReturnPoint {
+            date: p.date,
+            twr_index: p.twr_index,
+            benchmark_index: p.benchmark_index,
+        })
+        .collect();
+    if line.len() > MAX_POINTS {
+        // One a week, the last day kept.
+        let step = line.len().div_ceil(MAX_POINTS);
+        let last = line.len() - 1;
+        line = line
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % step == 0 || *i == last)
+            .map(|(_, p)| p)
+            .collect();
+    }
+    ReturnsSection {
+        inception,
+        years,
+        line,
+        benchmark: r.benchmark,
+    }
 }
 
 /// One point per sync: each broker's latest snapshot up to then (a broker

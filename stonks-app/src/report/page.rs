@@ -174,6 +174,52 @@ pub(super) fn render(r: &Report) -> String {
                     section #history {
                         (charts::value_over_time(&r.value_over_time, &r.invested, r.generated_at))
                     }
+                    @if let Some(ret) = &r.returns {
+                        section #returns {
+                            h2 { "Returns" }
+                            figure.chart {
+                                figcaption { "Cumulative time-weighted return" }
+                                (charts::returns_line(&ret.line, ret.benchmark.as_ref().map(|b| b.id.as_str())))
+                            }
+                            @if let Some(all) = &ret.inception {
+                                p #returns-summary {
+                                    "Since " (all.start) ": time-weighted " (percent(all.twr))
+                                    @if let Some(a) = all.twr_annualized { " (" (percent(a)) " a year)" }
+                                    @if let Some(m) = all.mwr { ", money-weighted " (percent(m)) " a year" }
+                                    @if let Some(b) = &ret.benchmark {
+                                        @if let Some(t) = b.twr { "; " (b.id) " " (percent(t)) }
+                                        @if let Some(v) = b.value_of_flows { ", your flows in it would be worth " (charts::amount(v, "money")) }
+                                    }
+                                    "."
+                                    @match &all.max_drawdown {
+                                        Some(d) => {
+                                            " Worst fall: " (percent(d.depth)) " from " (d.peak) " to " (d.trough) ", "
+                                            @match d.recovery { Some(day) => { "recovered " (day) }, None => { "not recovered yet" } }
+                                            "."
+                                        }
+                                        None => {}
+                                    }
+                                }
+                            }
+                            div.scroll {
+                                table #returns-table {
+                                    thead { tr { th { "Period" } th.num { "Time-weighted" } th.num { "Money-weighted (a year)" } th.num { "Benchmark" } th.num { "Worst fall" } th { "" } } }
+                                    tbody {
+                                        @for y in &ret.years {
+                                            tr {
+                                                td { (y.period) }
+                                                td.num { (percent(y.twr)) }
+                                                td.num { @match y.mwr { Some(m) => (percent(m)), None => "—" } }
+                                                td.num { @match y.benchmark_twr { Some(b) => (percent(b)), None => "—" } }
+                                                td.num { @match &y.max_drawdown { Some(d) => (percent(d.depth)), None => "—" } }
+                                                td { @if !y.complete { (y.missing_prices.len()) " without prices" } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     section #dividends {
                         (charts::dividends(&r.dividends_by_month))
                     }

@@ -212,6 +212,7 @@ fn build(inputs: Inputs, stored: &[StoredSnapshot]) -> Report {
         history: stored,
         brokers: brokers(),
         locale: Locale::default(),
+        benchmark: None,
     };
     Report::build(&Analysis::new(inputs), options)
 }

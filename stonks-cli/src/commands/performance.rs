@@ -47,6 +47,8 @@ fn render(
                 "fees_base",
                 "taxes_base",
                 "money_weighted_return",
+                "time_weighted_return",
+                "time_weighted_return_ytd",
             ],
             r.rows.iter().map(|p| {
                 vec![
@@ -63,6 +65,8 @@ fn render(
                     p.fees_base.to_string(),
                     p.taxes_base.to_string(),
                     dec(p.money_weighted_return),
+                    dec(p.time_weighted_return),
+                    dec(p.time_weighted_return_ytd),
                 ]
             }),
         ),
@@ -89,6 +93,8 @@ fn render(
                         p.fees_base.to_string(),
                         p.taxes_base.to_string(),
                         percent(p.money_weighted_return),
+                        percent(p.time_weighted_return),
+                        percent(p.time_weighted_return_ytd),
                     ]
                 })
                 .collect();
@@ -105,13 +111,15 @@ fn render(
                     "FEES",
                     "TAXES",
                     "MWR/YEAR",
+                    "TWR",
+                    "TWR YTD",
                 ],
-                &[1, 2, 3, 4, 5, 6, 7, 8, 9],
+                &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
                 rows,
             )?;
             writeln!(
                 out,
-                "(amounts in {base}; time-weighted return needs price history, which no broker declares yet)"
+                "(amounts in {base}; time-weighted returns from the stored daily closes: `stonks returns` has them per period)"
             )?;
             let mut notes: Vec<String> = r
                 .rows

@@ -36,8 +36,12 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
     for (_, bar) in &spinners {
         bar.finish_and_clear();
     }
-    // Rates of the day, for --offline later.
+    // Rates of the day, and every day since the first entry, for
+    // --offline analyses later.
     let _ = app.rates(Some(&store), false).await;
+    if let Ok(Some(first)) = store.first_day() {
+        app.rate_history(&store, first, false).await;
+    }
     let resolved = stonks_app::identity::resolve(&app, &store, false).await;
     let priced = stonks_app::prices::sync(&app, &store, false).await;
     let mut err = std::io::stderr();
