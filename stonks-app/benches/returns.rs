@@ -30,7 +30,7 @@ fn instrument(n: usize) -> Instrument {
     let mut i = Instrument::new(format!("ID{n}"), format!("Company {n}"), AssetClass::Stock);
     i.isin = Some(stonks_testkit::synthetic::isin(n as u32));
     i.symbol = Some(format!("SYM{n}"));
-    i.currency = Some(if n % 2 == 0 {
+    i.currency = Some(if n.is_multiple_of(2) {
         Currency::EUR
     } else {
         Currency::USD

@@ -377,6 +377,12 @@ async fn fetch(app: &App, store: &Store, wanted: &[Wanted]) -> PricesOutcome {
         if let Some(c) = cov {
             order.sort_by_key(|s| s.name != c.source);
         }
+        tracing::debug!(
+            "prices: {} from {:?}, asked of {:?}",
+            w.key,
+            ranges,
+            order.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
         let mut priced = false;
         let mut why: Vec<String> = Vec::new();
         'sources: for Source {
@@ -387,6 +393,7 @@ async fn fetch(app: &App, store: &Store, wanted: &[Wanted]) -> PricesOutcome {
         } in order
         {
             if !caps.can_price(&w.instrument) {
+                tracing::debug!("prices: {name} does not price {} (its capabilities)", w.key);
                 continue;
             }
             if let Some(c) = cov.filter(|c| &c.source == name) {
@@ -425,7 +432,14 @@ async fn fetch(app: &App, store: &Store, wanted: &[Wanted]) -> PricesOutcome {
                         why.push(format!("{name} stopped knowing it part-way"));
                         break 'sources;
                     }
-                    Ok(None) => continue 'sources,
+                    Ok(None) => {
+                        tracing::debug!(
+                            "prices: {name} does not know {} ({:?})",
+                            w.key,
+                            w.instrument
+                        );
+                        continue 'sources;
+                    }
                     Err(e) => {
                         why.push(format!("{name}: {e}"));
                         break 'sources;

@@ -206,3 +206,81 @@ async fn sync_fetches_each_instrument_once_then_only_new_days() {
         "--offline asks nothing"
     );
 }
+
+/// The close of `symbol` on `on` or the last trading day up to a week
+/// before, as the valuation carries it.
+fn carried(symbol: &str, on: NaiveDate) -> Option<rust_decimal::Decimal> {
+    (0..=7).find_map(|back| MockYahoo::close_on(symbol, on - TimeDelta::days(back)))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn returns_beside_a_benchmark_named_by_its_yahoo_symbol() {
+    let yahoo = MockYahoo::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = setup(dir.path(), &yahoo);
+    let cfg = cfg.to_str().unwrap();
+    let r = stonks(&["sync", "--config", cfg], &[]).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    let before = yahoo.chart_requests().await.len();
+    let searched = yahoo.search_requests().await.len();
+
+    let args = [
+        "returns",
+        "--benchmark",
+        "sap.de",
+        "--format",
+        "json",
+        "--config",
+        cfg,
+    ];
+    let run = stonks(&args, &[]).await;
+    let v = json(&run);
+    // One chart request, by the symbol as given: no search, no guess.
+    assert_eq!(
+        yahoo.chart_requests().await[before..],
+        ["SAP.DE"],
+        "{}",
+        run.err
+    );
+    assert_eq!(yahoo.search_requests().await.len(), searched);
+    let b = &v["benchmark"];
+    assert_eq!(
+        (b["id"].as_str(), b["key"].as_str()),
+        (Some("sap.de"), Some("yahoo:SAP.DE"))
+    );
+    // Its return: the last close over the close the day before the first
+    // day (the purchase), both the mock's, exactly.
+    let from = day(&v["from"]);
+    let to = day(&v["to"]);
+    let first = carried("SAP.DE", from - TimeDelta::days(1)).unwrap();
+    let last = carried("SAP.DE", to).unwrap();
+    let want = (last / first - rust_decimal::Decimal::ONE).round_dp(6);
+    assert_eq!(b["twr"].as_str().map(|s| s.parse().unwrap()), Some(want));
+    let inception = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == "inception")
+        .unwrap();
+    assert_eq!(inception["benchmark_twr"], b["twr"]);
+    let series = v["series"].as_array().unwrap();
+    assert_eq!(series.len() as i64, (to - from).num_days() + 1);
+    assert!(series.iter().all(|p| !p["benchmark_index"].is_null()));
+
+    // Stored: offline, the same figure and no request.
+    let asked = yahoo.received_requests().await.len();
+    let mut offline = args.to_vec();
+    offline.push("--offline");
+    let again = json(&stonks(&offline, &[]).await);
+    assert_eq!(again["benchmark"]["twr"], b["twr"]);
+    assert_eq!(yahoo.received_requests().await.len(), asked);
+
+    // What cannot be a benchmark is refused before anything runs.
+    let bad = stonks(&["returns", "--benchmark", "S&P 500", "--config", cfg], &[]).await;
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.err.contains("expected an instrument key"),
+        "{}",
+        bad.err
+    );
+}

@@ -165,6 +165,7 @@ impl PriceService for Yahoo {
             return Ok(None);
         }
         let Some(listing) = self.listing(instrument).await? else {
+            tracing::debug!("Yahoo has no listing of {}", instrument.label());
             return Ok(None);
         };
         let answer = self.client.chart(&listing.symbol, from, to).await?;

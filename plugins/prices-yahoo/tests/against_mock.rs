@@ -318,3 +318,20 @@ async fn crypto_is_not_asked() {
     assert_eq!(got.unwrap(), None);
     assert!(mock.received_requests().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_yahoo_key_names_the_listing_with_no_search() {
+    let mock = MockYahoo::start().await;
+    // What `[returns] benchmark = "SAP.DE"` asks: the symbol as the key.
+    let mut sap = instrument(None, Some("SAP.DE"), None, None);
+    sap.asset_class = AssetClass::Etf;
+    sap.ids.assigned_key = Some("yahoo:SAP.DE".into());
+    let to = today();
+    let s = history(&mock.config(), &sap, to - Duration::days(14), to)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.symbol.as_str(), s.currency), ("SAP.DE", Currency::EUR));
+    assert!(mock.search_requests().await.is_empty());
+    assert_eq!(mock.chart_requests().await, ["SAP.DE"]);
+}

@@ -248,7 +248,6 @@ impl<'a> Pass<'a> {
                 sales[a].0.push((s.sold_at.date_naive(), g));
             }
         }
-        drop(slot);
         let n = accounts.len();
         entries.resize_with(n, Vec::new);
         sales.resize_with(n, Default::default);
