@@ -243,7 +243,7 @@ pub(super) fn returns_line(line: &[ReturnPoint], benchmark: Option<&str>) -> Mar
     let other = path(&|p| p.benchmark_index);
     let pct = |v: f64| format!("{:.0} %", v * 100.0);
     html! {
-        svg.line #returns-chart viewBox=(format!("0 0 {W} {H}")) role="img" aria-label="Cumulative time-weighted return against the benchmark" {
+        svg.line viewBox=(format!("0 0 {W} {H}")) role="img" aria-label="Cumulative time-weighted return against the benchmark" {
             @for v in [lo, 0.0, hi] {
                 line.grid x1=(c(LEFT)) x2=(c(W - RIGHT)) y1=(c(y(v))) y2=(c(y(v))) {}
                 text.axis x=(c(LEFT + 2.0)) y=(c(y(v) - 3.0)) { (pct(v)) }

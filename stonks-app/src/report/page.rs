@@ -177,7 +177,7 @@ pub(super) fn render(r: &Report) -> String {
                     @if let Some(ret) = &r.returns {
                         section #returns {
                             h2 { "Returns" }
-                            figure.chart {
+                            figure.chart #returns-chart {
                                 figcaption { "Cumulative time-weighted return" }
                                 (charts::returns_line(&ret.line, ret.benchmark.as_ref().map(|b| b.id.as_str())))
                             }

@@ -90,7 +90,7 @@ def main():
         )
         ids = sorted(c["id"] for c in charts)
         check(
-            ids == sorted(["by-asset-class", "by-broker", "by-currency", "value-chart", "dividend-chart"]),
+            ids == sorted(["by-asset-class", "by-broker", "by-currency", "value-chart", "returns-chart", "dividend-chart"]),
             f"every chart is drawn: {ids}",
         )
         for c in charts:
@@ -104,6 +104,17 @@ def main():
         dots = page.locator("#value-chart circle.point").count()
         check(max(days, dots) >= 2, f"value over time has its points: {days} on the line, {dots} dots")
         check(days > 365, f"value over time is daily from the price history: {days} points")
+
+        # Returns: the user's line and the benchmark's, a row a year.
+        own = page.locator("#returns-chart path.value").get_attribute("d") or ""
+        bench = page.locator("#returns-chart path.benchmark")
+        check(own.count("L") > 365, f"the time-weighted line is daily: {own.count('L')} segments")
+        check(bench.count() == 1 and (bench.get_attribute("d") or "").count("L") > 365,
+              "the benchmark's line is drawn beside it")
+        years = page.locator("#returns-table tbody tr").count()
+        check(years >= 2, f"the returns table has a row a year: {years}")
+        summary = page.locator("#returns-summary").inner_text()
+        check("Since" in summary and "Worst fall" in summary, f"the returns summary: {summary[:160]}")
 
         rows = page.locator("#holdings-table tbody tr").count()
         check(rows > 0, f"holdings table has rows: {rows}")
