@@ -75,6 +75,9 @@ pub struct Day {
     pub date: NaiveDate,
     /// The value at its end (what is known).
     pub value: Decimal,
+    /// The part of it that is cash (money in every currency, at the day's
+    /// rates; a debit balance is negative).
+    pub cash: Decimal,
     /// Money and securities in that day (at the start of the day).
     pub inflow: Decimal,
     /// Money and securities out that day (at its end).
@@ -329,6 +332,7 @@ impl<'a> Pass<'a> {
             }
             self.buffer = balances;
             self.state[a].day.value = value;
+            self.state[a].day.cash = value;
             self.state[a].foreign_before = self.foreign_value(analysis, a, day);
             let (sales, next) = &mut self.sales[a];
             while let Some(&(d, gain)) = sales.get(*next) {
@@ -571,6 +575,7 @@ impl<'a> Pass<'a> {
         for &a in accounts {
             let d = &self.state[a].day;
             add(&mut out.value, d.value);
+            add(&mut out.cash, d.cash);
             add(&mut out.inflow, d.inflow);
             add(&mut out.outflow, d.outflow);
             add(&mut out.realized, d.realized);
@@ -588,6 +593,7 @@ impl<'a> Pass<'a> {
         }
         for x in [
             &mut out.value,
+            &mut out.cash,
             &mut out.inflow,
             &mut out.outflow,
             &mut out.realized,
