@@ -177,6 +177,7 @@ pub enum MatchRule {
     /// UK: acquired in the 30 days after it, earliest first (s.106A(5)).
     BedAndBreakfast,
     /// UK: out of the Section 104 pool, at its average cost (s.104).
+    #[serde(rename = "section_104")]
     Section104,
     /// US: the oldest lot still held.
     Fifo,
