@@ -217,7 +217,8 @@ pub struct Form8949 {
     /// replacement's own day moved back by the sold shares' holding period
     /// after a wash sale); `null` for units never acquired.
     pub date_acquired: Option<NaiveDate>,
-    /// Short or long term; `null` when the acquisition is unknown.
+    /// Short or long term; `null` when the acquisition is unknown (the row
+    /// is then in neither part's totals).
     pub term: Option<Term>,
     /// (f) Code: `W` for a wash sale, else `null`.
     pub code: Option<String>,
