@@ -259,10 +259,12 @@ impl Reader<'_> {
             return *a;
         }
         let a = self.book.assets.len();
+        // A coin is its asset code at every broker (`BTC`, not `BTCUSD`).
+        let coin = key.strip_prefix("crypto:");
         self.book.assets.push(Asset {
-            crypto: i.asset_class == AssetClass::Crypto || key.starts_with("crypto:"),
+            crypto: i.asset_class == AssetClass::Crypto || coin.is_some(),
+            symbol: coin.unwrap_or(i.label()).to_owned(),
             key: key.clone(),
-            symbol: i.label().to_owned(),
             isin: i.isin,
         });
         self.index.insert(key, a);

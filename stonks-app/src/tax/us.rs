@@ -156,6 +156,9 @@ struct Replay<'a> {
     book: &'a Book,
     splits: Splits,
     states: Vec<State>,
+    /// Units moved out before they were held (a coin fee booked before its
+    /// fill the same day), taken from the next lots that come in.
+    owed: Vec<(Decimal, NaiveDate)>,
     /// Each event's acquisition (buys only).
     acquisition_of: Vec<Option<usize>>,
     seq: u64,
@@ -195,6 +198,7 @@ pub(super) fn disposals(book: &Book) -> Outcome {
     let mut r = Replay {
         book,
         splits: Splits::of(book),
+        owed: vec![(Decimal::ZERO, NaiveDate::MIN); book.assets.len()],
         states,
         acquisition_of,
         seq: 0,
@@ -202,6 +206,15 @@ pub(super) fn disposals(book: &Book) -> Outcome {
     };
     for i in 0..book.events.len() {
         r.event(i);
+    }
+    for (a, (owed, day)) in r.owed.iter().enumerate() {
+        if *owed > Decimal::ZERO {
+            let message = format!(
+                "{owed} {} moved out (the first on {day}) were never held",
+                book.assets[a].symbol
+            );
+            r.out.problems.push((*day, message));
+        }
     }
     r.out
 }
@@ -252,15 +265,16 @@ impl Replay<'_> {
                     why: e.why.as_deref().map(Rc::from),
                     replaced: true,
                 });
+                self.settle(a, seq);
             }
             What::Out { quantity } => {
                 let held: Decimal = self.take(a, *quantity).iter().map(|l| l.quantity).sum();
                 if held < *quantity {
-                    let message = format!(
-                        "{quantity} {} moved out on {} but {held} were held",
-                        self.book.assets[a].symbol, e.day
-                    );
-                    self.out.problems.push((e.day, message));
+                    let owed = &mut self.owed[a];
+                    if owed.0.is_zero() {
+                        owed.1 = e.day;
+                    }
+                    owed.0 += *quantity - held;
                 }
             }
             What::Reorganise {
@@ -315,6 +329,37 @@ impl Replay<'_> {
         acq.capacity = acq.free;
         if acq.free.is_zero() {
             s.alive.kill(k);
+        }
+        self.settle(a, seq);
+    }
+
+    /// Pays what is owed of `a` out of its lots `seq` (just made): their
+    /// units go, their cost stays with the rest.
+    fn settle(&mut self, a: usize, seq: u64) {
+        let owed = &mut self.owed[a].0;
+        if owed.is_zero() {
+            return;
+        }
+        let s = &mut self.states[a];
+        let mut at = s.lots.partition_point(|l| l.seq < seq);
+        while *owed > Decimal::ZERO && at < s.lots.len() {
+            let lot = &mut s.lots[at];
+            let paid = (*owed).min(lot.quantity);
+            lot.quantity -= paid;
+            *owed -= paid;
+            if let (Some(k), false) = (lot.acquisition, lot.replaced) {
+                let acq = &mut s.acquisitions[k];
+                acq.free = (acq.free - paid).max(Decimal::ZERO);
+                acq.capacity = (acq.capacity - paid).max(Decimal::ZERO);
+                if acq.free.is_zero() {
+                    s.alive.kill(k);
+                }
+            }
+            if s.lots[at].quantity.is_zero() {
+                s.lots.remove(at);
+            } else {
+                at += 1;
+            }
         }
     }
 
