@@ -263,7 +263,7 @@ pub struct Disposal {
 }
 
 /// Sums of one term (US): what Form 8949 totals in Part I or Part II.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TermTotals {
     /// Rows.
     pub disposals: usize,
@@ -424,19 +424,27 @@ pub(crate) struct Outcome {
 
 /// The sums of `disposals`.
 fn totals(rules: Rules, year: i32, disposals: &[Disposal]) -> Totals {
+    let zero = money(Decimal::ZERO);
     let mut t = Totals {
         disposals: disposals.len(),
-        proceeds: Decimal::ZERO,
-        costs: Decimal::ZERO,
-        gains: Decimal::ZERO,
-        losses: Decimal::ZERO,
-        net: Decimal::ZERO,
+        proceeds: zero,
+        costs: zero,
+        gains: zero,
+        losses: zero,
+        net: zero,
         unknown: 0,
         uk: None,
         us: None,
     };
-    let mut short = TermTotals::default();
-    let mut long = TermTotals::default();
+    let part = || TermTotals {
+        disposals: 0,
+        proceeds: zero,
+        cost: zero,
+        adjustment: zero,
+        gain: zero,
+        unknown: 0,
+    };
+    let (mut short, mut long) = (part(), part());
     for d in disposals {
         let known = d.proceeds.zip(d.cost).zip(d.gain);
         let term = d.form_8949.as_ref().and_then(|f| f.term);
@@ -472,7 +480,7 @@ fn totals(rules: Rules, year: i32, disposals: &[Disposal]) -> Totals {
     match rules {
         Rules::Uk => {
             t.uk = Some(UkTotals {
-                exempt_amount: uk::annual_exempt_amount(year),
+                exempt_amount: uk::annual_exempt_amount(year).map(money),
             })
         }
         Rules::Us => {
@@ -501,9 +509,12 @@ fn part(total: Decimal, take: Decimal, of: Decimal) -> Option<Decimal> {
         .map(|p| p.round_dp(SCALE))
 }
 
-/// An amount as the report shows it: pennies (cents).
+/// An amount as the report shows it: pennies (cents), always two
+/// decimals (`17000.00`).
 fn money(d: Decimal) -> Decimal {
-    d.round_dp(2)
+    let mut m = d.round_dp(2);
+    m.rescale(2);
+    m
 }
 
 #[cfg(test)]
