@@ -175,6 +175,9 @@ impl Splits {
     /// `to`): the splits after `from`, up to and on `to` (a split takes
     /// effect at the start of its day, before that day's trades).
     pub fn factor(&self, asset: usize, from: NaiveDate, to: NaiveDate) -> Factor {
+        if self.0.is_empty() {
+            return Factor::ONE;
+        }
         let Some(splits) = self.0.get(&asset) else {
             return Factor::ONE;
         };
@@ -219,11 +222,10 @@ impl Book {
     /// `currency` at each entry's day's rate.
     pub fn read(ledger: &[(String, LedgerEntry)], currency: Currency, rates: &RateHistory) -> Book {
         let mut order: Vec<usize> = (0..ledger.len()).collect();
-        let key = |i: &usize| {
+        order.sort_by_cached_key(|i| {
             let (b, e) = &ledger[*i];
             (e.timestamp, priority(e), b.as_str(), e.id.as_str())
-        };
-        order.sort_by(|a, b| key(a).cmp(&key(b)));
+        });
         let mut r = Reader {
             currency,
             rates,

@@ -360,14 +360,10 @@ impl TaxReport {
         let book = book::Book::read(ledger, rules.currency(), rates);
         let year = options.tax_year();
         let outcome = match rules {
-            Rules::Uk => uk::disposals(&book),
-            Rules::Us => us::disposals(&book),
+            Rules::Uk => uk::disposals(&book, &year),
+            Rules::Us => us::disposals(&book, &year),
         };
-        let disposals: Vec<Disposal> = outcome
-            .disposals
-            .into_iter()
-            .filter(|d| year.contains(d.date))
-            .collect();
+        let disposals = outcome.disposals;
         // What the matching of the year's disposals may have read.
         let horizon = year
             .to
@@ -412,11 +408,11 @@ impl TaxReport {
     }
 }
 
-/// What a jurisdiction's rules made of the whole ledger: every disposal
-/// ever, and what they could not do, by day.
+/// What a jurisdiction's rules made of the whole ledger: the year's
+/// disposals, and what they could not do, by day.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
-    /// Every disposal, oldest first.
+    /// The year's disposals, oldest first.
     pub disposals: Vec<Disposal>,
     /// What the rules could not do, by day (besides each disposal's own).
     pub problems: Vec<(NaiveDate, String)>,
@@ -512,6 +508,9 @@ fn part(total: Decimal, take: Decimal, of: Decimal) -> Option<Decimal> {
 /// An amount as the report shows it: pennies (cents), always two
 /// decimals (`17000.00`).
 fn money(d: Decimal) -> Decimal {
+    if d.scale() == 2 {
+        return d;
+    }
     let mut m = d.round_dp(2);
     m.rescale(2);
     m

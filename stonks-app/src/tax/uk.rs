@@ -34,7 +34,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::book::{Book, Given, Splits, What};
-use super::{Disposal, Match, MatchRule, Outcome, money, part};
+use super::{Disposal, Match, MatchRule, Outcome, TaxYear, money, part};
 
 /// The annual exempt amount of the tax year starting 6 April `year`
 /// (TCGA 1992 s.1K; the amounts of each year's order and Finance Act):
@@ -149,15 +149,19 @@ struct State {
 
 struct Replay<'a> {
     book: &'a Book,
+    /// The year whose disposals are kept.
+    year: TaxYear,
     splits: Splits,
     states: Vec<State>,
     out: Outcome,
 }
 
-/// Every disposal in `book`, oldest first, identified by the UK rules.
-pub(super) fn disposals(book: &Book) -> Outcome {
+/// The disposals of `year` in `book`, oldest first, identified by the UK
+/// rules (every disposal before them identified too: they shape the pool).
+pub(super) fn disposals(book: &Book, year: &TaxYear) -> Outcome {
     let mut r = Replay {
         book,
+        year: *year,
         splits: Splits::of(book),
         states: days(book),
         out: Outcome::default(),
@@ -426,6 +430,9 @@ impl Replay<'_> {
                 sold - left
             ));
             cost = None;
+        }
+        if !self.year.contains(on) {
+            return;
         }
         let d = &s.days[i];
         let proceeds = d.gross.map(money);

@@ -41,7 +41,7 @@ use chrono::{Days, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::book::{Book, Factor, Given, Splits, What};
-use super::{Disposal, Form8949, Match, MatchRule, Outcome, Term, money, part};
+use super::{Disposal, Form8949, Match, MatchRule, Outcome, TaxYear, Term, money, part};
 
 /// Whether a lot whose holding period counts from the day after
 /// `held_from` is long term when sold on `sold`.
@@ -150,10 +150,15 @@ struct State {
     lots: VecDeque<Lot>,
     acquisitions: Vec<Acquisition>,
     alive: Alive,
+    /// The acquisitions within 30 days of the last sale: sales come in
+    /// order, so both ends only move forward.
+    window: (usize, usize),
 }
 
 struct Replay<'a> {
     book: &'a Book,
+    /// The year whose rows are made.
+    year: TaxYear,
     splits: Splits,
     states: Vec<State>,
     /// Units moved out before they were held (a coin fee booked before its
@@ -165,13 +170,14 @@ struct Replay<'a> {
     out: Outcome,
 }
 
-/// Every Form 8949 row in `book`, oldest first.
-pub(super) fn disposals(book: &Book) -> Outcome {
+/// The Form 8949 rows of `year` in `book`, oldest first.
+pub(super) fn disposals(book: &Book, year: &TaxYear) -> Outcome {
     let mut states: Vec<State> = (0..book.assets.len())
         .map(|_| State {
             lots: VecDeque::new(),
             acquisitions: Vec::new(),
             alive: Alive::new(0),
+            window: (0, 0),
         })
         .collect();
     let mut acquisition_of = vec![None; book.events.len()];
@@ -197,6 +203,7 @@ pub(super) fn disposals(book: &Book) -> Outcome {
     }
     let mut r = Replay {
         book,
+        year: *year,
         splits: Splits::of(book),
         owed: vec![(Decimal::ZERO, NaiveDate::MIN); book.assets.len()],
         states,
@@ -395,17 +402,21 @@ impl Replay<'_> {
         let held: Decimal = lots.iter().map(|l| l.quantity).sum();
         let consumed: Vec<usize> = lots.iter().filter_map(|l| l.acquisition).collect();
         let net = gross.zip(fees).and_then(|(g, f)| g.checked_sub(f));
+        // Only the year's rows are made; every sale's wash sales are worked
+        // out, since they carry into what is sold later.
+        let shown = self.year.contains(day);
         // Shares of the proceeds and fees, the last the exact remainder.
-        let mut pieces: Vec<(Option<Lot>, Decimal)> = lots
+        let short = (held < quantity).then(|| (None, quantity - held));
+        let pieces = lots
             .into_iter()
-            .map(|l| (Some(l.clone()), l.quantity))
-            .collect();
-        if held < quantity {
-            pieces.push((None, quantity - held));
-        }
+            .map(|l| {
+                let q = l.quantity;
+                (Some(l), q)
+            })
+            .chain(short);
+        let n = consumed.len() + usize::from(held < quantity);
         let (mut net_left, mut fees_left) = (net, fees);
-        let n = pieces.len();
-        for (j, (lot, units)) in pieces.into_iter().enumerate() {
+        for (j, (lot, units)) in pieces.enumerate() {
             let share = |total: Option<Decimal>, left: Option<Decimal>| {
                 if j + 1 == n {
                     left
@@ -418,12 +429,12 @@ impl Replay<'_> {
             net_left = net_left.zip(proceeds).map(|(l, p)| l - p);
             fees_left = fees_left.zip(fee).map(|(l, p)| l - p);
             let row = match lot {
-                Some(lot) => self.row(i, &lot, proceeds, fee, &consumed),
-                None => self.shortfall(i, units, quantity, held, proceeds, fee),
+                Some(lot) => self.row(i, &lot, proceeds, fee, &consumed, shown),
+                None if shown => Some(self.shortfall(i, units, quantity, held, proceeds, fee)),
+                None => None,
             };
-            self.out.disposals.push(row);
+            self.out.disposals.extend(row);
         }
-        let _ = (a, day);
     }
 
     /// The Form 8949 row of `lot`, sold by event `i` for `proceeds`.
@@ -434,11 +445,23 @@ impl Replay<'_> {
         proceeds: Option<Decimal>,
         fees: Option<Decimal>,
         consumed: &[usize],
-    ) -> Disposal {
+        shown: bool,
+    ) -> Option<Disposal> {
         let book = self.book;
         let e = &book.events[i];
         let (a, day) = (e.asset, e.day);
         let asset = &book.assets[a];
+        let loss = proceeds
+            .zip(lot.cost)
+            .and_then(|(p, c)| c.checked_sub(p))
+            .filter(|l| *l > Decimal::ZERO);
+        let disallowed = match loss {
+            Some(loss) if !asset.crypto => self.wash(a, day, lot, loss, consumed),
+            _ => Decimal::ZERO,
+        };
+        if !shown {
+            return None;
+        }
         let mut problems = Vec::new();
         if let Some(why) = &e.why {
             problems.push(why.clone());
@@ -450,17 +473,9 @@ impl Replay<'_> {
                 lot.why.as_deref().unwrap_or("a cost out of range")
             ));
         }
-        let loss = proceeds
-            .zip(lot.cost)
-            .and_then(|(p, c)| c.checked_sub(p))
-            .filter(|l| *l > Decimal::ZERO);
-        let disallowed = match loss {
-            Some(loss) if !asset.crypto => self.wash(a, day, lot, loss, consumed),
-            _ => Decimal::ZERO,
-        };
         let (proceeds, cost, adjustment) =
             (proceeds.map(money), lot.cost.map(money), money(disallowed));
-        Disposal {
+        Some(Disposal {
             instrument_key: asset.key.clone(),
             symbol: asset.symbol.clone(),
             isin: asset.isin,
@@ -488,7 +503,7 @@ impl Replay<'_> {
                 acquired: Some(lot.acquired),
             }],
             problems,
-        }
+        })
     }
 
     /// The row of units sold that were never held.
@@ -553,8 +568,15 @@ impl Replay<'_> {
         let to = day.checked_add_days(Days::new(30)).unwrap_or(day);
         let days_held = (day - lot.held_from).num_days().max(0).unsigned_abs();
         let s = &mut self.states[a];
-        let lo = s.acquisitions.partition_point(|x| x.day < from);
-        let hi = s.acquisitions.partition_point(|x| x.day <= to);
+        let (mut lo, mut hi) = s.window;
+        while lo < s.acquisitions.len() && s.acquisitions[lo].day < from {
+            lo += 1;
+        }
+        hi = hi.max(lo);
+        while hi < s.acquisitions.len() && s.acquisitions[hi].day <= to {
+            hi += 1;
+        }
+        s.window = (lo, hi);
         let mut left = lot.quantity;
         let mut loss_left = loss;
         let mut k = s.alive.find(lo);
