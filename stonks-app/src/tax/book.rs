@@ -325,32 +325,9 @@ impl Reader<'_> {
                     self.moved(broker, e, &i, q);
                 }
             }
-            LedgerKind::Deposit | LedgerKind::Withdrawal => {
-                if e.instrument.is_none()
-                    && is_asset_currency(e.amount.currency)
-                    && !e.amount.amount.is_zero()
-                {
-                    let q = if e.kind == LedgerKind::Withdrawal {
-                        -e.amount.amount.abs()
-                    } else {
-                        e.amount.amount.abs()
-                    };
-                    self.moved(broker, e, &coin(e.amount.currency), q);
-                }
-            }
+            LedgerKind::Deposit | LedgerKind::Withdrawal => self.coin_moved(broker, e),
             LedgerKind::StakingReward => self.reward(broker, e),
-            LedgerKind::Fee => {
-                // A fee paid in the coin itself: its units leave.
-                if is_asset_currency(e.amount.currency) && !e.amount.amount.is_zero() {
-                    let i = e
-                        .instrument
-                        .clone()
-                        .unwrap_or_else(|| coin(e.amount.currency));
-                    let a = self.asset(broker, &i);
-                    let quantity = e.amount.amount.abs();
-                    self.push(e, a, What::Out { quantity }, None);
-                }
-            }
+            LedgerKind::Fee => self.coin_fee(broker, e),
             LedgerKind::Other(_) => {
                 if let Some((i, q)) = units_of(e) {
                     self.moved(broker, e, &i, q);
@@ -358,6 +335,36 @@ impl Reader<'_> {
             }
             _ => {}
         }
+    }
+
+    /// A deposit or withdrawal of a coin itself (units, not cash).
+    fn coin_moved(&mut self, broker: &str, e: &LedgerEntry) {
+        if e.instrument.is_some()
+            || !is_asset_currency(e.amount.currency)
+            || e.amount.amount.is_zero()
+        {
+            return;
+        }
+        let q = if e.kind == LedgerKind::Withdrawal {
+            -e.amount.amount.abs()
+        } else {
+            e.amount.amount.abs()
+        };
+        self.moved(broker, e, &coin(e.amount.currency), q);
+    }
+
+    /// A fee paid in the coin itself: its units leave.
+    fn coin_fee(&mut self, broker: &str, e: &LedgerEntry) {
+        if !is_asset_currency(e.amount.currency) || e.amount.amount.is_zero() {
+            return;
+        }
+        let i = e
+            .instrument
+            .clone()
+            .unwrap_or_else(|| coin(e.amount.currency));
+        let a = self.asset(broker, &i);
+        let quantity = e.amount.amount.abs();
+        self.push(e, a, What::Out { quantity }, None);
     }
 
     fn buy(&mut self, broker: &str, e: &LedgerEntry) {
@@ -479,7 +486,7 @@ impl Reader<'_> {
         });
         let mut conflict = None;
         if let What::Split { ratio, added: sum } = &mut self.book.events[idx].what {
-            *sum += added;
+            *sum = sum.saturating_add(added);
             match (*ratio, stated) {
                 (None, Some(s)) => *ratio = Some(s),
                 (Some(r), Some(s)) if r.new * s.old != s.new * r.old => conflict = Some((r, s)),
@@ -537,7 +544,7 @@ impl Reader<'_> {
             received: Decimal::ZERO,
         });
         if let What::Reorganise { received, .. } = &mut self.book.events[idx].what {
-            *received += units;
+            *received = received.saturating_add(units);
         }
         if first && fraction.is_none() {
             let parent = self.book.assets[from].symbol.clone();
@@ -573,7 +580,7 @@ impl Reader<'_> {
                     received: Decimal::ZERO,
                 });
                 if let What::Reorganise { received, .. } = &mut self.book.events[idx].what {
-                    *received += units;
+                    *received = received.saturating_add(units);
                 }
             }
             (Some(i), None, Some(q)) if q < Decimal::ZERO => {
@@ -597,7 +604,9 @@ impl Reader<'_> {
                         _ => None,
                     })
                     .collect();
-                let total: Decimal = given.iter().map(|(_, g)| *g).sum();
+                let total = given
+                    .iter()
+                    .fold(Decimal::ZERO, |t, (_, g)| t.saturating_add(*g));
                 if total <= Decimal::ZERO {
                     return self.came_in(broker, e, to, i, q, "a merger with nothing exchanged");
                 }
@@ -807,16 +816,18 @@ impl Reader<'_> {
         for ev in &mut self.book.events {
             let a = ev.asset;
             match &mut ev.what {
-                What::Buy { quantity, .. } | What::In { quantity, .. } => held[a] += *quantity,
+                What::Buy { quantity, .. } | What::In { quantity, .. } => {
+                    held[a] = held[a].saturating_add(*quantity)
+                }
                 What::Sell { quantity, .. } | What::Out { quantity } => {
                     held[a] = (held[a] - *quantity).max(Decimal::ZERO)
                 }
                 What::Split { ratio, added } => {
                     if ratio.is_none()
                         && held[a] > Decimal::ZERO
-                        && held[a] + *added > Decimal::ZERO
+                        && held[a].saturating_add(*added) > Decimal::ZERO
                     {
-                        *ratio = Some(Ratio::new(held[a] + *added, held[a]));
+                        *ratio = Some(Ratio::new(held[a].saturating_add(*added), held[a]));
                     }
                     match ratio {
                         Some(r) => held[a] = r.apply(held[a]).unwrap_or(held[a]),
@@ -840,7 +851,7 @@ impl Reader<'_> {
                         Given::Units(u) => held[a] = (held[a] - *u).max(Decimal::ZERO),
                         Given::Nothing => {}
                     }
-                    held[*to] += *received;
+                    held[*to] = held[*to].saturating_add(*received);
                 }
             }
         }

@@ -410,3 +410,52 @@ fn publication_550_more_stock_bought_than_sold() {
     assert_eq!((us.long_term.disposals, us.long_term.gain), (2, d("-500")));
     assert_eq!((us.short_term.disposals, us.short_term.gain), (3, d("500")));
 }
+
+/// No ledger makes a report panic: amounts and quantities at the edge of
+/// Decimal's range, sells before any buy, splits with no ratio or a zero
+/// one, units moved out of nothing, a merger with nothing exchanged.
+#[test]
+fn nothing_a_ledger_says_makes_either_report_panic() {
+    use stonks::v2::{CorporateAction, Ratio};
+    let max = Decimal::MAX.to_string();
+    let mut l = Ledger::usd_shares();
+    l.sell("2024-01-02", "Z", "5", "100")
+        .buy("2024-01-03", "Z", &max, &max)
+        .buy("2024-01-03", "Z", &max, &max)
+        .sell("2024-01-04", "Z", &max, "1")
+        .sell("2024-01-05", "Z", "0.0000000000000000000000000001", &max)
+        .buy(
+            "2024-01-20",
+            "Z",
+            "0.0000000000000000000000000001",
+            "0.0000000000000000000000000003",
+        )
+        .sell("2024-02-01", "Z", "3", "0");
+    let mut weird = |kind: LedgerKind, qty: Option<&str>, ratio: Option<(&str, &str)>| {
+        let mut e = LedgerEntry::new(
+            format!("w{}", l.entries.len()),
+            "2024-01-10T00:00:00Z".parse().unwrap(),
+            kind,
+            Money::new(Decimal::ZERO, Currency::USD),
+        );
+        let mut i = Instrument::new("Z", "Z", AssetClass::Stock);
+        i.symbol = Some("Z".to_owned());
+        e.instrument = Some(i);
+        e.quantity = qty.map(d);
+        e.action = ratio.map(|(n, o)| Box::new(CorporateAction::split(Ratio::new(d(n), d(o)))));
+        l.entries.push(("demo".to_owned(), e));
+    };
+    weird(LedgerKind::Split, None, None);
+    weird(LedgerKind::Split, Some(&max), Some(("0", "1")));
+    weird(LedgerKind::ReverseSplit, Some("-1"), Some(("1", "0")));
+    weird(LedgerKind::Merger, Some("7"), None);
+    weird(LedgerKind::Transfer, Some(&format!("-{max}")), None);
+    weird(LedgerKind::SpinOff, Some(&max), None);
+    for rules in [Rules::Uk, Rules::Us] {
+        for year in [2023, 2024] {
+            let r = l.report(rules, year);
+            assert!(!r.problems.is_empty());
+            let _ = serde_json::to_string(&r).unwrap();
+        }
+    }
+}

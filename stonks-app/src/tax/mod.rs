@@ -457,22 +457,23 @@ fn totals(rules: Rules, year: i32, disposals: &[Disposal]) -> Totals {
             }
             continue;
         };
-        t.proceeds += proceeds;
-        t.costs += cost;
+        t.proceeds = t.proceeds.saturating_add(proceeds);
+        t.costs = t.costs.saturating_add(cost);
         if gain >= Decimal::ZERO {
-            t.gains += gain;
+            t.gains = t.gains.saturating_add(gain);
         } else {
-            t.losses -= gain;
+            t.losses = t.losses.saturating_sub(gain);
         }
         if let Some(b) = by_term {
             b.disposals += 1;
-            b.proceeds += proceeds;
-            b.cost += cost;
-            b.adjustment += d.form_8949.as_ref().map_or(Decimal::ZERO, |f| f.adjustment);
-            b.gain += gain;
+            let adjustment = d.form_8949.as_ref().map_or(Decimal::ZERO, |f| f.adjustment);
+            b.proceeds = b.proceeds.saturating_add(proceeds);
+            b.cost = b.cost.saturating_add(cost);
+            b.adjustment = b.adjustment.saturating_add(adjustment);
+            b.gain = b.gain.saturating_add(gain);
         }
     }
-    t.net = t.gains - t.losses;
+    t.net = t.gains.saturating_sub(t.losses);
     match rules {
         Rules::Uk => {
             t.uk = Some(UkTotals {

@@ -114,7 +114,7 @@ impl Pool {
     }
 
     fn add(&mut self, quantity: Decimal, cost: Option<Decimal>, why: Option<&str>) {
-        self.quantity += quantity;
+        self.quantity = self.quantity.saturating_add(quantity);
         self.cost = self.cost.zip(cost).and_then(|(a, b)| a.checked_add(b));
         if self.cost.is_none() && self.why.is_none() {
             self.why = Some(why.unwrap_or("a cost out of range").to_owned());
@@ -223,9 +223,9 @@ fn days(book: &Book) -> Vec<State> {
             });
         }
         let Some(d) = days.last_mut() else { continue };
-        d.bought += bought;
+        d.bought = d.bought.saturating_add(bought);
         d.cost = d.cost.zip(cost).and_then(|(a, b)| a.checked_add(b));
-        d.sold += sold;
+        d.sold = d.sold.saturating_add(sold);
         d.gross = d.gross.zip(gross).and_then(|(a, b)| a.checked_add(b));
         d.fees = d.fees.zip(fees).and_then(|(a, b)| a.checked_add(b));
         if let Some(why) = &e.why {

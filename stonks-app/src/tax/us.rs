@@ -281,7 +281,7 @@ impl Replay<'_> {
                     if owed.0.is_zero() {
                         owed.1 = e.day;
                     }
-                    owed.0 += *quantity - held;
+                    owed.0 = owed.0.saturating_add(*quantity - held);
                 }
             }
             What::Reorganise {
@@ -638,7 +638,7 @@ impl Replay<'_> {
         let symbol = self.book.assets[a].symbol.clone();
         let mut moved: Vec<Lot> = match given {
             Given::All => {
-                let all: Decimal = self.states[a].lots.iter().map(|l| l.quantity).sum();
+                let all = units(&self.states[a].lots);
                 self.take(a, all)
             }
             Given::Units(u) => {
@@ -666,7 +666,7 @@ impl Replay<'_> {
                 })
                 .collect(),
         };
-        let total: Decimal = moved.iter().map(|l| l.quantity).sum();
+        let total = units(&moved);
         let seq = self.next_seq();
         if total <= Decimal::ZERO {
             let why: Rc<str> = Rc::from(format!(
@@ -743,6 +743,12 @@ fn carry(
         lots.insert(at, piece);
         at += 1;
     }
+}
+
+/// The units of `lots`, added (saturating: no input makes it panic).
+fn units<'a>(lots: impl IntoIterator<Item = &'a Lot>) -> Decimal {
+    lots.into_iter()
+        .fold(Decimal::ZERO, |t, l| t.saturating_add(l.quantity))
 }
 
 /// Form 8949 column (a): `100 sh. AAPL`, or `0.5 BTC`.
