@@ -349,7 +349,7 @@ fn publication_550_wash_sale_example_1() {
     };
     let f = loss.form_8949.as_ref().unwrap();
     assert_eq!((loss.proceeds, loss.cost), (some("750"), some("1000")));
-    assert_eq!((f.code.as_deref(), f.adjustment), (Some("W"), d("250")));
+    assert_eq!((f.code, f.adjustment), (Some(Code::W), d("250")));
     assert_eq!(loss.gain, some("0"), "column h: 750 - 1,000 + 250");
     assert_eq!(later.cost, some("1050"));
     assert_eq!(later.gain, some("50"));

@@ -208,6 +208,22 @@ pub enum Term {
     Long,
 }
 
+/// A Form 8949 column (f) code this report gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Code {
+    /// A wash sale: the loss is not allowed (column g holds it).
+    W,
+}
+
+impl Code {
+    /// As the form writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::W => "W",
+        }
+    }
+}
+
 /// The Form 8949 columns a disposal has besides proceeds, cost and gain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Form8949 {
@@ -221,7 +237,7 @@ pub struct Form8949 {
     /// is then in neither part's totals).
     pub term: Option<Term>,
     /// (f) Code: `W` for a wash sale, else `null`.
-    pub code: Option<String>,
+    pub code: Option<Code>,
     /// (g) Adjustment: the loss disallowed (positive), else 0.
     pub adjustment: Decimal,
 }

@@ -28,6 +28,10 @@
 //! * Cryptoassets are not "stock or securities" of s.1091: no wash sales.
 //! * Proceeds are net of the sale's fees (what brokers report in box 1d);
 //!   a buy's fees are in its basis.
+//! * Units that come in from outside the person's accounts with a stated
+//!   basis (a transfer from a broker stonks does not read) count as
+//!   acquired the day they came in: the ledger does not carry the original
+//!   day (the report says so).
 //! * A split scales every lot (and what is still to be matched, as under
 //!   the UK rules); a merger moves the lots to the new instrument with
 //!   their basis and dates; a spin-off moves its stated part of each lot's
@@ -41,7 +45,7 @@ use chrono::{Days, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::book::{Book, Factor, Given, Splits, What};
-use super::{Disposal, Form8949, Match, MatchRule, Outcome, TaxYear, Term, money, part};
+use super::{Code, Disposal, Form8949, Match, MatchRule, Outcome, TaxYear, Term, money, part};
 
 /// Whether a lot whose holding period counts from the day after
 /// `held_from` is long term when sold on `sold`.
@@ -261,6 +265,13 @@ impl Replay<'_> {
             }
             What::Split { ratio: None, .. } => {}
             What::In { quantity, cost } => {
+                if cost.is_some() {
+                    let message = format!(
+                        "{quantity} {} came in on {} with their basis but not the day they were acquired: their holding period counts from then",
+                        book.assets[a].symbol, e.day
+                    );
+                    self.out.problems.push((e.day, message));
+                }
                 let seq = self.next_seq();
                 self.states[a].lots.push_back(Lot {
                     seq,
@@ -399,6 +410,7 @@ impl Replay<'_> {
         let e = &book.events[i];
         let (a, day) = (e.asset, e.day);
         let lots = self.take(a, quantity);
+        let count = lots.len();
         let held: Decimal = lots.iter().map(|l| l.quantity).sum();
         let consumed: Vec<usize> = lots.iter().filter_map(|l| l.acquisition).collect();
         let net = gross.zip(fees).and_then(|(g, f)| g.checked_sub(f));
@@ -414,7 +426,7 @@ impl Replay<'_> {
                 (Some(l), q)
             })
             .chain(short);
-        let n = consumed.len() + usize::from(held < quantity);
+        let n = count + usize::from(held < quantity);
         let (mut net_left, mut fees_left) = (net, fees);
         for (j, (lot, units)) in pieces.enumerate() {
             let share = |total: Option<Decimal>, left: Option<Decimal>| {
@@ -493,7 +505,7 @@ impl Replay<'_> {
                 } else {
                     Term::Short
                 }),
-                code: (disallowed > Decimal::ZERO).then(|| "W".to_owned()),
+                code: (disallowed > Decimal::ZERO).then_some(Code::W),
                 adjustment,
             }),
             matches: vec![Match {

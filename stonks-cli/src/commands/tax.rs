@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use rust_decimal::Decimal;
-use stonks_app::tax::{Disposal, MatchRule, Rules, TaxOptions, TaxReport, Term, TermTotals};
+use stonks_app::tax::{Code, Disposal, MatchRule, Rules, TaxOptions, TaxReport, Term, TermTotals};
 
 use super::{Flags, Outcome, analysis, exit};
 use crate::render::{Format, csv, dec, json, table};
@@ -72,7 +72,7 @@ fn render(out: &mut impl Write, r: &TaxReport, format: Format, verbose: u8) -> s
                     d.date.to_string(),
                     dec(d.proceeds),
                     dec(d.cost),
-                    f.and_then(|f| f.code.clone()).unwrap_or_default(),
+                    f.and_then(|f| f.code).map_or("", Code::as_str).to_owned(),
                     dec(f.map(|f| f.adjustment)),
                     dec(d.gain),
                     term(f.and_then(|f| f.term)).to_owned(),
@@ -241,7 +241,7 @@ fn us_table(out: &mut impl Write, r: &TaxReport, verbose: u8) -> std::io::Result
                 d.date.to_string(),
                 proceeds[i].clone(),
                 cost[i].clone(),
-                f.and_then(|f| f.code.clone()).unwrap_or_default(),
+                f.and_then(|f| f.code).map_or("", Code::as_str).to_owned(),
                 adjustment[i].clone(),
                 gain[i].clone(),
                 term(f.and_then(|f| f.term)).to_owned(),
