@@ -55,6 +55,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| TaxReport::from_ledger(&ledger, &history, &options))
         });
     }
+    // The matching alone: a year with no sale, so no row is made.
+    let quiet = TaxOptions::new(Rules::Us, 2030).unwrap();
+    g.bench_function("us_matching_only", |b| {
+        b.iter(|| TaxReport::from_ledger(&ledger, &history, &quiet))
+    });
     g.finish();
 }
 

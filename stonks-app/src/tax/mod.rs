@@ -525,12 +525,15 @@ fn part(total: Decimal, take: Decimal, of: Decimal) -> Option<Decimal> {
 /// An amount as the report shows it: pennies (cents), always two
 /// decimals (`17000.00`).
 fn money(d: Decimal) -> Decimal {
-    if d.scale() == 2 {
-        return d;
+    match d.scale() {
+        2 => d,
+        s if s > 2 => d.round_dp(2),
+        _ => {
+            let mut m = d;
+            m.rescale(2);
+            m
+        }
     }
-    let mut m = d.round_dp(2);
-    m.rescale(2);
-    m
 }
 
 #[cfg(test)]

@@ -215,6 +215,13 @@ pub(super) fn disposals(book: &Book, year: &TaxYear) -> Outcome {
         seq: 0,
         out: Outcome::default(),
     };
+    // At least a row per sale of the year.
+    let sales = book
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, What::Sell { .. }) && year.contains(e.day))
+        .count();
+    r.out.disposals.reserve(sales);
     for i in 0..book.events.len() {
         r.event(i);
     }
