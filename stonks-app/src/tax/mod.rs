@@ -363,10 +363,17 @@ pub struct TaxReport {
 impl TaxReport {
     /// The report `options` ask for, from `analysis`'s ledger and rates.
     pub fn build(analysis: &Analysis, options: &TaxOptions) -> Self {
-        Self::from_ledger(&analysis.ledger, &analysis.history, options)
+        match options.rules() {
+            // Both identify disposals in the ledger alone; rules that value
+            // holdings on a day read more of `analysis` (its prices).
+            Rules::Uk | Rules::Us => {
+                Self::from_ledger(&analysis.ledger, &analysis.history, options)
+            }
+        }
     }
 
-    /// The report of `ledger` (broker, entry; any order) with `rates`.
+    /// The report of `ledger` (broker, entry; any order) with `rates`,
+    /// under rules that identify disposals in the ledger alone.
     pub fn from_ledger(
         ledger: &[(String, stonks::v2::LedgerEntry)],
         rates: &crate::analytics::RateHistory,
