@@ -11,7 +11,8 @@
 //! * [`ledger`]: the merged ledger, live or stored;
 //! * [`sync`]: live reads of every broker, each within its [`sync::Budget`],
 //!   and the incremental sync into the [`store`];
-//! * [`health`]: each broker's state, figures and last error.
+//! * [`health`]: each broker's state, figures and last error;
+//! * [`tax`]: the capital gains of a tax year under UK or US rules.
 //!
 //! Every broker works within its own budget ([`sync::Budget`]): a broker
 //! that hangs delays none of the others, and a timeout says where it was
@@ -48,6 +49,7 @@ pub mod report;
 mod sandbox;
 pub mod store;
 pub mod sync;
+pub mod tax;
 
 pub use app::App;
 pub use config::AppConfig;

@@ -2,8 +2,11 @@
 //! `tests/scenarios/` is a case a portfolio tracker gets wrong somewhere
 //! (its `why` says where; `worked` writes the arithmetic out); its `cases`
 //! name a report (`holdings`, `gains`, `dividends`, `performance`,
-//! `returns`) with its options, and the part of that report's JSON that
-//! must come out. `prices` gives daily closes by instrument key:
+//! `returns`, `tax` with its `rules` and `year`) with its options, and the
+//! part of that report's JSON that must come out. `rates` gives rate
+//! tables by day, units per one `base` (`"base": "GBP"` and
+//! `{"2024-01-02": {"USD": "1.25"}}` for dollars in pounds). `prices` gives
+//! daily closes by instrument key:
 //! `{"broker:demo:X": {"ccy": "EUR", "closes": {"2024-01-02": "100"}}}`;
 //! `"fill": true` holds each close every day until the next one. A
 //! `returns` case may name a `benchmark` (`"yahoo:IDX"`) priced there.
@@ -32,6 +35,7 @@ use stonks_app::analytics::{
     Inputs, Method, PerformanceReport, PriceBook, RateHistory, Scope,
 };
 use stonks_app::store::StoredSeries;
+use stonks_app::tax::{Rules, TaxOptions, TaxReport};
 use stonks_testkit::support::d;
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -313,6 +317,11 @@ fn run(path: &Path) -> Result<(), String> {
                         .map(|b| stonks_app::benchmark::Benchmark::parse(b).unwrap()),
                 };
                 serde_json::to_value(ReturnsReport::build(&analysis, &options))
+            }
+            "tax" => {
+                let rules: Rules = text(case, "rules").unwrap_or("uk").parse()?;
+                let options = TaxOptions::new(rules, year.ok_or("a tax case needs a year")?)?;
+                serde_json::to_value(TaxReport::build(&analysis, &options))
             }
             other => return Err(format!("unknown report {other:?}")),
         }

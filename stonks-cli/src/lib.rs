@@ -172,6 +172,18 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
+    /// The capital gains of a tax year across every broker and account: UK rules (same day, 30 days, Section 104 pool; GBP) or US rules (Form 8949 with wash sales; USD).
+    Tax {
+        /// Whose rules: uk (6 April to 5 April) or us (the calendar year).
+        #[arg(long, value_parser = ["uk", "us"])]
+        rules: String,
+        /// The tax year: 2024 is 2024-25 under uk rules, 2024 under us rules.
+        #[arg(long)]
+        year: i32,
+        /// From the local store, with no network.
+        #[arg(long)]
+        offline: bool,
+    },
     /// One self-contained HTML page: value, allocation, value over time, dividends, holdings, gains, problems.
     Report {
         /// From the local store, with no network.
@@ -330,6 +342,18 @@ where
                     offline,
                 };
                 commands::returns::run(&mut out, &flags, ask).await
+            }
+            Command::Tax {
+                rules,
+                year,
+                offline,
+            } => {
+                let ask = commands::tax::Ask {
+                    rules,
+                    year,
+                    offline,
+                };
+                commands::tax::run(&mut out, &flags, ask).await
             }
             Command::Report {
                 offline,

@@ -18,6 +18,7 @@ pub mod prices;
 pub mod report;
 pub mod returns;
 pub mod sync;
+pub mod tax;
 pub mod transactions;
 
 use std::path::Path;

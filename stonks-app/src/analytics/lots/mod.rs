@@ -376,7 +376,7 @@ struct Replayer<'a> {
 /// In what order entries of the same second are replayed: what brings
 /// units in before what takes them out, a transfer's out-leg before its
 /// in-leg.
-fn priority(e: &LedgerEntry) -> u8 {
+pub(crate) fn priority(e: &LedgerEntry) -> u8 {
     let out = e.quantity.is_some_and(|q| q < Decimal::ZERO) || e.amount.amount < Decimal::ZERO;
     match &e.kind {
         LedgerKind::Buy | LedgerKind::StakingReward => 0,
@@ -417,12 +417,12 @@ pub fn replay(ledger: &[(String, LedgerEntry)], opts: Options<'_>) -> Replay {
     r.out
 }
 
-fn is_asset_currency(c: Currency) -> bool {
+pub(crate) fn is_asset_currency(c: Currency) -> bool {
     !c.is_fiat()
 }
 
 /// An instrument for a crypto asset moved as itself (`BTC`).
-fn coin(c: Currency) -> Instrument {
+pub(crate) fn coin(c: Currency) -> Instrument {
     let mut i = Instrument::new(c.as_str(), c.as_str(), AssetClass::Crypto);
     i.symbol = Some(c.as_str().to_owned());
     i
