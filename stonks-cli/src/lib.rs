@@ -172,12 +172,12 @@ enum Command {
         #[arg(long)]
         offline: bool,
     },
-    /// The capital gains of a tax year across every broker and account: UK rules (same day, 30 days, Section 104 pool; GBP) or US rules (Form 8949 with wash sales; USD).
+    /// A tax year across every broker and account: UK capital gains (same day, 30 days, Section 104 pool; GBP), US Form 8949 (wash sales; USD) or Dutch box 3 (the value on 1 January and the actual return; EUR).
     Tax {
-        /// Whose rules: uk (6 April to 5 April) or us (the calendar year).
-        #[arg(long, value_parser = ["uk", "us"])]
+        /// Whose rules: uk (6 April to 5 April), us or nl (the calendar year).
+        #[arg(long, value_parser = ["uk", "us", "nl"])]
         rules: String,
-        /// The tax year: 2024 is 2024-25 under uk rules, 2024 under us rules.
+        /// The tax year: 2024 is 2024-25 under uk rules, 2024 under us and nl rules.
         #[arg(long)]
         year: i32,
         /// From the local store, with no network.

@@ -43,6 +43,7 @@ const COMMANDS: &[&[&str]] = &[
     ],
     &["tax", "--rules", "uk", "--year", "2024"],
     &["tax", "--rules", "us", "--year", "2024"],
+    &["tax", "--rules", "nl", "--year", "2025"],
 ];
 
 fn faketime() -> Option<PathBuf> {

@@ -177,7 +177,7 @@ fn rules_and_years_that_do_not_exist_are_refused() {
 
 #[cfg_attr(not(feature = "sandbox"), ignore = "needs the `sandbox` feature")]
 #[test]
-fn both_rule_sets_run_in_the_sandbox() {
+fn every_rule_set_runs_in_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sqlite");
     let env = [("STONKS_SANDBOX_STORE", store.to_str().unwrap())];
@@ -265,4 +265,65 @@ fn both_rule_sets_run_in_the_sandbox() {
     );
     assert_eq!(table.code, 0, "{}", table.all());
     assert!(table.out.contains("Long term (Part II)"), "{}", table.out);
+
+    // Box 3 needs the daily valuation: a sync stores the closes.
+    let sync = common::run(&["sync", "--sandbox"], &env);
+    assert_eq!(sync.code, 0, "{}", sync.all());
+    let nl = ok_json(&common::run(
+        &[
+            "tax",
+            "--sandbox",
+            "--offline",
+            "--rules",
+            "nl",
+            "--year",
+            "2025",
+            "--format",
+            "json",
+        ],
+        &env,
+    ));
+    assert_eq!(nl["currency"], "EUR");
+    let b = &nl["box3"];
+    assert_eq!(b["peildatum"], "2025-01-01");
+    let brokers = b["brokers"].as_array().unwrap();
+    assert_eq!(brokers.len(), 4, "{b:#}");
+    // Each line is its bank and other assets; the brokers add up to the total.
+    for line in brokers.iter().chain([b, &b["next"]]) {
+        assert_eq!(
+            dec(&line["bank"]) + dec(&line["investments"]),
+            dec(&line["total"]),
+            "{line:#}"
+        );
+    }
+    let sum: Decimal = brokers.iter().map(|l| dec(&l["total"])).sum();
+    assert_eq!(sum, dec(&b["total"]));
+    assert!(dec(&b["investments"]) > Decimal::ZERO, "{b:#}");
+    let a = &b["actual_return"];
+    assert_eq!(
+        dec(&a["direct"]) + dec(&a["value_change"]),
+        dec(&a["actual_return"])
+    );
+    assert!(
+        dec(&a["direct"]) > Decimal::ZERO,
+        "the sandbox's dividends: {a:#}"
+    );
+    let table = common::run(
+        &[
+            "tax",
+            "--sandbox",
+            "--offline",
+            "--rules",
+            "nl",
+            "--year",
+            "2025",
+        ],
+        &env,
+    );
+    assert_eq!(table.code, 0, "{}", table.all());
+    assert!(
+        table.out.contains("Box 3 2025 (EUR)") && table.out.contains("actual return"),
+        "{}",
+        table.out
+    );
 }

@@ -8,6 +8,9 @@
 //! * [`us`]: United States Form 8949: FIFO lots, short and long term, wash
 //!   sales (IRC s.1091) with the disallowed loss carried into the
 //!   replacement shares; amounts in USD.
+//! * [`nl`]: the Netherlands' box 3: the value of bank balances and other
+//!   assets on 1 January from the daily valuation, and the year's actual
+//!   return for the rebuttal scheme; amounts in EUR.
 //!
 //! Both read the ledger the same way (`book`): one timeline of
 //! acquisitions, disposals, splits, reorganisations and units moved in or
@@ -38,6 +41,7 @@
 //! rate on its day makes its amount unknown, and says which day.
 
 mod book;
+pub mod nl;
 pub mod uk;
 pub mod us;
 
@@ -63,6 +67,9 @@ pub enum Rules {
     Uk,
     /// United States: Form 8949 with wash sales.
     Us,
+    /// The Netherlands: box 3, the value on 1 January and the year's
+    /// actual return.
+    Nl,
 }
 
 impl Rules {
@@ -71,6 +78,7 @@ impl Rules {
         match self {
             Rules::Uk => GBP,
             Rules::Us => Currency::USD,
+            Rules::Nl => Currency::EUR,
         }
     }
 
@@ -83,7 +91,7 @@ impl Rules {
                 NaiveDate::from_ymd_opt(year, 4, 6)?,
                 NaiveDate::from_ymd_opt(year.checked_add(1)?, 4, 5)?,
             ),
-            Rules::Us => (
+            Rules::Us | Rules::Nl => (
                 NaiveDate::from_ymd_opt(year, 1, 1)?,
                 NaiveDate::from_ymd_opt(year, 12, 31)?,
             ),
@@ -99,7 +107,8 @@ impl FromStr for Rules {
         match s.to_ascii_lowercase().as_str() {
             "uk" | "gb" => Ok(Rules::Uk),
             "us" => Ok(Rules::Us),
-            other => Err(format!("{other:?} is not a set of tax rules: uk or us")),
+            "nl" => Ok(Rules::Nl),
+            other => Err(format!("{other:?} is not a set of tax rules: uk, us or nl")),
         }
     }
 }
@@ -109,6 +118,7 @@ impl fmt::Display for Rules {
         f.write_str(match self {
             Rules::Uk => "uk",
             Rules::Us => "us",
+            Rules::Nl => "nl",
         })
     }
 }
@@ -353,6 +363,9 @@ pub struct TaxReport {
     pub disposals: Vec<Disposal>,
     /// Their sums.
     pub totals: Totals,
+    /// NL: box 3 (the other rules have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub box3: Option<nl::Box3>,
     /// What the figures could not take into account, and the rates they
     /// approximated: the disposals' own problems (with their date and
     /// symbol) and what the ledger up to the year's end (and the 30 days
@@ -368,6 +381,19 @@ impl TaxReport {
             // holdings on a day read more of `analysis` (its prices).
             Rules::Uk | Rules::Us => {
                 Self::from_ledger(&analysis.ledger, &analysis.history, options)
+            }
+            Rules::Nl => {
+                let (box3, problems) = nl::box3(analysis, options.year());
+                TaxReport {
+                    rules: Rules::Nl,
+                    year: options.year(),
+                    tax_year: options.tax_year(),
+                    currency: Rules::Nl.currency(),
+                    disposals: Vec::new(),
+                    totals: totals(Rules::Nl, options.year(), &[]),
+                    box3,
+                    problems,
+                }
             }
         }
     }
@@ -385,6 +411,8 @@ impl TaxReport {
         let outcome = match rules {
             Rules::Uk => uk::disposals(&book, &year),
             Rules::Us => us::disposals(&book, &year),
+            // Box 3 is no disposal report (see `build`).
+            Rules::Nl => Outcome::default(),
         };
         let disposals = outcome.disposals;
         // What the matching of the year's disposals may have read.
@@ -426,6 +454,7 @@ impl TaxReport {
             currency: rules.currency(),
             disposals,
             totals,
+            box3: None,
             problems,
         }
     }
@@ -509,6 +538,7 @@ fn totals(rules: Rules, year: i32, disposals: &[Disposal]) -> Totals {
                 long_term: long,
             })
         }
+        Rules::Nl => {}
     }
     t
 }

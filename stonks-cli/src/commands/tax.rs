@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use rust_decimal::Decimal;
+use stonks_app::tax::nl::Box3Broker;
 use stonks_app::tax::{Code, Disposal, MatchRule, Rules, TaxOptions, TaxReport, Term, TermTotals};
 
 use super::{Flags, Outcome, analysis, exit};
@@ -49,6 +50,20 @@ fn matched(d: &Disposal, rule: MatchRule) -> Option<Decimal> {
 fn render(out: &mut impl Write, r: &TaxReport, format: Format, verbose: u8) -> std::io::Result<()> {
     match (format, r.rules) {
         (Format::Json, _) => json::write(out, r),
+        (Format::Csv, Rules::Nl) => csv::write(
+            out,
+            &["peildatum", "broker", "bank", "investments", "total"],
+            box3_lines(r).into_iter().map(|(day, l)| {
+                vec![
+                    day.to_string(),
+                    l.broker.clone().unwrap_or_else(|| "total".to_owned()),
+                    l.bank.to_string(),
+                    l.investments.to_string(),
+                    l.total.to_string(),
+                ]
+            }),
+        ),
+        (Format::Table, Rules::Nl) => nl_table(out, r, verbose),
         (Format::Csv, Rules::Us) => csv::write(
             out,
             // Form 8949's columns (a) to (h), in its order; then the part.
@@ -116,6 +131,62 @@ fn render(out: &mut impl Write, r: &TaxReport, format: Format, verbose: u8) -> s
         (Format::Table, Rules::Us) => us_table(out, r, verbose),
         (Format::Table, _) => uk_table(out, r, verbose),
     }
+}
+
+/// Every value of box 3 by peildatum: the brokers, the total, then the
+/// next year's total.
+fn box3_lines(r: &TaxReport) -> Vec<(chrono::NaiveDate, Box3Broker)> {
+    let Some(b) = &r.box3 else {
+        return Vec::new();
+    };
+    let mut out: Vec<(chrono::NaiveDate, Box3Broker)> =
+        b.brokers.iter().map(|l| (b.peildatum, l.clone())).collect();
+    out.push((
+        b.peildatum,
+        Box3Broker {
+            broker: None,
+            bank: b.bank,
+            investments: b.investments,
+            total: b.total,
+        },
+    ));
+    if let (Some(next), Some(day)) = (
+        &b.next,
+        chrono::Datelike::with_year(&b.peildatum, r.year + 1),
+    ) {
+        out.push((day, next.clone()));
+    }
+    out
+}
+
+fn nl_table(out: &mut impl Write, r: &TaxReport, verbose: u8) -> std::io::Result<()> {
+    writeln!(out, "Box 3 {} ({}):", r.year, r.currency)?;
+    let rows = box3_lines(r)
+        .into_iter()
+        .map(|(day, l)| {
+            vec![
+                day.to_string(),
+                l.broker.unwrap_or_else(|| "TOTAL".to_owned()),
+                l.bank.to_string(),
+                l.investments.to_string(),
+                l.total.to_string(),
+            ]
+        })
+        .collect();
+    table::write(
+        out,
+        &["PEILDATUM", "BROKER", "BANK", "INVESTMENTS", "TOTAL"],
+        &[2, 3, 4],
+        rows,
+    )?;
+    if let Some(a) = r.box3.as_ref().and_then(|b| b.actual_return.as_ref()) {
+        writeln!(
+            out,
+            "\nactual return {}: direct {} (dividends gross, interest) + value change {}; deposits less withdrawals {}, tax withheld {}, costs {} (not deducted)",
+            a.actual_return, a.direct, a.value_change, a.net_deposits, a.tax_withheld, a.costs
+        )?;
+    }
+    analysis::problems(out, &r.problems, verbose)
 }
 
 fn term(t: Option<Term>) -> &'static str {
