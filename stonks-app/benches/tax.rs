@@ -6,11 +6,12 @@
 //! the timeline, the matching of every disposal ever (the year's matching
 //! depends on all before it), the year's rows and totals.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use stonks::Currency;
 use stonks::v2::LedgerEntry;
-use stonks_app::analytics::RateHistory;
+use stonks_app::analytics::{Analysis, Inputs, PriceBook, RateHistory};
+use stonks_app::store::StoredSeries;
 use stonks_app::tax::{Rules, TaxOptions, TaxReport};
 
 const ENTRIES: usize = 100_000;
@@ -34,6 +35,27 @@ fn inputs() -> (Vec<(String, LedgerEntry)>, RateHistory) {
     (ledger, RateHistory::new(tables))
 }
 
+/// A close every day from the ledger's first to mid 2022 for each of its
+/// instruments, keyed as the replay keys them.
+fn prices(ledger: &[(String, LedgerEntry)]) -> PriceBook {
+    let first = ledger[0].1.timestamp.date_naive();
+    let mut series = std::collections::HashMap::new();
+    for (broker, e) in ledger {
+        let Some(i) = &e.instrument else { continue };
+        series.entry(i.key(broker)).or_insert_with(|| {
+            let days: Vec<_> = first.iter_days().take(900).collect();
+            StoredSeries {
+                currency: i.currency,
+                closes: (0..days.len() as i64)
+                    .map(|k| Decimal::new(10_000 + k % 500, 2))
+                    .collect(),
+                dates: days,
+            }
+        });
+    }
+    PriceBook::new(series)
+}
+
 fn bench(c: &mut Criterion) {
     let (ledger, history) = inputs();
     let mut g = c.benchmark_group("tax_100k");
@@ -55,6 +77,34 @@ fn bench(c: &mut Criterion) {
             b.iter(|| TaxReport::from_ledger(&ledger, &history, &options))
         });
     }
+    // Box 3 of 2021 (the ledger runs from January 2020 to May 2021): the
+    // values on both peildata and the year's flows, from a fresh analysis
+    // (its replay included) with a close a day for every instrument.
+    let book = prices(&ledger);
+    let analysis = || {
+        Analysis::new(Inputs {
+            base: Currency::EUR,
+            ledger: ledger.clone(),
+            snapshots: Vec::new(),
+            today: None,
+            history: history.clone(),
+            now: "2022-06-01T00:00:00Z".parse().unwrap(),
+        })
+        .with_prices(book.clone())
+    };
+    let nl = TaxOptions::new(Rules::Nl, 2021).unwrap();
+    let report = TaxReport::build(&analysis(), &nl);
+    eprintln!(
+        "nl: {:?}",
+        report.box3.as_ref().and_then(|b| b.actual_return.as_ref())
+    );
+    g.bench_function("nl", |b| {
+        b.iter_batched(
+            analysis,
+            |a| TaxReport::build(&a, &nl),
+            BatchSize::LargeInput,
+        )
+    });
     // The matching alone: a year with no sale, so no row is made.
     let quiet = TaxOptions::new(Rules::Us, 2030).unwrap();
     g.bench_function("us_matching_only", |b| {
