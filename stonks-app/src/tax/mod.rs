@@ -593,7 +593,10 @@ mod tests {
         let us = Rules::Us.tax_year(2024).unwrap();
         assert_eq!((us.from, us.to), (day("2024-01-01"), day("2024-12-31")));
         assert!(TaxOptions::new(Rules::Uk, i32::MAX).is_err());
+        let nl = Rules::Nl.tax_year(2025).unwrap();
+        assert_eq!((nl.from, nl.to), (day("2025-01-01"), day("2025-12-31")));
         assert_eq!("UK".parse::<Rules>(), Ok(Rules::Uk));
-        assert!("nl".parse::<Rules>().is_err());
+        assert_eq!("nl".parse::<Rules>(), Ok(Rules::Nl));
+        assert!("fr".parse::<Rules>().unwrap_err().contains("uk, us or nl"));
     }
 }
