@@ -220,5 +220,6 @@ fn fallback(base: &Currency, fx: &FxConfig) -> Option<RateTable> {
         base: *base,
         date: chrono::Utc::now().date_naive(),
         rates: fx.rates.clone(),
+        problems: Vec::new(),
     })
 }

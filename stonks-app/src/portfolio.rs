@@ -369,6 +369,19 @@ impl PortfolioReport {
                     message: p.message.clone(),
                 }));
         }
+        // What the rate source could not read is told like a broker's.
+        report.problems.extend(
+            rates
+                .into_iter()
+                .flat_map(|r| &r.problems)
+                .map(|p| ProblemRow {
+                    broker: crate::app::FX_PLUGIN.to_owned(),
+                    endpoint: p.endpoint.clone(),
+                    item: p.item.clone(),
+                    field: p.field.clone(),
+                    message: p.message.clone(),
+                }),
+        );
         report.totals.finish();
         report.as_of = as_of
             .unwrap_or_else(chrono::Utc::now)

@@ -483,7 +483,7 @@ impl Store {
     /// Caches a day's rates.
     pub fn save_rates(&self, table: &RateTable) -> Result<()> {
         self.writable()?;
-        let json = serde_json::to_string(table).map_err(err)?;
+        let json = serde_json::to_string(&rates_only(table)).map_err(err)?;
         self.conn
             .execute(
                 "INSERT OR REPLACE INTO fx_rates (date, base, rates) VALUES (?1, ?2, ?3)",
@@ -493,7 +493,8 @@ impl Store {
         Ok(())
     }
 
-    /// Caches many days' rates in one transaction.
+    /// Caches many days' rates in one transaction (what a read could not
+    /// read is about that read, and not kept).
     pub fn save_rate_tables(&self, tables: &[RateTable]) -> Result<()> {
         self.writable()?;
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
@@ -503,7 +504,7 @@ impl Store {
                 .prepare("INSERT OR REPLACE INTO fx_rates (date, base, rates) VALUES (?1, ?2, ?3)")
                 .map_err(err)?;
             for t in tables {
-                let json = serde_json::to_string(t).map_err(err)?;
+                let json = serde_json::to_string(&rates_only(t)).map_err(err)?;
                 put.execute(params![t.date.to_string(), t.base.as_str(), json])
                     .map_err(err)?;
             }
@@ -547,6 +548,11 @@ impl Store {
         json.map(|j| serde_json::from_str(&j).map_err(err))
             .transpose()
     }
+}
+
+/// `t` without the problems of the read that brought it.
+fn rates_only(t: &RateTable) -> RateTable {
+    RateTable::new(t.base, t.date, t.rates.clone())
 }
 
 #[cfg(test)]

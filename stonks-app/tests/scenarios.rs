@@ -161,6 +161,7 @@ fn rates(v: &Value, base: Currency) -> Vec<RateTable> {
                 .iter()
                 .map(|(c, r)| (Currency::new(c).unwrap(), d(r.as_str().unwrap())))
                 .collect(),
+            problems: Vec::new(),
         })
         .collect()
 }

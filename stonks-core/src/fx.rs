@@ -21,9 +21,24 @@ pub struct RateTable {
     pub date: NaiveDate,
     /// Units of each currency per one unit of `base`.
     pub rates: BTreeMap<Currency, Decimal>,
+    /// What the source could not read of this day (a row left out: values
+    /// in that currency stay unknown), or of days around it it left out.
+    /// Not stored: it is about this read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::problem::ReadProblem>,
 }
 
 impl RateTable {
+    /// The rates of `date` against `base`, every row read.
+    pub fn new(base: Currency, date: NaiveDate, rates: BTreeMap<Currency, Decimal>) -> Self {
+        RateTable {
+            base,
+            date,
+            rates,
+            problems: Vec::new(),
+        }
+    }
+
     /// Units of `c` per one unit of `base`; 1 for the base itself.
     fn per_base(&self, c: &Currency) -> Option<Decimal> {
         if c == &self.base {
@@ -92,6 +107,7 @@ mod tests {
                 (c("GBP"), "0.8431".parse().unwrap()),
             ]
             .into(),
+            problems: Vec::new(),
         };
         let usd = Money::new("105.42".parse().unwrap(), c("USD"));
         assert_eq!(

@@ -23,6 +23,7 @@ pub fn daily_rates(first: NaiveDate, days: i64) -> Vec<RateTable> {
                 Currency::USD,
                 Decimal::new(10_800 + d % 400, 4),
             )]),
+            problems: Vec::new(),
         })
         .collect()
 }

@@ -293,27 +293,41 @@ fn join_splits(entries: &mut Vec<LedgerEntry>) {
     }
 }
 
-/// Links each withholding (`DIVNRA`, `DIVFT`, ...) to the dividend of the
-/// same symbol and day, when that dividend is on the same page.
-fn link_withholding(entries: &mut [LedgerEntry]) {
-    let dividends: Vec<_> = entries
+/// A payment a withholding can belong to: a dividend (its symbol and day)
+/// or interest (no symbol, its day), with its entry id.
+pub type Payment = ((Option<String>, DateTime<Utc>), String);
+
+/// The dividends and interest of `entries`.
+fn payments(entries: &[LedgerEntry]) -> Vec<Payment> {
+    entries
         .iter()
-        .filter(|e| e.kind == LedgerKind::Dividend)
+        .filter(|e| matches!(e.kind, LedgerKind::Dividend | LedgerKind::Interest))
         .map(|e| (symbol_and_day(e), e.id.clone()))
-        .collect();
+        .collect()
+}
+
+/// Links each withholding to what it was withheld from: one on a dividend
+/// (`DIVNRA`, `DIVFT`, ...) to the dividend of the same symbol and day, one
+/// on interest (`INTNRA`, `INTTW`: no symbol) to the interest of the same
+/// day; on this page, else among `earlier` pages' payments (a full page of
+/// one day's activities cannot be held back, so a pair may be cut).
+fn link_withholding(entries: &mut [LedgerEntry], earlier: &[Payment]) {
+    let here = payments(entries);
     for e in entries.iter_mut().filter(|e| e.kind == LedgerKind::Tax) {
         let k = symbol_and_day(e);
-        e.belongs_to = dividends
+        e.belongs_to = here
             .iter()
+            .chain(earlier)
             .find(|(d, _)| *d == k)
             .map(|(_, id)| id.clone());
     }
 }
 
 /// Whether an activity may have a partner on the same day that must be on
-/// the same page: a dividend and its withholding, the legs of a split.
+/// the same page: a dividend or interest and its withholding, the legs of
+/// a split.
 fn pairs_up(activity_type: &str) -> bool {
-    activity_type.starts_with("DIV") || activity_type == "SPLIT"
+    activity_type.starts_with("DIV") || activity_type.starts_with("INT") || activity_type == "SPLIT"
 }
 
 /// Where a full page ends: before the trailing run of non-fill activities
@@ -352,6 +366,8 @@ pub struct ActivityPage {
     /// The `page_token` of the next page: the id of the last activity of
     /// this one; `None` when this page was the last.
     pub next: Option<String>,
+    /// Its dividends and interest, for the next page's withholdings.
+    pub payments: Vec<Payment>,
 }
 
 /// The entries of one answer asked with `page_size` (fewer rows: the last
@@ -364,6 +380,7 @@ pub fn activity_page(
     page_size: usize,
     account: &str,
     redactor: &Redactor,
+    earlier: &[Payment],
 ) -> Result<ActivityPage, ConvertError> {
     let total = rows.ok.len() + rows.bad.len();
     let mut good = rows.ok.iter();
@@ -408,9 +425,10 @@ pub fn activity_page(
         }
     }
     join_splits(&mut entries);
-    link_withholding(&mut entries);
+    link_withholding(&mut entries, earlier);
     stonks_core::v2::sort_by_time(&mut entries);
     Ok(ActivityPage {
+        payments: payments(&entries),
         entries,
         problems,
         next,

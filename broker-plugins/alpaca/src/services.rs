@@ -25,6 +25,7 @@ pub(crate) fn build(ctx: &PluginContext) -> Result<Services> {
     let alpaca = Alpaca {
         client: client.clone(),
         account: Arc::new(OnceCell::new()),
+        payments: Arc::default(),
     };
     Ok(Services::new()
         .portfolio_v2(alpaca.clone())
@@ -37,6 +38,9 @@ struct Alpaca {
     client: Arc<Client>,
     /// The account number, read once: it names the account of every entry.
     account: Arc<OnceCell<String>>,
+    /// The last page's dividends and interest, which a withholding on the
+    /// next page may belong to (a read starts afresh).
+    payments: Arc<std::sync::Mutex<Vec<convert::Payment>>>,
 }
 
 impl Alpaca {
@@ -82,8 +86,17 @@ impl TransactionService for Alpaca {
         // Twice the page size: lenient, yet a page of a million rows where
         // a hundred were asked is refused at row 201, never read whole.
         let rows: wire::Activities<'_> = answer.json_at_most(2 * size as usize)?;
-        let page = convert::activity_page(&rows, size as usize, account, answer.redactor())
-            .map_err(|e| answer.protocol_error(e.to_string()))?;
+        let earlier = if token.is_some() {
+            self.payments.lock().map(|p| p.clone()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let page =
+            convert::activity_page(&rows, size as usize, account, answer.redactor(), &earlier)
+                .map_err(|e| answer.protocol_error(e.to_string()))?;
+        if let Ok(mut p) = self.payments.lock() {
+            p.clone_from(&page.payments);
+        }
         let items = page
             .entries
             .into_iter()

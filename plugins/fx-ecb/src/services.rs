@@ -28,7 +28,8 @@ impl RateService for Ecb {
         let (xml, resp) = self.client.file(client::DAILY).await?;
         let day = wire::latest_day(&xml)
             .ok_or_else(|| resp.protocol_error("no <Cube time=...> day in the file"))?;
-        convert::rate_table(&day).map_err(|p| resp.protocol_error(p.to_string()))
+        convert::rate_table(&day, &format!("GET {}", client::DAILY))
+            .map_err(|p| resp.protocol_error(p.to_string()))
     }
 
     /// The 90-day file when `from` is recent, else the whole history. A
@@ -45,17 +46,24 @@ impl RateService for Ecb {
         let (first, last) = (from.to_string(), to.to_string());
         let days = wire::days(&xml, |d| *d >= *first && *d <= *last, usize::MAX)
             .map_err(|e| resp.protocol_error(e))?;
-        let mut tables: Vec<RateTable> = days
-            .iter()
-            .filter_map(|d| match convert::rate_table(d) {
-                Ok(t) => Some(t),
+        let file = format!("GET {path}");
+        let mut tables: Vec<RateTable> = Vec::with_capacity(days.len());
+        let mut lost: Vec<stonks_core::ReadProblem> = Vec::new();
+        for d in &days {
+            match convert::rate_table(d, &file) {
+                Ok(t) => tables.push(t),
                 Err(why) => {
                     tracing::warn!("ECB rates of {} left out: {why}", d.time);
-                    None
+                    lost.push(why.problem(&file, Some(&d.time)));
                 }
-            })
-            .collect();
+            }
+        }
         tables.sort_by_key(|t| t.date);
+        // A day left out whole is told on the newest table read (the one
+        // every later value leans on).
+        if let Some(last) = tables.last_mut() {
+            last.problems.extend(lost);
+        }
         Ok(tables)
     }
 }

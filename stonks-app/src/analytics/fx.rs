@@ -23,6 +23,8 @@ pub const MAX_DAYS_BACK: i64 = 7;
 #[derive(Debug, Default, Clone)]
 pub struct RateHistory {
     days: BTreeMap<NaiveDate, RateTable>,
+    /// What the source could not read of the days it gave.
+    problems: Vec<stonks::ReadProblem>,
 }
 
 /// What a computation's conversions had to do.
@@ -97,9 +99,24 @@ impl RateCounter {
 impl RateHistory {
     /// A history of `tables` (any order; a later table of the same day wins).
     pub fn new(tables: impl IntoIterator<Item = RateTable>) -> Self {
-        RateHistory {
-            days: tables.into_iter().map(|t| (t.date, t)).collect(),
-        }
+        let mut problems = Vec::new();
+        let days = tables
+            .into_iter()
+            .map(|mut t| {
+                problems.append(&mut t.problems);
+                (t.date, t)
+            })
+            .collect();
+        RateHistory { days, problems }
+    }
+
+    /// What the rate source could not read of these days (rows and days it
+    /// left out), as lines naming the source, the file and the row.
+    pub fn problems(&self) -> Vec<String> {
+        self.problems
+            .iter()
+            .map(|p| format!("{}: {p}", crate::app::FX_PLUGIN))
+            .collect()
     }
 
     /// Whether it holds no day at all.
@@ -157,6 +174,7 @@ mod tests {
             base: Currency::EUR,
             date: d.parse().unwrap(),
             rates: [(Currency::USD, usd.parse().unwrap())].into(),
+            problems: Vec::new(),
         }
     }
 

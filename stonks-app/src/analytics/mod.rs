@@ -157,6 +157,16 @@ impl Analysis {
         &self.prices
     }
 
+    /// Whether anything ever held has stored closes (a benchmark's alone
+    /// values nothing held).
+    pub fn holdings_priced(&self) -> bool {
+        self.fifo()
+            .replay
+            .holdings
+            .values()
+            .any(|h| self.prices.series(&h.key.instrument).is_some())
+    }
+
     /// What every account's holdings were worth at the end of `on`, in the
     /// base currency (see [`valuation`]).
     pub fn value_on(&self, on: chrono::NaiveDate) -> DayValue {

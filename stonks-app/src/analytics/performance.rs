@@ -111,6 +111,7 @@ impl PerformanceReport {
             r.replay.rate_notes,
         );
         time_weighted(analysis, &mut out.rows);
+        out.problems.extend(analysis.history.problems());
         out
     }
 }
@@ -125,7 +126,7 @@ fn time_weighted(analysis: &Analysis, rows: &mut [PerformanceRow]) {
         .iter()
         .map(|(_, e)| e.timestamp.date_naive())
         .min();
-    let Some(first) = first.filter(|f| *f <= today && !analysis.prices().is_empty()) else {
+    let Some(first) = first.filter(|f| *f <= today && analysis.holdings_priced()) else {
         return;
     };
     let whos: Vec<Who> = rows

@@ -364,7 +364,7 @@ impl ReturnsReport {
     pub fn build(analysis: &Analysis, options: &ReturnsOptions) -> Self {
         let today = analysis.now.date_naive();
         let mut problems = Vec::new();
-        if analysis.prices().is_empty() {
+        if !analysis.holdings_priced() {
             problems.push(
                 "no price history is stored (run `stonks sync`): holdings have no value on past days"
                     .to_owned(),

@@ -307,6 +307,7 @@ mod tests {
             base: Currency::EUR,
             date: d("2026-11-06"),
             rates: [(Currency::USD, "1.25".parse().unwrap())].into(),
+            problems: Vec::new(),
         }]);
         let replay = super::super::lots::replay(
             &ledger,

@@ -303,7 +303,7 @@ impl Report {
         // total now is the latest one at today's rates.
         let previous = syncs.iter().rev().nth(1).cloned();
         let previous = previous.as_ref();
-        let returns = (!analysis.prices().is_empty()).then(|| {
+        let returns = analysis.holdings_priced().then(|| {
             ReturnsReport::build(
                 analysis,
                 &ReturnsOptions {

@@ -52,6 +52,7 @@ fn rates(on: &str, usd_per_eur: &str) -> RateTable {
         base: Currency::EUR,
         date: t(on).date_naive(),
         rates: BTreeMap::from([(Currency::USD, d(usd_per_eur))]),
+        problems: Vec::new(),
     }
 }
 

@@ -108,7 +108,7 @@ pub(crate) fn box3(analysis: &Analysis, year: i32) -> (Option<Box3>, Vec<String>
         return (None, problems);
     };
     let holds = analysis.ledger.iter().any(|(_, e)| e.instrument.is_some());
-    if holds && analysis.prices().is_empty() {
+    if holds && !analysis.holdings_priced() {
         problems.push(
             "no price history is stored (run `stonks sync`): holdings have no value on the peildatum"
                 .to_owned(),

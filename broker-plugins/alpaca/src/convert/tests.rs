@@ -9,9 +9,15 @@ use stonks_testkit::support::d;
 const ACCOUNT: &str = "PA3MOCK7Q2XZ";
 
 fn page(json: &str, page_size: usize) -> ActivityPage {
+    page_after(json, page_size, &[])
+}
+
+/// A page read after earlier pages whose dividends and interest were
+/// `earlier`.
+fn page_after(json: &str, page_size: usize, earlier: &[Payment]) -> ActivityPage {
     let rows: wire::Activities<'_> =
         stonks_core::wire::from_json(ACTIVITIES, json.as_bytes()).unwrap();
-    activity_page(&rows, page_size, ACCOUNT, &Redactor::new()).unwrap()
+    activity_page(&rows, page_size, ACCOUNT, &Redactor::new(), earlier).unwrap()
 }
 
 fn one(json: &str) -> LedgerEntry {
@@ -599,13 +605,16 @@ fn a_full_page_continues_after_its_last_activity() {
     assert_eq!(page("[]", 3).next, None);
 }
 
+/// An AAPL activity of type `t` on 10 February 2021.
+fn apple_on_10_february(t: &str, id: &str, amount: &str) -> String {
+    format!(
+        r#"{{"id":"20210210000000000::{id}","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"{t}","date":"2021-02-10","net_amount":"{amount}","symbol":"AAPL","qty":"10","description":""}}"#
+    )
+}
+
 #[test]
 fn a_page_never_ends_between_a_dividend_and_its_withholding() {
-    let div = |t: &str, id: &str, amount: &str| {
-        format!(
-            r#"{{"id":"20210210000000000::{id}","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"{t}","date":"2021-02-10","net_amount":"{amount}","symbol":"AAPL","qty":"10","description":""}}"#
-        )
-    };
+    let div = apple_on_10_february;
     // Full page ending on a dividend (and a deposit of the same day): both
     // are left for the next page, which starts after the last activity kept.
     let p = page(
@@ -673,4 +682,88 @@ fn a_bars_close_is_the_numbers_text_on_its_new_york_day() {
         .to_utc();
     assert_eq!(t.date_naive().to_string(), "2024-03-10");
     assert_eq!(new_york_date(t).to_string(), "2024-03-09");
+}
+
+/// Alpaca's interest withholding (`INTNRA`, `INTTW`) has no symbol: it
+/// belongs to the interest of its day, not to a dividend.
+#[test]
+fn interest_withholding_belongs_to_the_days_interest() {
+    let p = page(
+        r#"[{"id":"20240131000000000::i1","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"INT",
+             "date":"2024-01-31","net_amount":"12.40","description":"Interest"},
+            {"id":"20240131000000000::i2","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"INTNRA",
+             "date":"2024-01-31","net_amount":"-3.72","description":"NRA Withheld on interest"},
+            {"id":"20240131000000000::d1","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"DIV",
+             "date":"2024-01-31","net_amount":"4.40","symbol":"AAPL","qty":"20","per_share_amount":"0.22","description":"Cash DIV"},
+            {"id":"20240131000000000::d2","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"DIVNRA",
+             "date":"2024-01-31","net_amount":"-1.32","symbol":"AAPL","qty":"20","description":"NRA Withheld"},
+            {"id":"20240229000000000::i3","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"INTTW",
+             "date":"2024-02-29","net_amount":"-0.50","description":"Tax withheld, no interest that day"}]"#,
+        100,
+    );
+    let link = |id: &str| {
+        let e = p.entries.iter().find(|e| e.id.ends_with(id)).unwrap();
+        (e.kind.as_str().to_owned(), e.belongs_to.clone())
+    };
+    assert_eq!(
+        link("i2"),
+        ("tax".into(), Some("20240131000000000::i1".into()))
+    );
+    assert_eq!(
+        link("d2"),
+        ("tax".into(), Some("20240131000000000::d1".into()))
+    );
+    assert_eq!(
+        link("i3"),
+        ("tax".into(), None),
+        "no interest that day: no link"
+    );
+}
+
+/// A full page of one day's activities cannot be held back, so a dividend
+/// and its withholding can land on two pages: the next page's withholding
+/// still names the dividend read before.
+#[test]
+fn a_withholding_on_the_next_page_names_the_dividend_before() {
+    let row = apple_on_10_february;
+    let first = page(
+        &format!("[{},{}]", row("CSD", "c1", "100"), row("DIV", "d", "2.05")),
+        2,
+    );
+    assert_eq!(
+        first.next.as_deref(),
+        Some("20210210000000000::d"),
+        "all one day: not held back"
+    );
+    let second = page_after(
+        &format!("[{}]", row("DIVNRA", "w", "-0.31")),
+        2,
+        &first.payments,
+    );
+    assert_eq!(
+        second.entries[0].belongs_to.as_deref(),
+        Some("20210210000000000::d")
+    );
+    // Read afresh (no earlier pages), it names nothing.
+    let alone = page(&format!("[{}]", row("DIVNRA", "w", "-0.31")), 2);
+    assert_eq!(alone.entries[0].belongs_to, None);
+}
+
+#[test]
+fn a_page_never_ends_between_interest_and_its_withholding() {
+    let int = |t: &str, id: &str, amount: &str| {
+        format!(
+            r#"{{"id":"20240131000000000::{id}","account_id":"c8f1ef5d-edc0-4f23-9ee4-378f19cb92a4","activity_type":"{t}","date":"2024-01-31","net_amount":"{amount}","description":""}}"#
+        )
+    };
+    let p = page(
+        &format!("[{},{},{}]", csd(1), csd(2), int("INT", "i", "12.40")),
+        3,
+    );
+    let ids: Vec<&str> = p.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["20210201000000000::c1", "20210202000000000::c2"],
+        "the interest waits for the next page"
+    );
 }

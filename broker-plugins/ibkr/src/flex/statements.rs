@@ -102,7 +102,7 @@ impl Collected {
                 }
             }
         }
-        Some(RateTable { base, date, rates })
+        Some(RateTable::new(base, date, rates))
     }
 
     /// The ledger: linked, in time order.
