@@ -100,6 +100,14 @@ impl PerformanceReport {
     /// Performance of `analysis` per account, broker and in total, from its
     /// FIFO replay and its merged portfolio.
     pub fn build(analysis: &Analysis) -> Self {
+        let mut out = Self::without_twr(analysis);
+        time_weighted(analysis, &mut out.rows);
+        out
+    }
+
+    /// [`Self::build`] without the time-weighted returns (no daily pass:
+    /// the report has them from its own).
+    pub(crate) fn without_twr(analysis: &Analysis) -> Self {
         let r = analysis.fifo();
         let mut out = report(
             &analysis.ledger,
@@ -110,7 +118,6 @@ impl PerformanceReport {
             analysis.base,
             r.replay.rate_notes,
         );
-        time_weighted(analysis, &mut out.rows);
         out.problems.extend(analysis.history.problems());
         out
     }

@@ -34,15 +34,6 @@ pub use super::daily::{Day, Who, daily};
 use super::lots::NO_ACCOUNT;
 use super::xirr::xirr;
 
-/// The daily values of `who` from `from` to `to`, and the day before
-/// `from` (where every period's return starts). Several scopes are
-/// valued in one pass by [`daily`].
-pub fn days(analysis: &Analysis, who: &Who, from: NaiveDate, to: NaiveDate) -> (Day, Vec<Day>) {
-    daily(analysis, std::slice::from_ref(who), from, to)
-        .pop()
-        .unwrap_or_default()
-}
-
 /// The return of one day (see the module docs).
 pub fn day_return(previous: Decimal, day: &Day) -> Decimal {
     let capital = previous + day.inflow;
@@ -52,6 +43,22 @@ pub fn day_return(previous: Decimal, day: &Day) -> Decimal {
     (day.value + day.outflow)
         .checked_div(capital)
         .map_or(Decimal::ZERO, |x| x - Decimal::ONE)
+}
+
+/// Each of `days` with its return, linked from the day `before` them: a
+/// day whose set of holdings without a price differs from the day
+/// before's counts 0 (see the module docs).
+fn linked<'a>(before: &'a Day, days: &'a [Day]) -> impl Iterator<Item = (&'a Day, Decimal)> + 'a {
+    let mut previous = before;
+    days.iter().map(move |d| {
+        let r = if d.missing == previous.missing {
+            day_return(previous.value, d)
+        } else {
+            Decimal::ZERO
+        };
+        previous = d;
+        (d, r)
+    })
 }
 
 /// One period's figures for one scope.
@@ -140,13 +147,11 @@ pub struct Drawdown {
 pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option<ReturnRow> {
     let start_value = before.value;
     let (first, last) = (days.first()?, days.last()?);
-    let mut previous = start_value;
     let mut index = Decimal::ONE;
     let (mut peak, mut peak_day) = (Decimal::ONE, first.date);
     let mut worst: Option<Drawdown> = None;
     let mut returns: Vec<f64> = Vec::with_capacity(days.len());
     let mut missing: BTreeSet<&str> = BTreeSet::new();
-    let mut missing_before: &[String] = &before.missing;
     let mut flows: Vec<(chrono::DateTime<chrono::Utc>, Decimal)> = Vec::new();
     let at = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
@@ -161,7 +166,7 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         unrealized: last.unrealized - before.unrealized,
         ..Change::default()
     };
-    for d in days {
+    for (d, r) in linked(before, days) {
         change.realized += d.realized;
         change.unrealized -= d.unrealized_moved;
         change.income += d.income;
@@ -169,12 +174,6 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         change.taxes += d.taxes;
         change.currency += d.cash_fx;
         missing.extend(d.missing.iter().map(String::as_str));
-        let r = if d.missing.as_slice() != missing_before {
-            Decimal::ZERO
-        } else {
-            day_return(previous, d)
-        };
-        missing_before = &d.missing;
         index = (index * (Decimal::ONE + r)).round_dp(12);
         returns.push(r.to_f64().unwrap_or(0.0));
         if index > peak {
@@ -201,7 +200,6 @@ pub fn period_row(who: &Who, period: &str, before: &Day, days: &[Day]) -> Option
         if !d.outflow.is_zero() {
             flows.push((at(d.date), d.outflow));
         }
-        previous = d.value;
     }
     if last.value > Decimal::ZERO {
         let end = last.date.succ_opt().unwrap_or(last.date);
@@ -524,18 +522,12 @@ fn value_of_flows(
 }
 
 fn total_series(start: &Day, days: &[Day]) -> Vec<SeriesPoint> {
-    let mut previous = start.value;
     let mut index = Decimal::ONE;
     let mut net = Decimal::ZERO;
-    let mut missing_before: &[String] = &start.missing;
-    days.iter()
-        .map(|d| {
-            if d.missing.as_slice() == missing_before {
-                index = (index * (Decimal::ONE + day_return(previous, d))).round_dp(12);
-            }
-            missing_before = &d.missing;
+    linked(start, days)
+        .map(|(d, r)| {
+            index = (index * (Decimal::ONE + r)).round_dp(12);
             net += d.inflow - d.outflow;
-            previous = d.value;
             SeriesPoint {
                 date: d.date,
                 value: d.value,

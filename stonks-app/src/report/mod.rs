@@ -293,7 +293,9 @@ impl Report {
                 year: None,
             },
         );
-        let performance = PerformanceReport::build(analysis);
+        // The returns below value every day once; performance needs no
+        // second pass for its time-weighted columns, which the page omits.
+        let performance = PerformanceReport::without_twr(analysis);
         let total = performance.rows.last();
 
         let syncs = value_at_syncs(history, analysis);

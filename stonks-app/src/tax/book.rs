@@ -19,7 +19,7 @@ use stonks::{AssetClass, Currency, Instrument, Isin, Money};
 
 use super::{SCALE, part};
 use crate::analytics::fx::MAX_DAYS_BACK;
-use crate::analytics::lots::{NO_ACCOUNT, coin, identity, is_asset_currency, priority};
+use crate::analytics::lots::{NO_ACCOUNT, coin, identity, is_asset_currency, priority, rewarded};
 use crate::analytics::{RateCounter, RateHistory, RateNotes};
 
 /// One instrument key and what the report calls it.
@@ -744,16 +744,9 @@ impl Reader<'_> {
     /// A reward in units: acquired at no cost (its value is income; the
     /// report says so once per key).
     fn reward(&mut self, broker: &str, e: &LedgerEntry) {
-        let (i, q) = match (&e.instrument, e.quantity) {
-            (Some(i), Some(q)) => (i.clone(), q.abs()),
-            _ if is_asset_currency(e.amount.currency) => {
-                (coin(e.amount.currency), e.amount.amount.abs())
-            }
-            _ => return,
-        };
-        if q.is_zero() {
+        let Some((i, q)) = rewarded(e) else {
             return;
-        }
+        };
         let a = self.asset(broker, &i);
         let day = e.timestamp.date_naive();
         self.rewards.entry(a).or_insert((0, day)).0 += 1;

@@ -14,9 +14,18 @@ pub async fn load(
     offline: bool,
 ) -> Result<(Analysis, bool), Box<dyn std::error::Error>> {
     let app = super::start(flags).await?;
-    say_unstarted(&app);
-    let (analysis, outcomes) = Analysis::load(&app, offline).await?;
-    Ok((analysis, say_failures(&app, &outcomes)))
+    load_app(&app, offline).await
+}
+
+/// [`load`] for an app already started (a command that set some of its
+/// configuration from its flags).
+pub async fn load_app(
+    app: &App,
+    offline: bool,
+) -> Result<(Analysis, bool), Box<dyn std::error::Error>> {
+    say_unstarted(app);
+    let (analysis, outcomes) = Analysis::load(app, offline).await?;
+    Ok((analysis, say_failures(app, &outcomes)))
 }
 
 /// Says on stderr which brokers could not be started.

@@ -5,7 +5,6 @@
 use std::io::Write;
 
 use chrono::NaiveDate;
-use stonks_app::analytics::Analysis;
 use stonks_app::analytics::returns::{By, ReturnsOptions, ReturnsReport};
 use stonks_app::benchmark::Benchmark;
 
@@ -63,9 +62,7 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>, ask: Ask) -> Outcome {
     if let Some(b) = named {
         app.config.returns.benchmark = Some(b);
     }
-    analysis::say_unstarted(&app);
-    let (a, outcomes) = Analysis::load(&app, ask.offline).await?;
-    let failed = analysis::say_failures(&app, &outcomes);
+    let (a, failed) = analysis::load_app(&app, ask.offline).await?;
     options.benchmark = app.config.returns.benchmark.clone();
     let report = ReturnsReport::build(&a, &options);
     drop(a);

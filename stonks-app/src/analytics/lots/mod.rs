@@ -421,6 +421,19 @@ pub(crate) fn is_asset_currency(c: Currency) -> bool {
     !c.is_fiat()
 }
 
+/// What a reward `e` brings: its instrument and units, or the coin it is
+/// paid in and its amount; `None` when it brings no units.
+pub(crate) fn rewarded(e: &LedgerEntry) -> Option<(Instrument, Decimal)> {
+    let (i, q) = match (&e.instrument, e.quantity) {
+        (Some(i), Some(q)) => (i.clone(), q.abs()),
+        _ if is_asset_currency(e.amount.currency) => {
+            (coin(e.amount.currency), e.amount.amount.abs())
+        }
+        _ => return None,
+    };
+    (!q.is_zero()).then_some((i, q))
+}
+
 /// An instrument for a crypto asset moved as itself (`BTC`).
 pub(crate) fn coin(c: Currency) -> Instrument {
     let mut i = Instrument::new(c.as_str(), c.as_str(), AssetClass::Crypto);

@@ -102,16 +102,9 @@ impl Replayer<'_> {
 
     /// A reward in units: a lot at zero cost (its value is income).
     pub(super) fn reward(&mut self, broker: &str, e: &LedgerEntry) {
-        let (i, q) = match (&e.instrument, e.quantity) {
-            (Some(i), Some(q)) => (i.clone(), q.abs()),
-            _ if is_asset_currency(e.amount.currency) => {
-                (coin(e.amount.currency), e.amount.amount.abs())
-            }
-            _ => return,
-        };
-        if q.is_zero() {
+        let Some((i, q)) = super::rewarded(e) else {
             return;
-        }
+        };
         let key = self.key(broker, e, &i);
         self.holding(&key, &i, e.amount.currency);
         self.add_lot(
