@@ -94,7 +94,7 @@ pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
                 .any(|p| p.price.is_none() && p.market_value.is_none())
         })
     });
-    let book = store
+    let mut book = store
         .as_ref()
         .ok()
         .filter(|_| unpriced)
@@ -105,6 +105,9 @@ pub async fn load(app: &App, offline: bool) -> Result<Loaded> {
     for (broker, r) in &mut results {
         if let Ok(snapshot) = r {
             ids.apply_snapshot(broker, snapshot);
+            for p in &snapshot.positions {
+                book.learn(&p.instrument.key(broker), &p.instrument);
+            }
             priced_from_history.extend(crate::prices::fill_missing(&book, broker, snapshot));
         }
     }

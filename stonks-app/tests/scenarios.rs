@@ -19,7 +19,8 @@
 //! Ledger rows are compact: `{"id", "at", "kind", "broker", "account",
 //! "symbol", "isin", "class", "qty", "amount", "ccy", "fees": ["2 EUR"],
 //! "price", "belongs_to", "ratio": "4:1", "new_symbol", "new_isin",
-//! "new_qty", "fraction", "cost_basis": "600 EUR", "description"}`.
+//! "new_qty", "fraction", "cost_basis": "600 EUR", "description",
+//! "multiplier"}` (`class`: `stock`, `etf`, `crypto`, `option`).
 
 use std::path::Path;
 
@@ -54,10 +55,12 @@ fn instrument(row: &Value, symbol_key: &str, isin_key: &str) -> Option<Instrumen
     let class = match text(row, "class").unwrap_or("stock") {
         "crypto" => AssetClass::Crypto,
         "etf" => AssetClass::Etf,
+        "option" => AssetClass::Option,
         _ => AssetClass::Stock,
     };
     let mut i = Instrument::new(symbol, symbol, class);
     i.symbol = Some(symbol.to_owned());
+    i.multiplier = text(row, "multiplier").map(d);
     i.isin = text(row, isin_key).map(|s| Isin::new(s).unwrap());
     Some(i)
 }

@@ -76,6 +76,7 @@ fn v1_entry_to_position(e: v1::PortfolioEntry) -> v2::Position {
             currency: Some(currency),
             exchange: None,
             ids: Default::default(),
+            multiplier: None,
         },
         e.shares,
     );

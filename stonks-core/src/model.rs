@@ -408,9 +408,21 @@ pub struct Instrument {
         skip_serializing_if = "crate::identity::Identifiers::is_empty"
     )]
     pub ids: crate::identity::Identifiers,
+    /// How many units of the underlying one unit held stands for, when not
+    /// 1: an option's or a future's contract size (100 for most US equity
+    /// options). Prices in positions and ledger entries are per unit held
+    /// (the quoted price times this); a price history quotes the underlying
+    /// unit, so a value from it is multiplied by this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<Decimal>,
 }
 
 impl Instrument {
+    /// [`Instrument::multiplier`], 1 when none is set.
+    pub fn units_per_contract(&self) -> Decimal {
+        self.multiplier.unwrap_or(Decimal::ONE)
+    }
+
     /// What people call it in one word: its ticker or asset code, else the
     /// broker's own id (never empty: every instrument has a broker id).
     pub fn label(&self) -> &str {
@@ -432,6 +444,7 @@ impl Instrument {
             currency: None,
             exchange: None,
             ids: Default::default(),
+            multiplier: None,
         }
     }
 

@@ -276,6 +276,7 @@ fn instrument() -> Instrument {
         currency: Some(Currency::new("USD").unwrap()),
         exchange: Some("XNAS".into()),
         ids: Default::default(),
+        multiplier: None,
     }
 }
 

@@ -163,6 +163,8 @@ struct Priced<'a> {
     next: usize,
     /// Today's close in the base currency, if there is one.
     today: Option<Decimal>,
+    /// Units of the underlying a unit held stands for (a contract's size).
+    multiplier: Decimal,
 }
 
 /// What one account adds up to on the current day.
@@ -229,6 +231,7 @@ impl<'a> Pass<'a> {
                         series: analysis.prices().series(key),
                         next: 0,
                         today: None,
+                        multiplier: analysis.prices().multiplier(key),
                     });
                     priced.len() - 1
                 });
@@ -354,7 +357,7 @@ impl<'a> Pass<'a> {
                 }
                 let at = p.next.checked_sub(1)?;
                 ((day - s.dates[at]).num_days() <= MAX_CARRY_DAYS)
-                    .then(|| Some((s.closes[at], s.currency?)))
+                    .then(|| Some((s.closes[at].checked_mul(p.multiplier)?, s.currency?)))
                     .flatten()
             });
             self.priced[i].today =

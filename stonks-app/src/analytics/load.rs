@@ -63,7 +63,7 @@ impl Analysis {
         // One key per instrument across brokers, as the store has learned.
         let ids = Identities::load(app, Some(store));
         ids.apply_entries(&mut ledger);
-        let prices = match store.price_book() {
+        let mut prices = match store.price_book() {
             Ok(book) => PriceBook::new(book),
             Err(e) => {
                 tracing::warn!("price history not read: {e}");
@@ -72,6 +72,11 @@ impl Analysis {
         };
         for (broker, s) in &mut snapshots {
             ids.apply_snapshot(broker, s);
+            // Before the missing prices are filled (the analysis learns
+            // the ledger's too).
+            for p in &s.positions {
+                prices.learn(&p.instrument.key(broker), &p.instrument);
+            }
             for said in crate::prices::fill_missing(&prices, broker, s) {
                 tracing::warn!("{said}");
             }

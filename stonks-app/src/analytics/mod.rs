@@ -147,7 +147,19 @@ impl Analysis {
     }
 
     /// The analysis with `prices` for values on past days.
-    pub fn with_prices(mut self, prices: PriceBook) -> Self {
+    /// The contract sizes of the instruments in the ledger and the
+    /// snapshots are learned here, so a close is valued per unit held.
+    pub fn with_prices(mut self, mut prices: PriceBook) -> Self {
+        for (broker, e) in &self.inputs.ledger {
+            if let Some(i) = &e.instrument {
+                prices.learn(&i.key(broker), i);
+            }
+        }
+        for (broker, s) in &self.inputs.snapshots {
+            for p in &s.positions {
+                prices.learn(&p.instrument.key(broker), &p.instrument);
+            }
+        }
         self.prices = prices;
         self
     }

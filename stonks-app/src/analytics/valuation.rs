@@ -19,10 +19,14 @@ use crate::store::StoredSeries;
 /// How many days a close is carried forward over days without one.
 pub const MAX_CARRY_DAYS: i64 = 7;
 
-/// Every stored close, by instrument key.
+/// Every stored close, by instrument key, and the contract size of the
+/// instruments that have one: a close quotes one unit of the underlying, so
+/// [`PriceBook::close_on`] and [`PriceBook::latest`] give it per unit held
+/// (an option's close of 2.50 is 250 a contract of 100).
 #[derive(Debug, Clone, Default)]
 pub struct PriceBook {
     series: HashMap<String, StoredSeries>,
+    multipliers: HashMap<String, Decimal>,
 }
 
 /// A close as used for one day.
@@ -40,7 +44,23 @@ pub struct PriceOn {
 impl PriceBook {
     /// A book of `series` (as [`crate::store::Store::price_book`] reads it).
     pub fn new(series: HashMap<String, StoredSeries>) -> Self {
-        PriceBook { series }
+        PriceBook {
+            series,
+            multipliers: HashMap::new(),
+        }
+    }
+
+    /// Learns the contract size of `instrument`, keyed `key` (one that is
+    /// 1, or none, is the default).
+    pub fn learn(&mut self, key: &str, instrument: &stonks::Instrument) {
+        if let Some(m) = instrument.multiplier.filter(|m| *m != Decimal::ONE) {
+            self.multipliers.insert(key.to_owned(), m);
+        }
+    }
+
+    /// How many units of the underlying one unit of `key` held stands for.
+    pub fn multiplier(&self, key: &str) -> Decimal {
+        self.multipliers.get(key).copied().unwrap_or(Decimal::ONE)
     }
 
     /// Whether it holds no close at all.
@@ -65,8 +85,11 @@ impl PriceBook {
         let i = s.dates.partition_point(|d| *d <= on).checked_sub(1)?;
         let date = s.dates[i];
         let currency = s.currency?;
-        ((on - date).num_days() <= MAX_CARRY_DAYS).then(|| PriceOn {
-            close: s.closes[i],
+        if (on - date).num_days() > MAX_CARRY_DAYS {
+            return None;
+        }
+        Some(PriceOn {
+            close: s.closes[i].checked_mul(self.multiplier(key))?,
             currency,
             date,
         })
@@ -76,7 +99,7 @@ impl PriceBook {
     pub fn latest(&self, key: &str) -> Option<PriceOn> {
         let s = self.series.get(key)?;
         Some(PriceOn {
-            close: *s.closes.last()?,
+            close: s.closes.last()?.checked_mul(self.multiplier(key))?,
             currency: s.currency?,
             date: *s.dates.last()?,
         })
@@ -94,7 +117,7 @@ pub struct HoldingValue {
     pub instrument_key: String,
     /// Units held that day.
     pub quantity: Decimal,
-    /// The close used, when there is one.
+    /// The close used (per unit held), when there is one.
     pub price: Option<PriceOn>,
     /// The value in the base currency; `None` when the close or the rate
     /// is unknown.

@@ -204,6 +204,7 @@ impl Security<'_, '_> {
             name = format!("{name} (x{})", multiplier.normalize());
         }
         let mut i = Instrument::new(id, name, class);
+        i.multiplier = (multiplier != Decimal::ONE).then_some(multiplier);
         i.symbol = symbol;
         // A malformed ISIN is left out, not fatal: the conid names the security.
         i.isin = self.isin.as_deref().and_then(|s| Isin::new(s.trim()).ok());
@@ -255,6 +256,52 @@ fn has_code(notes: &Text<'_>, code: &str) -> bool {
         .is_some_and(|n| n.split([';', ',']).any(|c| c.trim() == code))
 }
 
+/// A trade's proceeds from `cost`, for Flex queries that leave out
+/// `proceeds`, `tradeMoney` and `tradePrice`. For an opening trade IBKR's
+/// `cost` is what it cost, commission and taxes included (`cost` 899 for
+/// `proceeds` -895 and `ibCommission` -4), so the proceeds are
+/// `-(cost + ibCommission + taxes)` with IBKR's signs. Only a buy that does
+/// not say it closes (`openCloseIndicator` `C`) is read this way: for a
+/// closing trade, a sell of what was bought or a buy to cover a short,
+/// `cost` is the basis of the lots closed, not the money that moved. A
+/// commission in another currency cannot be taken out of `cost` either.
+fn proceeds_from_cost(
+    t: &wire::Trade<'_>,
+    bought: bool,
+    cur: Currency,
+) -> Result<Decimal, ConvertError> {
+    let closes = t
+        .open_close_indicator
+        .as_deref()
+        .is_some_and(|o| o.split(';').any(|c| c.trim() == "C"));
+    let Some(cost) = decimal(&t.cost, "cost")? else {
+        return Err(ConvertError::at(
+            "proceeds",
+            "missing, and so are tradeMoney, tradePrice and cost: add Proceeds to the Flex query",
+        ));
+    };
+    if !bought || closes {
+        return Err(ConvertError::at(
+            "proceeds",
+            "missing, and so are tradeMoney and tradePrice; cost is the basis of the lots this \
+             trade closes, not the money it moved: add Proceeds or TradePrice to the Flex query",
+        ));
+    }
+    let commission = decimal(&t.ib_commission, "ibCommission")?.unwrap_or_default();
+    let commission_currency = currency(&t.ib_commission_currency, "ibCommissionCurrency")?;
+    if !commission.is_zero() && commission_currency.is_some_and(|c| c != cur) {
+        return Err(ConvertError::at(
+            "proceeds",
+            "missing, and cost holds a commission in another currency: add Proceeds to the Flex query",
+        ));
+    }
+    let taxes = decimal(&t.taxes, "taxes")?.unwrap_or_default();
+    cost.checked_add(commission)
+        .and_then(|c| c.checked_add(taxes))
+        .map(|c| -c)
+        .ok_or_else(|| ConvertError::at("cost", "cost + ibCommission + taxes is out of range"))
+}
+
 /// One `<Trade>` (an execution): a buy or sell of the security, or, for a
 /// currency pair (`assetCategory` `CASH`), an fx conversion in two legs.
 #[derive(Debug)]
@@ -270,8 +317,10 @@ pub struct TradeEntries {
 
 /// A trade: quantity positive, `buy` when IBKR's quantity is positive,
 /// `sell` when negative (a cancelled buy is a sell of what it bought);
-/// amount `proceeds` (negative for a buy), before fees; fees the
-/// commission (in its own currency) and transaction taxes.
+/// amount `proceeds` (negative for a buy; else `-tradeMoney`, else price
+/// times quantity, else from `cost`: [`proceeds_from_cost`]), before fees;
+/// fees the commission (in its own currency) and transaction taxes. A
+/// missing price stays unknown.
 pub fn trade(
     t: &wire::Trade<'_>,
     id: String,
@@ -291,13 +340,12 @@ pub fn trade(
         Some(p) => p,
         None => match decimal(&t.trade_money, "tradeMoney")? {
             Some(m) => -m,
-            None => {
-                let p = price.ok_or_else(|| missing("proceeds"))?;
-                let value = sec.unit_price(p)?.checked_mul(qty);
-                -value.ok_or_else(|| {
+            None => match price {
+                Some(p) => -sec.unit_price(p)?.checked_mul(qty).ok_or_else(|| {
                     ConvertError::at("quantity", "quantity x price is out of range")
-                })?
-            }
+                })?,
+                None => proceeds_from_cost(t, bought, cur)?,
+            },
         },
     };
     let at = match date_time(&t.date_time, "dateTime")? {
@@ -664,5 +712,7 @@ pub fn item<'r>(
         .or(symbol.as_deref())
 }
 
+#[cfg(test)]
+mod few_fields;
 #[cfg(test)]
 mod tests;

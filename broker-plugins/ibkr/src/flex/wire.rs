@@ -181,6 +181,12 @@ flex_element! {
         ib_commission = "ibCommission",
         ib_commission_currency = "ibCommissionCurrency",
         net_cash = "netCash",
+        /// For an opening trade, what it cost with its commission and
+        /// taxes (positive for a buy); for a closing one, the basis of the
+        /// lots it closes.
+        cost = "cost",
+        /// `O` opening, `C` closing, `C;O` both.
+        open_close_indicator = "openCloseIndicator",
         date_time = "dateTime",
         trade_date = "tradeDate",
         trade_time = "tradeTime",
