@@ -20,9 +20,11 @@ use stonks::v2::{LedgerEntry, LedgerKind, PortfolioSnapshot};
 use crate::error::{Error, Result};
 
 mod identities;
+mod legacy;
 mod prices;
 
 pub use identities::{KnownInstrument, StoredAnswer};
+pub use legacy::{LegacyOutcome, Reread};
 pub use prices::{Coverage, StoredSeries};
 
 /// The account of entries that name none (v1 plugins, and every entry
@@ -75,6 +77,8 @@ const MIGRATIONS: &[&str] = &[
     identities::MIGRATION,
     // Daily closes by instrument key.
     prices::MIGRATION,
+    // Rows of older versions, until read again.
+    legacy::MIGRATION,
 ];
 
 /// Which stored entries [`Store::ledger_where`] reads; empty fields
@@ -239,7 +243,24 @@ impl Store {
         entries: &[LedgerEntry],
         until: impl Into<Option<DateTime<Utc>>>,
     ) -> Result<usize> {
-        let until = until.into();
+        self.commit_read(broker, entries, until.into(), None, &[])
+            .map(|(new, _)| new)
+    }
+
+    /// [`Store::commit_sync`], and in the same transaction the rows of
+    /// older versions tidied (see [`LegacyOutcome`]): with `reread`, the
+    /// read was complete over that window, so a legacy row in it that the
+    /// read did not give is removed; `named` are the accounts the broker
+    /// named besides its entries (its portfolio's), for moving legacy rows
+    /// out of `default`.
+    pub fn commit_read(
+        &mut self,
+        broker: &str,
+        entries: &[LedgerEntry],
+        until: Option<DateTime<Utc>>,
+        reread: Option<Reread>,
+        named: &[String],
+    ) -> Result<(usize, LegacyOutcome)> {
         self.writable()?;
         let tx = self
             .conn
@@ -257,9 +278,9 @@ impl Store {
                 .map_err(err)?;
             let mut upsert = tx
                 .prepare(
-                    "INSERT INTO ledger (broker, account, id, timestamp, kind, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    "INSERT INTO ledger (broker, account, id, timestamp, kind, entry, legacy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
                      ON CONFLICT (broker, account, id) DO UPDATE SET timestamp = excluded.timestamp,
-                       kind = excluded.kind, entry = excluded.entry",
+                       kind = excluded.kind, entry = excluded.entry, legacy = 0",
                 )
                 .map_err(err)?;
             for e in entries {
@@ -287,6 +308,7 @@ impl Store {
             let instruments = entries.iter().filter_map(|e| e.instrument.as_ref());
             identities::record(&tx, broker, instruments, Utc::now())?;
         }
+        let legacy = legacy::tidy(&tx, broker, entries, reread, named)?;
         if let Some(until) = until {
             tx.execute(
                 "INSERT INTO sync_cursor (broker, account, synced_until) VALUES (?1, ?2, ?3)
@@ -296,8 +318,8 @@ impl Store {
             .map_err(err)?;
         }
         tx.commit().map_err(busy)?;
-        tracing::debug!(broker, entries = entries.len(), new = added, until = ?until, "store: ledger committed");
-        Ok(added)
+        tracing::debug!(broker, entries = entries.len(), new = added, until = ?until, ?legacy, "store: ledger committed");
+        Ok((added, legacy))
     }
 
     /// The day of the oldest stored entry, of any broker.

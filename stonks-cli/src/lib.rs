@@ -96,7 +96,11 @@ enum Command {
         offline: bool,
     },
     /// Pull each broker's ledger and portfolio into the local store (incrementally).
-    Sync,
+    Sync {
+        /// Read every broker's whole history again, not only what is new; rows stored by older versions that the broker no longer gives are then removed.
+        #[arg(long)]
+        full: bool,
+    },
     /// Stored daily closes per instrument (source, days, gaps), brought up to date first; with --instrument, its series.
     Prices {
         /// One instrument key (see `stonks instruments`): its closes.
@@ -290,7 +294,10 @@ where
                     Err(e) => Err(e.into()),
                 }
             }
-            Command::Sync => commands::sync::run(&mut out, &flags).await,
+            Command::Sync { full } => {
+                let options = stonks_app::sync::SyncOptions { full };
+                commands::sync::run(&mut out, &flags, options).await
+            }
             Command::Prices {
                 instrument,
                 offline,

@@ -13,4 +13,4 @@ mod pull;
 
 pub use budget::Budget;
 pub use live::{LedgerRead, ledgers, portfolios, read_ledger};
-pub use pull::{MAX_HOLD, OVERLAP, SyncOutcome, run};
+pub use pull::{MAX_HOLD, OVERLAP, SyncOptions, SyncOutcome, run, run_with};

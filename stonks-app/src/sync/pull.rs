@@ -11,7 +11,7 @@ use stonks::v2::{PortfolioQuery, PortfolioSnapshot, TransactionQuery};
 use super::Budget;
 use super::live::{LedgerRead, has_ledger, read_ledger};
 use crate::app::App;
-use crate::store::Store;
+use crate::store::{LegacyOutcome, Reread, Store};
 
 /// How far back each incremental sync reads again, for late-booked entries.
 pub const OVERLAP: chrono::Duration = chrono::Duration::days(7);
@@ -40,6 +40,9 @@ pub struct SyncOutcome {
     /// moment, and rows before it that are still unreadable are no longer
     /// read again.
     pub given_up_before: Option<DateTime<Utc>>,
+    /// What was done with rows stored by older versions (see
+    /// [`crate::store::LegacyOutcome`]).
+    pub legacy: LegacyOutcome,
     /// Whether its portfolio snapshot was stored.
     pub portfolio_stored: bool,
     /// What failed, if anything.
@@ -76,6 +79,28 @@ impl SyncOutcome {
                 "{n} unreadable {rows} left out{again} (-v lists them)"
             ));
         }
+        let l = self.legacy;
+        if l.retired > 0 {
+            parts.push(format!(
+                "{} {} of an older version no longer given by the broker removed",
+                l.retired,
+                if l.retired == 1 { "row" } else { "rows" }
+            ));
+        }
+        if l.adopted > 0 {
+            parts.push(format!(
+                "{} {} of an older version moved to the broker's account",
+                l.adopted,
+                if l.adopted == 1 { "row" } else { "rows" }
+            ));
+        }
+        if l.left > 0 {
+            parts.push(format!(
+                "{} {} of an older version kept until read again (stonks sync --full)",
+                l.left,
+                if l.left == 1 { "row" } else { "rows" }
+            ));
+        }
         parts.push(if self.portfolio_stored {
             "portfolio stored".to_owned()
         } else {
@@ -94,8 +119,18 @@ struct SyncRead {
     started: DateTime<Utc>,
     /// The cursor the ledger was read from.
     cursor: Option<DateTime<Utc>>,
+    /// Where the ledger query started (`None`: the whole history).
+    read_from: Option<DateTime<Utc>>,
     ledger: Option<Result<LedgerRead, String>>,
     portfolio: Option<Result<PortfolioSnapshot, String>>,
+}
+
+/// How a sync reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Read every broker's whole history again, whatever its cursor (rows
+    /// stored by older versions are then checked against it).
+    pub full: bool,
 }
 
 /// `stonks sync`: every active broker at once, each within its budget (its
@@ -107,10 +142,21 @@ pub async fn run(
     store: &mut Store,
     on_page: &(dyn Fn(&str, usize) + Send + Sync),
 ) -> Vec<SyncOutcome> {
+    run_with(app, store, SyncOptions::default(), on_page).await
+}
+
+/// [`run`], as `options` say.
+pub async fn run_with(
+    app: &App,
+    store: &mut Store,
+    options: SyncOptions,
+    on_page: &(dyn Fn(&str, usize) + Send + Sync),
+) -> Vec<SyncOutcome> {
     let brokers = app.active_brokers();
     let mut cursors = Vec::with_capacity(brokers.len());
     for (id, _) in &brokers {
-        cursors.push(store.cursor(id).map_err(|e| e.to_string()));
+        let cursor = store.cursor(id).map_err(|e| e.to_string());
+        cursors.push(cursor.map(|c| c.filter(|_| !options.full)));
     }
     let reads = brokers.iter().zip(cursors).map(|((id, total), cursor)| {
         sync_read(app, id, Budget::start(id, *total), cursor, on_page)
@@ -144,6 +190,7 @@ async fn sync_read(
     // One budget for both steps; each is cut on its own, so a ledger read
     // in time is stored even when the portfolio then runs out.
     let from = cursor.as_ref().ok().copied().flatten();
+    let mut read_from = None;
     let ledger = match (wants_ledger, cursor) {
         (false, _) => None,
         (true, Err(e)) => Some(Err(e)),
@@ -152,6 +199,7 @@ async fn sync_read(
             query.from = cursor
                 .filter(|_| !local)
                 .and_then(|c| c.checked_sub_signed(OVERLAP));
+            read_from = query.from;
             let progress = |n| on_page(id, n);
             let read = read_ledger(&app.registry, id, query, &progress);
             Some(budget.run(&app.registry, "syncing the ledger", read).await)
@@ -175,6 +223,7 @@ async fn sync_read(
     SyncRead {
         started,
         cursor: from,
+        read_from,
         ledger,
         portfolio,
     }
@@ -188,6 +237,7 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
         problems: Vec::new(),
         cursor_held: false,
         given_up_before: None,
+        legacy: LegacyOutcome::default(),
         portfolio_stored: false,
         error: None,
     };
@@ -213,8 +263,24 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
                 }
                 _ => None,
             };
-            match store.commit_sync(id, &entries, until) {
-                Ok(new) => out.new = Some(new),
+            // A read with nothing left out shows which stored rows of
+            // older versions the broker no longer gives.
+            let reread = (!out.cursor_held).then_some(Reread {
+                from: read.read_from,
+                until: read.started,
+            });
+            // The accounts its portfolio names, for rows stored before the
+            // plugin named any.
+            let mut named: Vec<String> = Vec::new();
+            if let Some(Ok(snap)) = &read.portfolio {
+                let positions = snap.positions.iter().filter_map(|p| p.account.clone());
+                named.extend(positions.chain(snap.cash.iter().filter_map(|c| c.account.clone())));
+            }
+            match store.commit_read(id, &entries, until, reread, &named) {
+                Ok((new, legacy)) => {
+                    out.new = Some(new);
+                    out.legacy = legacy;
+                }
                 Err(e) => errors.push(format!("ledger not stored: {e}")),
             }
         }
@@ -250,6 +316,7 @@ mod tests {
             problems: Vec::new(),
             cursor_held: false,
             given_up_before: None,
+            legacy: LegacyOutcome::default(),
             portfolio_stored: portfolio,
             error: error.map(str::to_owned),
         }
@@ -265,6 +332,7 @@ mod tests {
         let read = |cursor: Option<DateTime<Utc>>| SyncRead {
             started,
             cursor,
+            read_from: cursor,
             ledger: Some(Ok((
                 vec![LedgerEntry::new(
                     "1",

@@ -11,7 +11,7 @@ use stonks_app::sync;
 use super::{Flags, Outcome, exit};
 
 /// Syncs every active broker.
-pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
+pub async fn run(out: &mut impl Write, flags: &Flags<'_>, options: sync::SyncOptions) -> Outcome {
     let app = super::start(flags).await?;
     let mut store = app.open_store()?;
     let bars = Arc::new(indicatif::MultiProgress::new());
@@ -32,7 +32,7 @@ pub async fn run(out: &mut impl Write, flags: &Flags<'_>) -> Outcome {
             bar.inc(n as u64);
         }
     };
-    let outcomes = sync::run(&app, &mut store, &on_page).await;
+    let outcomes = sync::run_with(&app, &mut store, options, &on_page).await;
     for (_, bar) in &spinners {
         bar.finish_and_clear();
     }

@@ -85,14 +85,29 @@ fn a_full_trade_with_any_one_attribute_removed() {
         assert_eq!(e.kind, LedgerKind::Buy, "without {name}");
         assert_eq!(e.quantity, Some(d("10")), "without {name}");
         // proceeds, else -tradeMoney, else price x quantity: all -895.
-        assert_eq!(e.amount, Money::new(d("-895"), Currency::EUR), "without {name}");
-        let fees = if name == "ibCommission" { vec![] } else { vec![Money::new(d("4"), Currency::EUR)] };
+        assert_eq!(
+            e.amount,
+            Money::new(d("-895"), Currency::EUR),
+            "without {name}"
+        );
+        let fees = if name == "ibCommission" {
+            vec![]
+        } else {
+            vec![Money::new(d("4"), Currency::EUR)]
+        };
         assert_eq!(e.fees, fees, "without {name}");
         let price = (name != "tradePrice").then(|| Money::new(d("89.5"), Currency::EUR));
-        assert_eq!(e.price, price, "without {name}: a missing price stays unknown");
+        assert_eq!(
+            e.price, price,
+            "without {name}: a missing price stays unknown"
+        );
         assert!(e.instrument.is_some(), "without {name}");
         if name == "transactionID" {
-            assert!(e.id.starts_with('h'), "an id from the row's content: {}", e.id);
+            assert!(
+                e.id.starts_with('h'),
+                "an id from the row's content: {}",
+                e.id
+            );
         } else {
             assert_eq!(e.id, "85594826");
         }
@@ -113,7 +128,10 @@ fn a_query_with_few_fields_still_gives_its_buys() {
     let xml = statement("Trades", &format!("{FEW_BUY}\n{FEW_SELL}\n{FEW_OPTION}"));
     let (read, problems) = entries(&xml);
     // The buy: proceeds = -(cost + ibCommission + taxes) = -(899 - 4 + 0) = -895.
-    let buy = read.iter().find(|e| e.instrument.as_ref().unwrap().broker_id == "100").unwrap();
+    let buy = read
+        .iter()
+        .find(|e| e.instrument.as_ref().unwrap().broker_id == "100")
+        .unwrap();
     assert_eq!(buy.kind, LedgerKind::Buy);
     assert_eq!(buy.amount, Money::new(d("-895"), Currency::EUR));
     assert_eq!(buy.fees, vec![Money::new(d("4"), Currency::EUR)]);
@@ -122,19 +140,31 @@ fn a_query_with_few_fields_still_gives_its_buys() {
     assert_eq!(buy.account.as_deref(), Some("U0000001"), "the statement's");
     assert_eq!(buy.timestamp.to_rfc3339(), "2021-02-26T15:01:35+00:00");
     // The option: -(150.67 - 0.65 - 0.02) = -150; fees 0.65 and 0.02.
-    let option = read.iter().find(|e| e.instrument.as_ref().unwrap().broker_id == "4711").unwrap();
+    let option = read
+        .iter()
+        .find(|e| e.instrument.as_ref().unwrap().broker_id == "4711")
+        .unwrap();
     assert_eq!(option.amount, Money::new(d("-150.00"), Currency::USD));
     assert_eq!(
         option.fees,
-        vec![Money::new(d("0.65"), Currency::USD), Money::new(d("0.02"), Currency::USD)]
+        vec![
+            Money::new(d("0.65"), Currency::USD),
+            Money::new(d("0.02"), Currency::USD)
+        ]
     );
-    assert_eq!(option.instrument.as_ref().unwrap().multiplier, Some(d("100")));
+    assert_eq!(
+        option.instrument.as_ref().unwrap().multiplier,
+        Some(d("100"))
+    );
     // The sell: `cost` is the basis of the lots it closes, not its proceeds.
     assert_eq!(read.len(), 2, "{read:?}");
     assert_eq!(problems.len(), 1);
     let p = problems[0].to_string();
     assert!(p.contains("item 100, field proceeds: missing, and so are tradeMoney and tradePrice; cost is the basis of the lots this trade closes"), "{p}");
-    assert!(p.contains("add Proceeds or TradePrice to the Flex query"), "{p}");
+    assert!(
+        p.contains("add Proceeds or TradePrice to the Flex query"),
+        "{p}"
+    );
 
     // Ids come from the row's content: the same in a second read, and
     // different for every row.
@@ -157,7 +187,10 @@ fn a_buy_from_cost_with_any_one_attribute_removed() {
             "cost" => {
                 assert_names(&problems, "proceeds", name);
                 let p = problems[0].to_string();
-                assert!(p.contains("tradeMoney, tradePrice and cost: add Proceeds"), "{p}");
+                assert!(
+                    p.contains("tradeMoney, tradePrice and cost: add Proceeds"),
+                    "{p}"
+                );
                 continue;
             }
             _ => assert!(problems.is_empty(), "without {name}: {problems:?}"),
@@ -166,8 +199,16 @@ fn a_buy_from_cost_with_any_one_attribute_removed() {
         assert_eq!(e.kind, LedgerKind::Buy, "without {name}");
         // Without the commission, what it cost is all amount: the cash
         // that left (amount plus fees) is 899 either way.
-        let amount = if name == "ibCommission" { "-899" } else { "-895" };
-        assert_eq!(e.amount, Money::new(d(amount), Currency::EUR), "without {name}");
+        let amount = if name == "ibCommission" {
+            "-899"
+        } else {
+            "-895"
+        };
+        assert_eq!(
+            e.amount,
+            Money::new(d(amount), Currency::EUR),
+            "without {name}"
+        );
         let out: Decimal = e.amount.amount - e.fees.iter().map(|f| f.amount).sum::<Decimal>();
         assert_eq!(out, d("-899"), "without {name}");
     }
@@ -177,9 +218,17 @@ fn a_buy_from_cost_with_any_one_attribute_removed() {
     assert!(read.is_empty());
     assert_names(&problems, "proceeds", "openCloseIndicator C");
     // A commission in another currency cannot be taken out of cost.
-    let usd = FEW_BUY.replace(r#"ibCommissionCurrency="EUR""#, r#"ibCommissionCurrency="USD""#);
+    let usd = FEW_BUY.replace(
+        r#"ibCommissionCurrency="EUR""#,
+        r#"ibCommissionCurrency="USD""#,
+    );
     let (_, problems) = entries(&statement("Trades", &usd));
-    assert!(problems[0].to_string().contains("a commission in another currency"), "{problems:?}");
+    assert!(
+        problems[0]
+            .to_string()
+            .contains("a commission in another currency"),
+        "{problems:?}"
+    );
 }
 
 const FULL_CASH: &str = r#"<CashTransaction accountId="U0000001" currency="USD" fxRateToBase="0.92" assetCategory="STK" subCategory="COMMON" symbol="XYZ" description="XYZ(US0378331005) CASH DIVIDEND USD 0.24 PER SHARE (Ordinary Dividend)" conid="222" isin="US0378331005" cusip="037833100" figi="BBG000B9XRY4" listingExchange="NASDAQ" multiplier="1" dateTime="20210215;120000" reportDate="20210216" amount="2.4" type="Dividends" transactionID="7001" actionID="9001" levelOfDetail="DETAIL"/>"#;
@@ -196,10 +245,18 @@ fn a_full_cash_transaction_with_any_one_attribute_removed() {
         assert!(problems.is_empty(), "without {name}: {problems:?}");
         let e = &read[0];
         assert_eq!(e.kind, LedgerKind::Dividend, "without {name}");
-        assert_eq!(e.amount, Money::new(d("2.4"), Currency::USD), "without {name}");
+        assert_eq!(
+            e.amount,
+            Money::new(d("2.4"), Currency::USD),
+            "without {name}"
+        );
         let price = (name != "description").then(|| Money::new(d("0.24"), Currency::USD));
         assert_eq!(e.price, price, "without {name}");
-        let day = if name == "dateTime" { "2021-02-16" } else { "2021-02-15" };
+        let day = if name == "dateTime" {
+            "2021-02-16"
+        } else {
+            "2021-02-15"
+        };
         assert_eq!(e.timestamp.date_naive().to_string(), day, "without {name}");
     }
 }
