@@ -100,7 +100,10 @@ impl App {
                 failed.push((id.clone(), why));
             }
         }
-        if registry.entry(FX_PLUGIN).is_some()
+        // The ECB only when it is the source: a broker as the source is
+        // active as a broker already.
+        if config.fx.source == FX_PLUGIN
+            && registry.entry(FX_PLUGIN).is_some()
             && let Err(e) = registry.activate(FX_PLUGIN, &config.fx.settings)
         {
             // Without rates, values in other currencies are null and counted.
@@ -131,6 +134,11 @@ impl App {
             .collect()
     }
 
+    /// The plugin rates come from: `[fx] source`, `fx-ecb` by default.
+    pub fn fx_source(&self) -> &str {
+        &self.config.fx.source
+    }
+
     /// Opens the store the configuration names.
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.config.store)
@@ -146,8 +154,9 @@ impl App {
         {
             return cached;
         }
-        if !offline && let Ok(service) = self.registry.fx_rates(FX_PLUGIN) {
-            let budget = Budget::start(FX_PLUGIN, FX_BUDGET);
+        let source = self.fx_source();
+        if !offline && let Ok(service) = self.registry.fx_rates(source) {
+            let budget = Budget::start(source, FX_BUDGET);
             match budget
                 .run(&self.registry, "reading today's rates", service.rates())
                 .await
@@ -160,7 +169,7 @@ impl App {
                     }
                     return Some(table);
                 }
-                Err(e) => tracing::warn!("no exchange rates from {FX_PLUGIN}: {e}"),
+                Err(e) => tracing::warn!("no exchange rates from {source}: {e}"),
             }
         }
         cached.or_else(|| fallback(&self.config.base_currency, &self.config.fx))
@@ -191,10 +200,11 @@ impl App {
         if offline || covers(&cached) {
             return cached;
         }
-        let Ok(service) = self.registry.fx_rates(FX_PLUGIN) else {
+        let source = self.fx_source();
+        let Ok(service) = self.registry.fx_rates(source) else {
             return cached;
         };
-        let budget = Budget::start(FX_PLUGIN, FX_HISTORY_BUDGET);
+        let budget = Budget::start(source, FX_HISTORY_BUDGET);
         let read = service.history(from, today);
         match budget
             .run(&self.registry, "reading the rate history", read)
@@ -208,7 +218,7 @@ impl App {
             }
             Ok(_) => cached,
             Err(e) => {
-                tracing::warn!("no rate history from {FX_PLUGIN}: {e}");
+                tracing::warn!("no rate history from {source}: {e}");
                 cached
             }
         }

@@ -190,8 +190,12 @@ pub struct BrokerConfig {
 }
 
 /// The `[fx]` table.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FxConfig {
+    /// Where rates come from: `fx-ecb` (the default), or a configured
+    /// broker whose plugin offers `fx_rates` (`ibkr`: its statements'
+    /// conversion rates, so an IBKR-only user needs no ECB).
+    pub source: String,
     /// Settings for the `fx-ecb` plugin (e.g. `base_url`).
     pub settings: serde_json::Value,
     /// Fallback rates, units per one base-currency unit (`USD = "1.05"`),
@@ -223,9 +227,20 @@ impl std::fmt::Debug for BrokerConfig {
     }
 }
 
+impl Default for FxConfig {
+    fn default() -> Self {
+        FxConfig {
+            source: crate::app::FX_PLUGIN.to_owned(),
+            settings: serde_json::Value::Null,
+            rates: BTreeMap::new(),
+        }
+    }
+}
+
 impl std::fmt::Debug for FxConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FxConfig")
+            .field("source", &self.source)
             .field("settings", &SettingNames(&self.settings))
             .field("rates", &self.rates)
             .finish()
@@ -591,11 +606,27 @@ impl AppConfig {
                         }
                         fx.rates.insert(c, r);
                     }
+                } else if key == "source" {
+                    let source = value
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| bad("fx.source", "expected \"fx-ecb\" or the id of a configured broker, e.g. \"ibkr\""))?;
+                    fx.source = source.to_owned();
                 } else {
                     settings.insert(key.clone(), to_json(&value, &format!("fx.{key}"))?);
                 }
             }
             fx.settings = serde_json::Value::Object(settings);
+            if fx.source != crate::app::FX_PLUGIN && !brokers.contains_key(&fx.source) {
+                return Err(bad(
+                    "fx.source",
+                    format!(
+                        "{:?} is neither \"fx-ecb\" nor a configured broker (no [brokers.{}])",
+                        fx.source, fx.source
+                    ),
+                ));
+            }
         }
         let mut identity = IdentityConfig::default();
         if let Some(table) = raw.identity {
@@ -895,6 +926,27 @@ mod tests {
         let err = AppConfig::parse("bas_currency = \"EUR\"\n", &secrets()).unwrap_err();
         assert!(
             err.contains("bas_currency") && err.contains("line 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_rate_source_is_the_ecb_or_a_configured_broker() {
+        let c = AppConfig::parse("[brokers.ibkr]\nflex_files = []\n", &secrets()).unwrap();
+        assert_eq!(c.fx.source, "fx-ecb");
+        let c = AppConfig::parse(
+            "[brokers.ibkr]\nflex_files = []\n[fx]\nsource = \"ibkr\"\nbase_url = \"http://x\"\n",
+            &secrets(),
+        )
+        .unwrap();
+        assert_eq!(c.fx.source, "ibkr");
+        assert!(
+            c.fx.settings.get("source").is_none(),
+            "not an fx-ecb setting"
+        );
+        let err = AppConfig::parse("[fx]\nsource = \"ibkr\"\n", &secrets()).unwrap_err();
+        assert!(
+            err.contains("fx.source") && err.contains("no [brokers.ibkr]"),
             "{err}"
         );
     }

@@ -87,7 +87,7 @@ impl App {
             ]),
             fx: FxConfig {
                 settings: ecb.config(),
-                rates: BTreeMap::new(),
+                ..FxConfig::default()
             },
             identity: IdentityConfig {
                 enabled: true,

@@ -19,6 +19,11 @@ use common::{Run, run};
 /// the binary), and a config naming them: the newest first, then all of
 /// them again.
 async fn files_config(dir: &Path) -> String {
+    files_config_with(dir, "[fx]\nbase_url = \"http://127.0.0.1:9\"\n").await
+}
+
+/// [`files_config`] with `fx` as the config's `[fx]` table.
+async fn files_config_with(dir: &Path, fx: &str) -> String {
     let mock = MockIbkr::start().await;
     let mut files = Vec::new();
     for id in mock.query_ids() {
@@ -29,7 +34,7 @@ async fn files_config(dir: &Path) -> String {
     let mut listed: Vec<String> = files.iter().rev().cloned().collect();
     listed.extend(files);
     let config = format!(
-        "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.ibkr]\nflex_files = [{}]\n\n[identity]\nenabled = false\n\n[prices]\nenabled = false\n\n[fx]\nbase_url = \"http://127.0.0.1:9\"\n",
+        "base_currency = \"EUR\"\nstore = {:?}\n\n[brokers.ibkr]\nflex_files = [{}]\n\n[identity]\nenabled = false\n\n[prices]\nenabled = false\n\n{fx}",
         dir.join("store.sqlite").display().to_string(),
         listed.join(", ")
     );
@@ -175,4 +180,76 @@ async fn transactions_from_overlapping_statement_files_of_two_accounts() {
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
     // The first deposit, booked on a date alone: midnight in New York.
     assert_eq!(times.last(), Some(&"2022-01-03T05:00:00Z"));
+}
+
+/// `[fx] source = "ibkr"`: the statements' conversion rates value the
+/// account's foreign holdings, today and on past days; the ECB is never
+/// asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_statements_conversion_rates_as_the_fx_source() {
+    let ecb = stonks_testkit::MockEcb::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base_url = ecb.config()["base_url"].as_str().unwrap().to_owned();
+    let config = files_config_with(
+        dir.path(),
+        &format!("[fx]\nsource = \"ibkr\"\nbase_url = {base_url:?}\n"),
+    )
+    .await;
+    let Run { code, out, err } = run(&["portfolio", "--format", "json", "--config", &config], &[]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["totals"]["unvalued"], 0, "{out}");
+    // The newest USD-to-EUR rate of the statements values every USD holding.
+    let xml: String = MockIbkr::start()
+        .await
+        .query_ids()
+        .into_iter()
+        .map(|id| std::fs::read_to_string(dir.path().join(format!("flex-{id}.xml"))).unwrap())
+        .collect();
+    let (day, rate) = xml
+        .split("<ConversionRate ")
+        .skip(1)
+        .filter(|row| row.contains(r#"fromCurrency="USD" toCurrency="EUR""#))
+        .map(|row| (attribute(row, "reportDate"), d(&attribute(row, "rate"))))
+        .max()
+        .unwrap();
+    let usd: Vec<&Value> = report["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["currency"] == "USD")
+        .collect();
+    assert!(!usd.is_empty());
+    for p in usd {
+        let value = d(p["market_value"].as_str().unwrap());
+        assert_eq!(
+            d(p["market_value_base"].as_str().unwrap()),
+            (value * rate).round_dp(2),
+            "{} at IBKR's {rate} of {day}",
+            p["symbol"]
+        );
+    }
+    // A sync keeps the statements' rates of every day as the history.
+    let Run { code, err, .. } = run(&["sync", "--config", &config], &[]);
+    assert_eq!(code, 0, "{err}");
+    let store = rusqlite::Connection::open(dir.path().join("store.sqlite")).unwrap();
+    let (days, first): (i64, String) = store
+        .query_row(
+            "SELECT count(*), min(date) FROM fx_rates WHERE base = 'EUR'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(days > 250, "{days} days of rates");
+    assert!(first.as_str() <= "2024-01-02", "from {first}");
+    assert!(
+        ecb.received_requests().await.is_empty(),
+        "the ECB is never asked"
+    );
+}
+
+/// The value of `name` in an XML row's attributes.
+fn attribute(row: &str, name: &str) -> String {
+    let at = row.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+    row[at..at + row[at..].find('"').unwrap()].to_owned()
 }

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::value::RawValue;
 use stonks_core::fx::{RateService, RateTable};
 use stonks_core::http::Redactor;
@@ -319,11 +319,28 @@ impl RateService for Ibkr {
             portfolio: false,
             rates: true,
         };
-        self.0.read(wanted).await?.rate_table().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Unsupported,
-                "the Flex statements have no ConversionRates section: add it to the Flex query",
-            )
-        })
+        self.0.read(wanted).await?.rate_table().ok_or_else(no_rates)
     }
+
+    /// The statements' `ConversionRate` rows, day by day: an IBKR account
+    /// needs no other source for its own days (`[fx] source = "ibkr"`).
+    async fn history(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RateTable>> {
+        let wanted = Wanted {
+            ledger: false,
+            portfolio: false,
+            rates: true,
+        };
+        let read = self.0.read(wanted).await?;
+        if read.rates.is_empty() {
+            return Err(no_rates());
+        }
+        Ok(read.rate_history(from, to))
+    }
+}
+
+fn no_rates() -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        "the Flex statements have no ConversionRates section: add it to the Flex query",
+    )
 }

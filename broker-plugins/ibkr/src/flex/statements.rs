@@ -41,6 +41,8 @@ pub struct Collected {
     pub(crate) holdings: BTreeMap<String, Holdings>,
     /// The latest rate of each `(to, from)` pair, with its day.
     pub(crate) rates: BTreeMap<(Currency, Currency), (NaiveDate, Decimal)>,
+    /// Every day's rates: `(day, to)` to each `from`'s rate.
+    daily: BTreeMap<(NaiveDate, Currency), BTreeMap<Currency, Decimal>>,
     positions: Vec<Position>,
     cash: Vec<CashBalance>,
     base_summary: Option<CashBalance>,
@@ -55,6 +57,7 @@ impl Collected {
             problems: Vec::new(),
             holdings: BTreeMap::new(),
             rates: BTreeMap::new(),
+            daily: BTreeMap::new(),
             positions: Vec::new(),
             cash: Vec::new(),
             base_summary: None,
@@ -93,22 +96,51 @@ impl Collected {
             .iter()
             .map(|((to, _), (date, _))| (*to, *date))
             .max_by_key(|(to, date)| (*date, std::cmp::Reverse(*to)))?;
-        let mut rates = BTreeMap::new();
-        for ((to, from), (_, rate)) in &self.rates {
-            if *to == base && !rate.is_zero() {
-                // One `from` is `rate` base: one base is 1/rate `from`.
-                if let Some(per_base) = Decimal::ONE.checked_div(*rate) {
-                    rates.insert(*from, per_base.round_dp(RATE_DECIMALS));
-                }
-            }
-        }
-        Some(RateTable::new(base, date, rates))
+        let latest = self
+            .rates
+            .iter()
+            .filter(|((to, _), _)| *to == base)
+            .map(|((_, from), (_, rate))| (*from, *rate));
+        Some(RateTable::new(base, date, per_base(latest)))
+    }
+
+    /// Every day's rates from `from` to `to` (both included) against the
+    /// base currency of [`Collected::rate_table`], oldest first: the
+    /// statements' `ConversionRate` rows as a rate history.
+    pub(crate) fn rate_history(&self, from: NaiveDate, to: NaiveDate) -> Vec<RateTable> {
+        let Some(base) = self.rate_table().map(|t| t.base) else {
+            return Vec::new();
+        };
+        self.daily
+            .range((from, base)..=(to, base))
+            .filter(|((_, b), _)| *b == base)
+            .map(|((day, _), rates)| {
+                let rates = rates.iter().map(|(c, r)| (*c, *r));
+                RateTable::new(base, *day, per_base(rates))
+            })
+            .filter(|t| !t.rates.is_empty())
+            .collect()
     }
 
     /// The ledger: linked, in time order.
     pub fn into_ledger(self) -> (Vec<LedgerEntry>, Vec<ReadProblem>) {
         (self.ledger.finish(), self.problems)
     }
+}
+
+/// IBKR's rates (one `from` is `rate` base) as a table's: units of each
+/// currency per one unit of the base, `1 / rate`, to [`RATE_DECIMALS`]
+/// decimals.
+fn per_base(rates: impl Iterator<Item = (Currency, Decimal)>) -> BTreeMap<Currency, Decimal> {
+    rates
+        .filter(|(_, rate)| !rate.is_zero())
+        .filter_map(|(from, rate)| {
+            Some((
+                from,
+                Decimal::ONE.checked_div(rate)?.round_dp(RATE_DECIMALS),
+            ))
+        })
+        .collect()
 }
 
 /// Whether `a` is a later statement than `b`: by its last day, then by
@@ -166,6 +198,10 @@ impl Visitor for Collected {
     }
 
     fn rate(&mut self, rate: Rate) {
+        self.daily
+            .entry((rate.date, rate.to))
+            .or_default()
+            .insert(rate.from, rate.rate);
         let slot = self
             .rates
             .entry((rate.to, rate.from))

@@ -384,6 +384,37 @@ fn positions_cash_and_rates_of_each_account() {
         .convert(&Money::new(d("100"), Currency::USD), &Currency::EUR)
         .unwrap();
     assert_eq!(back.amount.round_dp(6), d("92"), "100 USD at 0.92");
+
+    // Every day's rates, as a rate history: 1 / 0.9201 on the 30th; on the
+    // 31st 1 / 0.92 and 1 / 1.1625 = 0.8602150538 GBP per EUR.
+    let history = c.rate_history(d_("2024-01-01"), d_("2024-01-31"));
+    let days: Vec<(String, Vec<(&str, Decimal)>)> = history
+        .iter()
+        .map(|t| {
+            assert_eq!(t.base, Currency::EUR);
+            let rates = t.rates.iter().map(|(c, r)| (c.as_str(), *r)).collect();
+            (t.date.to_string(), rates)
+        })
+        .collect();
+    assert_eq!(
+        days,
+        vec![
+            ("2024-01-30".to_owned(), vec![("USD", d("1.0868383871"))]),
+            (
+                "2024-01-31".to_owned(),
+                vec![("GBP", d("0.8602150538")), ("USD", d("1.0869565217"))]
+            ),
+        ]
+    );
+    assert_eq!(c.rate_history(d_("2024-01-31"), d_("2024-02-29")).len(), 1);
+    assert!(
+        c.rate_history(d_("2023-01-01"), d_("2023-12-31"))
+            .is_empty()
+    );
+}
+
+fn d_(s: &str) -> NaiveDate {
+    s.parse().unwrap()
 }
 
 #[test]
