@@ -1,9 +1,10 @@
 //! A price file (`date,isin,symbol,close,currency`, the `prices-file`
 //! plugin's format) for what no mock source prices: the DEGIRO mock's bond
 //! and money-market fund, the IBKR mock's Treasury note and options. Each
-//! close is the value of one unit as the broker values the position
-//! (a bond in percent of its face, an option times its multiplier), every
-//! weekday from 2021-01-04 to `today`.
+//! close is the value of one unit as the broker values the position (a
+//! bond in percent of its face), but an option's is quoted per share of its
+//! underlying, as price histories quote them: the app multiplies it by the
+//! contract's multiplier. Every weekday from 2021-01-04 to `today`.
 
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use rust_decimal::Decimal;
@@ -67,7 +68,7 @@ pub fn sandbox(today: NaiveDate) -> String {
             let close = if s.category == "BOND" {
                 quoted / Decimal::ONE_HUNDRED
             } else {
-                quoted * Decimal::from(s.multiplier)
+                quoted
             };
             // An option has no ISIN: the file names it by its symbol.
             out.push_str(&format!(
