@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::Instant;
 
+use super::budget::{RequestCost, WeightBudget, one_per_request};
 use super::classify::{BudgetReader, Classify, classify_status};
 use super::{
     Header, Metrics, Origin, Outgoing, RateLimiter, Redactor, Request, Response, RetryPolicy,
@@ -28,7 +29,10 @@ pub struct HttpClientBuilder {
     redactor: Redactor,
     metrics: Option<Arc<Metrics>>,
     classifier: Arc<dyn Classify>,
-    budget: Option<(BudgetReader, u64)>,
+    budget_reader: Option<BudgetReader>,
+    budget_reserve: u64,
+    budget_limit: Option<(u64, Duration)>,
+    request_cost: RequestCost,
     insecure_origin: Option<Origin>,
     max_answer_bytes: u64,
 }
@@ -110,10 +114,30 @@ impl HttpClientBuilder {
     }
 
     /// Reads the broker's rate-limit headers from every answer with
-    /// `reader`; when no more than `reserve` is left, every request waits
-    /// for the reset (or is refused when that is beyond its budget).
+    /// `reader`. A request is sent only when at least `reserve` would be
+    /// left after its cost ([`request_cost`](Self::request_cost)); else it
+    /// waits for the reset (or is refused when that is beyond its budget).
     pub fn budget_headers(mut self, reader: BudgetReader, reserve: u64) -> Self {
-        self.budget = Some((reader, reserve));
+        self.budget_reader = Some(reader);
+        self.budget_reserve = reserve;
+        self
+    }
+
+    /// The budget the broker publishes: `limit` (requests, or weight
+    /// points) every `window`. It is what the client assumes is left before
+    /// an answer's headers state it, and in a window no answer has stated
+    /// yet, counted down by every request's cost. Without it, requests are
+    /// only counted against what answers state.
+    pub fn budget_limit(mut self, limit: u64, window: Duration) -> Self {
+        self.budget_limit = Some((limit, window));
+        self
+    }
+
+    /// What each request costs against the budget: a broker that weighs
+    /// its endpoints gives its table here (default: 1 a request,
+    /// [`one_per_request`](super::one_per_request)).
+    pub fn request_cost(mut self, cost: RequestCost) -> Self {
+        self.request_cost = cost;
         self
     }
 
@@ -159,6 +183,14 @@ impl HttpClientBuilder {
             }
             None => None,
         };
+        let budget = (self.budget_reader.is_some() || self.budget_limit.is_some()).then(|| {
+            WeightBudget::new(
+                self.plugin.clone(),
+                self.budget_reserve,
+                self.request_cost,
+                self.budget_limit,
+            )
+        });
         Ok(HttpClient {
             shared: Arc::new(Shared {
                 plugin: self.plugin,
@@ -172,7 +204,8 @@ impl HttpClientBuilder {
                 redactor: std::sync::RwLock::new(Arc::new(self.redactor)),
                 metrics: self.metrics.unwrap_or_default(),
                 classifier: self.classifier,
-                budget: self.budget,
+                budget_reader: self.budget_reader,
+                budget,
                 max_answer_bytes: self.max_answer_bytes,
             }),
         })
@@ -200,7 +233,8 @@ struct Shared {
     redactor: std::sync::RwLock<Arc<Redactor>>,
     metrics: Arc<Metrics>,
     classifier: Arc<dyn Classify>,
-    budget: Option<(BudgetReader, u64)>,
+    budget_reader: Option<BudgetReader>,
+    budget: Option<WeightBudget>,
     max_answer_bytes: u64,
 }
 
@@ -305,7 +339,10 @@ impl HttpClient {
             redactor: Redactor::new(),
             metrics: None,
             classifier: Arc::new(classify_status),
-            budget: None,
+            budget_reader: None,
+            budget_reserve: 0,
+            budget_limit: None,
+            request_cost: one_per_request,
             insecure_origin: None,
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
@@ -457,25 +494,41 @@ impl HttpClient {
             e.with_operation(endpoint.clone())
                 .with_plugin(self.shared.plugin.clone())
         };
+        let not_sent = |wait: Duration| {
+            tracing::debug!(plugin = %self.shared.plugin, endpoint = %endpoint, wait_ms = millis(wait), "not sent: the rate-limit wait is beyond the caller's budget");
+            context(Error::new(
+                ErrorKind::RateLimited {
+                    retry_after: Some(wait),
+                },
+                format!(
+                    "not sent: the broker's request budget resets in {} s, beyond the time this call may take",
+                    wait.as_secs_f64().ceil()
+                ),
+            ))
+        };
+        let cost = self.shared.budget.as_ref().map(|b| b.cost_of(&req));
         let mut waits = policy.schedule();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             if let Err(wait) = self.shared.gate.acquire_before(Some(budget_end)).await {
-                tracing::debug!(plugin = %self.shared.plugin, endpoint = %endpoint, wait_ms = millis(wait), "not sent: the rate-limit wait is beyond the caller's budget");
-                return Err(context(Error::new(
-                    ErrorKind::RateLimited {
-                        retry_after: Some(wait),
-                    },
-                    format!(
-                        "not sent: the broker's request budget resets in {} s, beyond the time this call may take",
-                        wait.as_secs_f64().ceil()
-                    ),
-                )));
+                return Err(not_sent(wait));
             }
+            // Every attempt spends its cost: the server counts each one.
+            let ticket = match (&self.shared.budget, cost) {
+                (Some(budget), Some(cost)) => {
+                    match budget.acquire_before(cost, Some(budget_end)).await {
+                        Ok(ticket) => Some(ticket),
+                        Err(wait) => return Err(not_sent(wait)),
+                    }
+                }
+                _ => None,
+            };
             let (error, retry_after) = match self.attempt(&req, &url, &endpoint, attempt).await? {
                 Attempt::Answer(resp) => {
-                    self.observe_budget(&resp);
+                    if let Some(ticket) = ticket {
+                        ticket.answered(self.shared.budget_reader.and_then(|read| read(&resp)));
+                    }
                     if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) {
                         return Err(context(redirected(&resp)));
                     }
@@ -490,6 +543,7 @@ impl HttpClient {
                     (error, ra)
                 }
                 Attempt::Failed { error, connected } => {
+                    drop(ticket);
                     if connected && !req.may_resend {
                         return Err(context(error));
                     }
@@ -515,22 +569,6 @@ impl HttpClient {
                 Some(_) => self.shared.gate.hold_until(Instant::now() + wait),
                 None => tokio::time::sleep(wait).await,
             }
-        }
-    }
-
-    /// Holds the gate until the reset when the answer's rate-limit headers
-    /// say the budget is (nearly) spent.
-    fn observe_budget(&self, resp: &Response) {
-        let Some((reader, reserve)) = self.shared.budget else {
-            return;
-        };
-        if let Some(budget) = reader(resp)
-            && budget.remaining <= reserve
-        {
-            tracing::debug!(plugin = %self.shared.plugin, remaining = budget.remaining, resets_in_ms = millis(budget.resets_in), "request budget nearly spent: holding requests until the reset");
-            self.shared
-                .gate
-                .hold_until(Instant::now() + budget.resets_in);
         }
     }
 
