@@ -1,7 +1,8 @@
 //! The client: building it, and the one retry loop every request goes
 //! through.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub struct HttpClientBuilder {
     request_cost: RequestCost,
     insecure_origin: Option<Origin>,
     max_answer_bytes: u64,
+    routes: BTreeMap<Origin, SocketAddr>,
 }
 
 /// The largest answer body a client reads unless its plugin's manifest
@@ -141,6 +143,33 @@ impl HttpClientBuilder {
         self
     }
 
+    /// Sends every request for the origin of `from` (scheme, host and port)
+    /// over plain HTTP to `to`, a loopback address, instead: the URL, the
+    /// allowlist check, the signature and the `Host` header stay those of
+    /// `from`. For tests that exercise a client built for a real host (a
+    /// plugin's production default) against a local mock. Only with the
+    /// `test-util` feature.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn route_origin(self, from: &str, to: SocketAddr) -> Result<Self> {
+        self.with_route(from, to)
+    }
+
+    /// [`route_origin`](Self::route_origin), for the registry's plumbing
+    /// (which has routes only with `test-util`).
+    pub(crate) fn with_route(mut self, from: &str, to: SocketAddr) -> Result<Self> {
+        let origin = url::Url::parse(from)
+            .ok()
+            .and_then(|u| Origin::of(&u))
+            .ok_or_else(|| Error::config(format!("cannot route {from:?}: not an http(s) URL")))?;
+        if !to.ip().is_loopback() {
+            return Err(Error::config(format!(
+                "cannot route {origin} to {to}: only a loopback address may stand in for a host"
+            )));
+        }
+        self.routes.insert(origin, to);
+        Ok(self)
+    }
+
     /// Accepts an invalid TLS certificate (self-signed, expired, issued for
     /// another name) from the origin (scheme, host and port) of `url`, and
     /// from no other origin: for a local gateway that serves a self-signed
@@ -207,6 +236,7 @@ impl HttpClientBuilder {
                 budget_reader: self.budget_reader,
                 budget,
                 max_answer_bytes: self.max_answer_bytes,
+                routes: self.routes,
             }),
         })
     }
@@ -236,6 +266,8 @@ struct Shared {
     budget_reader: Option<BudgetReader>,
     budget: Option<WeightBudget>,
     max_answer_bytes: u64,
+    /// Origins sent to a local address instead (tests only).
+    routes: BTreeMap<Origin, SocketAddr>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -345,6 +377,7 @@ impl HttpClient {
             request_cost: one_per_request,
             insecure_origin: None,
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            routes: BTreeMap::new(),
         }
     }
 
@@ -572,6 +605,29 @@ impl HttpClient {
         }
     }
 
+    /// Where `url` is sent on the wire, and the `Host` it names, when its
+    /// origin is routed to a local address. A routed URL that cannot be
+    /// rewritten is an error, never sent to the real host.
+    fn routed(&self, url: &url::Url) -> Result<Option<(url::Url, String)>> {
+        let Some(to) = Origin::of(url).and_then(|o| self.shared.routes.get(&o)) else {
+            return Ok(None);
+        };
+        let rewrite = || {
+            let host = match url.port() {
+                Some(port) => format!("{}:{port}", url.host_str()?),
+                None => url.host_str()?.to_owned(),
+            };
+            let mut wire = url.clone();
+            wire.set_scheme("http").ok()?;
+            wire.set_ip_host(to.ip()).ok()?;
+            wire.set_port(Some(to.port())).ok()?;
+            Some((wire, host))
+        };
+        rewrite()
+            .map(Some)
+            .ok_or_else(|| self.config_error(format!("cannot route {url} to {to}")))
+    }
+
     async fn attempt(
         &self,
         req: &Request,
@@ -610,9 +666,15 @@ impl HttpClient {
             Some((origin, lenient)) if Origin::of(url).as_ref() == Some(origin) => lenient,
             _ => &self.shared.inner,
         };
-        let mut builder = transport
-            .request(req.method.to_reqwest(), url.clone())
-            .headers(map);
+        let mut builder = match self.routed(url)? {
+            Some((wire, host)) => transport
+                .request(req.method.to_reqwest(), wire)
+                .headers(map)
+                .header(reqwest::header::HOST, host),
+            None => transport
+                .request(req.method.to_reqwest(), url.clone())
+                .headers(map),
+        };
         if let Some((bytes, content_type)) = &req.body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, *content_type)
@@ -747,5 +809,61 @@ impl WithoutUrlRef for reqwest::Error {
             Some(u) => text.replace(u.as_str(), "…"),
             None => text,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{header, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[tokio::test]
+    async fn a_routed_origin_reaches_the_mock_under_its_own_host() {
+        let server = MockServer::start().await;
+        Mock::given(path("/v2/balance"))
+            .and(header("host", "api.example.com"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let real = "https://api.example.com/v2";
+        let client = HttpClient::builder("routed")
+            .base_url(real)
+            .unwrap()
+            .route_origin(real, *server.address())
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.url_of(&Request::get("/balance")).unwrap().as_str(),
+            "https://api.example.com/v2/balance",
+            "the URL is the real one"
+        );
+        let answer = client.send(Request::get("/balance")).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        // The allowlist is still checked on the real origin.
+        let refused = client
+            .send(Request::get("https://elsewhere.example.com/v2/balance"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), &ErrorKind::Config);
+    }
+
+    #[test]
+    fn only_a_loopback_address_stands_in_for_a_host() {
+        let away: SocketAddr = "10.1.2.3:8080".parse().unwrap();
+        let err = HttpClient::builder("routed")
+            .route_origin("https://api.example.com", away)
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), &ErrorKind::Config);
+        assert!(err.to_string().contains("loopback"), "{err}");
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let err = HttpClient::builder("routed")
+            .route_origin("api.example.com", local)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("not an http(s) URL"), "{err}");
     }
 }
