@@ -95,6 +95,8 @@ pub struct PluginContext {
     pub(crate) config: PluginConfig,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) notifier: Notifier,
+    /// Origins sent to a local address instead (tests only).
+    pub(crate) routes: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl std::fmt::Debug for PluginContext {
@@ -115,6 +117,7 @@ impl PluginContext {
             config,
             metrics: Arc::default(),
             notifier,
+            routes: Vec::new(),
         }
     }
 
@@ -166,6 +169,9 @@ impl PluginContext {
         }
         for secret in self.config.secret_texts() {
             b = b.secret(secret);
+        }
+        for (from, to) in &self.routes {
+            b = b.with_route(from, *to)?;
         }
         Ok(b)
     }

@@ -407,6 +407,87 @@ async fn a_spent_budget_is_obeyed_before_the_next_request() {
     );
 }
 
+/// A broker that weighs its endpoints: `/heavy` costs 5, the rest 1.
+fn weight(req: &Request) -> u64 {
+    if req.path() == "/heavy" { 5 } else { 1 }
+}
+
+#[tokio::test]
+async fn requests_are_counted_by_weight_before_they_are_sent() {
+    let server = MockServer::start().await;
+    let arrivals: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let log = arrivals.clone();
+    Mock::given(wiremock::matchers::any())
+        .respond_with(move |req: &wiremock::Request| {
+            log.lock()
+                .unwrap()
+                .push((req.url.path().to_owned(), Instant::now()));
+            // 28 left: weight 1 leaves 27, weight 5 would leave 23 < 25.
+            ResponseTemplate::new(200)
+                .insert_header("x-remaining", "28")
+                .insert_header("x-reset-in-ms", "700")
+                .set_body_string("[]")
+        })
+        .mount(&server)
+        .await;
+    let c = HttpClient::builder("weighed")
+        .base_url(&server.uri())
+        .unwrap()
+        .budget_headers(budget, 25)
+        .request_cost(weight)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    c.send(Request::get("/light")).await.unwrap();
+    c.send(Request::get("/light")).await.unwrap();
+    c.send(Request::get("/heavy")).await.unwrap();
+    let arrivals = arrivals.lock().unwrap().clone();
+    let at: Vec<(&str, u128)> = arrivals
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.duration_since(started).as_millis() / 100))
+        .collect();
+    assert_eq!(at[0..2], [("/light", 0), ("/light", 0)], "{at:?}");
+    assert_eq!(at[2].0, "/heavy");
+    assert!(
+        arrivals[2].1.duration_since(arrivals[1].1) >= Duration::from_millis(650),
+        "the heavy request waited for the reset: {at:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_headers_the_published_limit_is_counted_down_locally() {
+    let server = MockServer::start().await;
+    Mock::given(path("/heavy"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    // 12 points a minute, 2 kept back: a weight-5 request fits twice.
+    let c = HttpClient::builder("weighed")
+        .base_url(&server.uri())
+        .unwrap()
+        .budget_limit(12, Duration::from_secs(60))
+        .budget_headers(budget, 2)
+        .request_cost(weight)
+        .build()
+        .unwrap();
+    let third = stonks_core::http::with_deadline(
+        tokio::time::Instant::now() + Duration::from_secs(5),
+        async {
+            c.send(Request::get("/heavy")).await.unwrap();
+            c.send(Request::get("/heavy")).await.unwrap();
+            c.send(Request::get("/heavy")).await
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(third.kind(), ErrorKind::RateLimited { retry_after: Some(w) } if *w > Duration::from_secs(55)),
+        "{third:?}"
+    );
+    // wiremock checks that the third was never sent.
+}
+
 #[tokio::test]
 async fn host_allowlist_blocks_before_sending() {
     let server = MockServer::start().await;

@@ -1,5 +1,6 @@
 //! Bitvavo's signing, one function per endpoint, the error classifier run
-//! inside core's retry loop, and the reader of Bitvavo's rate-limit headers.
+//! inside core's retry loop, the reader of Bitvavo's rate-limit headers and
+//! the weight of each endpoint against the budget they state.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,9 +61,70 @@ impl Sign for Signer {
     }
 }
 
-/// Below this many weight points left, every request waits for the window
-/// to reset rather than run into error 110 and a ban.
+/// A request is sent only when at least this many weight points would be
+/// left after it; else it waits for the window to reset rather than run
+/// into error 110 and a ban.
 pub const WEIGHT_RESERVE: u64 = 25;
+
+/// Bitvavo's budget: 1000 weight points a minute per API key
+/// (<https://docs.bitvavo.com/docs/rate-limits>). Assumed until an answer's
+/// `bitvavo-ratelimit-remaining` states what is left.
+pub const WEIGHT_LIMIT: u64 = 1000;
+
+/// The length of Bitvavo's rate-limit window.
+pub const WEIGHT_WINDOW: Duration = Duration::from_secs(60);
+
+/// The weight counted for a path the table in [`weight`] does not know, and
+/// for `/stakingBalance`, whose weight no source states: the highest any
+/// source gives a Bitvavo endpoint (100 for `GET /ordersOpen` and `DELETE
+/// /orders` without a market in ccxt's Bitvavo client,
+/// <https://github.com/ccxt/ccxt/blob/master/js/src/bitvavo.js>), so an
+/// unknown request is never counted too light.
+pub const UNKNOWN_WEIGHT: u64 = 100;
+
+/// The rate-limit weight of a request to `path` (relative to `/v2`,
+/// without its query), from Bitvavo's API reference where it states one
+/// (each endpoint's page lists its "Rate limit weight points") and else from
+/// ccxt's Bitvavo client, whose `api` table gives every endpoint's cost.
+pub fn weight(path: &str) -> u64 {
+    match path {
+        // https://docs.bitvavo.com/docs/rest-api/get-transaction-history
+        "/account/history" => 1,
+        // https://docs.bitvavo.com/docs/rest-api/get-deposit-history
+        "/depositHistory" => 5,
+        // ccxt bitvavo.js: `'withdrawalHistory': 5` (Bitvavo's page for it
+        // was not found; its twin, the deposit history, weighs 5).
+        "/withdrawalHistory" => 5,
+        // https://docs.bitvavo.com/docs/websocket-api/get-account-balance
+        // (the same read over the WebSocket) and ccxt `'balance': 5`.
+        "/balance" => 5,
+        // https://docs.bitvavo.com/docs/rest-api/get-trade-history
+        "/trades" => 5,
+        // https://docs.bitvavo.com/docs/websocket-api/get-ticker-prices
+        // (all markets or one) and ccxt `'ticker/price': 1`.
+        "/ticker/price" => 1,
+        // ccxt bitvavo.js: `'assets': 1`, `'markets': 1`, `'account': 1`.
+        "/assets" | "/markets" | "/account" => 1,
+        // https://docs.bitvavo.com/docs/rest-api/get-candlestick-data
+        p if is_candles(p) => 1,
+        // Not in Bitvavo's current reference, and no client states its
+        // weight: counted as the heaviest known.
+        "/stakingBalance" => UNKNOWN_WEIGHT,
+        _ => UNKNOWN_WEIGHT,
+    }
+}
+
+/// Whether `path` is `/{market}/candles`.
+fn is_candles(path: &str) -> bool {
+    path.strip_prefix('/')
+        .and_then(|p| p.strip_suffix("/candles"))
+        .is_some_and(|market| !market.is_empty() && !market.contains('/'))
+}
+
+/// What `req` costs against Bitvavo's budget (see [`weight`]).
+fn request_weight(req: &Request) -> u64 {
+    weight(req.path())
+}
 
 /// The `/account/history` page size (Bitvavo's maximum).
 pub const HISTORY_PAGE_SIZE: u32 = 100;
@@ -91,6 +153,8 @@ impl Client {
             .http_client_builder(DEFAULT_BASE_URL)?
             .classifier(classify)
             .budget_headers(budget, WEIGHT_RESERVE)
+            .budget_limit(WEIGHT_LIMIT, WEIGHT_WINDOW)
+            .request_cost(request_weight)
             .build()?;
         Ok(Client {
             http,
@@ -303,6 +367,49 @@ mod tests {
             sig,
             "44d022723a20973a18f7ee97398b9fdd405d2d019c8d39e24b8cc0dcb39ca016"
         );
+    }
+
+    /// Every path the plugin requests, with the weight its source states.
+    #[test]
+    fn each_endpoint_weighs_what_its_source_states() {
+        let table = [
+            ("/account/history", 1),
+            ("/balance", 5),
+            ("/depositHistory", 5),
+            ("/withdrawalHistory", 5),
+            ("/assets", 1),
+            ("/ticker/price", 1),
+            ("/BTC-EUR/candles", 1),
+            ("/stakingBalance", 100),
+            ("/markets", 1),
+            ("/account", 1),
+            ("/trades", 5),
+        ];
+        for (path, w) in table {
+            assert_eq!(weight(path), w, "{path}");
+        }
+        // The paths the client actually builds, query and all.
+        let built = [
+            (Request::get("/balance"), 5),
+            (Request::get("/account/history").query("page", "2"), 1),
+            (Request::get(format!("/{}/candles", "ETH-EUR")), 1),
+            (Request::get("/depositHistory").query("limit", "1000"), 5),
+        ];
+        for (req, w) in built {
+            assert_eq!(request_weight(&req), w, "{}", req.path());
+        }
+        // Unknown paths, and look-alikes of known ones, count as the heaviest.
+        for path in [
+            "/ordersOpen",
+            "/candles",
+            "//candles",
+            "/a/b/candles",
+            "/balance/x",
+            "",
+        ] {
+            assert_eq!(weight(path), UNKNOWN_WEIGHT, "{path:?}");
+        }
+        assert_eq!(UNKNOWN_WEIGHT, 100);
     }
 
     #[test]

@@ -205,3 +205,73 @@ async fn one_page_costs_one_page_of_requests() {
     );
     assert_eq!(small_pages, whole_pages);
 }
+
+/// A full read (every history page, the transfer histories that enrich
+/// them, then the portfolio) against a key allowed 150 points per 4-second
+/// window, where the mock counts Bitvavo's weights and answers 429 with
+/// error 110 past the limit. The read needs 158 points: the plugin counts
+/// each request's weight before sending it and waits for the next window
+/// instead of passing the limit. (Counting requests, the portfolio's 107
+/// points would be sent with 99 left, and refused.)
+#[tokio::test]
+async fn a_full_read_stays_within_the_weight_budget() {
+    let (mock, r) = setup().await;
+    mock.add_old_history(3700);
+    mock.set_weight_budget(150, Duration::from_secs(4));
+    let started = std::time::Instant::now();
+    let ledger = r.transactions_v2("bitvavo").unwrap();
+    let read = collect_ledger(&*ledger, TransactionQuery::new())
+        .await
+        .unwrap();
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    assert_eq!(read.items.len(), 4000);
+    let rewards: Decimal = read
+        .items
+        .iter()
+        .filter(|e| e.id.starts_with("old-reward-"))
+        .map(|e| e.amount.amount)
+        .sum();
+    assert_eq!(rewards, d("0.1147"), "3700 rewards of 0.000031 ETH");
+    let snap = r
+        .portfolio_v2("bitvavo")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(snap.cash[0].amount.amount, d("3091.12"));
+
+    assert_eq!(mock.weight_refusals(), 0, "never past the limit");
+    let mut calls: BTreeMap<String, i64> = BTreeMap::new();
+    for req in mock.received_requests().await {
+        *calls.entry(req.url.path().to_owned()).or_default() += 1;
+    }
+    let pages = calls["/v2/account/history"];
+    assert_eq!(
+        calls,
+        BTreeMap::from(
+            [
+                ("/v2/account/history", pages),
+                ("/v2/assets", 1),
+                ("/v2/balance", 1),
+                ("/v2/depositHistory", 1),
+                ("/v2/stakingBalance", 1),
+                ("/v2/ticker/price", 1),
+                ("/v2/withdrawalHistory", 1),
+            ]
+            .map(|(p, n)| (p.to_owned(), n))
+        )
+    );
+    // Page 1 holds 100 entries; every later page asks again from the
+    // oldest entry read, so it re-reads that one: 99 new entries a page,
+    // and a last page shorter than 100.
+    assert_eq!(pages, 1 + 3900_u64.div_ceil(99) as i64);
+    // Pages weigh 1, the transfer histories and the balance 5, assets and
+    // prices 1, and the staking balance (weight unpublished) 100.
+    assert_eq!(mock.weight_spent(), pages + 5 + 5 + 5 + 100 + 1 + 1);
+    assert_eq!(mock.weight_spent(), 158);
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "one wait for one reset: {:?}",
+        started.elapsed()
+    );
+}

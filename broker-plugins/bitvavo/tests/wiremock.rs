@@ -458,6 +458,67 @@ async fn slows_down_before_the_budget_runs_out() {
     );
 }
 
+/// Bitvavo states 28 points left after the first history page: the page
+/// cost 1, but each transfer history weighs 5 (28 - 5 = 23, below the
+/// reserve of 25), so both wait for `resetat` before they are sent.
+#[tokio::test]
+async fn a_request_whose_weight_does_not_fit_waits_for_the_reset() {
+    let server = MockServer::start().await;
+    let reset_at = Utc::now().timestamp_millis() + 1500;
+    Mock::given(path("/v2/account/history"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("bitvavo-ratelimit-remaining", "28")
+                .insert_header("bitvavo-ratelimit-resetat", reset_at.to_string().as_str())
+                .insert_header("bitvavo-ratelimit-limit", "1000")
+                .set_body_json(json!({
+                    "items": [{"transactionId": "dep-1", "type": "deposit",
+                               "executedAt": "2025-01-02T03:04:05.000Z",
+                               "receivedCurrency": "EUR", "receivedAmount": "500"}],
+                    "currentPage": 1, "totalPages": 1, "maxItems": 100
+                })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // When each transfer history arrives (epoch ms).
+    let arrived: std::sync::Arc<std::sync::Mutex<Vec<(String, i64)>>> = Default::default();
+    for at in ["/v2/depositHistory", "/v2/withdrawalHistory"] {
+        let log = arrived.clone();
+        Mock::given(path(at))
+            .respond_with(move |req: &Request| {
+                log.lock()
+                    .unwrap()
+                    .push((req.url.path().to_owned(), Utc::now().timestamp_millis()));
+                ResponseTemplate::new(200).set_body_string("[]")
+            })
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let page = registry(&server)
+        .transactions_v2("bitvavo")
+        .unwrap()
+        .transactions(&TransactionQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].amount.amount, d("500"));
+    let mut arrived = arrived.lock().unwrap().clone();
+    arrived.sort();
+    let paths: Vec<&str> = arrived.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["/v2/depositHistory", "/v2/withdrawalHistory"]);
+    for (p, at) in &arrived {
+        assert!(
+            *at >= reset_at,
+            "{p} was sent {} ms before the reset",
+            reset_at - at
+        );
+    }
+    let history = requests_to(&server, "/v2/account/history").await;
+    assert_signed(&history[0]);
+}
+
 #[tokio::test]
 async fn staking_endpoint_missing_is_no_staking() {
     let server = MockServer::start().await;

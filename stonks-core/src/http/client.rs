@@ -1,13 +1,15 @@
 //! The client: building it, and the one retry loop every request goes
 //! through.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::Instant;
 
+use super::budget::{RequestCost, WeightBudget, one_per_request};
 use super::classify::{BudgetReader, Classify, classify_status};
 use super::{
     Header, Metrics, Origin, Outgoing, RateLimiter, Redactor, Request, Response, RetryPolicy,
@@ -28,9 +30,13 @@ pub struct HttpClientBuilder {
     redactor: Redactor,
     metrics: Option<Arc<Metrics>>,
     classifier: Arc<dyn Classify>,
-    budget: Option<(BudgetReader, u64)>,
+    budget_reader: Option<BudgetReader>,
+    budget_reserve: u64,
+    budget_limit: Option<(u64, Duration)>,
+    request_cost: RequestCost,
     insecure_origin: Option<Origin>,
     max_answer_bytes: u64,
+    routes: BTreeMap<Origin, SocketAddr>,
 }
 
 /// The largest answer body a client reads unless its plugin's manifest
@@ -110,11 +116,58 @@ impl HttpClientBuilder {
     }
 
     /// Reads the broker's rate-limit headers from every answer with
-    /// `reader`; when no more than `reserve` is left, every request waits
-    /// for the reset (or is refused when that is beyond its budget).
+    /// `reader`. A request is sent only when at least `reserve` would be
+    /// left after its cost ([`request_cost`](Self::request_cost)); else it
+    /// waits for the reset (or is refused when that is beyond its budget).
     pub fn budget_headers(mut self, reader: BudgetReader, reserve: u64) -> Self {
-        self.budget = Some((reader, reserve));
+        self.budget_reader = Some(reader);
+        self.budget_reserve = reserve;
         self
+    }
+
+    /// The budget the broker publishes: `limit` (requests, or weight
+    /// points) every `window`. It is what the client assumes is left before
+    /// an answer's headers state it, and in a window no answer has stated
+    /// yet, counted down by every request's cost. Without it, requests are
+    /// only counted against what answers state.
+    pub fn budget_limit(mut self, limit: u64, window: Duration) -> Self {
+        self.budget_limit = Some((limit, window));
+        self
+    }
+
+    /// What each request costs against the budget: a broker that weighs
+    /// its endpoints gives its table here (default: 1 a request,
+    /// [`one_per_request`](super::one_per_request)).
+    pub fn request_cost(mut self, cost: RequestCost) -> Self {
+        self.request_cost = cost;
+        self
+    }
+
+    /// Sends every request for the origin of `from` (scheme, host and port)
+    /// over plain HTTP to `to`, a loopback address, instead: the URL, the
+    /// allowlist check, the signature and the `Host` header stay those of
+    /// `from`. For tests that exercise a client built for a real host (a
+    /// plugin's production default) against a local mock. Only with the
+    /// `test-util` feature.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn route_origin(self, from: &str, to: SocketAddr) -> Result<Self> {
+        self.with_route(from, to)
+    }
+
+    /// [`route_origin`](Self::route_origin), for the registry's plumbing
+    /// (which has routes only with `test-util`).
+    pub(crate) fn with_route(mut self, from: &str, to: SocketAddr) -> Result<Self> {
+        let origin = url::Url::parse(from)
+            .ok()
+            .and_then(|u| Origin::of(&u))
+            .ok_or_else(|| Error::config(format!("cannot route {from:?}: not an http(s) URL")))?;
+        if !to.ip().is_loopback() {
+            return Err(Error::config(format!(
+                "cannot route {origin} to {to}: only a loopback address may stand in for a host"
+            )));
+        }
+        self.routes.insert(origin, to);
+        Ok(self)
     }
 
     /// Accepts an invalid TLS certificate (self-signed, expired, issued for
@@ -159,6 +212,14 @@ impl HttpClientBuilder {
             }
             None => None,
         };
+        let budget = (self.budget_reader.is_some() || self.budget_limit.is_some()).then(|| {
+            WeightBudget::new(
+                self.plugin.clone(),
+                self.budget_reserve,
+                self.request_cost,
+                self.budget_limit,
+            )
+        });
         Ok(HttpClient {
             shared: Arc::new(Shared {
                 plugin: self.plugin,
@@ -172,8 +233,10 @@ impl HttpClientBuilder {
                 redactor: std::sync::RwLock::new(Arc::new(self.redactor)),
                 metrics: self.metrics.unwrap_or_default(),
                 classifier: self.classifier,
-                budget: self.budget,
+                budget_reader: self.budget_reader,
+                budget,
                 max_answer_bytes: self.max_answer_bytes,
+                routes: self.routes,
             }),
         })
     }
@@ -200,8 +263,11 @@ struct Shared {
     redactor: std::sync::RwLock<Arc<Redactor>>,
     metrics: Arc<Metrics>,
     classifier: Arc<dyn Classify>,
-    budget: Option<(BudgetReader, u64)>,
+    budget_reader: Option<BudgetReader>,
+    budget: Option<WeightBudget>,
     max_answer_bytes: u64,
+    /// Origins sent to a local address instead (tests only).
+    routes: BTreeMap<Origin, SocketAddr>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -305,9 +371,13 @@ impl HttpClient {
             redactor: Redactor::new(),
             metrics: None,
             classifier: Arc::new(classify_status),
-            budget: None,
+            budget_reader: None,
+            budget_reserve: 0,
+            budget_limit: None,
+            request_cost: one_per_request,
             insecure_origin: None,
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            routes: BTreeMap::new(),
         }
     }
 
@@ -457,25 +527,41 @@ impl HttpClient {
             e.with_operation(endpoint.clone())
                 .with_plugin(self.shared.plugin.clone())
         };
+        let not_sent = |wait: Duration| {
+            tracing::debug!(plugin = %self.shared.plugin, endpoint = %endpoint, wait_ms = millis(wait), "not sent: the rate-limit wait is beyond the caller's budget");
+            context(Error::new(
+                ErrorKind::RateLimited {
+                    retry_after: Some(wait),
+                },
+                format!(
+                    "not sent: the broker's request budget resets in {} s, beyond the time this call may take",
+                    wait.as_secs_f64().ceil()
+                ),
+            ))
+        };
+        let cost = self.shared.budget.as_ref().map(|b| b.cost_of(&req));
         let mut waits = policy.schedule();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             if let Err(wait) = self.shared.gate.acquire_before(Some(budget_end)).await {
-                tracing::debug!(plugin = %self.shared.plugin, endpoint = %endpoint, wait_ms = millis(wait), "not sent: the rate-limit wait is beyond the caller's budget");
-                return Err(context(Error::new(
-                    ErrorKind::RateLimited {
-                        retry_after: Some(wait),
-                    },
-                    format!(
-                        "not sent: the broker's request budget resets in {} s, beyond the time this call may take",
-                        wait.as_secs_f64().ceil()
-                    ),
-                )));
+                return Err(not_sent(wait));
             }
+            // Every attempt spends its cost: the server counts each one.
+            let ticket = match (&self.shared.budget, cost) {
+                (Some(budget), Some(cost)) => {
+                    match budget.acquire_before(cost, Some(budget_end)).await {
+                        Ok(ticket) => Some(ticket),
+                        Err(wait) => return Err(not_sent(wait)),
+                    }
+                }
+                _ => None,
+            };
             let (error, retry_after) = match self.attempt(&req, &url, &endpoint, attempt).await? {
                 Attempt::Answer(resp) => {
-                    self.observe_budget(&resp);
+                    if let Some(ticket) = ticket {
+                        ticket.answered(self.shared.budget_reader.and_then(|read| read(&resp)));
+                    }
                     if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) {
                         return Err(context(redirected(&resp)));
                     }
@@ -490,6 +576,7 @@ impl HttpClient {
                     (error, ra)
                 }
                 Attempt::Failed { error, connected } => {
+                    drop(ticket);
                     if connected && !req.may_resend {
                         return Err(context(error));
                     }
@@ -518,20 +605,27 @@ impl HttpClient {
         }
     }
 
-    /// Holds the gate until the reset when the answer's rate-limit headers
-    /// say the budget is (nearly) spent.
-    fn observe_budget(&self, resp: &Response) {
-        let Some((reader, reserve)) = self.shared.budget else {
-            return;
+    /// Where `url` is sent on the wire, and the `Host` it names, when its
+    /// origin is routed to a local address. A routed URL that cannot be
+    /// rewritten is an error, never sent to the real host.
+    fn routed(&self, url: &url::Url) -> Result<Option<(url::Url, String)>> {
+        let Some(to) = Origin::of(url).and_then(|o| self.shared.routes.get(&o)) else {
+            return Ok(None);
         };
-        if let Some(budget) = reader(resp)
-            && budget.remaining <= reserve
-        {
-            tracing::debug!(plugin = %self.shared.plugin, remaining = budget.remaining, resets_in_ms = millis(budget.resets_in), "request budget nearly spent: holding requests until the reset");
-            self.shared
-                .gate
-                .hold_until(Instant::now() + budget.resets_in);
-        }
+        let rewrite = || {
+            let host = match url.port() {
+                Some(port) => format!("{}:{port}", url.host_str()?),
+                None => url.host_str()?.to_owned(),
+            };
+            let mut wire = url.clone();
+            wire.set_scheme("http").ok()?;
+            wire.set_ip_host(to.ip()).ok()?;
+            wire.set_port(Some(to.port())).ok()?;
+            Some((wire, host))
+        };
+        rewrite()
+            .map(Some)
+            .ok_or_else(|| self.config_error(format!("cannot route {url} to {to}")))
     }
 
     async fn attempt(
@@ -572,9 +666,15 @@ impl HttpClient {
             Some((origin, lenient)) if Origin::of(url).as_ref() == Some(origin) => lenient,
             _ => &self.shared.inner,
         };
-        let mut builder = transport
-            .request(req.method.to_reqwest(), url.clone())
-            .headers(map);
+        let mut builder = match self.routed(url)? {
+            Some((wire, host)) => transport
+                .request(req.method.to_reqwest(), wire)
+                .headers(map)
+                .header(reqwest::header::HOST, host),
+            None => transport
+                .request(req.method.to_reqwest(), url.clone())
+                .headers(map),
+        };
         if let Some((bytes, content_type)) = &req.body {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, *content_type)
@@ -709,5 +809,61 @@ impl WithoutUrlRef for reqwest::Error {
             Some(u) => text.replace(u.as_str(), "…"),
             None => text,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{header, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[tokio::test]
+    async fn a_routed_origin_reaches_the_mock_under_its_own_host() {
+        let server = MockServer::start().await;
+        Mock::given(path("/v2/balance"))
+            .and(header("host", "api.example.com"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let real = "https://api.example.com/v2";
+        let client = HttpClient::builder("routed")
+            .base_url(real)
+            .unwrap()
+            .route_origin(real, *server.address())
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.url_of(&Request::get("/balance")).unwrap().as_str(),
+            "https://api.example.com/v2/balance",
+            "the URL is the real one"
+        );
+        let answer = client.send(Request::get("/balance")).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        // The allowlist is still checked on the real origin.
+        let refused = client
+            .send(Request::get("https://elsewhere.example.com/v2/balance"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), &ErrorKind::Config);
+    }
+
+    #[test]
+    fn only_a_loopback_address_stands_in_for_a_host() {
+        let away: SocketAddr = "10.1.2.3:8080".parse().unwrap();
+        let err = HttpClient::builder("routed")
+            .route_origin("https://api.example.com", away)
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), &ErrorKind::Config);
+        assert!(err.to_string().contains("loopback"), "{err}");
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let err = HttpClient::builder("routed")
+            .route_origin("api.example.com", local)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("not an http(s) URL"), "{err}");
     }
 }

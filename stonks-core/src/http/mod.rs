@@ -22,11 +22,17 @@
 //! that must go at most once is marked [`Request::once`]. A request that
 //! never connected was never received, and is always safe to repeat.
 //!
-//! **Budgets.** Rate-limit headers are read after every answer (see
-//! [`HttpClientBuilder::budget_headers`]); when the budget is nearly spent
-//! the client holds every request until the reset. A request that would
-//! wait beyond its caller's deadline ([`with_deadline`]) or the retry
-//! policy's time budget is refused at once with
+//! **Budgets.** A broker's budget is counted ahead, in its own unit: each
+//! request's cost ([`HttpClientBuilder::request_cost`]: a weight per
+//! endpoint, or 1 per request) is taken from what is left of the current
+//! window before the request is sent. What is left is what the broker's
+//! rate-limit headers said in the last answer
+//! ([`HttpClientBuilder::budget_headers`]), or, before any answer said it,
+//! the limit the broker publishes ([`HttpClientBuilder::budget_limit`]),
+//! counted down locally. A request whose cost would leave less than the
+//! reserve waits for the reset. A request that would wait beyond its
+//! caller's deadline ([`with_deadline`]) or the retry policy's time budget
+//! is refused at once with
 //! [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) and the time to wait.
 //!
 //! A request that must be signed carries a [`Sign`] implementation, called
@@ -45,6 +51,7 @@
 //! # Ok(()) }
 //! ```
 
+mod budget;
 mod classify;
 mod client;
 mod deadline;
@@ -58,6 +65,7 @@ mod sign;
 
 use std::sync::Arc;
 
+pub use budget::{RequestCost, one_per_request};
 pub use classify::{Budget, BudgetReader, Classify, classify_status};
 pub use client::{DEFAULT_MAX_ANSWER_BYTES, HttpClient, HttpClientBuilder};
 pub use deadline::{deadline, with_deadline};
@@ -272,10 +280,21 @@ impl Request {
         self
     }
 
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The target without query or matrix parameters: the path relative to
+    /// the base URL as given (`/balance`, `/BTC-EUR/candles`), or the
+    /// absolute URL.
+    pub fn path(&self) -> &str {
+        self.target.split(['?', ';']).next().unwrap_or_default()
+    }
+
     fn endpoint(&self) -> String {
-        self.endpoint.clone().unwrap_or_else(|| {
-            let path = self.target.split(['?', ';']).next().unwrap_or_default();
-            format!("{} {path}", self.method.as_str())
-        })
+        self.endpoint
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", self.method.as_str(), self.path()))
     }
 }

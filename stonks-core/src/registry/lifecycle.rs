@@ -115,6 +115,7 @@ impl Registry {
             config,
             metrics,
             notifier: Notifier::new(id, Some(self.shared.notices.clone())),
+            routes: self.shared.routes.clone(),
         };
         let built =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (record.factory)(&ctx)));

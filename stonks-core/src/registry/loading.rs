@@ -3,6 +3,7 @@
 //! `Error` with the reason; instances of a loaded plugin are added later.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -21,6 +22,7 @@ use crate::plugin::PluginRecord;
 #[derive(Default)]
 pub struct RegistryBuilder {
     records: Vec<PluginRecord>,
+    routes: Vec<(String, SocketAddr)>,
 }
 
 impl RegistryBuilder {
@@ -43,6 +45,21 @@ impl RegistryBuilder {
         self
     }
 
+    /// Sends every request a plugin's HTTP client makes to the origin of
+    /// `from` (scheme, host and port) to `to`, a loopback address, over
+    /// plain HTTP, keeping the URL, the allowlist check and the `Host`
+    /// header (see [`HttpClientBuilder::route_origin`]): for tests that
+    /// build a plugin exactly as users do, production hosts included,
+    /// against a local mock. Only with the `test-util` feature; a `to` that
+    /// is not a loopback address fails the plugin's activation.
+    ///
+    /// [`HttpClientBuilder::route_origin`]: crate::http::HttpClientBuilder::route_origin
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn route_origin(mut self, from: &str, to: SocketAddr) -> Self {
+        self.routes.push((from.to_owned(), to));
+        self
+    }
+
     /// Checks every record and builds the catalog.
     pub fn build(self) -> Registry {
         let (events, _) = broadcast::channel(256);
@@ -56,6 +73,7 @@ impl RegistryBuilder {
                 }),
                 events,
                 notices,
+                routes: self.routes,
             }),
         };
         registry.load(self.records);

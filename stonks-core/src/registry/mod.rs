@@ -55,6 +55,9 @@ struct Shared {
     inner: RwLock<Inner>,
     events: broadcast::Sender<LifecycleEvent>,
     notices: broadcast::Sender<PluginNotice>,
+    /// Origins every plugin's HTTP client sends to a local address instead
+    /// (tests only, see `RegistryBuilder::route_origin`).
+    routes: Vec<(String, std::net::SocketAddr)>,
 }
 
 /// The catalog of plugins and the door to their services. Cheap to clone;

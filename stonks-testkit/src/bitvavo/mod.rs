@@ -2,8 +2,12 @@
 //!
 //! It checks key, timestamp window and HMAC-SHA256 signature of every
 //! private call, exactly as Bitvavo does, and answers 403 with Bitvavo's
-//! error body when they are wrong. It sends Bitvavo's rate-limit headers on
-//! every answer, pages `/account/history`, and serves the account
+//! error body when they are wrong. It counts every request's weight against
+//! Bitvavo's budget (1000 points a minute, each endpoint weighing what
+//! Bitvavo's reference says, see [`endpoint_weight`]), sends Bitvavo's
+//! rate-limit headers on every answer, and answers 429 with error 110 past
+//! the limit, blocking the key for the rest of that minute and the next, as
+//! Bitvavo does. It pages `/account/history`, and serves the account
 //! described in `account.rs` (24 assets, 300 history entries), whose
 //! balances are what its history adds up to (entries added to the history,
 //! such as late bookings, count too). Its public daily candles run from
@@ -37,6 +41,45 @@ pub const FIRST_CANDLE_DAY: (i32, u32, u32) = (2020, 1, 1);
 /// The rate-limit budget per minute the mock announces.
 pub const WEIGHT_LIMIT: i64 = 1000;
 
+/// The weight the mock counts for an endpoint no source weighs
+/// (`/stakingBalance`, an unknown path): the heaviest any source gives a
+/// Bitvavo endpoint (100, ccxt's `GET /ordersOpen` without a market), the
+/// same the plugin assumes.
+pub const UNKNOWN_WEIGHT: i64 = 100;
+
+/// The weight Bitvavo counts for a request to `path` (under `/v2`, without
+/// its query), from Bitvavo's API reference (each endpoint's "Rate limit
+/// weight points") and, where it is silent, ccxt's Bitvavo client:
+///
+/// | path | weight | source |
+/// | --- | --- | --- |
+/// | `/account/history` | 1 | docs.bitvavo.com/docs/rest-api/get-transaction-history |
+/// | `/{market}/candles` | 1 | docs.bitvavo.com/docs/rest-api/get-candlestick-data |
+/// | `/ticker/price` | 1 | docs.bitvavo.com/docs/websocket-api/get-ticker-prices; ccxt |
+/// | `/ticker/24h` | 25 (1 with `market`) | docs.bitvavo.com/docs/rest-api/get-candlestick-data-24-h |
+/// | `/account/fees` | 1 | docs.bitvavo.com/docs/rest-api/get-market-fees |
+/// | `/time`, `/assets`, `/markets`, `/account` | 1 | ccxt `js/src/bitvavo.js` |
+/// | `/balance` | 5 | docs.bitvavo.com/docs/websocket-api/get-account-balance; ccxt |
+/// | `/depositHistory` | 5 | docs.bitvavo.com/docs/rest-api/get-deposit-history |
+/// | `/withdrawalHistory` | 5 | ccxt |
+/// | `/trades` | 5 | docs.bitvavo.com/docs/rest-api/get-trade-history |
+/// | `/stakingBalance`, anything else | [`UNKNOWN_WEIGHT`] | no source |
+pub fn endpoint_weight(path: &str) -> i64 {
+    match path {
+        "/account/history" | "/ticker/price" | "/account/fees" | "/time" | "/assets"
+        | "/markets" | "/account" => 1,
+        "/ticker/24h" => 25,
+        "/balance" | "/depositHistory" | "/withdrawalHistory" | "/trades" => 5,
+        p if p.ends_with("/candles")
+            && p.matches('/').count() == 2
+            && p.len() > "//candles".len() =>
+        {
+            1
+        }
+        _ => UNKNOWN_WEIGHT,
+    }
+}
+
 /// A running mock of Bitvavo.
 pub struct MockBitvavo {
     server: MockServer,
@@ -47,12 +90,68 @@ struct Shared {
     faults: Faults,
     history: Mutex<Vec<Value>>,
     banned_until_ms: Mutex<Option<i64>>,
-    /// Weight used in the current minute, and when that minute began (ms).
-    weight_used: Mutex<(i64, i64)>,
+    budget: Mutex<WeightBudget>,
     /// Late-booked entries to slip in after the next first page is served.
     pending_shift: Mutex<Vec<Value>>,
     /// Endpoints (paths under `/v2`) that answer only after a delay.
     slow: Mutex<Vec<(String, std::time::Duration)>>,
+}
+
+/// The key's rate-limit budget, as Bitvavo keeps it.
+struct WeightBudget {
+    limit: i64,
+    window_ms: i64,
+    /// Weight used in the current window, and when that window began (ms).
+    used: i64,
+    started_ms: i64,
+    /// Until when (ms) every request is refused, once the limit was passed.
+    blocked_until_ms: Option<i64>,
+    /// The weight of every request counted, over all windows.
+    spent: i64,
+    /// Requests refused for passing the limit.
+    refused: usize,
+}
+
+impl WeightBudget {
+    fn new(limit: i64, window_ms: i64) -> Self {
+        WeightBudget {
+            limit,
+            window_ms,
+            used: 0,
+            started_ms: Utc::now().timestamp_millis(),
+            blocked_until_ms: None,
+            spent: 0,
+            refused: 0,
+        }
+    }
+
+    /// Counts a request of `weight` at `now`: whether it is served, and
+    /// the remaining and reset-at values to state.
+    fn count(&mut self, weight: i64, now: i64) -> (bool, i64, i64) {
+        // A new window starts a window's length after the last one began.
+        if now - self.started_ms >= self.window_ms {
+            self.used = 0;
+            self.started_ms = now;
+        }
+        if let Some(until) = self.blocked_until_ms.filter(|u| now < *u) {
+            self.refused += 1;
+            return (false, 0, until);
+        }
+        if self.used + weight > self.limit {
+            // Blocked for the rest of this window and the next one.
+            let until = self.started_ms + 2 * self.window_ms;
+            self.blocked_until_ms = Some(until);
+            self.refused += 1;
+            return (false, 0, until);
+        }
+        self.used += weight;
+        self.spent += weight;
+        (
+            true,
+            self.limit - self.used,
+            self.started_ms + self.window_ms,
+        )
+    }
 }
 
 /// Lowercase hex HMAC-SHA256 over Bitvavo's signing string.
@@ -84,7 +183,7 @@ impl MockBitvavo {
             faults: Faults::new(),
             history: Mutex::new(account::history()),
             banned_until_ms: Mutex::new(None),
-            weight_used: Mutex::new((0, Utc::now().timestamp_millis())),
+            budget: Mutex::new(WeightBudget::new(WEIGHT_LIMIT, 60_000)),
             pending_shift: Mutex::new(Vec::new()),
             slow: Mutex::new(Vec::new()),
         });
@@ -197,6 +296,27 @@ impl MockBitvavo {
     /// The requests received so far.
     pub async fn received_requests(&self) -> Vec<Request> {
         self.server.received_requests().await.unwrap_or_default()
+    }
+
+    /// Gives the key a budget of `limit` weight points every `window`
+    /// (Bitvavo's is 1000 a minute; some keys are allowed more), starting
+    /// a fresh window now. A short window lets a test cross windows
+    /// quickly.
+    pub fn set_weight_budget(&self, limit: i64, window: std::time::Duration) {
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX).max(1);
+        *lock(&self.state.budget) = WeightBudget::new(limit, window_ms);
+    }
+
+    /// The weight of every request served so far, over all windows
+    /// (refused requests not counted).
+    pub fn weight_spent(&self) -> i64 {
+        lock(&self.state.budget).spent
+    }
+
+    /// How many requests were refused (429, error 110) for passing the
+    /// weight limit, or while the key was blocked for it.
+    pub fn weight_refusals(&self) -> usize {
+        lock(&self.state.budget).refused
     }
 }
 
@@ -638,19 +758,39 @@ impl Responder {
     }
 }
 
+/// The weight Bitvavo counts for `req`: [`endpoint_weight`] of its path,
+/// and 1 for `/ticker/24h` of one market.
+fn weight_of(req: &Request) -> i64 {
+    let path = req.url.path().strip_prefix("/v2").unwrap_or(req.url.path());
+    if path == "/ticker/24h" && req.url.query_pairs().any(|(k, _)| k == "market") {
+        return 1;
+    }
+    endpoint_weight(path)
+}
+
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        // Bitvavo's budget is per minute: a new window starts a minute
-        // after the last one began.
-        let (used, reset_at) = {
-            let now = Utc::now().timestamp_millis();
-            let mut w = lock(&self.state.weight_used);
-            if now - w.1 >= 60_000 {
-                *w = (0, now);
-            }
-            w.0 += 1;
-            (w.0, w.1 + 60_000)
+        let (served, remaining, reset_at, limit) = {
+            let mut b = lock(&self.state.budget);
+            let (served, remaining, reset_at) =
+                b.count(weight_of(req), Utc::now().timestamp_millis());
+            (served, remaining, reset_at, b.limit)
         };
+        let headers = |t: ResponseTemplate| {
+            t.insert_header("bitvavo-ratelimit-limit", limit.to_string().as_str())
+                .insert_header(
+                    "bitvavo-ratelimit-remaining",
+                    remaining.to_string().as_str(),
+                )
+                .insert_header("bitvavo-ratelimit-resetat", reset_at.to_string().as_str())
+        };
+        if !served {
+            // https://docs.bitvavo.com/docs/rate-limits: HTTP 429, error 110.
+            return headers(ResponseTemplate::new(429).set_body_string(error_body(
+                110,
+                "Rate limit exceeded. Please wait until the reset and respect bitvavo-ratelimit-remaining.",
+            )));
+        }
         let slow = lock(&self.state.slow)
             .iter()
             .find(|(p, _)| req.url.path().trim_start_matches("/v2") == p)
@@ -660,19 +800,40 @@ impl Respond for Responder {
             Some(d) => template.set_delay(d),
             None => template,
         };
-        template
-            .insert_header("bitvavo-ratelimit-limit", WEIGHT_LIMIT.to_string().as_str())
-            .insert_header(
-                "bitvavo-ratelimit-remaining",
-                (WEIGHT_LIMIT - used).max(0).to_string().as_str(),
-            )
-            .insert_header("bitvavo-ratelimit-resetat", reset_at.to_string().as_str())
+        headers(template)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weights_are_counted_and_the_key_blocked_past_the_limit() {
+        assert_eq!(endpoint_weight("/account/history"), 1);
+        assert_eq!(endpoint_weight("/balance"), 5);
+        assert_eq!(endpoint_weight("/BTC-EUR/candles"), 1);
+        assert_eq!(endpoint_weight("/stakingBalance"), UNKNOWN_WEIGHT);
+        assert_eq!(endpoint_weight("//candles"), UNKNOWN_WEIGHT);
+        let mut b = WeightBudget::new(20, 1000);
+        let t0 = b.started_ms;
+        assert_eq!(b.count(5, t0 + 1), (true, 15, t0 + 1000));
+        assert_eq!(b.count(5, t0 + 2), (true, 10, t0 + 1000));
+        assert_eq!(
+            b.count(10, t0 + 3),
+            (true, 0, t0 + 1000),
+            "exactly the limit"
+        );
+        // One point more: refused, and blocked for this window and the next.
+        assert_eq!(b.count(1, t0 + 4), (false, 0, t0 + 2000));
+        assert_eq!(
+            b.count(1, t0 + 1500),
+            (false, 0, t0 + 2000),
+            "still blocked"
+        );
+        assert_eq!(b.count(1, t0 + 2500), (true, 19, t0 + 3500));
+        assert_eq!((b.spent, b.refused), (21, 2));
+    }
 
     /// Bitvavo's published example: secret `bitvavo`, this POST, this body.
     #[test]
