@@ -40,6 +40,7 @@ pub mod model;
 mod plugin;
 pub mod prices;
 pub mod problem;
+pub mod process;
 pub mod registry;
 pub mod totp;
 pub mod v1;
@@ -60,6 +61,8 @@ pub use manifest::{Interface, Manifest, ManifestError, PluginType, Problem, Serv
 pub use model::{AssetClass, Currency, Instrument, Isin, Money};
 pub use plugin::{Factory, PluginContext, PluginRecord, Services};
 pub use problem::ReadProblem;
-pub use registry::{CatalogEntry, Health, PLUGIN_API_VERSION, Registry, RegistryBuilder};
+pub use registry::{
+    CatalogEntry, Health, PLUGIN_API_VERSION, PluginOrigin, Registry, RegistryBuilder,
+};
 pub use rust_decimal::Decimal;
 pub use secrecy;

@@ -237,6 +237,13 @@ impl Request {
         self
     }
 
+    /// Sets a body of `content_type` (one of a few known types, so the
+    /// header is set once); the exact bytes are what a signer sees.
+    pub fn body_bytes(mut self, bytes: Vec<u8>, content_type: &'static str) -> Self {
+        self.body = Some((bytes, content_type));
+        self
+    }
+
     /// Sets a JSON body; the exact bytes are what a signer sees.
     pub fn json_body(mut self, body: &impl serde::Serialize) -> Result<Self> {
         let bytes = serde_json::to_vec(body)

@@ -44,6 +44,46 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
         );
     }
 
+    if let Some(p) = &m.process {
+        if p.command.is_empty() || p.command[0].trim().is_empty() {
+            problem(
+                "process.command".into(),
+                "names no program: give the program and its arguments, e.g. [\"python3\", \"plugin.py\"]".into(),
+            );
+        }
+        if p.protocol != crate::process::PROTOCOL {
+            problem(
+                "process.protocol".into(),
+                format!(
+                    "{:?} is not spoken by this host, which speaks {:?}",
+                    p.protocol,
+                    crate::process::PROTOCOL
+                ),
+            );
+        }
+        for (i, iface) in m.api.interfaces.iter().enumerate() {
+            if !crate::process::INTERFACES.contains(iface) {
+                problem(
+                    format!("api.interfaces[{i}]"),
+                    format!(
+                        "a runtime plugin serves {} (the registry adapts them to v1), not {iface}",
+                        crate::process::INTERFACES
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                );
+            }
+        }
+        if p.memory_mb == Some(0) || p.call_timeout_secs == Some(0) {
+            problem(
+                "process".into(),
+                "memory_mb and call_timeout_secs must be positive".into(),
+            );
+        }
+    }
+
     let caps = &m.capabilities;
     for i in duplicates(&caps.services) {
         problem(

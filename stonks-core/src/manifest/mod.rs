@@ -68,6 +68,39 @@ pub struct Manifest {
     /// The hosts it talks to and how fast it may.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
+    /// For a runtime plugin (a folder with this manifest): the program the
+    /// host starts and the protocol it speaks (see `docs/plugin-protocol.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<Process>,
+}
+
+/// The `process` section of a runtime plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Process {
+    /// The program and its arguments (`["python3", "plugin.py"]`). A
+    /// program or argument that names a file in the plugin's folder
+    /// (`plugin.py`, `./bin/broker`) is taken from there; the program runs
+    /// in that folder.
+    pub command: Vec<String>,
+    /// The protocol it speaks: `stonks-jsonrpc/1`
+    /// ([`crate::process::PROTOCOL`]).
+    pub protocol: String,
+    /// Whether it does its own networking rather than send its requests
+    /// through the host (`host.http`), which holds them to `network.hosts`,
+    /// the rate limit, retries and redaction.
+    #[serde(default)]
+    pub own_network: bool,
+    /// The most memory the process may map, in MiB (default 1024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u32>,
+    /// The longest one call may take, in seconds (default 120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_timeout_secs: Option<u32>,
+    /// The folder it was found in (set by the registry, not the manifest).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// The `plugin` section.

@@ -34,6 +34,8 @@ pub struct CatalogEntry {
     pub load_time: Option<Duration>,
     /// Why it is in `Error`, when it is.
     pub error: Option<String>,
+    /// Linked into the binary, or a runtime plugin's folder.
+    pub origin: super::PluginOrigin,
 }
 
 fn catalog_entry(e: &Entry) -> CatalogEntry {
@@ -46,6 +48,7 @@ fn catalog_entry(e: &Entry) -> CatalogEntry {
         loaded_at: e.loaded_at,
         load_time: e.load_time,
         error: e.error.clone(),
+        origin: e.origin.clone(),
     }
 }
 

@@ -43,6 +43,8 @@ pub(super) struct Entry {
     pub(super) last_error: Option<(DateTime<Utc>, String)>,
     /// Bumped at every start, so handles to an older instance stop working.
     pub(super) generation: u64,
+    /// Linked, or a runtime plugin's folder.
+    pub(super) origin: super::folders::PluginOrigin,
 }
 
 impl Entry {
@@ -69,6 +71,7 @@ impl Entry {
             last_success: None,
             last_error: None,
             generation: 0,
+            origin: Default::default(),
         }
     }
 

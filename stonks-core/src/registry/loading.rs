@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -18,11 +19,14 @@ use crate::lifecycle::PluginState;
 use crate::manifest::Manifest;
 use crate::plugin::PluginRecord;
 
+use super::folders::{self, PluginOrigin, Source};
+
 /// Collects plugin records, then builds a [`Registry`].
 #[derive(Default)]
 pub struct RegistryBuilder {
     records: Vec<PluginRecord>,
     routes: Vec<(String, SocketAddr)>,
+    dirs: Vec<PathBuf>,
 }
 
 impl RegistryBuilder {
@@ -42,6 +46,16 @@ impl RegistryBuilder {
     pub fn discover(mut self) -> Self {
         self.records
             .extend(inventory::iter::<PluginRecord>.into_iter().copied());
+        self
+    }
+
+    /// Adds every runtime plugin in `dir`: each folder in it with a
+    /// `manifest.json` whose `process` section names the program (see
+    /// [`crate::process`]). A folder whose manifest cannot be read or does
+    /// not check enters the catalog in `Error` with the reason, named by
+    /// its folder; the others load. A `dir` that does not exist adds none.
+    pub fn plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dirs.push(dir.into());
         self
     }
 
@@ -76,7 +90,9 @@ impl RegistryBuilder {
                 routes: self.routes,
             }),
         };
-        registry.load(self.records);
+        let mut sources: Vec<Source> = self.records.into_iter().map(Source::Linked).collect();
+        sources.extend(folders::find(&self.dirs));
+        registry.load(sources);
         registry
     }
 }
@@ -92,14 +108,19 @@ impl Registry {
         Self::builder().discover().build()
     }
 
-    fn load(&self, records: Vec<PluginRecord>) {
+    fn load(&self, sources: Vec<Source>) {
         let mut guard = self.write();
         let inner = &mut *guard;
-        let mut started = Vec::with_capacity(records.len());
+        let mut started = Vec::with_capacity(sources.len());
         let mut unnamed = 0;
-        for record in records {
+        for source in sources {
             let t0 = Instant::now();
-            let mut entry = self.check(record, &mut unnamed);
+            let mut entry = match source {
+                Source::Linked(record) => {
+                    self.check(record.manifest, record, PluginOrigin::Linked, &mut unnamed)
+                }
+                Source::Folder(found) => self.check_folder(found, &mut unnamed),
+            };
             let idx = inner.entries.len();
             claim_id(inner, &mut entry, idx);
             started.push((idx, t0));
@@ -116,16 +137,23 @@ impl Registry {
     /// A new entry for `record`, `Loading`, with the reason it cannot load
     /// when its manifest is invalid or incompatible. A manifest too broken
     /// to name its plugin gets the next `unnamed-plugin-N`.
-    fn check(&self, record: PluginRecord, unnamed: &mut usize) -> Entry {
-        let parsed = Manifest::from_json(record.manifest);
+    pub(super) fn check(
+        &self,
+        text: &str,
+        record: PluginRecord,
+        origin: PluginOrigin,
+        unnamed: &mut usize,
+    ) -> Entry {
+        let parsed = Manifest::from_json(text);
         let id = match &parsed {
             Ok(m) => m.id().to_owned(),
-            Err(_) => Manifest::sniff_id(record.manifest).unwrap_or_else(|| {
+            Err(_) => Manifest::sniff_id(text).unwrap_or_else(|| {
                 *unnamed += 1;
                 format!("unnamed-plugin-{unnamed}")
             }),
         };
         let mut entry = Entry::new(id.clone(), id, record);
+        entry.origin = origin;
         self.transition(&mut entry, PluginState::Discovered, "registration found");
         self.transition(&mut entry, PluginState::Loading, "checking manifest");
         match parsed {

@@ -25,6 +25,7 @@ mod catalog;
 mod compat;
 mod deps;
 mod entry;
+mod folders;
 mod guard;
 mod lifecycle;
 mod loading;
@@ -42,6 +43,7 @@ use entry::Entry;
 pub use bookkeeping::Health;
 pub use catalog::CatalogEntry;
 pub use compat::{PLUGIN_API_VERSION, core_version, is_compatible};
+pub use folders::PluginOrigin;
 pub use loading::RegistryBuilder;
 
 /// The catalog, behind the registry's lock.

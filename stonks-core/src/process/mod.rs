@@ -1,0 +1,32 @@
+//! Runtime plugins: a broker installed as a folder (its `manifest.json`
+//! with a `process` section, and a program in any language), run as a
+//! child process that speaks [`PROTOCOL`] on stdin and stdout.
+//!
+//! The registry finds such folders ([`crate::RegistryBuilder::plugin_dir`]),
+//! checks their manifests like a linked plugin's, and runs each as a v2
+//! plugin whose factory is [`factory`]: the same lifecycle, health,
+//! budgets and adapters. The protocol is in `docs/plugin-protocol.md`.
+//!
+//! Isolation: a process that crashes, hangs past its call timeout, writes
+//! a line that is not JSON-RPC or is longer than [`MAX_LINE_BYTES`], or
+//! floods its output is stopped; the call fails with a message saying
+//! which, and the next call starts it again after a pause that doubles
+//! with each failure in a row ([`FIRST_BACKOFF`] to [`MAX_BACKOFF`]). Its
+//! memory is capped (`process.memory_mb`). Its stderr is logged through
+//! `tracing`, with its secret settings redacted.
+
+mod child;
+mod plugin;
+mod protocol;
+
+pub use child::MAX_LINE_BYTES;
+pub use plugin::{FIRST_BACKOFF, MAX_BACKOFF, ProcessPlugin, factory};
+pub use protocol::{
+    ErrorData, HttpAnswer, HttpParams, Initialize, Initialized, PROTOCOL, PageAnswer, RpcError,
+};
+
+use crate::manifest::Interface;
+
+/// The interfaces a runtime plugin may list: it serves v2, and the
+/// registry adapts it to v1.
+pub const INTERFACES: &[Interface] = &[Interface::PortfolioV2, Interface::TransactionsV2];

@@ -1,0 +1,212 @@
+//! The messages of `stonks-jsonrpc/1`: JSON-RPC 2.0, one message per line.
+//! What each method takes and answers is in `docs/plugin-protocol.md`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind};
+use crate::problem::ReadProblem;
+use crate::v2::{LedgerEntry, PortfolioQuery};
+
+/// The protocol's name and version, as a manifest's `process.protocol`
+/// and `initialize` carry it.
+pub const PROTOCOL: &str = "stonks-jsonrpc/1";
+
+/// A request of the host's: `{"jsonrpc":"2.0","id":n,"method":..,"params":..}`.
+#[derive(Debug, Serialize)]
+pub struct Request<'a, P: Serialize> {
+    /// Always `2.0`.
+    pub jsonrpc: &'static str,
+    /// Unique per process.
+    pub id: u64,
+    /// The method.
+    pub method: &'a str,
+    /// Its parameters.
+    pub params: P,
+}
+
+/// One line from the plugin, read as far as routing needs.
+#[derive(Debug, Deserialize)]
+pub struct Incoming {
+    /// Must be `2.0`.
+    #[serde(default)]
+    pub jsonrpc: Option<String>,
+    /// Present on answers and on the plugin's own requests.
+    #[serde(default)]
+    pub id: Option<Value>,
+    /// Present on the plugin's requests (`host.http`) and notifications.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// A request's parameters.
+    #[serde(default)]
+    pub params: Option<Value>,
+    /// A successful answer.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// A failed answer.
+    #[serde(default)]
+    pub error: Option<RpcError>,
+}
+
+/// A JSON-RPC error object; `data.kind` carries core's error kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcError {
+    /// The JSON-RPC code (`-32000` for a plugin's own errors).
+    pub code: i64,
+    /// What went wrong, for people.
+    pub message: String,
+    /// Core's kind of error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ErrorData>,
+}
+
+/// `error.data`: what the host acts on.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ErrorData {
+    /// `auth`, `rate_limited`, `temporary`, `timeout`, `protocol`,
+    /// `config`, `unsupported` or `plugin` (the default).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// With `rate_limited`: how long to wait, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<f64>,
+}
+
+impl RpcError {
+    /// The error a host method answers with, of `kind`.
+    pub fn of(e: &Error) -> RpcError {
+        let retry_after_secs = e.retry_after().map(|d| d.as_secs_f64());
+        RpcError {
+            code: -32000,
+            message: e.message().to_owned(),
+            data: Some(ErrorData {
+                kind: Some(e.kind().name().to_owned()),
+                retry_after_secs,
+            }),
+        }
+    }
+
+    /// Core's error for this answer to `method`.
+    pub fn into_error(self, method: &str) -> Error {
+        let data = self.data.unwrap_or_default();
+        let kind = match data.kind.as_deref() {
+            Some("auth") => ErrorKind::Auth,
+            Some("rate_limited") => ErrorKind::RateLimited {
+                retry_after: data
+                    .retry_after_secs
+                    .filter(|s| s.is_finite() && *s >= 0.0 && *s < 86_400.0)
+                    .map(Duration::from_secs_f64),
+            },
+            Some("temporary") => ErrorKind::Temporary,
+            Some("timeout") => ErrorKind::Timeout,
+            Some("protocol") => ErrorKind::Protocol,
+            Some("config") => ErrorKind::Config,
+            Some("unsupported") => ErrorKind::Unsupported,
+            _ => ErrorKind::Plugin,
+        };
+        let message = crate::error::excerpt_of(&self.message, 500);
+        Error::new(kind, format!("{method}: {message}"))
+    }
+}
+
+/// `initialize`'s parameters.
+#[derive(Debug, Serialize)]
+pub struct Initialize<'a> {
+    /// [`PROTOCOL`].
+    pub protocol: &'static str,
+    /// The plugin API version of this host.
+    pub api_version: String,
+    /// The plugin's id (or instance name).
+    pub plugin: &'a str,
+    /// The settings the manifest declares, secrets as their values.
+    pub config: &'a Value,
+}
+
+/// `initialize`'s answer.
+#[derive(Debug, Deserialize)]
+pub struct Initialized {
+    /// The protocol the plugin speaks: must be [`PROTOCOL`].
+    pub protocol: String,
+}
+
+/// `portfolio.snapshot`'s parameters.
+#[derive(Debug, Serialize)]
+pub struct SnapshotParams<'a> {
+    /// The query.
+    pub query: &'a PortfolioQuery,
+}
+
+/// `transactions.page`'s parameters: the query without its cursor, and the
+/// cursor.
+#[derive(Debug, Serialize)]
+pub struct PageParams<'a> {
+    /// Time range, kinds and page size.
+    pub query: &'a crate::v2::TransactionQuery,
+    /// Where to continue; `null` for the first page.
+    pub cursor: Option<&'a str>,
+}
+
+/// `transactions.page`'s answer, before each item is read.
+#[derive(Debug, Deserialize)]
+pub struct PageAnswer {
+    /// The entries (each read on its own: one bad item is a problem, not
+    /// a failed page).
+    #[serde(default)]
+    pub items: Vec<Value>,
+    /// The next page's cursor.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// What the plugin could not read and left out.
+    #[serde(default)]
+    pub problems: Vec<ReadProblem>,
+}
+
+impl PageAnswer {
+    /// The entries that read as ledger entries, and a problem for each
+    /// that did not.
+    pub fn entries(self, plugin: &str) -> (Vec<LedgerEntry>, Option<String>, Vec<ReadProblem>) {
+        let mut problems = self.problems;
+        let mut items = Vec::with_capacity(self.items.len());
+        for (i, item) in self.items.into_iter().enumerate() {
+            match serde_json::from_value::<LedgerEntry>(item) {
+                Ok(e) => items.push(e),
+                Err(e) => problems.push(
+                    ReadProblem::new(
+                        format!("{plugin} transactions.page"),
+                        format!("not a ledger entry: {e}"),
+                    )
+                    .item(format!("items[{i}]")),
+                ),
+            }
+        }
+        (items, self.next, problems)
+    }
+}
+
+/// `host.http`'s parameters: a request the plugin sends through the host.
+#[derive(Debug, Deserialize)]
+pub struct HttpParams {
+    /// `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
+    pub method: String,
+    /// An absolute URL, or a path joined to the plugin's base URL.
+    pub url: String,
+    /// Header names and values.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The body, as text.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// `host.http`'s answer.
+#[derive(Debug, Serialize)]
+pub struct HttpAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers the plugin may need (content type, rate-limit headers).
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The body, as text (invalid UTF-8 replaced).
+    pub body: String,
+}

@@ -1,0 +1,157 @@
+//! Runtime plugins (folders with a `process` manifest, speaking
+//! stonks-jsonrpc/1) under everything a process can do wrong: each test
+//! writes small Python plugins on the example's `stonks_plugin.py` into a
+//! plugin directory, and checks that the host answers, says what went
+//! wrong, never panics, and that the other plugins keep answering.
+#![cfg(unix)]
+
+use std::time::Duration;
+
+use stonks_core::v2::PortfolioQuery;
+use stonks_core::{ErrorKind, PluginState};
+
+mod common;
+use common::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_a_hang_garbage_and_an_oversized_line_each_stop_only_their_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good", &manifest("good", ""), &plugin(GOOD));
+    // Crashes on its first snapshot only (a marker file remembers).
+    let crash = r#"    marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "crashed")
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        sys.stderr.write("about to crash\n"); sys.stderr.flush()
+        os._exit(3)
+    return {"as_of": "2025-02-01T00:00:00Z", "positions": [], "cash": []}"#;
+    write(dir.path(), "crash", &manifest("crash", ""), &plugin(crash));
+    let hang = "    time.sleep(3600)";
+    write(
+        dir.path(),
+        "hang",
+        &manifest("hang", r#", "call_timeout_secs": 1"#),
+        &plugin(hang),
+    );
+    let garbage = r#"    sys.stdout.write("hello, this is not json\n"); sys.stdout.flush()
+    time.sleep(5)"#;
+    write(
+        dir.path(),
+        "garbage",
+        &manifest("garbage", ""),
+        &plugin(garbage),
+    );
+    let huge = r#"    sys.stdout.write("x" * (17 * 1024 * 1024) + "\n"); sys.stdout.flush()
+    time.sleep(5)"#;
+    write(dir.path(), "huge", &manifest("huge", ""), &plugin(huge));
+    let r = registry(dir.path());
+    for id in ["good", "crash", "hang", "garbage", "huge"] {
+        r.activate(id, &config()).unwrap();
+    }
+    let snapshot = |id: &'static str| {
+        let r = r.clone();
+        async move {
+            r.portfolio_v2(id)
+                .unwrap()
+                .snapshot(&PortfolioQuery::new())
+                .await
+        }
+    };
+    let (crash, hang, garbage, huge, good) = tokio::join!(
+        snapshot("crash"),
+        snapshot("hang"),
+        snapshot("garbage"),
+        snapshot("huge"),
+        snapshot("good")
+    );
+    assert!(good.is_ok(), "{good:?}");
+    let crash = crash.unwrap_err();
+    assert_eq!(crash.kind(), &ErrorKind::Plugin);
+    assert!(
+        crash.message().contains("exited") && crash.message().contains("about to crash"),
+        "{crash}"
+    );
+    let hang = hang.unwrap_err();
+    assert!(
+        hang.message()
+            .contains("did not answer portfolio.snapshot within 1 s"),
+        "{hang}"
+    );
+    let garbage = garbage.unwrap_err();
+    assert!(
+        garbage.message().contains("not JSON-RPC")
+            && garbage.message().contains("hello, this is not json"),
+        "{garbage}"
+    );
+    let huge = huge.unwrap_err();
+    assert!(
+        huge.message().contains("longer than 16777216 bytes"),
+        "{huge}"
+    );
+
+    // Right after a crash the next call is refused at once, saying when
+    // the plugin starts again; after the pause it starts and answers.
+    let again = snapshot("crash").await.unwrap_err();
+    assert!(again.message().contains("started again in"), "{again}");
+    tokio::time::sleep(stonks_core::process::FIRST_BACKOFF + Duration::from_millis(100)).await;
+    let back = snapshot("crash").await;
+    assert!(back.is_ok(), "restarted: {back:?}");
+    assert!(snapshot("good").await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_protocol_or_a_broken_manifest_never_keeps_the_others_from_loading() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good", &manifest("good", ""), &plugin(GOOD));
+    // Answers initialize with another protocol version.
+    let wrong = r#"import sys, json
+for line in sys.stdin:
+    m = json.loads(line)
+    print(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": {"protocol": "stonks-jsonrpc/9"}}), flush=True)
+"#;
+    write(dir.path(), "wrong", &manifest("wrong", ""), wrong);
+    // A manifest that asks for a protocol this host does not speak.
+    let future = manifest("future", "").replace("stonks-jsonrpc/1", "stonks-jsonrpc/2");
+    write(dir.path(), "future", &future, &plugin(GOOD));
+    // Not JSON at all, and no process section.
+    write(dir.path(), "broken", "{ not json", "");
+    let linked_style = manifest("noprocess", "").replace(
+        r#",
+  "process": {"command": ["python3", "plugin.py"], "protocol": "stonks-jsonrpc/1"}"#,
+        "",
+    );
+    write(dir.path(), "noprocess", &linked_style, &plugin(GOOD));
+
+    let r = registry(dir.path());
+    let state = |id: &str| r.entry(id).map(|e| (e.state, e.error.unwrap_or_default()));
+    assert_eq!(state("good").unwrap().0, PluginState::Loaded);
+    assert_eq!(state("wrong").unwrap().0, PluginState::Loaded);
+    let (s, why) = state("future").unwrap();
+    assert_eq!(s, PluginState::Error);
+    assert!(
+        why.contains("process.protocol") && why.contains("stonks-jsonrpc/2"),
+        "{why}"
+    );
+    let (s, why) = state("broken").unwrap();
+    assert_eq!(s, PluginState::Error, "named by its folder");
+    assert!(why.contains("invalid manifest"), "{why}");
+    let (s, why) = state("noprocess").unwrap();
+    assert_eq!(s, PluginState::Error);
+    assert!(why.contains("needs a process section"), "{why}");
+
+    r.activate("wrong", &config()).unwrap();
+    let e = r
+        .portfolio_v2("wrong")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("speaks \"stonks-jsonrpc/9\""), "{e}");
+    r.activate("good", &config()).unwrap();
+    assert!(
+        r.portfolio_v2("good")
+            .unwrap()
+            .snapshot(&PortfolioQuery::new())
+            .await
+            .is_ok()
+    );
+}
