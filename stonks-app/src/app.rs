@@ -58,13 +58,23 @@ fn activation_failure(id: &str, e: &stonks::Error) -> String {
     }
 }
 
+/// Every linked plugin, and the runtime plugins in the folders the config
+/// file at `path` names (`[plugins] dirs`, see [`config::plugin_dirs`]).
+pub fn registry_for(path: &Path) -> Registry {
+    let mut builder = Registry::builder().discover();
+    for dir in config::plugin_dirs(path) {
+        builder = builder.plugin_dir(dir);
+    }
+    builder.build()
+}
+
 impl App {
     /// Loads the configuration at `path` (see [`config::config_path`]) and
     /// activates every enabled broker. A broker that cannot be activated is
     /// recorded in [`App::failed`]; the others go on. A configuration that
     /// names no broker is [`Error::NothingConfigured`].
     pub async fn start(path: &Path) -> Result<App> {
-        let registry = Registry::discover();
+        let registry = registry_for(path);
         let config = AppConfig::load(path, &config::secret_keys(&registry))?;
         if config.enabled().next().is_none() {
             return Err(Error::NothingConfigured(format!(

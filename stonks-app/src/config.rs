@@ -273,6 +273,46 @@ struct RawConfig {
     prices: Option<toml::Table>,
     #[serde(default)]
     returns: Option<toml::Table>,
+    /// Read on its own, first, by [`plugin_dirs`]: checked here too.
+    #[serde(default, rename = "plugins")]
+    _plugins: Option<RawPlugins>,
+}
+
+/// The `[plugins]` table.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPlugins {
+    /// Folders of runtime plugins (each plugin a folder in one of them).
+    #[serde(default)]
+    dirs: Option<Vec<PathBuf>>,
+}
+
+/// Where runtime plugins are installed: `[plugins] dirs` of the config
+/// file at `path` (relative ones from the file's folder), else the
+/// platform's data folder's `stonks/plugins`. Read before the rest of the
+/// config, which needs the plugins' manifests; a file that cannot be read
+/// gives the default (the full load says what is wrong with it).
+pub fn plugin_dirs(path: &Path) -> Vec<PathBuf> {
+    #[derive(Deserialize)]
+    struct Only {
+        #[serde(default)]
+        plugins: Option<RawPlugins>,
+    }
+    let dirs = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| toml::from_str::<Only>(&text).ok())
+        .and_then(|o| o.plugins?.dirs);
+    match dirs {
+        Some(dirs) => {
+            let base = path.parent().unwrap_or(Path::new("."));
+            dirs.into_iter().map(|d| base.join(d)).collect()
+        }
+        None => default_plugin_dir().into_iter().collect(),
+    }
+}
+
+fn default_plugin_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "stonks").map(|d| d.data_dir().join("plugins"))
 }
 
 /// Where the config file is: `flag`, else `STONKS_CONFIG`, else the

@@ -258,7 +258,10 @@ where
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Plugins => commands::plugins::run(&mut out, flags.format),
+            Command::Plugins => {
+                let config = stonks_app::config::config_path(flags.config);
+                commands::plugins::run(&mut out, flags.format, &config)
+            }
             Command::Manifest {
                 command: ManifestCommand::Check { files },
             } => commands::manifest::check(&mut out, &files),

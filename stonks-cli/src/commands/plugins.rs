@@ -1,4 +1,5 @@
-//! `stonks plugins`: every plugin linked into this binary.
+//! `stonks plugins`: every plugin linked into this binary, and the runtime
+//! plugins in the configured folders (`[plugins] dirs`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,12 +20,15 @@ struct Row {
     api_max: Option<String>,
     state: String,
     services: Option<Vec<String>>,
+    /// `linked`, or `folder <path>`.
+    origin: String,
     error: Option<String>,
 }
 
-/// Lists the catalog.
-pub fn run(out: &mut impl Write, format: Format) -> Outcome {
-    let rows: Vec<Row> = Registry::discover()
+/// Lists the catalog of the plugins `config`'s app would see.
+pub fn run(out: &mut impl Write, format: Format, config: &std::path::Path) -> Outcome {
+    let registry: Registry = stonks_app::app::registry_for(config);
+    let rows: Vec<Row> = registry
         .catalog()
         .into_iter()
         .map(|e| {
@@ -43,6 +47,7 @@ pub fn run(out: &mut impl Write, format: Format) -> Outcome {
                         .map(|s| s.as_str().to_owned())
                         .collect()
                 }),
+                origin: e.origin.to_string(),
                 error: e.error,
             }
         })
@@ -53,7 +58,8 @@ pub fn run(out: &mut impl Write, format: Format) -> Outcome {
         Format::Csv => csv::write(
             out,
             &[
-                "id", "type", "version", "api_min", "api_max", "state", "services", "error",
+                "id", "type", "version", "api_min", "api_max", "state", "services", "origin",
+                "error",
             ],
             rows.iter().map(|r| {
                 vec![
@@ -64,6 +70,7 @@ pub fn run(out: &mut impl Write, format: Format) -> Outcome {
                     opt(&r.api_max),
                     r.state.clone(),
                     r.services.as_ref().map(|s| s.join(" ")).unwrap_or_default(),
+                    r.origin.clone(),
                     opt(&r.error),
                 ]
             }),
@@ -74,7 +81,9 @@ pub fn run(out: &mut impl Write, format: Format) -> Outcome {
         )?,
         Format::Table => table::write(
             out,
-            &["ID", "TYPE", "VERSION", "API", "STATE", "SERVICES", "ERROR"],
+            &[
+                "ID", "TYPE", "VERSION", "API", "STATE", "SERVICES", "ORIGIN", "ERROR",
+            ],
             &[],
             rows.iter()
                 .map(|r| {
@@ -85,6 +94,7 @@ pub fn run(out: &mut impl Write, format: Format) -> Outcome {
                         format!("{} - {}", opt(&r.api_min), opt(&r.api_max)),
                         r.state.clone(),
                         r.services.as_ref().map_or("-".into(), |s| s.join(",")),
+                        table::text(&r.origin, 60),
                         table::text(&opt(&r.error), 100),
                     ]
                 })
