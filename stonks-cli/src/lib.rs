@@ -57,9 +57,21 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum PluginsCommand {
+    /// Read runtime plugins' folders again: each configured one (or ID) is checked anew and restarted; one whose manifest no longer checks is kept as it was, and says why.
+    Reload {
+        /// One plugin; default every configured runtime plugin.
+        id: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
-    /// List every plugin linked into this binary.
-    Plugins,
+    /// List every plugin: linked into this binary, or installed as a folder in `[plugins] dirs`.
+    Plugins {
+        #[command(subcommand)]
+        command: Option<PluginsCommand>,
+    },
     /// Work with plugin manifests.
     Manifest {
         #[command(subcommand)]
@@ -258,10 +270,13 @@ where
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Plugins => {
+            Command::Plugins { command: None } => {
                 let config = stonks_app::config::config_path(flags.config);
                 commands::plugins::run(&mut out, flags.format, &config)
             }
+            Command::Plugins {
+                command: Some(PluginsCommand::Reload { id }),
+            } => commands::plugins::reload(&mut out, &flags, id.as_deref()).await,
             Command::Manifest {
                 command: ManifestCommand::Check { files },
             } => commands::manifest::check(&mut out, &files),

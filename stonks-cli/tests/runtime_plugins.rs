@@ -92,4 +92,33 @@ async fn the_python_example_is_installed_as_a_folder_and_read_like_any_broker() 
             == Some(&format!("Bearer {TOKEN}"))
     }));
     assert!(!r.all().contains(TOKEN));
+
+    // `stonks plugins reload`: read again and restarted; a manifest that no
+    // longer checks is refused, saying why, with exit code 2.
+    let r = common::stonks(&["plugins", "reload", "--config", &config], &[]).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        r.out.trim(),
+        format!("python-example: reloaded from {}", folder.display())
+    );
+    let manifest = folder.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("stonks-jsonrpc/1", "stonks-jsonrpc/7"),
+    )
+    .unwrap();
+    let r = common::stonks(
+        &["plugins", "reload", "python-example", "--config", &config],
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.out
+            .contains("python-example: not reloaded, the running plugin is kept")
+            && r.out.contains("stonks-jsonrpc/7"),
+        "{}",
+        r.out
+    );
 }

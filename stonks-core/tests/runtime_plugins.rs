@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use stonks_core::v2::PortfolioQuery;
-use stonks_core::{ErrorKind, PluginState};
+use stonks_core::{ErrorKind, PluginState, Registry};
 
 mod common;
 use common::*;
@@ -154,4 +154,65 @@ for line in sys.stdin:
             .await
             .is_ok()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reload_lets_calls_in_flight_finish_on_the_old_process_and_a_broken_manifest_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = |cash: &str| {
+        format!(
+            r#"    time.sleep(1.0)
+    return {{"as_of": "2025-02-01T00:00:00Z", "positions": [], "cash": [{{"amount": {{"amount": "{cash}", "currency": "EUR"}}}}]}}"#
+        )
+    };
+    write(
+        dir.path(),
+        "slow",
+        &manifest("slow", ""),
+        &plugin(&slow("1.00")),
+    );
+    let r = registry(dir.path());
+    r.activate("slow", &config()).unwrap();
+    let cash = |r: Registry| async move {
+        r.portfolio_v2("slow")
+            .unwrap()
+            .snapshot(&PortfolioQuery::new())
+            .await
+            .map(|s| s.cash[0].amount.amount.to_string())
+    };
+    // A call in flight on version 1; meanwhile version 2 is installed and
+    // the plugin reloaded.
+    let in_flight = tokio::spawn(cash(r.clone()));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    write(
+        dir.path(),
+        "slow",
+        &manifest("slow", ""),
+        &plugin(&slow("2.00")),
+    );
+    r.reload("slow", &config()).unwrap();
+    assert_eq!(
+        in_flight.await.unwrap().unwrap(),
+        "1.00",
+        "finished on the old process"
+    );
+    assert_eq!(
+        cash(r.clone()).await.unwrap(),
+        "2.00",
+        "the next call runs the new one"
+    );
+
+    // A manifest that no longer checks: refused, the running plugin kept.
+    let broken = manifest("slow", "").replace("stonks-jsonrpc/1", "stonks-jsonrpc/7");
+    std::fs::write(dir.path().join("slow/manifest.json"), broken).unwrap();
+    let e = r.reload("slow", &config()).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Manifest);
+    assert!(
+        e.message()
+            .contains("not reloaded, the running plugin is kept")
+            && e.message().contains("stonks-jsonrpc/7"),
+        "{e}"
+    );
+    assert_eq!(r.entry("slow").unwrap().state, PluginState::Active);
+    assert_eq!(cash(r.clone()).await.unwrap(), "2.00");
 }

@@ -103,3 +103,38 @@ pub fn run(out: &mut impl Write, format: Format, config: &std::path::Path) -> Ou
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `stonks plugins reload [ID]`: every configured runtime plugin (or `id`)
+/// read from its folder again and restarted with its settings; exit code 2
+/// when one was refused (it keeps running as it was).
+pub async fn reload(out: &mut impl Write, flags: &super::Flags<'_>, id: Option<&str>) -> Outcome {
+    let app = super::start(flags).await?;
+    let mut refused = false;
+    let mut any = false;
+    for (broker, settings) in app.config.enabled() {
+        let Some(entry) = app.registry.entry(broker) else {
+            continue;
+        };
+        let stonks::PluginOrigin::Folder { path } = &entry.origin else {
+            continue;
+        };
+        if id.is_some_and(|id| id != broker) {
+            continue;
+        }
+        any = true;
+        match app.registry.reload(broker, &settings.settings) {
+            Ok(()) => writeln!(out, "{broker}: reloaded from {}", path.display())?,
+            Err(e) => {
+                refused = true;
+                writeln!(out, "{broker}: {}", e.message())?;
+            }
+        }
+    }
+    if !any {
+        let what = id.map_or("no configured broker".to_owned(), |id| {
+            format!("{id:?} is not a configured broker")
+        });
+        return Err(format!("{what} runs from a plugin folder ([plugins] dirs)").into());
+    }
+    Ok(super::exit(refused))
+}

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Registry;
 use super::entry::Entry;
 use crate::lifecycle::PluginState;
+use crate::manifest::Manifest;
 use crate::plugin::PluginRecord;
 
 /// The largest `manifest.json` read.
@@ -139,4 +140,30 @@ impl Registry {
         }
         entry
     }
+}
+
+/// The manifest now in a runtime plugin's folder, for a reload: checked
+/// (schema, cross-field, compatibility, a process section) and still naming
+/// the plugin `id`; else why not, and the running plugin is kept.
+pub(super) fn fresh_manifest(id: &str, dir: &Path) -> Result<Arc<Manifest>, String> {
+    let text = read_manifest(dir)?;
+    let mut m = Manifest::from_json(&text).map_err(|e| format!("invalid manifest: {e}"))?;
+    if let Some(why) = super::compat::compatibility_problem(&m) {
+        return Err(why);
+    }
+    if m.id() != id {
+        return Err(format!(
+            "the manifest now names {:?}, not {id:?}",
+            crate::error::excerpt_of(m.id(), 64)
+        ));
+    }
+    match &mut m.process {
+        Some(p) => p.dir = Some(dir.to_owned()),
+        None => {
+            return Err(
+                "invalid manifest: a plugin folder's manifest needs a process section".into(),
+            );
+        }
+    }
+    Ok(Arc::new(m))
 }

@@ -183,7 +183,14 @@ impl Registry {
     /// Replaces an active plugin's settings or credentials without a
     /// restart. A configuration that does not check leaves the running
     /// instance as it was. On a plugin that is not active, this activates it.
+    ///
+    /// A runtime plugin (a folder) is read again: its manifest is checked
+    /// anew and the new process started for the next call, while calls in
+    /// flight finish on the old one, which stops when the last of them
+    /// ends. A manifest that no longer checks keeps the old plugin running,
+    /// and the error says why.
     pub fn reload(&self, id: &str, config: &serde_json::Value) -> Result<()> {
+        self.refresh_folder(id)?;
         let (manifest, record, metrics) = {
             let inner = self.read();
             let i = Self::index(&inner, id)?;
@@ -209,6 +216,38 @@ impl Registry {
             self.transition(entry, PluginState::Loading, "reloading with new settings");
         }
         self.start(id, manifest, record, metrics, cfg, "reloaded")
+    }
+
+    /// For a runtime plugin, its folder's manifest as it is now becomes the
+    /// entry's (a loaded or failed one becomes loadable again); a manifest
+    /// that does not check changes nothing and is the error. A linked
+    /// plugin is left as it is.
+    fn refresh_folder(&self, id: &str) -> Result<()> {
+        let dir = {
+            let inner = self.read();
+            let entry = &inner.entries[Self::index(&inner, id)?];
+            match &entry.origin {
+                super::folders::PluginOrigin::Folder { path } => path.clone(),
+                super::folders::PluginOrigin::Linked => return Ok(()),
+            }
+        };
+        let fresh = super::folders::fresh_manifest(id, &dir).map_err(|why| {
+            Error::new(
+                ErrorKind::Manifest,
+                format!("not reloaded, the running plugin is kept: {why}"),
+            )
+            .with_plugin(id)
+            .with_operation("reload")
+        })?;
+        let mut inner = self.write();
+        let i = Self::index(&inner, id)?;
+        let entry = &mut inner.entries[i];
+        entry.manifest = Some(fresh);
+        if entry.load_error.take().is_some() || entry.state == PluginState::Error {
+            entry.error = None;
+            self.transition(entry, PluginState::Loaded, "manifest read again");
+        }
+        Ok(())
     }
 
     /// Switches a plugin off, whatever its state.
