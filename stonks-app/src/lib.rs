@@ -47,6 +47,7 @@ pub mod prices;
 pub mod report;
 #[cfg(feature = "sandbox")]
 mod sandbox;
+pub mod shadow;
 pub mod store;
 pub mod sync;
 pub mod tax;

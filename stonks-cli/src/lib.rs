@@ -72,6 +72,16 @@ enum Command {
         #[command(subcommand)]
         command: Option<PluginsCommand>,
     },
+    /// Read two brokers that see the same account (say a linked plugin and the runtime plugin replacing it) and print every difference in positions, cash and ledger entries; exit code 1 when they differ, 2 when one could not be read.
+    Shadow {
+        /// The first broker (as configured).
+        a: String,
+        /// The second broker.
+        b: String,
+        /// Compare only this account's positions, cash and entries.
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Work with plugin manifests.
     Manifest {
         #[command(subcommand)]
@@ -270,6 +280,9 @@ where
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Shadow { a, b, account } => {
+                commands::shadow::run(&mut out, &flags, &a, &b, account.as_deref()).await
+            }
             Command::Plugins { command: None } => {
                 let config = stonks_app::config::config_path(flags.config);
                 commands::plugins::run(&mut out, flags.format, &config)

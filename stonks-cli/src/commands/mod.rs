@@ -17,6 +17,7 @@ pub mod portfolio;
 pub mod prices;
 pub mod report;
 pub mod returns;
+pub mod shadow;
 pub mod sync;
 pub mod tax;
 pub mod transactions;
