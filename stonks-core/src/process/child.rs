@@ -46,7 +46,10 @@ pub struct Spec {
     pub memory_mb: u32,
 }
 
-type Pending = HashMap<u64, oneshot::Sender<Result<Value>>>;
+/// An answer, unread: its caller knows what it should be.
+pub type Answer = Box<serde_json::value::RawValue>;
+
+type Pending = HashMap<u64, oneshot::Sender<Result<Answer>>>;
 
 /// What the reader and the callers share.
 struct Shared {
@@ -260,7 +263,7 @@ impl Child {
         method: &str,
         params: impl Serialize,
         timeout: Duration,
-    ) -> Result<Value> {
+    ) -> Result<Answer> {
         if let Some(why) = self.death() {
             return Err(Error::plugin_fault(why));
         }
@@ -428,7 +431,14 @@ async fn read_stdout(
                         let answer = match (message.result, message.error) {
                             (_, Some(e)) => Err(e),
                             (Some(v), None) => Ok(v),
-                            (None, None) => Ok(Value::Null),
+                            (None, None) => serde_json::value::RawValue::from_string(
+                                "null".to_owned(),
+                            )
+                            .map_err(|e| RpcError {
+                                code: -32603,
+                                message: e.to_string(),
+                                data: None,
+                            }),
                         };
                         let _ = tx.send(answer.map_err(|e| e.into_error("call")));
                     }

@@ -176,7 +176,7 @@ impl ProcessPlugin {
             config: &self.config,
         };
         let answer = child.call("initialize", init, INIT_TIMEOUT).await?;
-        let said: Initialized = serde_json::from_value(answer).map_err(|e| {
+        let said: Initialized = serde_json::from_str(answer.get()).map_err(|e| {
             Error::plugin_fault(format!("initialize: the answer is not {{protocol}}: {e}"))
         })?;
         if said.protocol != PROTOCOL {
@@ -201,7 +201,7 @@ impl ProcessPlugin {
             .call(method, params, self.call_timeout)
             .await
             .map_err(|e| rename(e, method))?;
-        serde_json::from_value(answer)
+        serde_json::from_str(answer.get())
             .map_err(|e| Error::plugin_fault(format!("{method}: the answer does not read: {e}")))
     }
 

@@ -42,9 +42,9 @@ pub struct Incoming {
     /// A request's parameters.
     #[serde(default)]
     pub params: Option<Value>,
-    /// A successful answer.
+    /// A successful answer, read when its caller knows its type.
     #[serde(default)]
-    pub result: Option<Value>,
+    pub result: Option<Box<serde_json::value::RawValue>>,
     /// A failed answer.
     #[serde(default)]
     pub error: Option<RpcError>,
@@ -154,7 +154,7 @@ pub struct PageAnswer {
     /// The entries (each read on its own: one bad item is a problem, not
     /// a failed page).
     #[serde(default)]
-    pub items: Vec<Value>,
+    pub items: Vec<Box<serde_json::value::RawValue>>,
     /// The next page's cursor.
     #[serde(default)]
     pub next: Option<String>,
@@ -170,7 +170,7 @@ impl PageAnswer {
         let mut problems = self.problems;
         let mut items = Vec::with_capacity(self.items.len());
         for (i, item) in self.items.into_iter().enumerate() {
-            match serde_json::from_value::<LedgerEntry>(item) {
+            match serde_json::from_str::<LedgerEntry>(item.get()) {
                 Ok(e) => items.push(e),
                 Err(e) => problems.push(
                     ReadProblem::new(
