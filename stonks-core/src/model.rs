@@ -144,6 +144,15 @@ impl Serialize for Currency {
     }
 }
 
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "currency", "description": "An ISO 4217 code or a crypto asset code, upper case (`EUR`, `BTC`)." })
+    }
+}
+
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_text(d, "a currency or asset code", |s| {
@@ -176,7 +185,7 @@ where
 }
 
 /// An amount in a currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Money {
     /// The exact amount, as the broker sent it.
     pub amount: Decimal,
@@ -304,6 +313,15 @@ impl Serialize for Isin {
     }
 }
 
+impl schemars::JsonSchema for Isin {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Isin".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "isin", "description": "An ISIN: 12 characters with a valid check digit." })
+    }
+}
+
 impl<'de> Deserialize<'de> for Isin {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_text(d, "an ISIN", |s| {
@@ -378,6 +396,15 @@ impl Serialize for AssetClass {
     }
 }
 
+impl schemars::JsonSchema for AssetClass {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AssetClass".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "asset-class", "description": "`stock`, `etf`, `fund`, `bond`, `option`, `future`, `warrant`, `crypto`, `cash`, or another name (kept as given)." })
+    }
+}
+
 impl<'de> Deserialize<'de> for AssetClass {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_text(d, "an asset class", |s| Ok(AssetClass::from_name(s)))
@@ -385,7 +412,7 @@ impl<'de> Deserialize<'de> for AssetClass {
 }
 
 /// A tradable thing, as precisely as the broker identifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Instrument {
     /// The broker's own id for it (DEGIRO product id, IBKR conid, Bitvavo symbol).
     pub broker_id: String,

@@ -216,3 +216,33 @@ async fn a_reload_lets_calls_in_flight_finish_on_the_old_process_and_a_broken_ma
     assert_eq!(r.entry("slow").unwrap().state, PluginState::Active);
     assert_eq!(cash(r.clone()).await.unwrap(), "2.00");
 }
+
+#[test]
+fn the_protocol_schema_in_docs_is_generated_from_the_types() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/plugin-protocol.schema.json");
+    let generated = stonks_core::process::schema_json();
+    if std::env::var_os("STONKS_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == generated,
+        "docs/plugin-protocol.schema.json is stale: run `STONKS_BLESS=1 cargo test -p stonks-core --test runtime_plugins` and commit it"
+    );
+    // It describes what a plugin answers in core's own shapes.
+    let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    for def in [
+        "LedgerEntry",
+        "PortfolioSnapshot",
+        "Money",
+        "Instrument",
+        "ReadProblem",
+    ] {
+        assert!(
+            schema["$defs"].get(def).is_some(),
+            "{def} in {}",
+            &generated[..200]
+        );
+    }
+}

@@ -35,7 +35,9 @@ use crate::model::{AssetClass, Instrument};
 /// Identifiers of an instrument beyond the broker's id, the ticker and the
 /// ISIN (which [`Instrument`] holds itself). Every field is optional:
 /// brokers fill what their API gives.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Identifiers {
     /// The CUSIP (US and Canadian securities).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ pub use child::MAX_LINE_BYTES;
 pub use plugin::{FIRST_BACKOFF, MAX_BACKOFF, ProcessPlugin, factory};
 pub use protocol::{
     ErrorData, HttpAnswer, HttpParams, Initialize, Initialized, PROTOCOL, PageAnswer, RpcError,
+    schema_json,
 };
 
 use crate::manifest::Interface;

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
 use crate::problem::ReadProblem;
-use crate::v2::{LedgerEntry, PortfolioQuery};
+use crate::v2::{LedgerEntry, PortfolioQuery, PortfolioSnapshot};
 
 /// The protocol's name and version, as a manifest's `process.protocol`
 /// and `initialize` carry it.
@@ -51,7 +52,7 @@ pub struct Incoming {
 }
 
 /// A JSON-RPC error object; `data.kind` carries core's error kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RpcError {
     /// The JSON-RPC code (`-32000` for a plugin's own errors).
     pub code: i64,
@@ -63,7 +64,7 @@ pub struct RpcError {
 }
 
 /// `error.data`: what the host acts on.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorData {
     /// `auth`, `rate_limited`, `temporary`, `timeout`, `protocol`,
     /// `config`, `unsupported` or `plugin` (the default).
@@ -112,7 +113,7 @@ impl RpcError {
 }
 
 /// `initialize`'s parameters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Initialize<'a> {
     /// [`PROTOCOL`].
     pub protocol: &'static str,
@@ -125,14 +126,14 @@ pub struct Initialize<'a> {
 }
 
 /// `initialize`'s answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct Initialized {
     /// The protocol the plugin speaks: must be [`PROTOCOL`].
     pub protocol: String,
 }
 
 /// `portfolio.snapshot`'s parameters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SnapshotParams<'a> {
     /// The query.
     pub query: &'a PortfolioQuery,
@@ -140,7 +141,7 @@ pub struct SnapshotParams<'a> {
 
 /// `transactions.page`'s parameters: the query without its cursor, and the
 /// cursor.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PageParams<'a> {
     /// Time range, kinds and page size.
     pub query: &'a crate::v2::TransactionQuery,
@@ -149,11 +150,12 @@ pub struct PageParams<'a> {
 }
 
 /// `transactions.page`'s answer, before each item is read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct PageAnswer {
     /// The entries (each read on its own: one bad item is a problem, not
     /// a failed page).
     #[serde(default)]
+    #[schemars(with = "Vec<LedgerEntry>")]
     pub items: Vec<Box<serde_json::value::RawValue>>,
     /// The next page's cursor.
     #[serde(default)]
@@ -186,7 +188,7 @@ impl PageAnswer {
 }
 
 /// `host.http`'s parameters: a request the plugin sends through the host.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct HttpParams {
     /// `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
     pub method: String,
@@ -201,7 +203,7 @@ pub struct HttpParams {
 }
 
 /// `host.http`'s answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct HttpAnswer {
     /// The HTTP status.
     pub status: u16,
@@ -209,4 +211,42 @@ pub struct HttpAnswer {
     pub headers: std::collections::BTreeMap<String, String>,
     /// The body, as text (invalid UTF-8 replaced).
     pub body: String,
+}
+
+/// Every message of the protocol, as one document: what
+/// `docs/plugin-protocol.schema.json` is generated from.
+#[derive(JsonSchema)]
+#[schemars(
+    title = "stonks-jsonrpc/1",
+    description = "The params and results of each method of stonks-jsonrpc/1 (JSON-RPC 2.0, one message per line), and its error object. See docs/plugin-protocol.md."
+)]
+#[allow(dead_code)] // only its schema is used
+struct Messages<'a> {
+    /// Host to plugin, first: `initialize` params.
+    initialize_params: Initialize<'a>,
+    /// `initialize` result.
+    initialize_result: Initialized,
+    /// `portfolio.snapshot` params.
+    portfolio_snapshot_params: SnapshotParams<'a>,
+    /// `portfolio.snapshot` result.
+    portfolio_snapshot_result: PortfolioSnapshot,
+    /// `transactions.page` params.
+    transactions_page_params: PageParams<'a>,
+    /// `transactions.page` result.
+    transactions_page_result: PageAnswer,
+    /// Plugin to host: `host.http` params.
+    host_http_params: HttpParams,
+    /// `host.http` result.
+    host_http_result: HttpAnswer,
+    /// The error object of any failed call, either way.
+    error: RpcError,
+}
+
+/// The protocol's JSON Schema, pretty, with a trailing newline: as stored in
+/// `docs/plugin-protocol.schema.json`.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Messages<'static>);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
 }

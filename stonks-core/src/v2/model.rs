@@ -16,7 +16,7 @@ use crate::model::{Instrument, Money};
 use crate::problem::ReadProblem;
 
 /// One holding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Position {
     /// The broker account it is held in, when the broker names accounts.
@@ -52,7 +52,7 @@ impl Position {
 }
 
 /// Cash held in one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CashBalance {
     /// The broker account it is held in, when the broker names accounts.
@@ -73,7 +73,7 @@ impl CashBalance {
 }
 
 /// A portfolio at one moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PortfolioSnapshot {
     /// When the broker's figures were valid (UTC).
@@ -219,6 +219,15 @@ impl Serialize for LedgerKind {
     }
 }
 
+impl schemars::JsonSchema for LedgerKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LedgerKind".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "ledger-kind", "description": "`buy`, `sell`, `deposit`, `withdrawal`, `dividend`, `interest`, `fee`, `tax`, `transfer`, `staking_reward`, `fx_conversion`, `split`, `reverse_split`, `spin_off`, `merger`; any other name is `other`, kept as given." })
+    }
+}
+
 impl<'de> Deserialize<'de> for LedgerKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::model::from_text(d, "a ledger kind", |s| Ok(LedgerKind::from_name(s)))
@@ -228,7 +237,7 @@ impl<'de> Deserialize<'de> for LedgerKind {
 /// `new` units for every `old` units: a 4-for-1 split is `4 : 1`, a
 /// 1-for-10 reverse split `1 : 10`. Kept as two numbers because the quotient
 /// (2 : 3) need not be exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ratio {
     /// Units after.
     pub new: Decimal,
@@ -250,7 +259,7 @@ impl Ratio {
 }
 
 /// The terms of a corporate action, as far as the broker states them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct CorporateAction {
     /// Units after per units before, for splits and for mergers into a
@@ -289,7 +298,7 @@ impl CorporateAction {
 }
 
 /// One money movement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct LedgerEntry {
     /// The broker's id for the movement, unique and stable within the

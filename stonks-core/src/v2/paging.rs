@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::problem::ReadProblem;
 
 /// An opaque position in a paged listing, issued by the plugin.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Cursor(pub String);
 

@@ -9,7 +9,7 @@ use super::model::{LedgerEntry, LedgerKind};
 use super::paging::Cursor;
 
 /// Options for [`super::PortfolioService::snapshot`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct PortfolioQuery {
@@ -31,7 +31,7 @@ impl PortfolioQuery {
 }
 
 /// Options for [`super::TransactionService::transactions`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct TransactionQuery {
