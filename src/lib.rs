@@ -50,6 +50,10 @@ pub use stonks_prices_file as prices_file;
 #[cfg(feature = "prices-yahoo")]
 pub use stonks_prices_yahoo as prices_yahoo;
 
+/// The rules middleware (feature `middleware-rules`).
+#[cfg(feature = "middleware-rules")]
+pub use stonks_middleware_rules as middleware_rules;
+
 /// The ids of the plugins this build of the facade links, by feature.
 pub const LINKED_PLUGINS: &[&str] = &[
     #[cfg(feature = "bitvavo")]
@@ -70,4 +74,6 @@ pub const LINKED_PLUGINS: &[&str] = &[
     "prices-yahoo",
     #[cfg(feature = "prices-file")]
     "prices-file",
+    #[cfg(feature = "middleware-rules")]
+    "middleware-rules",
 ];

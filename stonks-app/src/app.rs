@@ -127,6 +127,26 @@ impl App {
             tracing::warn!("no instrument resolver {IDENTITY_PLUGIN}: {e}");
         }
         crate::prices::activate(&config, &registry);
+        // Middleware rewrites every broker's answers from now on; one that
+        // cannot start leaves them as they are, and is said.
+        for (id, settings) in &config.middleware {
+            let kind = registry
+                .entry(id)
+                .and_then(|e| e.manifest.map(|m| m.plugin.kind));
+            let outcome = match kind {
+                Some(PluginType::Middleware) => registry
+                    .activate(id, settings)
+                    .map_err(|e| activation_failure(id, &e)),
+                Some(_) => Err(format!("{id}: not a middleware plugin")),
+                None => Err(format!(
+                    "{id}: no middleware plugin {id:?} is installed (see `stonks plugins`)"
+                )),
+            };
+            if let Err(why) = outcome {
+                tracing::warn!("middleware not applied: {why}");
+                failed.push((id.clone(), why));
+            }
+        }
         App {
             config,
             registry,

@@ -42,6 +42,9 @@ pub struct AppConfig {
     pub prices: PricesConfig,
     /// What returns are compared with (`[returns]`).
     pub returns: ReturnsConfig,
+    /// Middleware plugins to run, by id, with their settings
+    /// (`[middleware.<id>]`): each rewrites every broker's answers.
+    pub middleware: BTreeMap<String, serde_json::Value>,
 }
 
 /// The `[returns]` table.
@@ -273,6 +276,8 @@ struct RawConfig {
     prices: Option<toml::Table>,
     #[serde(default)]
     returns: Option<toml::Table>,
+    #[serde(default)]
+    middleware: BTreeMap<String, toml::Table>,
     /// Read on its own, first, by [`plugin_dirs`]: checked here too.
     #[serde(default, rename = "plugins")]
     _plugins: Option<RawPlugins>,
@@ -732,6 +737,17 @@ impl AppConfig {
                 _ => return Err(bad(&path, "unknown key (expected benchmark)")),
             }
         }
+        let mut middleware = BTreeMap::new();
+        for (id, table) in raw.middleware {
+            let mut settings = serde_json::Map::new();
+            for (key, value) in &table {
+                settings.insert(
+                    key.clone(),
+                    to_json(value, &format!("middleware.{id}.{key}"))?,
+                );
+            }
+            middleware.insert(id, serde_json::Value::Object(settings));
+        }
         Ok(AppConfig {
             base_currency,
             store: raw.store.unwrap_or_else(default_store),
@@ -741,6 +757,7 @@ impl AppConfig {
             instruments,
             prices,
             returns,
+            middleware,
         })
     }
 

@@ -116,6 +116,7 @@ impl App {
             returns: ReturnsConfig {
                 benchmark: Benchmark::parse("VWCE.DE").ok(),
             },
+            middleware: BTreeMap::new(),
         };
         let mut app = App::with(config, Registry::discover());
         app._held.push(Box::new(Mocks {

@@ -36,6 +36,7 @@ pub mod identity;
 pub mod lifecycle;
 pub mod local;
 pub mod manifest;
+pub mod middleware;
 pub mod model;
 mod plugin;
 pub mod prices;

@@ -193,6 +193,7 @@ pub struct Services {
     pub(crate) fx_v1: Option<Arc<dyn crate::fx::RateService>>,
     pub(crate) identity_v1: Option<Arc<dyn crate::identity::IdentityService>>,
     pub(crate) prices_v1: Option<Arc<dyn crate::prices::PriceService>>,
+    pub(crate) middleware_v1: Option<Arc<dyn crate::middleware::Middleware>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -222,6 +223,12 @@ impl Services {
     /// Provides `transactions@1`.
     pub fn transactions_v1(mut self, s: impl v1::TransactionService + 'static) -> Self {
         self.transactions_v1 = Some(Arc::new(s));
+        self
+    }
+
+    /// Provides `middleware@1`.
+    pub fn middleware_v1(mut self, m: impl crate::middleware::Middleware + 'static) -> Self {
+        self.middleware_v1 = Some(Arc::new(m));
         self
     }
 
@@ -272,6 +279,9 @@ impl Services {
         }
         if self.prices_v1.is_some() {
             out.push(Interface::PricesV1);
+        }
+        if self.middleware_v1.is_some() {
+            out.push(Interface::MiddlewareV1);
         }
         out
     }

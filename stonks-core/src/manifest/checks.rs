@@ -111,6 +111,36 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     }
 
     let has = |i: Interface| m.api.interfaces.contains(&i);
+    let middleware = m.plugin.kind == PluginType::Middleware;
+    if middleware {
+        // A middleware wraps services: it declares which, and serves
+        // middleware@1 only.
+        if !has(Interface::MiddlewareV1) || m.api.interfaces.len() != 1 {
+            problem(
+                "api.interfaces".into(),
+                "a middleware lists exactly middleware@1".into(),
+            );
+        }
+        for (i, s) in caps.services.iter().enumerate() {
+            if !matches!(s, Service::Portfolio | Service::Transactions) {
+                problem(
+                    format!("capabilities.services[{i}]"),
+                    format!("a middleware wraps portfolio and/or transactions, not {s}"),
+                );
+            }
+        }
+        if caps.services.is_empty() {
+            problem(
+                "capabilities.services".into(),
+                "a middleware declares the services it wraps: portfolio and/or transactions".into(),
+            );
+        }
+    } else if has(Interface::MiddlewareV1) {
+        problem(
+            "api.interfaces".into(),
+            "middleware@1 is for plugins of type middleware".into(),
+        );
+    }
     let portfolio_iface = has(Interface::PortfolioV1) || has(Interface::PortfolioV2);
     let ledger_iface = has(Interface::TransactionsV1) || has(Interface::TransactionsV2);
     let fx_iface = has(Interface::FxV1);
@@ -118,6 +148,9 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
     let prices_iface = has(Interface::PricesV1);
     for (i, s) in caps.services.iter().enumerate() {
         let path = format!("capabilities.services[{i}]");
+        if middleware {
+            continue;
+        }
         match s {
             Service::Portfolio if !portfolio_iface => problem(
                 path,
@@ -153,6 +186,7 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
             Interface::FxV1 => caps.services.contains(&Service::FxRates),
             Interface::IdentityV1 => caps.services.contains(&Service::Identity),
             Interface::PricesV1 => caps.services.contains(&Service::Prices),
+            Interface::MiddlewareV1 => middleware,
         };
         if !needed {
             problem(

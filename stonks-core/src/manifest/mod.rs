@@ -185,6 +185,10 @@ pub enum Interface {
     /// [`crate::prices::PriceService`].
     #[serde(rename = "prices@1")]
     PricesV1,
+    /// [`crate::middleware::Middleware`]: transforms the snapshots and
+    /// ledger pages of the services it declares.
+    #[serde(rename = "middleware@1")]
+    MiddlewareV1,
 }
 
 impl Interface {
@@ -198,6 +202,7 @@ impl Interface {
             Interface::FxV1 => "fx@1",
             Interface::IdentityV1 => "identity@1",
             Interface::PricesV1 => "prices@1",
+            Interface::MiddlewareV1 => "middleware@1",
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::fx::RateService;
 use crate::identity::IdentityService;
 use crate::lifecycle::PluginState;
 use crate::manifest::{Manifest, Service};
+use crate::middleware::{Chain, Wrapped};
 use crate::plugin::Services;
 use crate::prices::PriceService;
 use crate::{v1, v2};
@@ -93,9 +94,20 @@ impl Registry {
         self.service(id)
     }
 
-    /// The portfolio service of `id` as v2, adapted if the plugin is v1.
+    /// The portfolio service of `id` as v2, adapted if the plugin is v1,
+    /// through every active middleware that wraps `portfolio`.
     pub fn portfolio_v2(&self, id: &str) -> Result<Arc<dyn v2::PortfolioService>> {
-        self.service(id)
+        let inner = self.service(id)?;
+        let chain = self.middlewares(id, Service::Portfolio);
+        Ok(if chain.is_empty() {
+            inner
+        } else {
+            Arc::new(Wrapped {
+                broker: id.to_owned(),
+                chain,
+                inner,
+            })
+        })
     }
 
     /// The transaction service of `id` as v1 (trades), adapted if the plugin is v2.
@@ -103,10 +115,56 @@ impl Registry {
         self.service(id)
     }
 
-    /// The ledger of `id` as v2, adapted if the plugin is v1. Queries for
-    /// kinds whose service the manifest does not declare get `Unsupported`.
+    /// The ledger of `id` as v2, adapted if the plugin is v1, through
+    /// every active middleware that wraps `transactions`. Queries for kinds
+    /// whose service the manifest does not declare get `Unsupported`.
     pub fn transactions_v2(&self, id: &str) -> Result<Arc<dyn v2::TransactionService>> {
-        self.service(id)
+        let inner = self.service(id)?;
+        let chain = self.middlewares(id, Service::Transactions);
+        Ok(if chain.is_empty() {
+            inner
+        } else {
+            Arc::new(Wrapped {
+                broker: id.to_owned(),
+                chain,
+                inner,
+            })
+        })
+    }
+
+    /// The active middlewares that wrap `service` (none for a middleware
+    /// itself), in dependency order.
+    fn middlewares(&self, id: &str, service: Service) -> Chain {
+        let inner = self.read();
+        let wraps = |e: &super::entry::Entry| {
+            e.state == PluginState::Active
+                && e.id != id
+                && e.manifest.as_deref().is_some_and(|m| {
+                    m.plugin.kind == crate::manifest::PluginType::Middleware && m.declares(service)
+                })
+        };
+        let by_order = inner
+            .load_order
+            .iter()
+            .filter_map(|lid| inner.entries.iter().find(|e| e.plugin == *lid && wraps(e)));
+        // Instances of a middleware plugin come after the load order's own.
+        let mut out: Chain = Vec::new();
+        for e in by_order.chain(
+            inner
+                .entries
+                .iter()
+                .filter(|e| e.id != e.plugin && wraps(e)),
+        ) {
+            if let Some(m) = e
+                .instance
+                .as_ref()
+                .and_then(|i| i.services.middleware_v1.clone())
+                && !out.iter().any(|(i, _)| *i == e.id)
+            {
+                out.push((e.id.clone(), m));
+            }
+        }
+        out
     }
 
     /// The foreign-exchange rate service of `id`.
