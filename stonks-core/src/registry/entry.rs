@@ -45,6 +45,8 @@ pub(super) struct Entry {
     pub(super) generation: u64,
     /// Linked, or a runtime plugin's folder.
     pub(super) origin: super::folders::PluginOrigin,
+    /// A runtime plugin's folder as last read (see `Registry::changed_folders`).
+    pub(super) folder_stamp: Option<std::time::SystemTime>,
 }
 
 impl Entry {
@@ -72,6 +74,7 @@ impl Entry {
             last_error: None,
             generation: 0,
             origin: Default::default(),
+            folder_stamp: None,
         }
     }
 

@@ -15,6 +15,15 @@ use crate::plugin::PluginRecord;
 /// The largest `manifest.json` read.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
+/// The newest modification time of the files directly in `dir` (its
+/// manifest, its program): what a reload is due on.
+pub(super) fn stamp(dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.metadata().ok()?.modified().ok())
+        .max()
+}
+
 /// Where a plugin in the catalog came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -99,6 +108,23 @@ fn folder_name(dir: &Path) -> String {
 }
 
 impl Registry {
+    /// The runtime plugins whose folder changed (a file in it written)
+    /// since they were loaded or last reloaded: a long-running host polls
+    /// this and reloads them ([`Registry::reload`]).
+    pub fn changed_folders(&self) -> Vec<String> {
+        let inner = self.read();
+        inner
+            .entries
+            .iter()
+            .filter_map(|e| match &e.origin {
+                PluginOrigin::Folder { path } => {
+                    (stamp(path) != e.folder_stamp).then(|| e.id.clone())
+                }
+                PluginOrigin::Linked => None,
+            })
+            .collect()
+    }
+
     /// The entry of a plugin folder: its manifest checked like a linked
     /// plugin's, and it must name the program to run.
     pub(super) fn check_folder(&self, found: Found, unnamed: &mut usize) -> Entry {
@@ -106,6 +132,7 @@ impl Registry {
         let origin = PluginOrigin::Folder {
             path: found.dir.clone(),
         };
+        let folder_stamp = stamp(&found.dir);
         let text = match found.text {
             Ok(text) => text,
             Err(why) => {
@@ -115,11 +142,13 @@ impl Registry {
                 self.transition(&mut entry, PluginState::Discovered, "plugin folder found");
                 self.transition(&mut entry, PluginState::Loading, "reading its manifest");
                 entry.load_error = Some(format!("manifest not read: {why}"));
+                entry.folder_stamp = folder_stamp;
                 return entry;
             }
         };
         let before = *unnamed;
         let mut entry = self.check(&text, record, origin, unnamed);
+        entry.folder_stamp = folder_stamp;
         if *unnamed != before {
             // Too broken to name itself: its folder names it.
             *unnamed = before;

@@ -243,6 +243,7 @@ impl Registry {
         let i = Self::index(&inner, id)?;
         let entry = &mut inner.entries[i];
         entry.manifest = Some(fresh);
+        entry.folder_stamp = super::folders::stamp(&dir);
         if entry.load_error.take().is_some() || entry.state == PluginState::Error {
             entry.error = None;
             self.transition(entry, PluginState::Loaded, "manifest read again");
