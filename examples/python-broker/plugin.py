@@ -25,14 +25,16 @@ def get(host, path):
     token = host.config.get("token", "")
     answer = host.http("GET", path, {"Authorization": "Bearer " + token, "Accept": "application/json"})
     status = answer["status"]
-    if status == 404:
-        raise PluginError("GET %s: not found" % path, "protocol")
+    endpoint = "GET " + path.split("?")[0]
     if status >= 400:
-        raise PluginError("GET %s: status %d" % (path, status), "temporary" if status >= 500 else "protocol")
+        kind = "temporary" if status >= 500 else "protocol"
+        raise PluginError("%s: status %d" % (endpoint, status), kind, endpoint=endpoint, status=status,
+                          excerpt=answer["body"][:200])
     try:
         return json.loads(answer["body"])
     except ValueError as e:
-        raise PluginError("GET %s: the answer is not JSON: %s" % (path, e), "protocol")
+        raise PluginError("%s: the answer is not JSON: %s" % (endpoint, e), "protocol", endpoint=endpoint,
+                          status=status, excerpt=answer["body"][:200])
 
 
 def money(amount, currency):

@@ -35,16 +35,24 @@ KINDS = ("auth", "rate_limited", "temporary", "timeout", "protocol", "config", "
 class PluginError(Exception):
     """An error the host acts on: ``kind`` is one of ``KINDS``."""
 
-    def __init__(self, message, kind="plugin", retry_after_secs=None):
+    def __init__(self, message, kind="plugin", retry_after_secs=None, endpoint=None, status=None,
+                 excerpt=None):
         super().__init__(message)
         self.message = message
         self.kind = kind if kind in KINDS else "plugin"
         self.retry_after_secs = retry_after_secs
+        # With "protocol": the broker's endpoint ("GET /v1/positions"), the
+        # answer's status and the start of its body (the host redacts it).
+        self.endpoint = endpoint
+        self.status = status
+        self.excerpt = excerpt
 
     def to_json(self):
         data = {"kind": self.kind}
-        if self.retry_after_secs is not None:
-            data["retry_after_secs"] = self.retry_after_secs
+        for key in ("retry_after_secs", "endpoint", "status", "excerpt"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
         return {"code": -32000, "message": self.message, "data": data}
 
 
@@ -112,7 +120,8 @@ class _Channel:
                     e = message["error"]
                     data = e.get("data") or {}
                     raise PluginError(e.get("message", "host error"), data.get("kind", "plugin"),
-                                      data.get("retry_after_secs"))
+                                      data.get("retry_after_secs"), data.get("endpoint"),
+                                      data.get("status"), data.get("excerpt"))
                 return message.get("result")
             # A call of the host's that came meanwhile: handled after this one.
             self._queued.append(message)

@@ -22,6 +22,9 @@ pub struct PluginRecord {
     pub manifest: &'static str,
     /// The factory.
     pub factory: Factory,
+    /// A runtime plugin's folder (see [`crate::process::record`]); `None`
+    /// for a linked plugin.
+    pub dir: Option<&'static std::path::Path>,
 }
 
 impl std::fmt::Debug for PluginRecord {
@@ -35,7 +38,11 @@ impl std::fmt::Debug for PluginRecord {
 impl PluginRecord {
     /// A record.
     pub const fn new(manifest: &'static str, factory: Factory) -> Self {
-        PluginRecord { manifest, factory }
+        PluginRecord {
+            manifest,
+            factory,
+            dir: None,
+        }
     }
 }
 

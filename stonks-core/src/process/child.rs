@@ -49,7 +49,8 @@ pub struct Spec {
 /// An answer, unread: its caller knows what it should be.
 pub type Answer = Box<serde_json::value::RawValue>;
 
-type Pending = HashMap<u64, oneshot::Sender<Result<Answer>>>;
+/// Calls in flight: their method (for errors) and where the answer goes.
+type Pending = HashMap<u64, (String, oneshot::Sender<Result<Answer>>)>;
 
 /// What the reader and the callers share.
 struct Shared {
@@ -76,7 +77,7 @@ impl Shared {
         drop(dead);
         let pending: Pending =
             std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
-        for (_, tx) in pending {
+        for (_, (_, tx)) in pending {
             let _ = tx.send(Err(Error::plugin_fault(shown.clone())));
         }
     }
@@ -280,7 +281,7 @@ impl Child {
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id, tx);
+            .insert(id, (method.to_owned(), tx));
         if let Err(e) = self.write(line).await {
             self.forget(id);
             return Err(e);
@@ -427,7 +428,7 @@ async fn read_stdout(
                         .remove(&id)
                 });
                 match tx {
-                    Some(tx) => {
+                    Some((method, tx)) => {
                         let answer = match (message.result, message.error) {
                             (_, Some(e)) => Err(e),
                             (Some(v), None) => Ok(v),
@@ -440,7 +441,8 @@ async fn read_stdout(
                                 data: None,
                             }),
                         };
-                        let _ = tx.send(answer.map_err(|e| e.into_error("call")));
+                        let answer = answer.map_err(|e| e.into_error(&method, &shared.redactor));
+                        let _ = tx.send(answer);
                     }
                     None => unsolicited += 1,
                 }
@@ -472,7 +474,7 @@ async fn host_request(
         message,
         data: Some(super::protocol::ErrorData {
             kind: Some(kind.to_owned()),
-            retry_after_secs: None,
+            ..Default::default()
         }),
     };
     if method != "host.http" {

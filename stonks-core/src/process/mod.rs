@@ -31,3 +31,21 @@ use crate::manifest::Interface;
 /// The interfaces a runtime plugin may list: it serves v2, and the
 /// registry adapts it to v1.
 pub const INTERFACES: &[Interface] = &[Interface::PortfolioV2, Interface::TransactionsV2];
+
+/// The registration record of the runtime plugin in folder `dir`, for
+/// registering it by hand (`Registry::builder().register(..)`) and for the
+/// conformance suite, which take records. Its manifest text and folder are
+/// kept for the life of the program (leaked once per call: meant for tests
+/// and tools, not for a loop; a host finds folders with
+/// [`crate::RegistryBuilder::plugin_dir`]).
+pub fn record(dir: &std::path::Path) -> crate::Result<crate::PluginRecord> {
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| crate::Error::config(format!("plugin folder {}: {e}", dir.display())))?;
+    let text = crate::registry::read_manifest(&dir).map_err(crate::Error::config)?;
+    let manifest: &'static str = Box::leak(text.into_boxed_str());
+    let dir: &'static std::path::Path = Box::leak(dir.into_boxed_path());
+    let mut record = crate::PluginRecord::new(manifest, factory);
+    record.dir = Some(dir);
+    Ok(record)
+}

@@ -197,10 +197,7 @@ impl ProcessPlugin {
         params: impl serde::Serialize,
     ) -> Result<T> {
         let child = self.child().await?;
-        let answer = child
-            .call(method, params, self.call_timeout)
-            .await
-            .map_err(|e| rename(e, method))?;
+        let answer = child.call(method, params, self.call_timeout).await?;
         serde_json::from_str(answer.get())
             .map_err(|e| Error::plugin_fault(format!("{method}: the answer does not read: {e}")))
     }
@@ -216,14 +213,6 @@ impl ProcessPlugin {
             child.kill("stopped by the host".to_owned());
         }
         *slot = Slot::Idle;
-    }
-}
-
-/// An error from the process's own answer names the method, not "call".
-fn rename(e: Error, method: &str) -> Error {
-    match e.message().strip_prefix("call: ") {
-        Some(rest) => Error::new(e.kind().clone(), format!("{method}: {rest}")),
-        None => e,
     }
 }
 

@@ -73,25 +73,52 @@ pub struct ErrorData {
     /// With `rate_limited`: how long to wait, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<f64>,
+    /// With `protocol`: the broker's endpoint that answered what could not
+    /// be read (`GET /v1/positions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// With `protocol`: the HTTP status of that answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// With `protocol`: the start of what it answered (the host redacts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
 }
 
 impl RpcError {
     /// The error a host method answers with, of `kind`.
     pub fn of(e: &Error) -> RpcError {
         let retry_after_secs = e.retry_after().map(|d| d.as_secs_f64());
+        let details = e.protocol_details();
         RpcError {
             code: -32000,
             message: e.message().to_owned(),
             data: Some(ErrorData {
                 kind: Some(e.kind().name().to_owned()),
                 retry_after_secs,
+                endpoint: details.map(|d| d.endpoint.clone()),
+                status: details.and_then(|d| d.status),
+                excerpt: details.map(|d| d.excerpt.clone()),
             }),
         }
     }
 
-    /// Core's error for this answer to `method`.
-    pub fn into_error(self, method: &str) -> Error {
+    /// Core's error for this answer to `method`; an excerpt goes through
+    /// `redactor`.
+    pub fn into_error(self, method: &str, redactor: &crate::http::Redactor) -> Error {
         let data = self.data.unwrap_or_default();
+        let message = crate::error::excerpt_of(&redactor.redact(&self.message), 500);
+        if data.kind.as_deref() == Some("protocol")
+            && let Some(endpoint) = data.endpoint
+        {
+            let excerpt = data.excerpt.unwrap_or_default();
+            return Error::protocol(
+                crate::error::excerpt_of(&endpoint, 200),
+                data.status,
+                format!("{method}: {message}"),
+                &redactor.redact(&excerpt),
+            );
+        }
         let kind = match data.kind.as_deref() {
             Some("auth") => ErrorKind::Auth,
             Some("rate_limited") => ErrorKind::RateLimited {
@@ -107,7 +134,6 @@ impl RpcError {
             Some("unsupported") => ErrorKind::Unsupported,
             _ => ErrorKind::Plugin,
         };
-        let message = crate::error::excerpt_of(&self.message, 500);
         Error::new(kind, format!("{method}: {message}"))
     }
 }

@@ -60,7 +60,7 @@ pub(super) struct Found {
 }
 
 /// The manifest of the plugin folder `dir`.
-pub(super) fn read_manifest(dir: &Path) -> Result<String, String> {
+pub(crate) fn read_manifest(dir: &Path) -> Result<String, String> {
     let path = dir.join("manifest.json");
     let size = std::fs::metadata(&path)
         .map_err(|e| format!("{}: {e}", path.display()))?

@@ -157,7 +157,13 @@ impl Registry {
         self.transition(&mut entry, PluginState::Discovered, "registration found");
         self.transition(&mut entry, PluginState::Loading, "checking manifest");
         match parsed {
-            Ok(m) => entry.manifest = Some(Arc::new(m)),
+            Ok(mut m) => {
+                // A runtime plugin registered by record runs from its folder.
+                if let (Some(dir), Some(p)) = (record.dir, m.process.as_mut()) {
+                    p.dir = Some(dir.to_owned());
+                }
+                entry.manifest = Some(Arc::new(m));
+            }
             Err(e) => entry.load_error = Some(format!("invalid manifest: {e}")),
         }
         if let Some(m) = &entry.manifest

@@ -44,6 +44,7 @@ pub use bookkeeping::Health;
 pub use catalog::CatalogEntry;
 pub use compat::{PLUGIN_API_VERSION, core_version, is_compatible};
 pub use folders::PluginOrigin;
+pub(crate) use folders::read_manifest;
 pub use loading::RegistryBuilder;
 
 /// The catalog, behind the registry's lock.
