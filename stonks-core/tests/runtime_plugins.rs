@@ -246,3 +246,44 @@ fn the_protocol_schema_in_docs_is_generated_from_the_types() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_and_a_memory_hog_are_stopped_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let flood = r#"    for i in range(2000):
+        sys.stdout.write('{"jsonrpc": "2.0", "method": "noise", "params": {}}\n')
+    sys.stdout.flush()
+    time.sleep(5)"#;
+    write(dir.path(), "flood", &manifest("flood", ""), &plugin(flood));
+    // A gibibyte under a cap of 256 MiB: the allocation fails in the plugin.
+    let hog = r#"    block = bytearray(1024 * 1024 * 1024)
+    return {"as_of": "2025-02-01T00:00:00Z", "positions": [], "cash": []}"#;
+    write(
+        dir.path(),
+        "hog",
+        &manifest("hog", r#", "memory_mb": 256"#),
+        &plugin(hog),
+    );
+    let r = registry(dir.path());
+    for id in ["flood", "hog"] {
+        r.activate(id, &config()).unwrap();
+    }
+    let call = |id: &'static str| {
+        let r = r.clone();
+        async move {
+            r.portfolio_v2(id)
+                .unwrap()
+                .snapshot(&PortfolioQuery::new())
+                .await
+        }
+    };
+    let flood = call("flood").await.unwrap_err();
+    assert!(
+        flood
+            .message()
+            .contains("flooded its output with 1001 messages"),
+        "{flood}"
+    );
+    let hog = call("hog").await.unwrap_err();
+    assert!(hog.message().contains("MemoryError"), "{hog}");
+}
