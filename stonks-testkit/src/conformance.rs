@@ -16,6 +16,44 @@
 //! # }
 //! ```
 //!
+//! # The checks
+//!
+//! | check | runs when | passes when |
+//! | --- | --- | --- |
+//! | `manifest_parses`, `manifest_compatible`, `activates_with_config` | always | the manifest reads, this host's plugin API is in its range, the good config activates |
+//! | `service_<s>_returns_data` | the manifest declares `<s>` | it answers with something (a ledger service: entries of its kinds only, [`Service::ledger_kinds`]; `fees`: a fee entry or an entry with fees) |
+//! | `service_<s>_unsupported` | the manifest does not declare `<s>` | asking for it is `Unsupported` |
+//! | `snapshot_consistent`, `snapshot_decimals_survive_serde` | `portfolio` | value = quantity × price (to the cent), no value 0 for an unknown price, one cash row per currency and account; JSON round trip |
+//! | `ledger_ids_unique`, `ledger_stable_across_reads`, `ledger_paging_matches_one_read`, `ledger_time_range_exact`, `ledger_decimals_survive_serde`, `ledger_trades_have_quantity_and_instrument` | a ledger service | as named (one failed `ledger_reads` instead when the ledger cannot be read at all) |
+//! | `survives_429_burst`, `survives_5xx_burst` | a server | two 429s (then two 503s) are retried through |
+//! | `malformed_body_is_protocol_error` | always | a body that is not the format is a `Protocol` error naming the endpoint |
+//! | `broken_row_is_reported` | always | one unreadable row is a `ReadProblem` beside the rest, or the whole answer is refused (`Protocol`); never dropped in silence |
+//! | `recovers_after_faults` | always | the plugin answers again once the faults are off |
+//! | `bad_credentials_are_auth_errors`, `reload_restores_credentials` | a server | the bad config gives `Auth`; reloading the good one works |
+//! | `secrets_never_shown` | secrets are named | no secret in any error (`Display` or `Debug`) or log line of the whole run |
+//!
+//! # Faults, and what the mock must do for them
+//!
+//! The fault checks switch a fault on at the mock through [`Subject::faults`]
+//! (a [`FaultControl`]), make one read, and then ask the mock's [`Tally`]
+//! whether the fault actually decided an answer. A check whose fault never
+//! reached the plugin is listed in [`Report::skipped`] with the reason,
+//! never as passed, and a read that failed with no fault served is a
+//! failure of the plugin's. So:
+//!
+//! - a wiremock mock answers every request through [`Faults::answer`] (or
+//!   [`Faults::next`] and [`Faults::finish`]) and passes those `Faults`;
+//! - a mock in another process serves the control endpoint described in
+//!   [`crate::faults`] and passes [`HttpFaults`](crate::faults::HttpFaults);
+//! - a broker whose rows the default rule cannot break (no field named
+//!   like `amount`, `price`, `quantity`, ...) tells its `Faults` how:
+//!   `faults.break_rows_by(BreakRow::fields(["units", "cost"]))`, or
+//!   [`BreakRow::with`](crate::faults::BreakRow::with) for a rule of its
+//!   own (a mock behind the control endpoint breaks rows its own way).
+//!
+//! A run meant to prove the plugin should assert that nothing was skipped:
+//! `assert!(report.skipped.is_empty(), "{:#?}", report.skipped)`.
+//!
 //! A plugin with no server between it and its data (one that reads local
 //! files) runs the suite as a [`Local`] subject instead: the checks that
 //! need a server (429 and 5xx bursts) or credentials cannot apply to it and
@@ -42,6 +80,7 @@
 //! end with the list of failures.
 
 use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -49,18 +88,21 @@ use rust_decimal::Decimal;
 use stonks_core::v2::{LedgerEntry, LedgerKind, PortfolioQuery, TransactionQuery, collect_ledger};
 use stonks_core::{Error, ErrorKind, Manifest, PluginRecord, PluginState, Registry, Service};
 
-use crate::faults::Faults;
+use crate::faults::{FaultControl, Faults, Injection, Tally};
 
 /// The plugin under test and how to reach its mock.
-pub struct Subject {
+pub struct Subject<F = Faults> {
     /// The plugin's registration record.
     pub record: PluginRecord,
     /// A configuration that works against the mock.
     pub config: serde_json::Value,
     /// A configuration the mock must reject as bad credentials.
     pub bad_credentials: serde_json::Value,
-    /// The mock's fault switches.
-    pub faults: Faults,
+    /// The mock's fault switches: the testkit's [`Faults`] when the mock
+    /// answers through them, [`HttpFaults`](crate::faults::HttpFaults) for
+    /// a mock in another process that serves the control endpoint, or any
+    /// [`FaultControl`] of the mock's own.
+    pub faults: F,
     /// Values that must never appear in an error or a log line.
     pub secrets: Vec<String>,
 }
@@ -90,15 +132,21 @@ pub struct Local {
 /// either a [`Subject`] or a [`Local`].
 pub enum Target {
     /// A plugin behind a server: every check applies.
-    Server(Subject),
+    Server(Subject<Box<dyn FaultControl>>),
     /// A plugin reading local data: the server and credential checks are
     /// skipped, each with its reason.
     Local(Local),
 }
 
-impl From<Subject> for Target {
-    fn from(s: Subject) -> Self {
-        Target::Server(s)
+impl<F: FaultControl + 'static> From<Subject<F>> for Target {
+    fn from(s: Subject<F>) -> Self {
+        Target::Server(Subject {
+            record: s.record,
+            config: s.config,
+            bad_credentials: s.bad_credentials,
+            faults: Box::new(s.faults),
+            secrets: s.secrets,
+        })
     }
 }
 
@@ -183,7 +231,7 @@ pub async fn check(target: impl Into<Target>) -> Report {
             s.secrets,
             Reach::Server {
                 bad_credentials: s.bad_credentials,
-                faults: s.faults,
+                faults: Arc::from(s.faults),
             },
         ),
         Target::Local(l) => (
@@ -234,7 +282,7 @@ enum Reach {
     /// Through a server: the mock's fault switches, and credentials.
     Server {
         bad_credentials: serde_json::Value,
-        faults: Faults,
+        faults: Arc<dyn FaultControl>,
     },
     /// Local data: configurations that read broken data.
     Local {
@@ -246,11 +294,50 @@ enum Reach {
 /// A way the data can be broken for the next reads.
 #[derive(Clone, Copy)]
 enum Broken {
+    /// A burst of error answers (429, 5xx): only a server can send them.
+    Burst(Injection),
     /// Not the format at all.
     Malformed,
     /// One row that cannot be read.
     Row,
 }
+
+impl Broken {
+    /// The fault a mock injects for it.
+    fn injection(self) -> Injection {
+        match self {
+            Broken::Burst(injection) => injection,
+            Broken::Malformed => Injection::MalformedBody { count: 1 },
+            Broken::Row => Injection::BrokenRow { count: 1 },
+        }
+    }
+}
+
+/// How a read with broken data went.
+enum Faulted<T> {
+    /// The fault could not be switched on: the check is skipped, with why.
+    NotInjected(String),
+    /// Local data could not be broken: the check fails, with why.
+    Unbroken(String),
+    /// The read ran.
+    Read {
+        /// What the plugin answered.
+        outcome: Result<T, Error>,
+        /// `Err(why)` when the mock's tally shows no fault reached the
+        /// plugin: nothing can be concluded from the outcome.
+        reached: Result<(), String>,
+        /// Whether the data was mended afterwards.
+        mended: Check,
+    },
+}
+
+/// A check's result, or why it could not run.
+enum Verdict {
+    Judged(Check),
+    Skip(String),
+}
+
+use Verdict::{Judged, Skip};
 
 /// Why the server checks do not apply to a [`Local`] subject.
 const NO_SERVER: &str =
@@ -281,36 +368,46 @@ impl Suite {
         self.report.skipped.push((name.to_owned(), why.to_owned()));
     }
 
-    /// Makes the next reads meet `broken`: the mock's switch, or the
-    /// plugin reloaded with a config that reads broken data.
-    fn break_data(&mut self, registry: &Registry, id: &str, broken: Broken) -> Check {
+    fn verdict(&mut self, name: &str, verdict: Verdict) {
+        match verdict {
+            Judged(result) => self.record(name, result),
+            Skip(why) => self.skip(name, &why),
+        }
+    }
+
+    /// Runs `read` with the data broken as `broken` says: through the
+    /// mock's fault switches (cleared before and after, their tally read),
+    /// or with the plugin reloaded on a configuration that reads broken
+    /// local data (and reloaded on the good one after).
+    async fn faulted<T>(
+        &mut self,
+        registry: &Registry,
+        id: &str,
+        broken: Broken,
+        read: impl Future<Output = Result<T, Error>>,
+    ) -> Faulted<T> {
         let config = match (&self.reach, broken) {
-            (Reach::Server { faults, .. }, Broken::Malformed) => {
-                faults.malformed_bodies(1);
-                return Ok(());
+            (Reach::Server { faults, .. }, _) => {
+                let faults = faults.clone();
+                return switched(&*faults, broken, read).await;
             }
-            (Reach::Server { faults, .. }, Broken::Row) => {
-                faults.corrupt_rows(1);
-                return Ok(());
+            (Reach::Local { .. }, Broken::Burst(injection)) => {
+                return Faulted::NotInjected(format!("{NO_SERVER} {}", injection.describe()));
             }
             (Reach::Local { malformed, .. }, Broken::Malformed) => malformed.clone(),
             (Reach::Local { broken_row, .. }, Broken::Row) => broken_row.clone(),
         };
         let r = registry.reload(id, &config);
-        self.keep(r)
-    }
-
-    /// Undoes [`Suite::break_data`].
-    fn mend(&mut self, registry: &Registry, id: &str) -> Check {
-        match &self.reach {
-            Reach::Server { faults, .. } => {
-                faults.clear();
-                Ok(())
-            }
-            Reach::Local { .. } => {
-                let r = registry.reload(id, &self.config);
-                self.keep(r)
-            }
+        if let Err(e) = self.keep(r) {
+            return Faulted::Unbroken(format!("could not break the data: {e}"));
+        }
+        let outcome = read.await;
+        let r = registry.reload(id, &self.config);
+        let mended = self.keep(r);
+        Faulted::Read {
+            outcome,
+            reached: Ok(()),
+            mended,
         }
     }
 
@@ -640,85 +737,133 @@ impl Suite {
                 }
             }
         };
-        match &self.reach {
-            Reach::Server { faults, .. } => {
-                let faults = faults.clone();
-                faults.rate_limit_burst(2, 1);
-                let r = call(registry).await;
-                faults.clear();
-                let r = self.keep(r);
-                self.record("survives_429_burst", r);
-
-                faults.server_error_burst(2, 503);
-                let r = call(registry).await;
-                faults.clear();
-                let r = self.keep(r);
-                self.record("survives_5xx_burst", r);
-            }
-            Reach::Local { .. } => {
-                self.skip("survives_429_burst", &format!("{NO_SERVER} 429"));
-                self.skip("survives_5xx_burst", &format!("{NO_SERVER} 5xx"));
-            }
+        for (name, burst) in [
+            (
+                "survives_429_burst",
+                Injection::RateLimit {
+                    count: 2,
+                    retry_after_secs: 1,
+                },
+            ),
+            (
+                "survives_5xx_burst",
+                Injection::ServerError {
+                    count: 2,
+                    status: 503,
+                },
+            ),
+        ] {
+            let what = burst.describe();
+            let verdict = match self
+                .faulted(registry, id, Broken::Burst(burst), call(registry))
+                .await
+            {
+                Faulted::NotInjected(why) => Skip(why),
+                Faulted::Unbroken(why) => Judged(Err(why)),
+                Faulted::Read {
+                    outcome: Ok(()),
+                    reached: Err(why),
+                    ..
+                } => Skip(why),
+                Faulted::Read {
+                    outcome: Err(e),
+                    reached: Err(_),
+                    ..
+                } => {
+                    let text = e.to_string();
+                    self.errors.push(e);
+                    Judged(Err(format!(
+                        "the read failed though no {what} reached it: {text}"
+                    )))
+                }
+                Faulted::Read {
+                    outcome, mended, ..
+                } => {
+                    let r = self.keep(outcome);
+                    Judged(r.and(mended))
+                }
+            };
+            self.verdict(name, verdict);
         }
 
-        let result = match self.break_data(registry, id, Broken::Malformed) {
-            Err(e) => Err(format!("could not break the data: {e}")),
-            Ok(()) => {
-                let r = call(registry).await;
-                let mended = self.mend(registry, id);
-                match r {
-                    Ok(()) => Err("a malformed body was accepted".to_owned()),
-                    Err(e) => {
-                        let ok = e.kind() == &ErrorKind::Protocol && e.protocol_details().is_some();
-                        let text = format!("{e}");
-                        self.errors.push(e);
-                        ensure(ok, || {
+        let result = match self
+            .faulted(registry, id, Broken::Malformed, call(registry))
+            .await
+        {
+            Faulted::NotInjected(why) => Skip(why),
+            Faulted::Unbroken(why) => Judged(Err(why)),
+            Faulted::Read {
+                outcome,
+                reached,
+                mended,
+            } => match (outcome, reached) {
+                (Ok(()), Err(why)) => Skip(why),
+                (Ok(()), Ok(())) => Judged(Err("a malformed body was accepted".to_owned())),
+                (Err(e), reached) => {
+                    let ok = e.kind() == &ErrorKind::Protocol && e.protocol_details().is_some();
+                    let text = format!("{e}");
+                    self.errors.push(e);
+                    Judged(match reached {
+                        Err(_) => Err(format!(
+                            "the read failed though no malformed body reached it: {text}"
+                        )),
+                        Ok(()) => ensure(ok, || {
                             format!("expected a protocol error naming the endpoint, got {text}")
                         })
-                        .and(mended)
-                    }
+                        .and(mended),
+                    })
                 }
-            }
+            },
         };
-        self.record("malformed_body_is_protocol_error", result);
+        self.verdict("malformed_body_is_protocol_error", result);
 
         // One broken row: left out and reported, or the whole answer
         // refused when the row is one the result cannot be right without.
         // Never dropped in silence.
         let ledger = manifest.capabilities.services.iter().any(|s| s.is_ledger());
-        let result = match self.break_data(registry, id, Broken::Row) {
-            Err(e) => Err(format!("could not break the data: {e}")),
-            Ok(()) => {
-                let outcome: Result<usize, Error> = async {
-                    Ok(if ledger {
-                        let t = registry.transactions_v2(id)?;
-                        t.transactions(&TransactionQuery::new())
-                            .await?
-                            .problems
-                            .len()
-                    } else {
-                        let p = registry.portfolio_v2(id)?;
-                        p.snapshot(&PortfolioQuery::new()).await?.problems.len()
-                    })
-                }
-                .await;
-                let mended = self.mend(registry, id);
-                match outcome {
-                    Ok(0) => Err("a broken row was dropped without a reported problem".to_owned()),
-                    Ok(_) => mended,
-                    Err(e) => {
-                        let ok = e.kind() == &ErrorKind::Protocol;
-                        let text = e.to_string();
-                        self.errors.push(e);
-                        ensure(ok, || {
+        let read = async {
+            Ok(if ledger {
+                let t = registry.transactions_v2(id)?;
+                t.transactions(&TransactionQuery::new())
+                    .await?
+                    .problems
+                    .len()
+            } else {
+                let p = registry.portfolio_v2(id)?;
+                p.snapshot(&PortfolioQuery::new()).await?.problems.len()
+            })
+        };
+        let result = match self.faulted(registry, id, Broken::Row, read).await {
+            Faulted::NotInjected(why) => Skip(why),
+            Faulted::Unbroken(why) => Judged(Err(why)),
+            Faulted::Read {
+                outcome,
+                reached,
+                mended,
+            } => match (outcome, reached) {
+                // Problems or none, nothing can be said of a row never broken.
+                (Ok(_), Err(why)) => Skip(why),
+                (Ok(0), Ok(())) => Judged(Err(
+                    "a broken row was dropped without a reported problem".to_owned(),
+                )),
+                (Ok(_), Ok(())) => Judged(mended),
+                (Err(e), reached) => {
+                    let ok = e.kind() == &ErrorKind::Protocol;
+                    let text = e.to_string();
+                    self.errors.push(e);
+                    Judged(match reached {
+                        Err(_) => Err(format!(
+                            "the read failed though no broken row reached it: {text}"
+                        )),
+                        Ok(()) => ensure(ok, || {
                             format!("expected a reported problem or a protocol error, got {text}")
                         })
-                        .and(mended)
-                    }
+                        .and(mended),
+                    })
                 }
-            }
+            },
         };
-        self.record("broken_row_is_reported", result);
+        self.verdict("broken_row_is_reported", result);
         // The plugin is still usable afterwards.
         let r = call(registry).await;
         let r = self.keep(r);
@@ -764,6 +909,72 @@ impl Suite {
         let restore = registry.reload(id, &self.config);
         let restore = self.keep(restore);
         self.record("reload_restores_credentials", restore);
+    }
+}
+
+/// Runs `read` with `broken` switched on at the mock, its switches cleared
+/// before and after and their tally read.
+async fn switched<T>(
+    faults: &dyn FaultControl,
+    broken: Broken,
+    read: impl Future<Output = Result<T, Error>>,
+) -> Faulted<T> {
+    let injection = broken.injection();
+    let what = injection.describe();
+    if let Err(why) = faults.clear().await {
+        return Faulted::NotInjected(format!(
+            "the mock's fault switches could not be cleared: {why}"
+        ));
+    }
+    if let Err(why) = faults.inject(injection).await {
+        return Faulted::NotInjected(format!("the mock could not inject {what}: {why}"));
+    }
+    let outcome = read.await;
+    let tally = faults.tally().await;
+    let mended = faults
+        .clear()
+        .await
+        .map_err(|why| format!("the mock's fault switches could not be cleared: {why}"));
+    let reached = match tally {
+        Ok(t) if t.served > 0 => Ok(()),
+        Ok(t) => Err(not_reached(injection, t)),
+        Err(why) => Err(format!(
+            "the mock's tally could not be read, so whether {what} reached the plugin is unknown: {why}"
+        )),
+    };
+    Faulted::Read {
+        outcome,
+        reached,
+        mended,
+    }
+}
+
+/// Why a check did not run when the mock's tally shows its fault never
+/// decided an answer.
+fn not_reached(injection: Injection, tally: Tally) -> String {
+    let what = injection.describe();
+    if tally.answered == 0 {
+        return format!(
+            "{what} was switched on, but no request went through the mock's fault switches \
+             during the read: either the mock does not answer through them (a mock must \
+             answer through `Faults::answer`, or count at its control endpoint; see \
+             `stonks_testkit::faults`), or the plugin sent no request"
+        );
+    }
+    let answers = match tally.answered {
+        1 => "1 answer".to_owned(),
+        n => format!("{n} answers"),
+    };
+    match injection {
+        Injection::BrokenRow { .. } => format!(
+            "{what} was switched on and {answers} went through the mock's fault switches, \
+             but none held a row its row-breaking rule could break: name the fields of your \
+             rows with `Faults::break_rows_by(BreakRow::fields([..]))`"
+        ),
+        _ => format!(
+            "{what} was switched on and {answers} went through the mock's fault switches, \
+             but the mock answered none with it"
+        ),
     }
 }
 

@@ -22,7 +22,9 @@
 //!   split events, "Not Found" errors) and daily closes since 2015 of every
 //!   stock and ETF the broker mocks hold, ending at their prices.
 //! * [`Faults`]: latency, 429 and 5xx bursts, malformed and truncated bodies,
-//!   for any mock.
+//!   a broken row (by the mock author's rule, [`faults::BreakRow`]), for any
+//!   mock; [`faults::HttpFaults`] switches the faults of a mock in another
+//!   process through the control endpoint [`faults`] describes.
 //! * [`synthetic::ledger`]: ledgers of any length for benches and load
 //!   tests; [`synthetic::flex_statement`]: IBKR Flex statements of any size.
 //! * [`conformance::run`]: the behaviour suite, chosen by the manifest's

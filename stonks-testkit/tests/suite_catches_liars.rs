@@ -1,6 +1,7 @@
 //! The conformance suite must fail plugins that break the rules: here a
 //! plugin that ignores its credentials, declares dividends it never
 //! delivers, repeats ledger ids, prices unknowns at zero, and logs its secret.
+//! (Dropping a broken row in silence is caught in `fault_control.rs`.)
 
 use chrono::{TimeZone, Utc};
 use serde_json::json;
@@ -97,12 +98,22 @@ async fn the_suite_fails_a_lying_plugin() {
         "ledger_trades_have_quantity_and_instrument",
         "bad_credentials_are_auth_errors",
         "secrets_never_shown",
-        "broken_row_is_reported",
     ] {
         assert!(
             failed.contains(&expected),
             "{expected} should fail; failed: {failed:?}"
         );
     }
+    // Its ledger asks the server nothing, so no broken row ever reaches
+    // it: the check cannot run, and says so instead of passing.
+    let broken_row = report
+        .skipped
+        .iter()
+        .find(|(n, _)| n == "broken_row_is_reported");
+    assert!(
+        broken_row.is_some_and(|(_, why)| why.contains("the plugin sent no request")),
+        "{report:#?}"
+    );
+    assert!(!report.passed.iter().any(|p| p == "broken_row_is_reported"));
     assert!(report.passed.iter().any(|p| p == "manifest_parses"));
 }

@@ -28,8 +28,8 @@ where
 
 /// The usual meaning of a status, for brokers without their own error
 /// codes (and the client's default): 2xx and 3xx pass; 401 and 403 are
-/// `Auth`; 429 is `RateLimited` with `Retry-After`; 502, 503 and 504 are
-/// `Temporary`; other statuses are `Protocol` errors naming the endpoint.
+/// `Auth`; 429 is `RateLimited` with `Retry-After`; 500, 502, 503 and 504
+/// are `Temporary`; other statuses are `Protocol` errors naming the endpoint.
 pub fn classify_status(answer: &Response) -> Option<Error> {
     if answer.status() < 400 {
         None

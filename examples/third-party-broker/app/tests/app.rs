@@ -1,17 +1,33 @@
-//! The five-line binary (`src/bin/acme-stonks.rs`) is the whole `stonks`
-//! app with Acme Broker in it: it lists the plugin beside the built-in
-//! brokers, writes its fields into `init`'s template, and reads its
-//! portfolio.
+//! The app binary (`src/main.rs`) is the whole `stonks` app with Acme
+//! Broker in it: its catalog is exactly the built-in plugins and Acme (a
+//! registration that vanished at link time fails here, not in production),
+//! it checks Acme's manifest, and it reads Acme's portfolio.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
+use std::collections::BTreeSet;
 use std::process::Command;
 
 use serde_json::Value;
 
+/// What `stonks-cli` links, beside the plugin this crate adds.
+const BUILT_IN: [&str; 9] = [
+    "alpaca",
+    "bitvavo",
+    "degiro",
+    "file",
+    "fx-ecb",
+    "ibkr",
+    "identity-openfigi",
+    "prices-file",
+    "prices-yahoo",
+];
+
 fn acme_stonks(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_acme-stonks"))
         .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("STONKS_CONFIG")
         .env_remove("RUST_LOG")
         .output()
@@ -24,14 +40,20 @@ fn acme_stonks(args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
-fn the_binary_lists_acme_beside_the_built_in_brokers() {
+fn the_catalog_is_exactly_the_built_in_plugins_and_acme() {
     let (code, out, err) = acme_stonks(&["plugins", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let plugins: Vec<Value> = serde_json::from_str(&out).unwrap();
-    let ids: Vec<&str> = plugins.iter().filter_map(|p| p["id"].as_str()).collect();
-    for id in ["acme-broker", "bitvavo", "degiro"] {
-        assert!(ids.contains(&id), "{id} missing from {ids:?}");
-    }
+    let ids: BTreeSet<&str> = plugins.iter().filter_map(|p| p["id"].as_str()).collect();
+    let expected: BTreeSet<&str> = BUILT_IN.into_iter().chain(["acme-broker"]).collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn the_binary_checks_the_manifest() {
+    let (code, out, err) = acme_stonks(&["manifest", "check", "../manifest.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.trim(), "../manifest.json: ok (acme-broker 0.1.0)");
 }
 
 #[tokio::test(flavor = "multi_thread")]
