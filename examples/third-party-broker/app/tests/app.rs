@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// What `stonks-cli` links, beside the plugin this crate adds.
-const BUILT_IN: [&str; 9] = [
+const BUILT_IN: [&str; 10] = [
     "alpaca",
     "bitvavo",
     "degiro",
@@ -20,6 +20,7 @@ const BUILT_IN: [&str; 9] = [
     "fx-ecb",
     "ibkr",
     "identity-openfigi",
+    "middleware-rules",
     "prices-file",
     "prices-yahoo",
 ];

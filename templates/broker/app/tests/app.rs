@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// What `stonks-cli` links, beside the plugin this crate adds. A stonks
 /// release that adds a plugin changes this list.
-const BUILT_IN: [&str; 9] = [
+const BUILT_IN: [&str; 10] = [
     "alpaca",
     "bitvavo",
     "degiro",
@@ -21,6 +21,7 @@ const BUILT_IN: [&str; 9] = [
     "fx-ecb",
     "ibkr",
     "identity-openfigi",
+    "middleware-rules",
     "prices-file",
     "prices-yahoo",
 ];
