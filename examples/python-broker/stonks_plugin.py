@@ -16,6 +16,9 @@ host calls, handed to ``run``::
         "transactions.page": page,
     })
 
+A middleware plugin hands ``run`` its ``middleware.snapshot`` and
+``middleware.page`` handlers instead.
+
 The protocol (docs/plugin-protocol.md in the stonks repository): JSON-RPC
 2.0, one message per line on stdin and stdout; stderr is the plugin's log.
 A handler answers with the method's result, or raises ``PluginError`` with

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use stonks_core::v2::PortfolioQuery;
+use stonks_core::v2::{PortfolioQuery, TransactionQuery, collect_ledger};
 use stonks_core::{ErrorKind, PluginState, Registry};
 
 mod common;
@@ -286,4 +286,84 @@ async fn a_flood_and_a_memory_hog_are_stopped_and_said() {
     );
     let hog = call("hog").await.unwrap_err();
     assert!(hog.message().contains("MemoryError"), "{hog}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runtime_middleware_rewrites_a_brokers_pages_and_a_failing_one_leaves_them_be() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good", &manifest("good", ""), &plugin(GOOD));
+    let middleware = |name: &str, body: &str| {
+        let m = manifest(name, "")
+            .replace(r#""type": "broker""#, r#""type": "middleware""#)
+            .replace(
+                r#"["portfolio@2", "transactions@2"]"#,
+                r#"["middleware@1"]"#,
+            )
+            .replace(
+                r#"["portfolio", "transactions", "deposits"]"#,
+                r#"["transactions"]"#,
+            );
+        let py = format!(
+            r#"import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import stonks_plugin
+
+def page(params, host):
+{body}
+
+stonks_plugin.run({{"middleware.page": page}})
+"#
+        );
+        (m, py)
+    };
+    // Drops e1, and says which broker it rewrote in each description.
+    let (m, py) = middleware(
+        "tidy",
+        r#"    page = params["page"]
+    items = [dict(e, description="from " + params["broker"]) for e in page["items"] if e["id"] != "e1"]
+    return {"items": items, "next": None, "problems": page["problems"]}"#,
+    );
+    write(dir.path(), "tidy", &m, &py);
+    let r = registry(dir.path());
+    r.activate("good", &config()).unwrap();
+    r.activate("tidy", &config()).unwrap();
+    let page = collect_ledger(
+        &*r.transactions_v2("good").unwrap(),
+        TransactionQuery::new(),
+    )
+    .await
+    .unwrap();
+    let seen: Vec<(&str, Option<&str>)> = page
+        .items
+        .iter()
+        .map(|e| (e.id.as_str(), e.description.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("e0", Some("from good")), ("e2", Some("from good"))],
+        "e1 dropped on the first page; the broker's cursor still reached the second"
+    );
+
+    // A middleware that fails: the page goes on as the broker answered it,
+    // with a problem naming the middleware.
+    let (m, py) = middleware("broken", "    raise ValueError('cannot')");
+    write(dir.path(), "broken", &m, &py);
+    let r = registry(dir.path());
+    r.activate("good", &config()).unwrap();
+    r.activate("broken", &config()).unwrap();
+    let page = collect_ledger(
+        &*r.transactions_v2("good").unwrap(),
+        TransactionQuery::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.items.len(), 3, "every entry, untransformed");
+    assert!(
+        page.problems
+            .iter()
+            .any(|p| p.to_string().contains("middleware broken")
+                && p.to_string().contains("left as the broker answered it")),
+        "{:?}",
+        page.problems
+    );
 }

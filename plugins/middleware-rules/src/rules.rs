@@ -82,8 +82,9 @@ impl Rules {
     }
 }
 
-impl Middleware for Rules {
-    fn snapshot(&self, _broker: &str, mut snapshot: PortfolioSnapshot) -> PortfolioSnapshot {
+impl Rules {
+    /// The snapshot without the hidden accounts.
+    pub fn snapshot(&self, mut snapshot: PortfolioSnapshot) -> PortfolioSnapshot {
         snapshot
             .positions
             .retain(|p| !self.hidden(p.account.as_deref()));
@@ -91,10 +92,26 @@ impl Middleware for Rules {
         snapshot
     }
 
-    fn page(&self, _broker: &str, mut page: Page<LedgerEntry>) -> Page<LedgerEntry> {
+    /// The page with every entry rewritten (the hidden left out).
+    pub fn page(&self, mut page: Page<LedgerEntry>) -> Page<LedgerEntry> {
         let items = std::mem::take(&mut page.items);
         page.items = items.into_iter().filter_map(|e| self.entry(e)).collect();
         page
+    }
+}
+
+#[async_trait::async_trait]
+impl Middleware for Rules {
+    async fn snapshot(
+        &self,
+        _broker: &str,
+        snapshot: PortfolioSnapshot,
+    ) -> Result<PortfolioSnapshot> {
+        Ok(Rules::snapshot(self, snapshot))
+    }
+
+    async fn page(&self, _broker: &str, page: Page<LedgerEntry>) -> Result<Page<LedgerEntry>> {
+        Ok(Rules::page(self, page))
     }
 }
 
@@ -153,7 +170,7 @@ mod tests {
             ],
             None,
         );
-        let out = r.page("degiro", page);
+        let out = r.page(page);
         let got: Vec<(&str, &str)> = out
             .items
             .iter()

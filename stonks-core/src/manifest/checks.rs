@@ -66,12 +66,12 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                 problem(
                     format!("api.interfaces[{i}]"),
                     format!(
-                        "a runtime plugin serves {} (the registry adapts them to v1), not {iface}",
+                        "a runtime plugin serves {} (the registry adapts v2 to v1), not {iface}",
                         crate::process::INTERFACES
                             .iter()
                             .map(ToString::to_string)
                             .collect::<Vec<_>>()
-                            .join(" and ")
+                            .join(", ")
                     ),
                 );
             }

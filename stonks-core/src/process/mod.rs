@@ -22,15 +22,19 @@ mod protocol;
 pub use child::MAX_LINE_BYTES;
 pub use plugin::{FIRST_BACKOFF, MAX_BACKOFF, ProcessPlugin, factory};
 pub use protocol::{
-    ErrorData, HttpAnswer, HttpParams, Initialize, Initialized, PROTOCOL, PageAnswer, RpcError,
-    schema_json,
+    ErrorData, HttpAnswer, HttpParams, Initialize, Initialized, MiddlewarePageParams,
+    MiddlewareSnapshotParams, PROTOCOL, PageAnswer, PageOut, RpcError, schema_json,
 };
 
 use crate::manifest::Interface;
 
-/// The interfaces a runtime plugin may list: it serves v2, and the
-/// registry adapts it to v1.
-pub const INTERFACES: &[Interface] = &[Interface::PortfolioV2, Interface::TransactionsV2];
+/// The interfaces a runtime plugin may list: a broker serves v2 (the
+/// registry adapts it to v1); a middleware serves middleware@1.
+pub const INTERFACES: &[Interface] = &[
+    Interface::PortfolioV2,
+    Interface::TransactionsV2,
+    Interface::MiddlewareV1,
+];
 
 /// The registration record of the runtime plugin in folder `dir`, for
 /// registering it by hand (`Registry::builder().register(..)`) and for the

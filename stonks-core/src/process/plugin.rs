@@ -239,6 +239,35 @@ impl TransactionService for ProcessPlugin {
     }
 }
 
+#[async_trait]
+impl crate::middleware::Middleware for ProcessPlugin {
+    async fn snapshot(
+        &self,
+        broker: &str,
+        snapshot: PortfolioSnapshot,
+    ) -> Result<PortfolioSnapshot> {
+        let params = super::protocol::MiddlewareSnapshotParams {
+            broker,
+            snapshot: &snapshot,
+        };
+        self.call("middleware.snapshot", params).await
+    }
+
+    async fn page(&self, broker: &str, page: Page<LedgerEntry>) -> Result<Page<LedgerEntry>> {
+        let params = super::protocol::MiddlewarePageParams {
+            broker,
+            page: super::protocol::PageOut {
+                items: &page.items,
+                next: page.next_cursor.as_ref().map(|c| c.0.as_str()),
+                problems: &page.problems,
+            },
+        };
+        let answer: PageAnswer = self.call("middleware.page", params).await?;
+        let (items, _, problems) = answer.entries(&self.spec.plugin);
+        Ok(Page::new(items, page.next_cursor.clone()).with_problems(problems))
+    }
+}
+
 /// The factory of every runtime plugin: its services are the process's.
 pub fn factory(ctx: &PluginContext) -> Result<Services> {
     let plugin = Arc::new(ProcessPlugin::new(ctx)?);
@@ -248,9 +277,30 @@ pub fn factory(ctx: &PluginContext) -> Result<Services> {
         services = services.portfolio_v2(plugin.clone());
     }
     if m.lists(Interface::TransactionsV2) {
-        services = services.transactions_v2(plugin);
+        services = services.transactions_v2(plugin.clone());
+    }
+    if m.lists(Interface::MiddlewareV1) {
+        services = services.middleware_v1(ArcMiddleware(plugin));
     }
     Ok(services)
+}
+
+/// The process as a middleware, shared with its other services.
+struct ArcMiddleware(Arc<ProcessPlugin>);
+
+#[async_trait]
+impl crate::middleware::Middleware for ArcMiddleware {
+    async fn snapshot(
+        &self,
+        broker: &str,
+        snapshot: PortfolioSnapshot,
+    ) -> Result<PortfolioSnapshot> {
+        crate::middleware::Middleware::snapshot(&*self.0, broker, snapshot).await
+    }
+
+    async fn page(&self, broker: &str, page: Page<LedgerEntry>) -> Result<Page<LedgerEntry>> {
+        crate::middleware::Middleware::page(&*self.0, broker, page).await
+    }
 }
 
 #[cfg(test)]

@@ -213,6 +213,37 @@ impl PageAnswer {
     }
 }
 
+/// `middleware.snapshot`'s parameters: a broker's snapshot to transform.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MiddlewareSnapshotParams<'a> {
+    /// The broker (configured id) that answered it.
+    pub broker: &'a str,
+    /// Its snapshot; the result is the snapshot transformed.
+    pub snapshot: &'a PortfolioSnapshot,
+}
+
+/// `middleware.page`'s parameters: one page of a broker's ledger.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MiddlewarePageParams<'a> {
+    /// The broker that answered it.
+    pub broker: &'a str,
+    /// The page, as `transactions.page` answers one; the result is the page
+    /// transformed, in the same shape (its `next` is ignored: the cursor is
+    /// the broker's).
+    pub page: PageOut<'a>,
+}
+
+/// A page as the host sends one to a middleware.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PageOut<'a> {
+    /// The entries.
+    pub items: &'a [LedgerEntry],
+    /// The next page's cursor.
+    pub next: Option<&'a str>,
+    /// What was left out so far.
+    pub problems: &'a [ReadProblem],
+}
+
 /// `host.http`'s parameters: a request the plugin sends through the host.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct HttpParams {
@@ -260,6 +291,12 @@ struct Messages<'a> {
     transactions_page_params: PageParams<'a>,
     /// `transactions.page` result.
     transactions_page_result: PageAnswer,
+    /// A middleware's `middleware.snapshot` params (the result is a
+    /// `PortfolioSnapshot`).
+    middleware_snapshot_params: MiddlewareSnapshotParams<'a>,
+    /// A middleware's `middleware.page` params (the result is shaped like
+    /// `transactions.page`'s).
+    middleware_page_params: MiddlewarePageParams<'a>,
     /// Plugin to host: `host.http` params.
     host_http_params: HttpParams,
     /// `host.http` result.
