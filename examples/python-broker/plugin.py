@@ -10,7 +10,9 @@ import datetime
 import decimal
 import json
 import os
+import re
 import sys
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,9 +48,12 @@ def number(value, field):
     if value is None:
         return None
     try:
-        return decimal.Decimal(str(value))
+        d = decimal.Decimal(str(value))
     except decimal.InvalidOperation:
         raise ValueError("%s: %r is not a number" % (field, value))
+    if not d.is_finite():
+        raise ValueError("%s: %r is not a finite number" % (field, value))
+    return d
 
 
 def instrument(symbol, isin, name, currency):
@@ -82,7 +87,13 @@ def snapshot(params, host):
         except (KeyError, ValueError) as e:
             problems.append({"endpoint": "GET /v1/positions", "item": "positions[%d]" % i,
                              "message": "left out: %s" % e})
-    cash = [{"amount": money(number(c["amount"], "amount"), c["currency"])} for c in body.get("cash", [])]
+    cash = []
+    for i, c in enumerate(body.get("cash", [])):
+        try:
+            cash.append({"amount": money(number(c["amount"], "amount"), c["currency"])})
+        except (KeyError, ValueError, TypeError) as e:
+            problems.append({"endpoint": "GET /v1/positions", "item": "cash[%d]" % i,
+                             "message": "left out: %s" % e})
     return {"as_of": body.get("as_of") or now(), "positions": positions, "cash": cash, "problems": problems}
 
 
@@ -119,25 +130,30 @@ def entry(a):
 
 def page(params, host):
     cursor = params.get("cursor")
-    path = "/v1/activities" + ("?cursor=" + cursor if cursor else "")
+    path = "/v1/activities" + ("?cursor=" + urllib.parse.quote(cursor, safe="") if cursor else "")
     body = get(host, path)
     query = params.get("query") or {}
     items, problems = [], []
     for i, a in enumerate(body.get("items", [])):
         try:
             e = entry(a)
-        except (KeyError, ValueError, TypeError) as err:
-            problems.append({"endpoint": "GET /v1/activities", "item": str(a.get("id", i)),
+            keep = wanted(e, query)
+        except (KeyError, ValueError, TypeError, AttributeError) as err:
+            item = a.get("id", i) if isinstance(a, dict) else i
+            problems.append({"endpoint": "GET /v1/activities", "item": str(item),
                              "message": "left out: %s" % err})
             continue
-        if wanted(e, query):
+        if keep:
             items.append(e)
     return {"items": items, "next": body.get("next"), "problems": problems}
 
 
 def instant(text):
-    """An RFC 3339 time (``Z`` or an offset) as an aware datetime."""
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An RFC 3339 time (``Z`` or an offset, any number of fractional digits) as an aware datetime."""
+    text = text.replace("Z", "+00:00")
+    # Python before 3.11 reads at most six fractional digits; chrono writes nine.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return datetime.datetime.fromisoformat(text)
 
 
 def wanted(e, query):

@@ -303,8 +303,12 @@ pub fn plugin_dirs(path: &Path) -> Vec<PathBuf> {
         #[serde(default)]
         plugins: Option<RawPlugins>,
     }
-    let dirs = std::fs::read_to_string(path)
+    // Read as the config itself is: a FIFO or a device is refused, never
+    // waited on, and a runaway file is not read.
+    let shown = path.display().to_string();
+    let dirs = stonks::local::read(path, &shown, MAX_CONFIG_BYTES)
         .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| toml::from_str::<Only>(&text).ok())
         .and_then(|o| o.plugins?.dirs);
     match dirs {

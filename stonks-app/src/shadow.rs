@@ -44,6 +44,9 @@ pub struct ShadowReport {
     pub counts: Counts,
     /// Every difference, by section then item.
     pub differences: Vec<Difference>,
+    /// What each side could not read (its ledger's and snapshot's
+    /// problems): rows left out on both sides would otherwise look equal.
+    pub problems: (Vec<String>, Vec<String>),
 }
 
 /// Sizes of each side.
@@ -58,9 +61,9 @@ pub struct Counts {
 }
 
 impl ShadowReport {
-    /// Whether the two agree on everything.
+    /// Whether the two agree on everything, and each read everything.
     pub fn same(&self) -> bool {
-        self.differences.is_empty()
+        self.differences.is_empty() && self.problems.0.is_empty() && self.problems.1.is_empty()
     }
 }
 
@@ -150,6 +153,33 @@ fn keyed_account(account: &Option<String>, rest: String) -> String {
     }
 }
 
+/// Items by key; a key met twice (an entry read twice) is a difference
+/// of its own, never collapsed.
+fn keyed<T: Clone>(
+    section: &'static str,
+    side: usize,
+    items: impl Iterator<Item = (String, T)>,
+    out: &mut Vec<Difference>,
+) -> BTreeMap<String, T> {
+    let mut map = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (key, item) in items {
+        *seen.entry(key.clone()).or_default() += 1;
+        map.entry(key).or_insert(item);
+    }
+    for (key, n) in seen.into_iter().filter(|(_, n)| *n > 1) {
+        let times = Some(format!("{n} times"));
+        out.push(Difference {
+            section,
+            item: key,
+            field: "duplicate".to_owned(),
+            a: if side == 0 { times.clone() } else { None },
+            b: if side == 1 { times } else { None },
+        });
+    }
+    map
+}
+
 /// Compares what `a` and `b` read (only `account`'s items, when given).
 pub fn compare_reads(
     (a, b): (&str, &str),
@@ -157,11 +187,13 @@ pub fn compare_reads(
     ledgers: (&[LedgerEntry], &[LedgerEntry]),
     snapshots: (&PortfolioSnapshot, &PortfolioSnapshot),
 ) -> ShadowReport {
-    let entries = |l: &[LedgerEntry]| -> BTreeMap<String, LedgerEntry> {
-        l.iter()
+    let mut differences = Vec::new();
+    let entries = |l: &[LedgerEntry], side: usize, out: &mut Vec<Difference>| {
+        let items = l
+            .iter()
             .filter(|e| chosen(account, &e.account))
-            .map(|e| (keyed_account(&e.account, e.id.clone()), e.clone()))
-            .collect()
+            .map(|e| (keyed_account(&e.account, e.id.clone()), e.clone()));
+        keyed("ledger", side, items, out)
     };
     let positions = |s: &PortfolioSnapshot| {
         s.positions
@@ -185,10 +217,10 @@ pub fn compare_reads(
             })
             .collect::<BTreeMap<_, _>>()
     };
-    let (ea, eb) = (entries(ledgers.0), entries(ledgers.1));
+    let ea = entries(ledgers.0, 0, &mut differences);
+    let eb = entries(ledgers.1, 1, &mut differences);
     let (pa, pb) = (positions(snapshots.0), positions(snapshots.1));
     let (ca, cb) = (cash(snapshots.0), cash(snapshots.1));
-    let mut differences = Vec::new();
     compare("ledger", &ea, &eb, entry_fields, &mut differences);
     compare(
         "position",
@@ -220,6 +252,20 @@ pub fn compare_reads(
             cash: (ca.len(), cb.len()),
         },
         differences,
+        problems: (
+            snapshots
+                .0
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            snapshots
+                .1
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ),
     }
 }
 
@@ -241,11 +287,13 @@ pub async fn run(app: &App, a: &str, b: &str, account: Option<&str>) -> Result<S
         let budget = Budget::start(&id, total);
         let work = async {
             let ledger = read_ledger(&app.registry, &id, TransactionQuery::new(), &|_| {}).await?;
-            let snapshot = app
+            let mut snapshot = app
                 .registry
                 .portfolio_v2(&id)?
                 .snapshot(&PortfolioQuery::new())
                 .await?;
+            // The ledger's problems are said with the snapshot's.
+            snapshot.problems.extend(ledger.1);
             Ok::<_, stonks::Error>((ledger.0, snapshot))
         };
         budget

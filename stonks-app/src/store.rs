@@ -24,7 +24,7 @@ mod legacy;
 mod prices;
 
 pub use identities::{KnownInstrument, StoredAnswer};
-pub use legacy::{LegacyOutcome, Reread};
+pub use legacy::{LegacyOutcome, Reread, Tidy};
 pub use prices::{Coverage, StoredSeries};
 
 /// The account of entries that name none (v1 plugins, and every entry
@@ -243,7 +243,7 @@ impl Store {
         entries: &[LedgerEntry],
         until: impl Into<Option<DateTime<Utc>>>,
     ) -> Result<usize> {
-        self.commit_read(broker, entries, until.into(), None, &[])
+        self.commit_read(broker, entries, until.into(), Some(Tidy::default()))
             .map(|(new, _)| new)
     }
 
@@ -252,14 +252,15 @@ impl Store {
     /// read was complete over that window, so a legacy row in it that the
     /// read did not give is removed; `named` are the accounts the broker
     /// named besides its entries (its portfolio's), for moving legacy rows
-    /// out of `default`.
+    /// out of `default`. With `tidy` `None` (what was read is not the
+    /// broker's own answer: a middleware rewrote it) legacy rows are left
+    /// as they are.
     pub fn commit_read(
         &mut self,
         broker: &str,
         entries: &[LedgerEntry],
         until: Option<DateTime<Utc>>,
-        reread: Option<Reread>,
-        named: &[String],
+        tidy: Option<Tidy<'_>>,
     ) -> Result<(usize, LegacyOutcome)> {
         self.writable()?;
         let tx = self
@@ -308,7 +309,10 @@ impl Store {
             let instruments = entries.iter().filter_map(|e| e.instrument.as_ref());
             identities::record(&tx, broker, instruments, Utc::now())?;
         }
-        let legacy = legacy::tidy(&tx, broker, entries, reread, named)?;
+        let legacy = match tidy {
+            Some(t) => legacy::tidy(&tx, broker, entries, t.reread, t.named)?,
+            None => legacy::count(&tx, broker)?,
+        };
         if let Some(until) = until {
             tx.execute(
                 "INSERT INTO sync_cursor (broker, account, synced_until) VALUES (?1, ?2, ?3)

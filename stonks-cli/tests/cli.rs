@@ -93,6 +93,7 @@ const LINKED: &[&str] = &[
     "identity-openfigi",
     "prices-file",
     "prices-yahoo",
+    "middleware-rules",
 ];
 
 #[test]

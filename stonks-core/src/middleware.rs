@@ -42,6 +42,29 @@ pub trait Middleware: Send + Sync {
     }
 }
 
+/// `before`'s problems, then any the middleware added: a middleware never
+/// hides what the broker left out (a sync would move past it).
+fn kept(before: &[ReadProblem], after: Vec<ReadProblem>) -> Vec<ReadProblem> {
+    let mut out = before.to_vec();
+    for p in after {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A middleware's call, a panic in it made an error.
+async fn guarded<T>(id: &str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(r) => r,
+        Err(_) => Err(crate::Error::plugin_fault(format!(
+            "middleware {id} panicked"
+        ))),
+    }
+}
+
 /// The problem of a middleware that could not transform an answer.
 fn untransformed(id: &str, what: &str, e: &crate::Error) -> ReadProblem {
     ReadProblem::new(
@@ -66,8 +89,12 @@ impl crate::v2::PortfolioService for Wrapped<dyn crate::v2::PortfolioService> {
         let mut snap = self.inner.snapshot(query).await?;
         for (id, m) in &self.chain {
             let before = snap.clone();
-            snap = match m.snapshot(&self.broker, snap).await {
-                Ok(s) => s,
+            let done = guarded(id, m.snapshot(&self.broker, snap)).await;
+            snap = match done {
+                Ok(mut s) => {
+                    s.problems = kept(&before.problems, s.problems);
+                    s
+                }
                 Err(e) => {
                     let mut s = before;
                     s.problems.push(untransformed(id, "the snapshot", &e));
@@ -85,10 +112,13 @@ impl crate::v2::TransactionService for Wrapped<dyn crate::v2::TransactionService
         let mut page = self.inner.transactions(query).await?;
         for (id, m) in &self.chain {
             let before = page.clone();
-            page = match m.page(&self.broker, page).await {
+            let done = guarded(id, m.page(&self.broker, page)).await;
+            page = match done {
                 Ok(p) => Page {
-                    // The cursor is the broker's, whatever a middleware says.
+                    // The cursor is the broker's, whatever a middleware says,
+                    // and what the broker left out stays said.
                     next_cursor: before.next_cursor.clone(),
+                    problems: kept(&before.problems, p.problems.clone()),
                     ..p
                 },
                 Err(e) => {

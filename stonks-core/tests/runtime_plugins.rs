@@ -367,3 +367,32 @@ stonks_plugin.run({{"middleware.page": page}})
         page.problems
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_sees_none_of_the_hosts_environment_but_what_a_program_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = r#"    keys = sorted(k for k in os.environ if k not in ("PWD", "SHLVL", "_"))
+    return {"as_of": "2025-02-01T00:00:00Z", "positions": [], "cash": [],
+            "problems": [{"endpoint": "env", "message": k} for k in keys]}"#;
+    write(dir.path(), "env", &manifest("env", ""), &plugin(env));
+    let r = registry(dir.path());
+    r.activate("env", &config()).unwrap();
+    let snap = r
+        .portfolio_v2("env")
+        .unwrap()
+        .snapshot(&PortfolioQuery::new())
+        .await
+        .unwrap();
+    let keys: Vec<&str> = snap.problems.iter().map(|p| p.message.as_str()).collect();
+    // The test process has CARGO_*, RUST_* and more: none of it passes.
+    assert!(std::env::vars().any(|(k, _)| k.starts_with("CARGO")));
+    let allowed = |k: &str| {
+        matches!(k, "PATH" | "HOME" | "LANG" | "TZ" | "TMPDIR" | "SYSTEMROOT")
+            || k.starts_with("LC_")
+            // Set by a pyenv `python3` launcher itself, not passed by the host.
+            || k.starts_with("PYENV_")
+            || k.starts_with("_PYENV_")
+    };
+    assert!(keys.iter().all(|k| allowed(k)), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.starts_with("CARGO")), "{keys:?}");
+}

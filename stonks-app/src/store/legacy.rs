@@ -42,6 +42,15 @@ pub struct Reread {
     pub until: DateTime<Utc>,
 }
 
+/// How a commit may tidy the rows of older versions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tidy<'a> {
+    /// The window a complete read covered, if it was complete.
+    pub reread: Option<Reread>,
+    /// The accounts the broker named besides its entries.
+    pub named: &'a [String],
+}
+
 /// What one commit did with the rows of older versions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LegacyOutcome {
@@ -66,14 +75,23 @@ pub(super) fn tidy(
         out.retired = retire(tx, broker, read, window)?;
     }
     out.adopted = adopt(tx, broker, named)?;
-    out.left = tx
+    out.left = count(tx, broker)?.left;
+    Ok(out)
+}
+
+/// Nothing tidied: how many legacy rows `broker` has.
+pub(super) fn count(tx: &Transaction<'_>, broker: &str) -> Result<LegacyOutcome> {
+    let left = tx
         .query_row(
             "SELECT count(*) FROM ledger WHERE broker = ?1 AND legacy = 1",
             params![broker],
             |r| r.get(0),
         )
         .map_err(err)?;
-    Ok(out)
+    Ok(LegacyOutcome {
+        left,
+        ..LegacyOutcome::default()
+    })
 }
 
 fn retire(
@@ -267,7 +285,15 @@ mod tests {
             until: at(8),
         };
         let (new, legacy) = s
-            .commit_read("degiro", &read, Some(at(8)), Some(window), &[])
+            .commit_read(
+                "degiro",
+                &read,
+                Some(at(8)),
+                Some(Tidy {
+                    reread: Some(window),
+                    named: &[],
+                }),
+            )
             .unwrap();
         assert_eq!(new, 1, "trade-6 moved, first-3 is new");
         assert_eq!(
@@ -290,14 +316,24 @@ mod tests {
         );
         // A read with rows left out (no window) retires nothing; the same
         // window read again later retires what is still legacy in it.
-        let (_, legacy) = s.commit_read("degiro", &read, None, None, &[]).unwrap();
+        let (_, legacy) = s
+            .commit_read("degiro", &read, None, Some(Tidy::default()))
+            .unwrap();
         assert_eq!(legacy.retired, 0);
         let all = Reread {
             from: Some(at(1)),
             until: at(10),
         };
         let (_, legacy) = s
-            .commit_read("degiro", &read, Some(at(10)), Some(all), &[])
+            .commit_read(
+                "degiro",
+                &read,
+                Some(at(10)),
+                Some(Tidy {
+                    reread: Some(all),
+                    named: &[],
+                }),
+            )
             .unwrap();
         assert_eq!((legacy.retired, legacy.left), (2, 0));
         assert_eq!(stored(&s).len(), 2);
@@ -310,14 +346,32 @@ mod tests {
         old_store(&path, &[entry("cash-1", 1, None)]);
         let mut s = Store::open(&path).unwrap();
         let named = ["A".to_owned(), "B".to_owned()];
-        let (_, legacy) = s.commit_read("degiro", &[], None, None, &named).unwrap();
+        let (_, legacy) = s
+            .commit_read(
+                "degiro",
+                &[],
+                None,
+                Some(Tidy {
+                    reread: None,
+                    named: &named,
+                }),
+            )
+            .unwrap();
         assert_eq!(
             (legacy.adopted, legacy.left),
             (0, 1),
             "two accounts: which one?"
         );
         let (_, legacy) = s
-            .commit_read("degiro", &[], None, None, &named[..1])
+            .commit_read(
+                "degiro",
+                &[],
+                None,
+                Some(Tidy {
+                    reread: None,
+                    named: &named[..1],
+                }),
+            )
             .unwrap();
         assert_eq!(legacy.adopted, 1, "the portfolio names one");
         assert_eq!(stored(&s), vec![("cash-1".into(), Some("A".into()))]);

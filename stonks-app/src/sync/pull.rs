@@ -11,7 +11,7 @@ use stonks::v2::{PortfolioQuery, PortfolioSnapshot, TransactionQuery};
 use super::Budget;
 use super::live::{LedgerRead, has_ledger, read_ledger};
 use crate::app::App;
-use crate::store::{LegacyOutcome, Reread, Store};
+use crate::store::{LegacyOutcome, Reread, Store, Tidy};
 
 /// How far back each incremental sync reads again, for late-booked entries.
 pub const OVERLAP: chrono::Duration = chrono::Duration::days(7);
@@ -121,6 +121,10 @@ struct SyncRead {
     cursor: Option<DateTime<Utc>>,
     /// Where the ledger query started (`None`: the whole history).
     read_from: Option<DateTime<Utc>>,
+    /// Whether a middleware rewrote what was read: then it is not the
+    /// broker's own answer, and stored rows are neither retired nor moved
+    /// on it (a hidden account would look gone).
+    rewritten: bool,
     ledger: Option<Result<LedgerRead, String>>,
     portfolio: Option<Result<PortfolioSnapshot, String>>,
 }
@@ -220,10 +224,19 @@ async fn sync_read(
     } else {
         None
     };
+    let rewritten = !app
+        .registry
+        .active_middlewares(stonks::Service::Transactions)
+        .is_empty()
+        || !app
+            .registry
+            .active_middlewares(stonks::Service::Portfolio)
+            .is_empty();
     SyncRead {
         started,
         cursor: from,
         read_from,
+        rewritten,
         ledger,
         portfolio,
     }
@@ -276,7 +289,11 @@ fn store_read(store: &mut Store, id: &str, read: SyncRead, run: DateTime<Utc>) -
                 let positions = snap.positions.iter().filter_map(|p| p.account.clone());
                 named.extend(positions.chain(snap.cash.iter().filter_map(|c| c.account.clone())));
             }
-            match store.commit_read(id, &entries, until, reread, &named) {
+            let tidy = (!read.rewritten).then_some(Tidy {
+                reread,
+                named: &named,
+            });
+            match store.commit_read(id, &entries, until, tidy) {
                 Ok((new, legacy)) => {
                     out.new = Some(new);
                     out.legacy = legacy;
@@ -333,6 +350,7 @@ mod tests {
             started,
             cursor,
             read_from: cursor,
+            rewritten: false,
             ledger: Some(Ok((
                 vec![LedgerEntry::new(
                     "1",

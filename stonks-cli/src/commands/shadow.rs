@@ -49,7 +49,12 @@ pub async fn run(
                 "{a}: {} entries, {} positions, {} cash; {b}: {} entries, {} positions, {} cash",
                 c.entries.0, c.positions.0, c.cash.0, c.entries.1, c.positions.1, c.cash.1
             )?;
-            if report.same() {
+            for (side, problems) in [(a, &report.problems.0), (b, &report.problems.1)] {
+                for p in problems {
+                    writeln!(out, "{side} left out: {p}")?;
+                }
+            }
+            if report.differences.is_empty() {
                 writeln!(out, "no differences")?;
             } else {
                 let headers = ["SECTION", "ITEM", "FIELD", a, b];

@@ -82,6 +82,12 @@ pub(super) fn cross_field(m: &Manifest) -> Vec<Problem> {
                 "memory_mb and call_timeout_secs must be positive".into(),
             );
         }
+        if p.call_timeout_secs.is_some_and(|s| s > 3600) {
+            problem(
+                "process.call_timeout_secs".into(),
+                "at most 3600: a call longer than an hour is a hung plugin".into(),
+            );
+        }
     }
 
     let caps = &m.capabilities;

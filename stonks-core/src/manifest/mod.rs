@@ -94,7 +94,7 @@ pub struct Process {
     /// The most memory the process may map, in MiB (default 1024).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<u32>,
-    /// The longest one call may take, in seconds (default 120).
+    /// The longest one call may take, in seconds (default 120, at most 3600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_timeout_secs: Option<u32>,
     /// The folder it was found in (set by the registry, not the manifest).

@@ -29,6 +29,9 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// The longest stderr line logged; the rest is cut.
 const MAX_LOG_LINE: usize = 2048;
 
+/// The most `host.http` requests of one process at once.
+const MAX_HOST_REQUESTS: usize = 64;
+
 /// Messages the plugin may send that nobody asked for (answers to no
 /// call, notifications) before it counts as flooding.
 const MAX_UNSOLICITED: u32 = 1000;
@@ -98,7 +101,9 @@ impl Shared {
 /// A running plugin process.
 pub struct Child {
     shared: Arc<Shared>,
-    stdin: tokio::sync::Mutex<ChildStdin>,
+    /// Whole lines for the writer task: a call that is cancelled never
+    /// leaves half a line behind.
+    lines: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
     next_id: AtomicU64,
     process: Mutex<Option<tokio::process::Child>>,
 }
@@ -143,6 +148,18 @@ fn command(spec: &Spec) -> Result<Command> {
         c.args(args);
         c
     };
+    // Nothing of the host's environment but what a program needs to run:
+    // other brokers' `env:` secrets live there.
+    cmd.env_clear();
+    for (key, value) in std::env::vars_os() {
+        let keep = key.to_str().is_some_and(|k| {
+            matches!(k, "PATH" | "HOME" | "LANG" | "TZ" | "TMPDIR" | "SYSTEMROOT")
+                || k.starts_with("LC_")
+        });
+        if keep {
+            cmd.env(key, value);
+        }
+    }
     cmd.current_dir(&spec.dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -212,9 +229,11 @@ impl Child {
             stderr_closed: tokio::sync::watch::Sender::new(false),
             redactor,
         });
+        let (lines, queue) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(write_stdin(shared.clone(), stdin, queue));
         let child = Arc::new(Child {
             shared: shared.clone(),
-            stdin: tokio::sync::Mutex::new(stdin),
+            lines,
             next_id: AtomicU64::new(1),
             process: Mutex::new(Some(process)),
         });
@@ -241,18 +260,13 @@ impl Child {
         }
     }
 
-    /// Sends one line.
-    async fn write(&self, line: Vec<u8>) -> Result<()> {
-        let mut stdin = self.stdin.lock().await;
-        let written = async {
-            stdin.write_all(&line).await?;
-            stdin.write_all(b"\n").await?;
-            stdin.flush().await
-        };
-        written.await.map_err(|e| {
-            let why = format!("stopped reading its input: {e}{}", self.shared.tail());
-            self.kill(why.clone());
-            Error::plugin_fault(why)
+    /// Queues one line for the writer task.
+    fn write(&self, line: Vec<u8>) -> Result<()> {
+        self.lines.send(line).map_err(|_| {
+            Error::plugin_fault(
+                self.death()
+                    .unwrap_or_else(|| "its input is closed".to_owned()),
+            )
         })
     }
 
@@ -277,12 +291,20 @@ impl Child {
         })
         .map_err(|e| Error::plugin_fault(format!("{method}: parameters not written: {e}")))?;
         let (tx, rx) = oneshot::channel();
-        self.shared
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, (method.to_owned(), tx));
-        if let Err(e) = self.write(line).await {
+        {
+            // Checked under the lock `die` takes: a call never waits on a
+            // process that died before it was registered.
+            let mut pending = self
+                .shared
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(why) = self.death() {
+                return Err(Error::plugin_fault(why));
+            }
+            pending.insert(id, (method.to_owned(), tx));
+        }
+        if let Err(e) = self.write(line) {
             self.forget(id);
             return Err(e);
         }
@@ -313,12 +335,12 @@ impl Child {
     }
 
     /// Answers one of the plugin's requests.
-    async fn answer(&self, id: Value, outcome: std::result::Result<Value, RpcError>) {
+    fn answer(&self, id: Value, outcome: std::result::Result<Value, RpcError>) {
         let line = match outcome {
             Ok(result) => serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result}),
             Err(error) => serde_json::json!({"jsonrpc": "2.0", "id": id, "error": error}),
         };
-        let _ = self.write(line.to_string().into_bytes()).await;
+        let _ = self.write(line.to_string().into_bytes());
     }
 }
 
@@ -335,6 +357,46 @@ impl Drop for Child {
     }
 }
 
+/// Writes each queued line whole; a plugin that stops reading its input
+/// makes its calls run out of time (their timeout stops it).
+async fn write_stdin(
+    shared: Arc<Shared>,
+    mut stdin: ChildStdin,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+) {
+    while let Some(line) = queue.recv().await {
+        let written = async {
+            stdin.write_all(&line).await?;
+            stdin.write_all(b"\n").await?;
+            stdin.flush().await
+        };
+        if let Err(e) = written.await {
+            shared.die(format!("stopped reading its input: {e}{}", shared.tail()));
+            break;
+        }
+    }
+}
+
+/// Reads on to the end of the current line.
+async fn skip_rest_of_line(r: &mut (impl AsyncBufRead + Unpin)) -> std::io::Result<()> {
+    loop {
+        let chunk = r.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = chunk.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
 /// Logs each stderr line (cut, redacted) at info level under the plugin's
 /// name; keeps the last few for error messages.
 async fn log_stderr(shared: Arc<Shared>, stderr: tokio::process::ChildStderr) {
@@ -345,20 +407,26 @@ async fn log_stderr(shared: Arc<Shared>, stderr: tokio::process::ChildStderr) {
         match read_line(&mut r, &mut buf, 1024 * 1024).await {
             Ok(Some(())) => {}
             Ok(None) => break,
-            // A huge line: cut, counted, and the rest of it skipped.
-            Err(_) => {
+            // A huge line: counted, and the rest of it skipped to its end,
+            // so no piece of it (nor of a secret in it) is logged.
+            Err(e) if e.kind() == std::io::ErrorKind::Other => {
                 dropped += 1;
+                if skip_rest_of_line(&mut r).await.is_err() {
+                    break;
+                }
                 continue;
             }
+            Err(_) => break,
         }
-        let text = String::from_utf8_lossy(&buf[..buf.len().min(MAX_LOG_LINE)]);
-        let line = shared.redactor.redact(&text);
+        // Redacted whole, then cut: a cut never splits a secret.
+        let text = String::from_utf8_lossy(&buf);
+        let line = crate::error::excerpt_of(&shared.redactor.redact(&text), MAX_LOG_LINE);
         tracing::info!(plugin = %shared.plugin, "{line}");
         let mut last = shared.last_log.lock().unwrap_or_else(|p| p.into_inner());
         if last.len() >= 5 {
             last.remove(0);
         }
-        last.push(line.into_owned());
+        last.push(line);
     }
     if dropped > 0 {
         tracing::warn!(plugin = %shared.plugin, dropped, "stderr lines over 1 MiB were not logged");
@@ -377,6 +445,7 @@ async fn read_stdout(
     let mut r = BufReader::with_capacity(64 * 1024, stdout);
     let mut buf = Vec::new();
     let mut unsolicited = 0u32;
+    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let why = loop {
         match read_line(&mut r, &mut buf, MAX_LINE_BYTES).await {
             Ok(Some(())) => {}
@@ -396,10 +465,10 @@ async fn read_stdout(
         let message: Incoming = match serde_json::from_slice(&buf) {
             Ok(m) => m,
             Err(e) => {
-                let text = String::from_utf8_lossy(&buf[..buf.len().min(120)]);
+                let text = String::from_utf8_lossy(&buf);
+                let shown = crate::error::excerpt_of(&shared.redactor.redact(&text), 120);
                 break format!(
-                    "wrote a line that is not JSON-RPC ({e}): {:?}, and was stopped",
-                    shared.redactor.redact(&text)
+                    "wrote a line that is not JSON-RPC ({e}): {shown:?}, and was stopped"
                 );
             }
         };
@@ -409,13 +478,23 @@ async fn read_stdout(
         match (message.method, message.id) {
             // The plugin's request to the host.
             (Some(method), Some(id)) => {
-                let Some(child) = child.upgrade() else {
-                    break "stopped".to_owned();
-                };
+                if in_flight.load(Ordering::Relaxed) >= MAX_HOST_REQUESTS {
+                    break format!(
+                        "asked the host for more than {MAX_HOST_REQUESTS} requests at once, and was stopped"
+                    );
+                }
+                // The task holds the process weakly: a plugin dropped
+                // meanwhile is not kept alive by its own requests.
+                let weak = child.clone();
                 let http = http.clone();
+                let in_flight = in_flight.clone();
+                in_flight.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(async move {
                     let outcome = host_request(&method, message.params, http.as_ref()).await;
-                    child.answer(id, outcome).await;
+                    if let Some(child) = weak.upgrade() {
+                        child.answer(id, outcome);
+                    }
+                    in_flight.fetch_sub(1, Ordering::Relaxed);
                 });
             }
             // An answer to one of our calls.

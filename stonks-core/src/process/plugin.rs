@@ -41,10 +41,9 @@ enum Slot {
     /// Not started yet, or stopped cleanly.
     Idle,
     Running(Arc<Child>),
-    /// Died (or failed to start) `failures` times in a row, the last at `at`.
+    /// Died (or failed to start) at `at`, for `why`.
     Failed {
         at: Instant,
-        failures: u32,
         why: String,
     },
 }
@@ -59,6 +58,9 @@ pub struct ProcessPlugin {
     redactor: Redactor,
     call_timeout: Duration,
     slot: tokio::sync::Mutex<Slot>,
+    /// Deaths and failed starts since the last call that succeeded: the
+    /// pause before the next start doubles with each.
+    streak: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for ProcessPlugin {
@@ -118,6 +120,7 @@ impl ProcessPlugin {
                 .call_timeout_secs
                 .map_or(DEFAULT_CALL_TIMEOUT, |s| Duration::from_secs(u64::from(s))),
             slot: tokio::sync::Mutex::new(Slot::Idle),
+            streak: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
@@ -125,24 +128,22 @@ impl ProcessPlugin {
     /// process that died is started again once its pause is over; before
     /// that, the call fails at once and says when.
     async fn child(&self) -> Result<Arc<Child>> {
+        use std::sync::atomic::Ordering::Relaxed;
         let mut slot = self.slot.lock().await;
-        let failures = match &*slot {
-            Slot::Running(c) => match c.death() {
+        if let Slot::Running(c) = &*slot {
+            match c.death() {
                 None => return Ok(c.clone()),
                 Some(why) => {
+                    self.streak.fetch_add(1, Relaxed);
                     *slot = Slot::Failed {
                         at: Instant::now(),
-                        failures: 1,
                         why,
                     };
-                    1
                 }
-            },
-            Slot::Idle => 0,
-            Slot::Failed { failures, .. } => *failures,
-        };
-        if let Slot::Failed { at, failures, why } = &*slot {
-            let wait = backoff(*failures);
+            }
+        }
+        if let Slot::Failed { at, why } = &*slot {
+            let wait = backoff(self.streak.load(Relaxed));
             let since = at.elapsed();
             if since < wait {
                 return Err(Error::plugin_fault(format!(
@@ -157,9 +158,9 @@ impl ProcessPlugin {
                 Ok(child)
             }
             Err(e) => {
+                self.streak.fetch_add(1, Relaxed);
                 *slot = Slot::Failed {
                     at: Instant::now(),
-                    failures: failures + 1,
                     why: e.message().to_owned(),
                 };
                 Err(e)
@@ -198,6 +199,8 @@ impl ProcessPlugin {
     ) -> Result<T> {
         let child = self.child().await?;
         let answer = child.call(method, params, self.call_timeout).await?;
+        // An answer: the process works, the next failure pauses shortly.
+        self.streak.store(0, std::sync::atomic::Ordering::Relaxed);
         serde_json::from_str(answer.get())
             .map_err(|e| Error::plugin_fault(format!("{method}: the answer does not read: {e}")))
     }

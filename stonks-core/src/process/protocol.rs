@@ -247,14 +247,16 @@ pub struct PageOut<'a> {
 /// `host.http`'s parameters: a request the plugin sends through the host.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct HttpParams {
-    /// `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
+    /// `GET`, `POST`, `PUT` or `DELETE`.
     pub method: String,
     /// An absolute URL, or a path joined to the plugin's base URL.
     pub url: String,
     /// Header names and values.
     #[serde(default)]
     pub headers: std::collections::BTreeMap<String, String>,
-    /// The body, as text.
+    /// The body, as text: sent as `application/json` or
+    /// `application/x-www-form-urlencoded` when the `Content-Type` header
+    /// says so, else as `text/plain; charset=utf-8`.
     #[serde(default)]
     pub body: Option<String>,
 }

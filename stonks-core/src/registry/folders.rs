@@ -62,16 +62,11 @@ pub(super) struct Found {
 /// The manifest of the plugin folder `dir`.
 pub(crate) fn read_manifest(dir: &Path) -> Result<String, String> {
     let path = dir.join("manifest.json");
-    let size = std::fs::metadata(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .len();
-    if size > MAX_MANIFEST_BYTES {
-        return Err(format!(
-            "{}: {size} bytes, more than a manifest's {MAX_MANIFEST_BYTES}",
-            path.display()
-        ));
-    }
-    std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+    let shown = path.display().to_string();
+    // A FIFO or a device is refused, never waited on; a runaway file unread.
+    let bytes = crate::local::read(&path, &shown, MAX_MANIFEST_BYTES)
+        .map_err(|e| e.message().to_owned())?;
+    String::from_utf8(bytes).map_err(|e| format!("{shown}: not UTF-8: {e}"))
 }
 
 /// Every plugin folder in `dirs`, in name order within each.

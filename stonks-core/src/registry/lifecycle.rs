@@ -190,7 +190,7 @@ impl Registry {
     /// ends. A manifest that no longer checks keeps the old plugin running,
     /// and the error says why.
     pub fn reload(&self, id: &str, config: &serde_json::Value) -> Result<()> {
-        self.refresh_folder(id)?;
+        self.refresh_folder(id, config)?;
         let (manifest, record, metrics) = {
             let inner = self.read();
             let i = Self::index(&inner, id)?;
@@ -222,29 +222,59 @@ impl Registry {
     /// entry's (a loaded or failed one becomes loadable again); a manifest
     /// that does not check changes nothing and is the error. A linked
     /// plugin is left as it is.
-    fn refresh_folder(&self, id: &str) -> Result<()> {
-        let dir = {
+    fn refresh_folder(&self, id: &str, config: &serde_json::Value) -> Result<()> {
+        let (dir, plugin) = {
             let inner = self.read();
             let entry = &inner.entries[Self::index(&inner, id)?];
             match &entry.origin {
-                super::folders::PluginOrigin::Folder { path } => path.clone(),
+                super::folders::PluginOrigin::Folder { path } => {
+                    (path.clone(), entry.plugin.clone())
+                }
                 super::folders::PluginOrigin::Linked => return Ok(()),
             }
         };
-        let fresh = super::folders::fresh_manifest(id, &dir).map_err(|why| {
+        let refused = |why: String| {
             Error::new(
                 ErrorKind::Manifest,
                 format!("not reloaded, the running plugin is kept: {why}"),
             )
             .with_plugin(id)
             .with_operation("reload")
-        })?;
+        };
+        let stamp = super::folders::stamp(&dir);
+        let fresh = match super::folders::fresh_manifest(&plugin, &dir) {
+            Ok(m) => m,
+            Err(why) => {
+                // Remembered, so a polling host does not retry the same
+                // broken folder on every poll.
+                let mut inner = self.write();
+                let i = Self::index(&inner, id)?;
+                inner.entries[i].folder_stamp = stamp;
+                return Err(refused(why));
+            }
+        };
+        // The settings must fit the new manifest before anything changes.
+        PluginConfig::from_json(&fresh, config).map_err(|e| refused(e.message().to_owned()))?;
         let mut inner = self.write();
         let i = Self::index(&inner, id)?;
         let entry = &mut inner.entries[i];
         entry.manifest = Some(fresh);
-        entry.folder_stamp = super::folders::stamp(&dir);
-        if entry.load_error.take().is_some() || entry.state == PluginState::Error {
+        entry.folder_stamp = stamp;
+        // A plugin whose manifest failed to load may load now; one that
+        // failed for its dependencies or its id keeps that reason, and a
+        // disabled one stays disabled.
+        let manifest_failure = entry.load_error.is_some()
+            && matches!(
+                entry.load_error_kind,
+                ErrorKind::Manifest | ErrorKind::Incompatible
+            )
+            && entry.load_error.as_deref().is_some_and(|e| {
+                e.starts_with("invalid manifest") || e.starts_with("manifest not read")
+            });
+        if manifest_failure {
+            entry.load_error = None;
+        }
+        if entry.state == PluginState::Error && entry.load_error.is_none() {
             entry.error = None;
             self.transition(entry, PluginState::Loaded, "manifest read again");
         }

@@ -217,6 +217,9 @@ impl Registry {
             manifest: source.manifest.clone(),
             load_error: source.load_error.clone(),
             load_error_kind: source.load_error_kind.clone(),
+            // An instance of a folder plugin runs from that folder too.
+            origin: source.origin.clone(),
+            folder_stamp: source.folder_stamp,
             ..Entry::new(instance.to_owned(), plugin.to_owned(), source.record)
         };
         self.transition(

@@ -132,6 +132,16 @@ impl Registry {
         })
     }
 
+    /// The ids of the active middlewares that wrap `service`, in the order
+    /// they run: what a caller must know before trusting that an answer is
+    /// the broker's own (a sync does not retire stored rows on it).
+    pub fn active_middlewares(&self, service: Service) -> Vec<String> {
+        self.middlewares("", service)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     /// The active middlewares that wrap `service` (none for a middleware
     /// itself), in dependency order.
     fn middlewares(&self, id: &str, service: Service) -> Chain {
