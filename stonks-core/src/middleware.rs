@@ -42,6 +42,21 @@ pub trait Middleware: Send + Sync {
     }
 }
 
+#[async_trait]
+impl<T: Middleware + ?Sized> Middleware for Arc<T> {
+    async fn snapshot(
+        &self,
+        broker: &str,
+        snapshot: PortfolioSnapshot,
+    ) -> Result<PortfolioSnapshot> {
+        (**self).snapshot(broker, snapshot).await
+    }
+
+    async fn page(&self, broker: &str, page: Page<LedgerEntry>) -> Result<Page<LedgerEntry>> {
+        (**self).page(broker, page).await
+    }
+}
+
 /// `before`'s problems, then any the middleware added: a middleware never
 /// hides what the broker left out (a sync would move past it).
 fn kept(before: &[ReadProblem], after: Vec<ReadProblem>) -> Vec<ReadProblem> {

@@ -283,27 +283,9 @@ pub fn factory(ctx: &PluginContext) -> Result<Services> {
         services = services.transactions_v2(plugin.clone());
     }
     if m.lists(Interface::MiddlewareV1) {
-        services = services.middleware_v1(ArcMiddleware(plugin));
+        services = services.middleware_v1(plugin);
     }
     Ok(services)
-}
-
-/// The process as a middleware, shared with its other services.
-struct ArcMiddleware(Arc<ProcessPlugin>);
-
-#[async_trait]
-impl crate::middleware::Middleware for ArcMiddleware {
-    async fn snapshot(
-        &self,
-        broker: &str,
-        snapshot: PortfolioSnapshot,
-    ) -> Result<PortfolioSnapshot> {
-        crate::middleware::Middleware::snapshot(&*self.0, broker, snapshot).await
-    }
-
-    async fn page(&self, broker: &str, page: Page<LedgerEntry>) -> Result<Page<LedgerEntry>> {
-        crate::middleware::Middleware::page(&*self.0, broker, page).await
-    }
 }
 
 #[cfg(test)]

@@ -263,14 +263,11 @@ impl Registry {
         // A plugin whose manifest failed to load may load now; one that
         // failed for its dependencies or its id keeps that reason, and a
         // disabled one stays disabled.
-        let manifest_failure = entry.load_error.is_some()
-            && matches!(
-                entry.load_error_kind,
-                ErrorKind::Manifest | ErrorKind::Incompatible
-            )
-            && entry.load_error.as_deref().is_some_and(|e| {
-                e.starts_with("invalid manifest") || e.starts_with("manifest not read")
-            });
+        // (Only the two reasons a manifest's own text gives; a duplicate id
+        // shares their kind, so the reason is told by its words.)
+        let manifest_failure = entry.load_error.as_deref().is_some_and(|e| {
+            e.starts_with("invalid manifest") || e.starts_with("manifest not read")
+        });
         if manifest_failure {
             entry.load_error = None;
         }
